@@ -1,0 +1,7 @@
+/**
+ * The benchmark registry: add a benchmark by writing `bench/<name>.bench.ts` (exporting a
+ * `Benchmark`) and one entry here. Loaded lazily so `--only` runs just one.
+ */
+import type { Benchmark } from './types.ts';
+
+export const benchmarks: Record<string, () => Promise<Benchmark>> = {};
