@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): from a fresh machine, as root, installs everything the
+# tests need — Debian packages for the real peers, npm packages — then runs lint, typecheck,
+# build and every test. Under CI=true a test whose peer is missing fails instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Real peers the tests start themselves (dnsmasq, OpenSSH server, dig, ...).
+if [ -x scripts/install-peers.sh ]; then
+  scripts/install-peers.sh
+fi
+
+# npm packages: a clean install from the lockfile on CI, a quick check otherwise.
+if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm test
