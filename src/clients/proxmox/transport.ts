@@ -1,0 +1,192 @@
+/**
+ * The HTTP side of the client: one undici Agent (bounded keep-alive pool) per client, token
+ * auth, envelope decoding, typed errors and safe retries. Everything above it goes through
+ * `request()`.
+ */
+import { Agent, request as undiciRequest } from 'undici';
+import { PhoenixError } from '../../errors.ts';
+import { encodeParams } from './encode.ts';
+import { ProxmoxApiError } from './errors.ts';
+import { DEFAULT_RETRY_POLICY, backoffDelay, mayRetry, type RetryPolicy } from './retry.ts';
+import { buildTlsConnector, type TlsOptions } from './tls.ts';
+import type { HttpMethod, Params, ProxmoxTransport, RequestEvent, RequestOptions } from './types.ts';
+
+export interface TransportOptions {
+  /** `https://host:8006` (the `/api2/json` suffix is added when missing). */
+  endpoint: string;
+  /** `user@realm!tokenname`. */
+  tokenId: string;
+  tokenSecret: string;
+  /** Required trust settings for https; must be undefined for plain http (loopback only). */
+  tls?: TlsOptions;
+  /** Upper bound of open connections to the node (default 8). */
+  maxConnections?: number;
+  timeouts?: { connectMs?: number; requestMs?: number; keepAliveMs?: number };
+  retry?: Partial<RetryPolicy>;
+  onRequest?: (event: RequestEvent) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+const TOKEN_ID_RE = /^[^\s@!]+@[^\s!]+![A-Za-z][A-Za-z0-9.\-_]+$/;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function configError(summary: string, hint: string): PhoenixError {
+  return new PhoenixError(summary, { code: 'E_PVE_CLIENT_CONFIG', hint });
+}
+
+function parseEndpoint(endpoint: string, tls: TlsOptions | undefined): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw configError(`invalid Proxmox endpoint '${endpoint}'`, 'use a URL such as https://pve.example.net:8006');
+  }
+  if (url.protocol === 'http:') {
+    if (!LOOPBACK.has(url.hostname)) {
+      throw configError(`refusing plain http to ${url.host}: the API token would travel unencrypted`, 'use https:// with tls.caFile or tls.fingerprint');
+    }
+    if (tls) throw configError('tls settings given for an http:// endpoint', 'use https:// or drop the tls settings');
+  } else if (url.protocol !== 'https:') {
+    throw configError(`unsupported endpoint scheme '${url.protocol}'`, 'use https:// (or http:// for a local simulator)');
+  }
+  const base = url.pathname.replace(/\/+$/, '');
+  url.pathname = base.endsWith('/api2/json') ? base : `${base}/api2/json`;
+  return url;
+}
+
+function transportCode(error: unknown): string {
+  let e: unknown = error;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+    if (typeof code === 'string' && !(e as { cause?: unknown }).cause) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return 'UND_ERR_SOCKET';
+}
+
+export class HttpTransport implements ProxmoxTransport {
+  readonly #base: URL;
+  readonly #auth: string;
+  readonly #secret: string;
+  readonly #agent: Agent;
+  readonly #policy: RetryPolicy;
+  readonly #requestMs: number;
+  readonly #onRequest?: (event: RequestEvent) => void;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
+  readonly #random: () => number;
+
+  constructor(options: TransportOptions) {
+    if (!TOKEN_ID_RE.test(options.tokenId)) {
+      throw configError(`invalid API token id '${options.tokenId}'`, 'the token id has the form user@realm!tokenname, e.g. phoenix@pve!deploy');
+    }
+    if (!options.tokenSecret) throw configError('the API token secret is empty', 'set the token secret (env:NAME or file:path in the config)');
+    this.#base = parseEndpoint(options.endpoint, options.tls);
+    this.#secret = options.tokenSecret;
+    this.#auth = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
+    const connectMs = options.timeouts?.connectMs ?? 10_000;
+    this.#requestMs = options.timeouts?.requestMs ?? 60_000;
+    // pveproxy closes idle connections after 5 s; closing ours first avoids reusing a socket the
+    // server is closing (the 599 / reset race of spec §8.10).
+    const keepAlive = options.timeouts?.keepAliveMs ?? 4_000;
+    this.#agent = new Agent({
+      connections: options.maxConnections ?? 8,
+      pipelining: 1,
+      keepAliveTimeout: keepAlive,
+      keepAliveMaxTimeout: keepAlive,
+      headersTimeout: this.#requestMs,
+      bodyTimeout: this.#requestMs,
+      connect: this.#base.protocol === 'https:' ? buildTlsConnector(options.tls ?? {}, connectMs) : { timeout: connectMs },
+    });
+    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#onRequest = options.onRequest;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Base URL without credentials, for messages. */
+  get baseUrl(): string {
+    return this.#base.toString();
+  }
+
+  async request<T = unknown>(method: HttpMethod, path: string, params?: Params, options: RequestOptions = {}): Promise<T> {
+    const repeatable = options.retryUnsafe ?? method !== 'POST';
+    const started = this.#now();
+    const deadline = started + Math.min(options.timeoutMs ?? this.#policy.maxTotalMs, this.#policy.maxTotalMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once<T>(method, path, params, options, attempt);
+      } catch (error) {
+        if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts) throw error;
+        const delay = backoffDelay(this.#policy, attempt, this.#random);
+        if (this.#now() + delay > deadline) throw error;
+        await this.#sleep(delay);
+      }
+    }
+  }
+
+  async #once<T>(method: HttpMethod, path: string, params: Params | undefined, options: RequestOptions, attempt: number): Promise<T> {
+    const url = new URL(this.#base.toString());
+    url.pathname = `${this.#base.pathname}${path.startsWith('/') ? path : `/${path}`}`;
+    const encoded = encodeParams(params);
+    const hasBody = (method === 'POST' || method === 'PUT') && encoded !== '';
+    if (!hasBody && encoded) url.search = encoded;
+    const headers: Record<string, string> = { authorization: this.#auth, accept: 'application/json' };
+    if (hasBody) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const signals = [AbortSignal.timeout(this.#requestMs), ...(options.signal ? [options.signal] : [])];
+    const t0 = this.#now();
+    let status = 0;
+    try {
+      const response = await undiciRequest(url, {
+        dispatcher: this.#agent,
+        method,
+        headers,
+        body: hasBody ? encoded : undefined,
+        signal: AbortSignal.any(signals),
+      });
+      status = response.statusCode;
+      const text = await response.body.text();
+      return this.#decode<T>(method, path, status, response.statusText, text, options.resource);
+    } catch (error) {
+      if (error instanceof PhoenixError) throw error;
+      const code = transportCode(error);
+      const message = this.#redact(error instanceof Error ? error.message : String(error));
+      throw new ProxmoxApiError({ status: 0, message, method, path, resource: options.resource, transportCode: code });
+    } finally {
+      this.#onRequest?.({ method, path, status, durationMs: this.#now() - t0, attempt });
+    }
+  }
+
+  #decode<T>(method: HttpMethod, path: string, status: number, reason: string, text: string, resource?: string): T {
+    let body: { data?: unknown; message?: unknown; errors?: unknown } | undefined;
+    try {
+      body = text ? (JSON.parse(text) as typeof body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (status >= 200 && status < 300) {
+      if (body === undefined || typeof body !== 'object' || body === null) {
+        throw new ProxmoxApiError({ status, message: 'response is not a JSON envelope', method, path, resource });
+      }
+      return body.data as T;
+    }
+    const apiMessage = typeof body?.message === 'string' && body.message.trim() ? body.message.trim() : reason || `HTTP ${status}`;
+    const errors: Record<string, string> = {};
+    if (body?.errors && typeof body.errors === 'object') {
+      for (const [k, v] of Object.entries(body.errors)) errors[k] = this.#redact(String(v).trim());
+    }
+    throw new ProxmoxApiError({ status, message: this.#redact(apiMessage), errors, method, path, resource });
+  }
+
+  #redact(text: string): string {
+    return this.#secret ? text.split(this.#secret).join('***') : text;
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}
