@@ -1,0 +1,133 @@
+/**
+ * The provider's own desired-state model: one guest or one storage file, with every config
+ * reference already resolved (template name → volume id, clone source name → vmid, defaults
+ * applied). `derive.ts` builds these from the loaded config; everything else in the provider
+ * works on these types only, so the config schema can evolve without touching the lifecycle.
+ */
+
+export type GuestType = 'lxc' | 'vm';
+
+/** The tag that marks a guest as owned by Phoenix (ARCHITECTURE principle 3). */
+export const MANAGED_TAG = 'phoenix-managed';
+
+export interface NetSpec {
+  /** `eth0` for LXC (inside the container); `net0` index for VMs. */
+  name: string;
+  index: number;
+  bridge: string;
+  /** `10.0.0.5/24`, `dhcp`, or undefined for no IPv4 config. */
+  ip?: string;
+  gateway?: string;
+  mac?: string;
+  vlan?: number;
+  firewall?: boolean;
+  /** VM NIC model (virtio, e1000, ...). */
+  model?: string;
+}
+
+export interface MountSpec {
+  index: number;
+  path: string;
+  storage: string;
+  sizeGiB: number;
+  backup?: boolean;
+}
+
+export interface FirewallRuleSpec {
+  action: string;
+  type: 'in' | 'out' | 'group';
+  proto?: string;
+  dport?: string;
+  sport?: string;
+  source?: string;
+  dest?: string;
+  comment?: string;
+  enable?: boolean;
+}
+
+export interface FirewallSpec {
+  enabled: boolean;
+  policyIn?: 'ACCEPT' | 'DROP' | 'REJECT';
+  policyOut?: 'ACCEPT' | 'DROP' | 'REJECT';
+  rules: FirewallRuleSpec[];
+}
+
+export interface CloudInitSpec {
+  user?: string;
+  sshKeys: string[];
+  /** Resolved password; never shown in plans (PVE masks it on read anyway). */
+  password?: string;
+  /** What to do when cloud-init changes on a running VM (issue 4: restart or leave alone). */
+  policy: 'restart' | 'ignore';
+}
+
+/** Where a new guest's root disk comes from. */
+export type GuestSource =
+  | { kind: 'ostemplate'; volid: string; fileAddress: string }
+  | { kind: 'clone'; from: number; fromAddress?: string; snapshot?: string; full?: boolean }
+  | {
+      kind: 'image';
+      /** Volume id of the downloaded cloud image to import (`local:import/x.qcow2`). */
+      volid: string;
+      fileAddress: string;
+    };
+
+export interface GuestSpec {
+  vmid: number;
+  name: string;
+  type: GuestType;
+  node: string;
+  source: GuestSource;
+  cores?: number;
+  memory?: number;
+  swap?: number;
+  disk?: { storage: string; sizeGiB: number };
+  net: NetSpec[];
+  nameserver?: string;
+  searchdomain?: string;
+  unprivileged?: boolean;
+  features?: Record<string, boolean>;
+  mounts: MountSpec[];
+  onboot?: boolean;
+  startup?: { order?: number; up?: number; down?: number };
+  /** User tags; the ownership tag is added by the provider. */
+  tags: string[];
+  description?: string;
+  snapshots: { name: string; description?: string }[];
+  firewall?: FirewallSpec;
+  /** Guest is itself a template (convert after creation, never started). */
+  isTemplate: boolean;
+  protected: boolean;
+  /** Desired power state; templates are never started. */
+  running: boolean;
+  cloudInit?: CloudInitSpec;
+  /** VM: QEMU guest agent enabled (health waits for it to answer). */
+  agent?: boolean;
+  /** Addresses of other resources this guest needs first (explicit dependsOn). */
+  dependsOn: string[];
+}
+
+/** A file that must exist on a storage: an LXC OS template or a VM cloud image. */
+export interface StorageFileSpec {
+  name: string;
+  node: string;
+  storage: string;
+  content: 'vztmpl' | 'iso' | 'import';
+  filename: string;
+  /** aplinfo: ask PVE's appliance index; url: download-url with optional checksum. */
+  source: 'aplinfo' | 'url';
+  url?: string;
+  checksum?: { algorithm: 'sha256' | 'sha512' | 'md5' | 'sha1' | 'sha224' | 'sha384'; value: string };
+}
+
+export function guestAddress(vmid: number): string {
+  return `guest.${vmid}`;
+}
+
+export function fileAddress(node: string, storage: string, filename: string): string {
+  return `file.${node}.${storage}.${filename}`;
+}
+
+export function volid(file: Pick<StorageFileSpec, 'storage' | 'content' | 'filename'>): string {
+  return `${file.storage}:${file.content}/${file.filename}`;
+}

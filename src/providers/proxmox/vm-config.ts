@@ -1,0 +1,130 @@
+/**
+ * QEMU VMs: desired spec → managed attributes, the parameters that build a cloud-image
+ * template (`POST /nodes/{node}/qemu` with `import-from`), clone parameters and the config
+ * parameters of `POST .../config`. Pure functions.
+ */
+import { normalizeValue, type Attribute, type Effect } from './attributes.ts';
+import { guestTags, startupString } from './lxc-config.ts';
+import { encodeSshKeys, formatPropertyString } from './property-string.ts';
+import type { GuestSpec, NetSpec } from './spec.ts';
+
+function attr(path: string, raw: string | number | boolean | undefined, effect: Effect): Attribute {
+  return { path, value: normalizeValue(path, raw), effect };
+}
+
+/** `virtio=<MAC>,bridge=vmbr0,firewall=1`: QEMU writes the model as the key of the MAC. */
+export function vmNetString(net: NetSpec, observedMac?: string): string {
+  const model = net.model ?? 'virtio';
+  const mac = net.mac ?? observedMac;
+  const rest = formatPropertyString({ bridge: net.bridge, firewall: net.firewall, tag: net.vlan });
+  return `${mac ? `${model}=${mac.toUpperCase()}` : model},${rest}`;
+}
+
+export function ipconfigString(net: NetSpec): string | undefined {
+  if (net.ip === undefined) return undefined;
+  return formatPropertyString({ ip: net.ip, gw: net.ip === 'dhcp' ? undefined : net.gateway });
+}
+
+export function vmAttributes(spec: GuestSpec): Attribute[] {
+  const out: Attribute[] = [attr('name', spec.name, 'in-place')];
+  if (spec.cores !== undefined) out.push(attr('cores', spec.cores, 'restart'));
+  if (spec.memory !== undefined) out.push(attr('memory', spec.memory, 'restart'));
+  if (spec.agent !== undefined) out.push(attr('agent.enabled', spec.agent, 'restart'));
+  for (const net of spec.net) {
+    const k = `net${net.index}`;
+    out.push(attr(`${k}.model`, net.model ?? 'virtio', 'restart'), attr(`${k}.bridge`, net.bridge, 'in-place'));
+    if (net.mac !== undefined) out.push(attr(`${k}.macaddr`, net.mac, 'restart'));
+    out.push(attr(`${k}.tag`, net.vlan, 'in-place'), attr(`${k}.firewall`, net.firewall ?? false, 'in-place'));
+    if (net.ip !== undefined && !spec.isTemplate) {
+      out.push(attr(`ipconfig${net.index}.ip`, net.ip, 'cloud-init'));
+      out.push(attr(`ipconfig${net.index}.gw`, net.ip === 'dhcp' ? undefined : net.gateway, 'cloud-init'));
+    }
+  }
+  if (spec.disk) out.push(attr('disk.size', `${spec.disk.sizeGiB}G`, 'resize'));
+  if (spec.cloudInit && !spec.isTemplate) {
+    if (spec.cloudInit.user !== undefined) out.push(attr('ciuser', spec.cloudInit.user, 'cloud-init'));
+    if (spec.cloudInit.sshKeys.length > 0)
+      out.push(attr('sshkeys', encodeSshKeys(spec.cloudInit.sshKeys), 'cloud-init'));
+  }
+  if (spec.nameserver !== undefined) out.push(attr('nameserver', spec.nameserver, 'cloud-init'));
+  if (spec.searchdomain !== undefined) out.push(attr('searchdomain', spec.searchdomain, 'cloud-init'));
+  if (spec.onboot !== undefined) out.push(attr('onboot', spec.onboot, 'in-place'));
+  if (spec.startup) {
+    out.push(attr('startup.order', spec.startup.order, 'in-place'));
+    out.push(attr('startup.up', spec.startup.up, 'in-place'), attr('startup.down', spec.startup.down, 'in-place'));
+  }
+  out.push(attr('tags', guestTags(spec), 'in-place'));
+  if (spec.description !== undefined) out.push(attr('description', spec.description, 'in-place'));
+  return out;
+}
+
+/**
+ * `POST /nodes/{node}/qemu` for a cloud-image template: the image is imported into the boot
+ * disk with `import-from` (spec §6.2), a cloud-init drive is attached, the agent is enabled and
+ * the serial console is the display (what cloud images expect).
+ */
+export function vmCreateFromImageParams(spec: GuestSpec): Record<string, string | number> {
+  if (spec.source.kind !== 'image') throw new Error(`guest ${spec.vmid} is not built from a cloud image`);
+  const storage = spec.disk?.storage ?? 'local-lvm';
+  const params: Record<string, string | number> = {
+    vmid: spec.vmid,
+    scsihw: 'virtio-scsi-pci',
+    scsi0: `${storage}:0,import-from=${spec.source.volid}`,
+    ide2: `${storage}:cloudinit`,
+    boot: 'order=scsi0',
+    serial0: 'socket',
+    vga: 'serial0',
+    ostype: 'l26',
+    ...vmConfigParams(spec),
+  };
+  return params;
+}
+
+/** `POST /nodes/{node}/qemu/{from}/clone`: linked clone of a template unless `full` is set. */
+export function vmCloneParams(spec: GuestSpec, sourceNode: string): Record<string, string | number> {
+  if (spec.source.kind !== 'clone') throw new Error(`guest ${spec.vmid} is not a clone`);
+  const params: Record<string, string | number> = { newid: spec.vmid, name: spec.name };
+  if (spec.source.full) {
+    params.full = 1;
+    if (spec.disk) params.storage = spec.disk.storage;
+  }
+  if (spec.source.snapshot) params.snapname = spec.source.snapshot;
+  if (spec.node !== sourceNode) params.target = spec.node;
+  return params;
+}
+
+/** Config keys written with `POST .../config` (disks are grown with resize, never here). */
+export function vmConfigParams(
+  spec: GuestSpec,
+  observed: Record<string, unknown> = {},
+  options: { initial?: boolean } = {},
+): Record<string, string | number> {
+  const params: Record<string, string | number> = { name: spec.name, tags: guestTags(spec) };
+  if (spec.cores !== undefined) params.cores = spec.cores;
+  if (spec.memory !== undefined) params.memory = spec.memory;
+  if (spec.agent !== undefined) params.agent = spec.agent ? 'enabled=1' : 'enabled=0';
+  for (const net of spec.net) {
+    params[`net${net.index}`] = vmNetString(net, macOf(observed[`net${net.index}`]));
+    const ipconfig = spec.isTemplate ? undefined : ipconfigString(net);
+    if (ipconfig !== undefined) params[`ipconfig${net.index}`] = ipconfig;
+  }
+  if (spec.cloudInit && !spec.isTemplate) {
+    if (spec.cloudInit.user !== undefined) params.ciuser = spec.cloudInit.user;
+    if (spec.cloudInit.sshKeys.length > 0) params.sshkeys = encodeSshKeys(spec.cloudInit.sshKeys);
+    // PVE only ever returns the password masked, so it cannot be diffed: it is set once, at creation.
+    if (options.initial && spec.cloudInit.password !== undefined) params.cipassword = spec.cloudInit.password;
+  }
+  if (spec.nameserver !== undefined) params.nameserver = spec.nameserver;
+  if (spec.searchdomain !== undefined) params.searchdomain = spec.searchdomain;
+  if (spec.onboot !== undefined) params.onboot = spec.onboot ? 1 : 0;
+  const startup = startupString(spec.startup);
+  if (startup !== undefined) params.startup = startup;
+  if (spec.description !== undefined) params.description = spec.description;
+  return params;
+}
+
+function macOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const m = /(?:^|,)(?:[a-z0-9_]+)=([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})(?:,|$)/.exec(raw);
+  return m?.[1];
+}
