@@ -1,0 +1,332 @@
+/**
+ * The simulator's node shell: carries out exactly the commands Phoenix's node shell sends
+ * (file ops, pct exec/push, systemctl, apt-get/dpkg-query, exportfs) against a SimTree, with
+ * the exit codes and first lines of the real tools. Unknown commands exit 127 like sh does.
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, posix } from 'node:path';
+import { parseCommandLine, ShellSyntaxError, type ParsedStep } from './tokenize.ts';
+import { unitName, type SimTree } from './sim-tree.ts';
+import { checkExports } from './exports-check.ts';
+
+/** What the cluster model tells the SSH server about guests (wired by startSimulator). */
+export interface GuestDirectory {
+  guestExists(vmid: number): boolean;
+  guestRunning(vmid: number): boolean;
+  /** `lxc` or `qemu`; `pct` only works on containers. Defaults to lxc when absent. */
+  guestType?(vmid: number): 'lxc' | 'qemu' | undefined;
+}
+
+export interface ShellContext {
+  node: string;
+  tree: SimTree;
+  guests: GuestDirectory;
+  guestTree(vmid: number): SimTree;
+}
+
+export interface ShellResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+class Exit extends Error {
+  constructor(
+    readonly code: number,
+    readonly text: string,
+  ) {
+    super(text);
+  }
+}
+
+const fail = (code: number, text: string): never => {
+  throw new Exit(code, text);
+};
+
+interface Io {
+  stdin: Buffer;
+  out: string[];
+  umask: number;
+}
+
+/** Run a whole command line (`a && b > f && c`). */
+export function runCommandLine(ctx: ShellContext, line: string, stdin: Buffer): ShellResult {
+  let steps: ParsedStep[];
+  try {
+    steps = parseCommandLine(line);
+  } catch (error) {
+    if (error instanceof ShellSyntaxError) return { code: 2, stdout: '', stderr: `sh: 1: ${error.message}\n` };
+    throw error;
+  }
+  const io: Io = { stdin, out: [], umask: 0o022 };
+  for (const step of steps) {
+    const result = runStep(ctx, ctx.tree, step, io);
+    if (result.code !== 0) return { code: result.code, stdout: io.out.join(''), stderr: result.stderr };
+  }
+  return { code: 0, stdout: io.out.join(''), stderr: '' };
+}
+
+function runStep(ctx: ShellContext, tree: SimTree, step: ParsedStep, io: Io): { code: number; stderr: string } {
+  try {
+    if (step.redirectTo !== undefined) {
+      if (step.argv.join(' ') !== 'cat') fail(2, `sh: redirect is only simulated for plain cat\n`);
+      const target = tree.resolve(step.redirectTo);
+      if (!existsSync(dirname(target))) fail(2, `sh: 1: cannot create ${step.redirectTo}: Directory nonexistent\n`);
+      writeFileSync(target, io.stdin, { mode: 0o666 & ~io.umask });
+      return { code: 0, stderr: '' };
+    }
+    command(ctx, tree, step.argv, io);
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    if (error instanceof Exit) return { code: error.code, stderr: error.text };
+    const message = error instanceof Error ? error.message : String(error);
+    return { code: 1, stderr: `${step.argv[0]}: ${message}\n` };
+  }
+}
+
+function stripFlags(args: string[]): { flags: Set<string>; rest: string[] } {
+  const flags = new Set<string>();
+  const rest: string[] = [];
+  for (const arg of args) {
+    if (arg.startsWith('-') && arg.length > 1) flags.add(arg);
+    else rest.push(arg);
+  }
+  return { flags, rest };
+}
+
+function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void {
+  const [name, ...args] = argv;
+  const missing = (tool: string, path: string): never => fail(1, `${tool}: ${path}: No such file or directory\n`);
+  switch (name) {
+    case 'true':
+      return;
+    case 'umask':
+      io.umask = Number.parseInt(args[0] ?? '022', 8);
+      return;
+    case 'env': {
+      const rest = [...args];
+      while (rest[0]?.includes('=')) rest.shift();
+      return command(ctx, tree, rest, io);
+    }
+    case 'cat':
+      for (const path of args) {
+        const file = tree.resolve(path);
+        if (!existsSync(file)) missing('cat', path);
+        io.out.push(readFileSync(file, 'utf8'));
+      }
+      return;
+    case 'test': {
+      const [flag, path] = args;
+      if (path === undefined) fail(2, 'test: missing argument\n');
+      const file = tree.resolve(path as string);
+      const ok =
+        flag === '-e'
+          ? existsSync(file)
+          : flag === '-f'
+            ? existsSync(file) && statSync(file).isFile()
+            : flag === '-d'
+              ? existsSync(file) && statSync(file).isDirectory()
+              : fail(2, `test: unsupported ${flag}\n`);
+      if (!ok) fail(1, '');
+      return;
+    }
+    case 'stat': {
+      if (args[0] !== '-c' || args[1] === undefined) fail(1, 'stat: only `stat -c FORMAT` is simulated\n');
+      for (const path of args.slice(2)) {
+        const file = tree.resolve(path);
+        if (!existsSync(file)) fail(1, `stat: cannot statx '${path}': No such file or directory\n`);
+        const info = statSync(file);
+        const owner = tree.ownerOf(path);
+        const values: Record<string, string> = {
+          a: (info.mode & 0o7777).toString(8),
+          U: owner.user,
+          G: owner.group,
+          s: String(info.size),
+          n: path,
+          F: info.isDirectory() ? 'directory' : 'regular file',
+        };
+        io.out.push(`${(args[1] as string).replace(/%([aUGsnF])/g, (_m, key: string) => values[key] ?? '')}\n`);
+      }
+      return;
+    }
+    case 'mkdir': {
+      const { flags, rest } = stripFlags(args);
+      for (const path of rest) mkdirSync(tree.resolve(path), { recursive: flags.has('-p') });
+      return;
+    }
+    case 'mv': {
+      const { rest } = stripFlags(args);
+      const [from, to] = rest;
+      if (from === undefined || to === undefined) return fail(1, 'mv: missing file operand\n');
+      if (!existsSync(tree.resolve(from))) missing('mv: cannot stat', `'${from}'`);
+      renameSync(tree.resolve(from), tree.resolve(to));
+      tree.updateMeta((meta) => {
+        const owner = meta.owners[posix.normalize(from)];
+        delete meta.owners[posix.normalize(from)];
+        if (owner) meta.owners[posix.normalize(to)] = owner;
+        else delete meta.owners[posix.normalize(to)];
+      });
+      return;
+    }
+    case 'chmod': {
+      const [mode, ...paths] = args;
+      if (mode === undefined || !/^[0-7]{3,4}$/.test(mode)) return fail(1, `chmod: invalid mode: '${mode ?? ''}'\n`);
+      for (const path of paths) {
+        if (!existsSync(tree.resolve(path))) fail(1, `chmod: cannot access '${path}': No such file or directory\n`);
+        chmodSync(tree.resolve(path), Number.parseInt(mode, 8));
+      }
+      return;
+    }
+    case 'chown': {
+      const [spec, ...paths] = args;
+      const [user, group] = (spec ?? '').split(':');
+      for (const path of paths) {
+        if (!existsSync(tree.resolve(path))) fail(1, `chown: cannot access '${path}': No such file or directory\n`);
+        tree.updateMeta((meta) => {
+          const key = posix.normalize(path);
+          const old = meta.owners[key] ?? { user: 'root', group: 'root' };
+          meta.owners[key] = { user: user || old.user, group: group ?? old.group };
+        });
+      }
+      return;
+    }
+    case 'rm': {
+      const { flags, rest } = stripFlags(args);
+      for (const path of rest) {
+        if (!existsSync(tree.resolve(path)) && !flags.has('-f')) missing('rm: cannot remove', `'${path}'`);
+        rmSync(tree.resolve(path), { force: true, recursive: flags.has('-r') || flags.has('-rf') });
+      }
+      return;
+    }
+    case 'sha256sum':
+      for (const path of args) {
+        const file = tree.resolve(path);
+        if (!existsSync(file)) missing('sha256sum', path);
+        io.out.push(`${createHash('sha256').update(readFileSync(file)).digest('hex')}  ${path}\n`);
+      }
+      return;
+    case 'pct':
+      return pct(ctx, args, io);
+    case 'systemctl':
+      return systemctl(tree, args, io);
+    case 'apt-get': {
+      const { rest } = stripFlags(args);
+      if (rest[0] !== 'install') fail(100, `E: only apt-get install is simulated\n`);
+      tree.updateMeta((meta) => {
+        meta.packages = [...new Set([...meta.packages, ...rest.slice(1)])].sort();
+      });
+      return;
+    }
+    case 'dpkg-query': {
+      const names = args.filter((arg) => !arg.startsWith('-'));
+      const installed = new Set(tree.readMeta().packages);
+      for (const pkg of names) {
+        if (!installed.has(pkg)) fail(1, `dpkg-query: no packages found matching ${pkg}\n`);
+        io.out.push('install ok installed');
+      }
+      return;
+    }
+    case 'exportfs': {
+      if (args.join(' ') !== '-ra') fail(1, 'exportfs: only `exportfs -ra` is simulated\n');
+      const file = tree.resolve('/etc/exports');
+      const problems = checkExports(existsSync(file) ? readFileSync(file, 'utf8') : '');
+      if (problems.length > 0) fail(1, problems.map((p) => `exportfs: ${p}\n`).join(''));
+      tree.updateMeta((meta) => {
+        meta.exportfsRuns += 1;
+      });
+      return;
+    }
+    default:
+      fail(127, `sh: 1: ${name ?? ''}: not found\n`);
+  }
+}
+
+function systemctl(tree: SimTree, args: string[], io: Io): void {
+  const { flags, rest } = stripFlags(args);
+  const [verb, ...units] = rest;
+  for (const raw of units) {
+    const unit = unitName(raw);
+    const state = tree.service(unit);
+    switch (verb) {
+      case 'is-active':
+        io.out.push(`${state.active ? 'active' : 'inactive'}\n`);
+        if (!state.active) fail(3, '');
+        break;
+      case 'is-enabled':
+        io.out.push(`${state.enabled ? 'enabled' : 'disabled'}\n`);
+        if (!state.enabled) fail(1, '');
+        break;
+      case 'reload':
+        if (!state.active) fail(1, `${unit}.service is not active, cannot reload.\n`);
+        state.reloads += 1;
+        break;
+      case 'enable':
+        state.enabled = true;
+        if (flags.has('--now')) state.active = true;
+        break;
+      case 'disable':
+        state.enabled = false;
+        break;
+      case 'start':
+        state.active = true;
+        break;
+      case 'stop':
+        state.active = false;
+        break;
+      case 'restart':
+        state.active = true;
+        state.restarts += 1;
+        break;
+      default:
+        fail(1, `Unknown command verb ${verb ?? ''}.\n`);
+    }
+    tree.updateMeta((meta) => {
+      meta.services[unit] = state;
+    });
+  }
+}
+
+function pct(ctx: ShellContext, args: string[], io: Io): void {
+  const [verb, vmidText, ...rest] = args;
+  const vmid = Number(vmidText);
+  if ((verb !== 'exec' && verb !== 'push') || !Number.isInteger(vmid) || vmid < 100) {
+    fail(255, `400 unable to parse pct arguments\n`);
+  }
+  if (!ctx.guests.guestExists(vmid) || (ctx.guests.guestType?.(vmid) ?? 'lxc') !== 'lxc') {
+    fail(255, `Configuration file 'nodes/${ctx.node}/lxc/${vmid}.conf' does not exist\n`);
+  }
+  if (!ctx.guests.guestRunning(vmid)) fail(255, `CT ${vmid} not running\n`);
+  const guest = ctx.guestTree(vmid);
+  if (verb === 'exec') {
+    if (rest[0] !== '--' || rest.length < 2) fail(255, 'pct exec: expected `-- <command>`\n');
+    const result = runStep(ctx, guest, { argv: rest.slice(1) }, io);
+    if (result.code !== 0) fail(result.code, result.stderr);
+    return;
+  }
+  const [source, dest, ...options] = rest;
+  if (source === undefined || dest === undefined) return fail(255, 'pct push: missing <file> <destination>\n');
+  const option = (flag: string): string | undefined => {
+    const at = options.indexOf(flag);
+    return at >= 0 ? options[at + 1] : undefined;
+  };
+  const from = ctx.tree.resolve(source);
+  if (!existsSync(from)) fail(255, `can't open '${source}' - No such file or directory\n`);
+  const to = guest.resolve(dest);
+  if (!existsSync(dirname(to))) fail(255, `failed to open ${dest}: No such file or directory\n`);
+  copyFileSync(from, to);
+  chmodSync(to, Number.parseInt(option('--perms') ?? '0644', 8));
+  guest.updateMeta((meta) => {
+    meta.owners[posix.normalize(dest)] = { user: option('--user') ?? 'root', group: option('--group') ?? 'root' };
+  });
+}
