@@ -65,6 +65,11 @@ export interface ObservedResource<Observed = unknown> {
   node?: string;
   /** Observed as protected in the system (e.g. a protection flag). */
   protected?: boolean;
+  /**
+   * What it depends on, as far as the system tells (e.g. a linked clone's template). Used to
+   * order deletes of resources that are no longer in the config.
+   */
+  dependsOn?: string[];
 }
 
 /** Something of this kind in the system that Phoenix does not own. */

@@ -61,6 +61,8 @@ export interface ResourceChange {
   dependsOn: string[];
   /** Digest of this resource's observation; compared again when a saved plan is applied. */
   observedDigest: string;
+  /** Digest of the desired state the plan was made from (`''` for deletes). */
+  desiredDigest: string;
   /** Opaque data the handler's diff returned for its own apply step; the engine never reads it. */
   private?: unknown;
 }

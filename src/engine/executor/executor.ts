@@ -1,0 +1,310 @@
+/**
+ * The executor: walks a plan's apply graph and carries out each change through its handler.
+ *
+ * Scheduling: a resource is ready when everything it waits for has succeeded. Among ready
+ * resources the one with the longest remaining path (critical-path priority) starts first,
+ * within a global limit, a per-node limit and lock keys (resources sharing a key never run
+ * together). A slot is never left idle while some ready resource fits.
+ *
+ * Failure: a failed resource's dependents are `skipped` (reason `upstream failed`); retryable
+ * errors are retried with backoff first. Cancellation: when `signal` aborts, nothing new
+ * starts, in-flight steps finish and are journalled, the rest is `skipped` (`cancelled`).
+ * `abortInFlight` is passed to handlers to interrupt running steps (a second Ctrl-C).
+ *
+ * This file is the orchestrator and is allowed to be larger than most (STYLE.md 24).
+ */
+import { ApplyError } from '../../errors.ts';
+import { buildApplyGraph } from '../graph/build.ts';
+import { remainingPath } from '../graph/critical-path.ts';
+import type { AnyResourceHandler, ApplyContext, HandlerRegistry, ObservedResource, Resource } from '../handler.ts';
+import { NoopHook, type Hook, type Outcome } from '../hook.ts';
+import { nullJournal, type Journal } from '../journal.ts';
+import { isMutating, type Action, type Plan, type ResourceChange } from '../plan/types.ts';
+import {
+  backoffDelay,
+  DEFAULT_HEALTH,
+  DEFAULT_RETRY,
+  shouldRetry,
+  sleep as realSleep,
+  waitHealthy,
+  type HealthPolicy,
+  type RetryPolicy,
+  type Sleep,
+} from './timing.ts';
+
+export interface ExecuteInput {
+  plan: Pick<Plan, 'changes'>;
+  /** Desired resources by address (from the planner's result). */
+  resources: ReadonlyMap<string, Resource>;
+  /** Observations the plan was made from, by address. */
+  observations: ReadonlyMap<string, ObservedResource>;
+  registry: HandlerRegistry;
+  /** Max steps in flight overall (default 8). */
+  concurrency?: number;
+  /** Max steps in flight per node (default 4). */
+  perNodeConcurrency?: number;
+  /** Stop starting new work when aborted (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Interrupt running steps when aborted (passed to handlers as `ctx.signal`). */
+  abortInFlight?: AbortSignal;
+  hook?: Hook;
+  journal?: Journal;
+  retry?: Partial<RetryPolicy>;
+  health?: Partial<HealthPolicy>;
+  /** Expected duration of a change, for critical-path priority (default: 1 per mutating step). */
+  estimateDuration?: (change: ResourceChange) => number;
+  now?: () => number;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+export interface ResourceOutcome {
+  address: string;
+  action: Action;
+  outcome: Outcome;
+  /** For `skipped`: `upstream failed: <address>` or `cancelled`. */
+  reason?: string;
+  error?: unknown;
+  attempts: number;
+  durationMs: number;
+}
+
+export interface ExecuteResult {
+  outcomes: Map<string, ResourceOutcome>;
+  /** Every change ended `created`/`updated`/`deleted`/`unchanged`. */
+  succeeded: boolean;
+  cancelled: boolean;
+  durationMs: number;
+}
+
+interface Slotting {
+  node?: string;
+  lockKeys: readonly string[];
+}
+
+export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
+  const hook = input.hook ?? new NoopHook();
+  const journal = input.journal ?? nullJournal;
+  const now = input.now ?? (() => performance.now());
+  const sleepFn = input.sleep ?? realSleep;
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...input.retry };
+  const health: HealthPolicy = { ...DEFAULT_HEALTH, ...input.health };
+  const concurrency = Math.max(1, input.concurrency ?? 8);
+  const perNode = Math.max(1, input.perNodeConcurrency ?? 4);
+  const inFlightSignal = input.abortInFlight ?? new AbortController().signal;
+  const started = now();
+
+  const changes = new Map(input.plan.changes.map((c) => [c.address, c]));
+  const outcomes = new Map<string, ResourceOutcome>();
+  const { graph, diagnostics } = buildApplyGraph({ changes: input.plan.changes });
+  const cycle = diagnostics.find((d) => d.code === 'E_DEPENDENCY_CYCLE');
+  if (cycle) throw new ApplyError(cycle.message, { code: cycle.code, hint: cycle.hint });
+  for (const change of input.plan.changes) {
+    if (!graph.has(change.address)) {
+      outcomes.set(change.address, {
+        address: change.address,
+        action: change.action,
+        outcome: 'unchanged',
+        attempts: 0,
+        durationMs: 0,
+      });
+    }
+  }
+  const estimate = input.estimateDuration ?? ((c: ResourceChange) => (isMutating(c.action) ? 1 : 0));
+  const priority = remainingPath(graph, (a) => {
+    const change = changes.get(a);
+    return change ? estimate(change) : 0;
+  });
+  const slotting = (address: string): Slotting => {
+    const resource = input.resources.get(address);
+    return {
+      node: resource?.node ?? input.observations.get(address)?.node,
+      lockKeys: resource?.lockKeys ?? [],
+    };
+  };
+
+  const waiting = new Map<string, number>();
+  const ready = new Set<string>();
+  for (const node of graph.nodes()) {
+    const n = graph.dependenciesOf(node).length;
+    waiting.set(node, n);
+    if (n === 0) ready.add(node);
+  }
+  let running = 0;
+  const perNodeRunning = new Map<string, number>();
+  const heldLocks = new Set<string>();
+  let cancelled = input.signal?.aborted ?? false;
+
+  const finishSkipped = (address: string, reason: string): void => {
+    if (outcomes.has(address)) return;
+    const change = changes.get(address) as ResourceChange;
+    outcomes.set(address, { address, action: change.action, outcome: 'skipped', reason, attempts: 0, durationMs: 0 });
+    hook.postApply({ address, kind: change.kind, action: change.action, outcome: 'skipped', durationMs: 0, reason });
+  };
+  const skipDownstream = (failed: string): void => {
+    const stack = graph.dependentsOf(failed);
+    while (stack.length > 0) {
+      const node = stack.pop() as string;
+      if (outcomes.has(node)) continue;
+      ready.delete(node);
+      finishSkipped(node, `upstream failed: ${failed}`);
+      stack.push(...graph.dependentsOf(node));
+    }
+  };
+
+  return new Promise<ExecuteResult>((resolve) => {
+    let finished = false;
+    const done = (): void => {
+      if (finished) return;
+      finished = true;
+      input.signal?.removeEventListener('abort', onAbort);
+      if (cancelled) for (const node of graph.nodes()) finishSkipped(node, 'cancelled');
+      const all = [...outcomes.values()];
+      resolve({
+        outcomes,
+        succeeded: all.every((o) => o.outcome !== 'failed' && o.outcome !== 'skipped'),
+        cancelled,
+        durationMs: now() - started,
+      });
+    };
+    const onAbort = (): void => {
+      cancelled = true;
+      if (running === 0) done();
+    };
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const pump = (): void => {
+      if (cancelled) {
+        if (running === 0) done();
+        return;
+      }
+      const order = [...ready].sort((a, b) => (priority.get(b) ?? 0) - (priority.get(a) ?? 0) || a.localeCompare(b));
+      for (const address of order) {
+        if (running >= concurrency) break;
+        const slot = slotting(address);
+        if (slot.node !== undefined && (perNodeRunning.get(slot.node) ?? 0) >= perNode) continue;
+        if (slot.lockKeys.some((k) => heldLocks.has(k))) continue;
+        ready.delete(address);
+        running += 1;
+        if (slot.node !== undefined) perNodeRunning.set(slot.node, (perNodeRunning.get(slot.node) ?? 0) + 1);
+        for (const key of slot.lockKeys) heldLocks.add(key);
+        void runStep(address).then((result) => {
+          running -= 1;
+          if (slot.node !== undefined) perNodeRunning.set(slot.node, (perNodeRunning.get(slot.node) ?? 1) - 1);
+          for (const key of slot.lockKeys) heldLocks.delete(key);
+          outcomes.set(address, result);
+          if (result.outcome === 'failed') skipDownstream(address);
+          else {
+            for (const dependent of graph.dependentsOf(address)) {
+              const left = (waiting.get(dependent) ?? 1) - 1;
+              waiting.set(dependent, left);
+              if (left === 0 && !outcomes.has(dependent)) ready.add(dependent);
+            }
+          }
+          pump();
+        });
+      }
+      if (running === 0 && (ready.size === 0 || cancelled)) done();
+    };
+
+    const runStep = async (address: string): Promise<ResourceOutcome> => {
+      const change = changes.get(address) as ResourceChange;
+      const stepStart = now();
+      const base = { address, action: change.action };
+      if (!isMutating(change.action)) {
+        return { ...base, outcome: 'unchanged', attempts: 0, durationMs: 0 };
+      }
+      const handler = input.registry.get(change.kind);
+      hook.preApply({ address, kind: change.kind, action: change.action });
+      let attempts = 0;
+      try {
+        if (!handler) {
+          throw new ApplyError(`no handler for kind ${change.kind}`, { code: 'E_UNKNOWN_KIND', resource: address });
+        }
+        const phases = phasesOf(change.action);
+        for (const phase of phases) {
+          attempts += await runPhase(handler, change, phase);
+        }
+        const resource = input.resources.get(address);
+        if (resource && change.action !== 'delete') {
+          await waitHealthy(handler, resource, { signal: inFlightSignal, hook }, health, { now, sleep: sleepFn });
+        }
+        const outcome = outcomeOf(change.action);
+        const durationMs = now() - stepStart;
+        hook.postApply({ address, kind: change.kind, action: change.action, outcome, durationMs });
+        return { ...base, outcome, attempts, durationMs };
+      } catch (error) {
+        const durationMs = now() - stepStart;
+        hook.postApply({ address, kind: change.kind, action: change.action, outcome: 'failed', durationMs, error });
+        return { ...base, outcome: 'failed', error, attempts: Math.max(attempts, 1), durationMs };
+      }
+    };
+
+    /** One phase (create, update, delete) with retries; returns the number of attempts. */
+    const runPhase = async (handler: AnyResourceHandler, change: ResourceChange, phase: Phase): Promise<number> => {
+      const address = change.address;
+      for (let attempt = 1; ; attempt += 1) {
+        const stepId = await journal.begin({ address, kind: change.kind, action: phase, attempt });
+        const ctx: ApplyContext = {
+          signal: inFlightSignal,
+          hook,
+          attempt,
+          journal: { note: (data) => journal.note(stepId, data) },
+        };
+        try {
+          await callHandler(handler, change, phase, ctx);
+          await journal.succeed(stepId, outcomeOf(phase));
+          return attempt;
+        } catch (error) {
+          await journal.fail(stepId, error instanceof Error ? error.message : String(error));
+          if (!shouldRetry(error, attempt, retry) || cancelled || inFlightSignal.aborted) throw error;
+          const delay = backoffDelay(retry, attempt, input.random);
+          hook.progress({
+            address,
+            message: `retrying in ${delay} ms after: ${error instanceof Error ? error.message : String(error)}`,
+          });
+          await sleepFn(delay, inFlightSignal);
+        }
+      }
+    };
+
+    const callHandler = async (
+      handler: AnyResourceHandler,
+      change: ResourceChange,
+      phase: Phase,
+      ctx: ApplyContext,
+    ): Promise<void> => {
+      const resource = input.resources.get(change.address);
+      const observed = input.observations.get(change.address)?.observed ?? null;
+      if (phase === 'delete') {
+        await handler.delete({ ctx, address: change.address, observed, change });
+        return;
+      }
+      if (!resource) {
+        throw new ApplyError(`${change.address} is in the plan but not in the configuration`, {
+          code: 'E_PLAN_MISMATCH',
+          resource: change.address,
+        });
+      }
+      if (phase === 'create') await handler.create({ ctx, resource, change });
+      else await handler.update({ ctx, resource, observed, change, restart: change.action === 'update-restart' });
+    };
+
+    pump();
+  });
+}
+
+type Phase = 'create' | 'update' | 'update-restart' | 'delete';
+
+function phasesOf(action: Action): Phase[] {
+  if (action === 'replace') return ['delete', 'create'];
+  if (action === 'create' || action === 'update' || action === 'update-restart' || action === 'delete') return [action];
+  return [];
+}
+
+function outcomeOf(action: Action): Outcome {
+  if (action === 'create' || action === 'replace') return 'created';
+  if (action === 'delete') return 'deleted';
+  if (action === 'update' || action === 'update-restart') return 'updated';
+  return 'unchanged';
+}

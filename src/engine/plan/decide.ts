@@ -1,0 +1,113 @@
+/**
+ * Per-resource decisions of the planner: turn a handler's diff into a plan action, and decide
+ * what happens to a managed resource that left the config. Pure policy, no I/O of its own.
+ */
+import type { AnyResourceHandler, ObservedResource, Resource } from '../handler.ts';
+import { digestOf } from './digest.ts';
+import type { Action, PlanDiagnostic, ResourceChange } from './types.ts';
+
+export interface Decision {
+  change: ResourceChange;
+  diagnostics: PlanDiagnostic[];
+}
+
+export async function decideChange(
+  handler: AnyResourceHandler,
+  resource: Resource,
+  found: ObservedResource | undefined,
+  dependsOn: string[],
+): Promise<Decision> {
+  const diagnostics: PlanDiagnostic[] = [];
+  const diff = await handler.diff({ resource, observed: found?.observed ?? null, observedNode: found?.node });
+  for (const d of diff.diagnostics ?? []) {
+    diagnostics.push({
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      hint: d.hint,
+      address: resource.address,
+    });
+  }
+  let action: Action = diff.action;
+  if (!found) action = 'create';
+  else if (action === 'create')
+    action = 'replace'; // exists but the handler wants a new one
+  else if (action === 'update' && diff.requiresReplace.length > 0) action = 'replace';
+  else if (action === 'update' && diff.requiresRestart) action = 'update-restart';
+  const replacePaths = new Set(diff.requiresReplace);
+  const attributes = diff.changes.map((a) => ({
+    ...a,
+    ...(a.sensitive ? { before: null, after: null } : {}),
+    ...(replacePaths.has(a.path) ? { forcesReplacement: true } : {}),
+  }));
+  const reasons = [...diff.reasons];
+  if (action === 'create' && reasons.length === 0) reasons.push('does not exist yet');
+  if (action === 'replace' && (resource.protected || found?.protected)) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'E_PROTECTED_REPLACE',
+      message: `${resource.address} is protected but the plan would replace it (${diff.requiresReplace.join(', ') || 'replacement required'})`,
+      address: resource.address,
+      hint: 'revert the change that forces replacement, or remove `protected` from the resource first',
+    });
+  }
+  return {
+    change: {
+      address: resource.address,
+      kind: resource.kind,
+      action,
+      before: found ? (diff.before ?? found.observed) : null,
+      after: diff.after ?? resource.desired,
+      attributes: action === 'create' ? [] : attributes,
+      reasons,
+      dependsOn,
+      observedDigest: digestOf(found ? { node: found.node, observed: found.observed } : null),
+      desiredDigest: digestOf(resource.desired),
+      ...(diff.private === undefined ? {} : { private: diff.private }),
+    },
+    diagnostics,
+  };
+}
+
+/** A managed resource found in the system but not in the config. */
+export function orphanChange(
+  found: ObservedResource,
+  prune: boolean,
+): { change?: ResourceChange; diagnostic?: PlanDiagnostic } {
+  if (!prune) {
+    return {
+      diagnostic: {
+        severity: 'warning',
+        code: 'W_NOT_IN_CONFIG',
+        message: `${found.address} is managed by Phoenix but no longer in the configuration; it is left alone`,
+        address: found.address,
+        hint: 'run with --prune to delete it, or add it back to the configuration',
+      },
+    };
+  }
+  if (found.protected) {
+    return {
+      diagnostic: {
+        severity: 'error',
+        code: 'E_PROTECTED_DELETE',
+        message: `${found.address} is protected and cannot be deleted by --prune`,
+        address: found.address,
+        hint: 'remove its protection in the system first, or add it back to the configuration',
+      },
+    };
+  }
+  return {
+    change: {
+      address: found.address,
+      kind: found.kind,
+      action: 'delete',
+      before: found.observed,
+      after: null,
+      attributes: [],
+      reasons: ['no longer in the configuration (--prune)'],
+      dependsOn: [...(found.dependsOn ?? [])].sort(),
+      observedDigest: digestOf({ node: found.node, observed: found.observed }),
+      desiredDigest: '',
+    },
+  };
+}

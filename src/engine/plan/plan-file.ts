@@ -1,0 +1,83 @@
+/**
+ * Saving and loading plans (`phoenix plan -out FILE`, `phoenix apply FILE`). The file is the
+ * plan's JSON with its format version; loading validates the shape so a truncated or foreign
+ * file is a clear error, not a crash. Plans hold no secrets (sensitive attributes are
+ * redacted by the planner), but the file is still written owner-only.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { CliError } from '../../errors.ts';
+import { PLAN_FORMAT_VERSION, type Plan } from './types.ts';
+
+const PlanFileChange = z.looseObject({
+  address: z.string(),
+  kind: z.string(),
+  action: z.enum(['noop', 'create', 'update', 'update-restart', 'replace', 'delete', 'read']),
+  before: z.unknown(),
+  after: z.unknown(),
+  attributes: z.array(
+    z.looseObject({ path: z.string(), before: z.unknown(), after: z.unknown(), sensitive: z.boolean().optional() }),
+  ),
+  reasons: z.array(z.string()),
+  dependsOn: z.array(z.string()),
+  observedDigest: z.string(),
+  desiredDigest: z.string(),
+});
+
+const PlanFile = z.looseObject({
+  formatVersion: z.string(),
+  createdAt: z.string(),
+  changes: z.array(PlanFileChange),
+  drift: z.array(z.looseObject({ address: z.string(), kind: z.string(), paths: z.array(z.string()) })),
+  unmanaged: z.array(z.looseObject({ address: z.string(), kind: z.string(), summary: z.string() })),
+  diagnostics: z.array(
+    z.looseObject({ severity: z.enum(['error', 'warning']), code: z.string(), message: z.string() }),
+  ),
+  complete: z.boolean(),
+  applyable: z.boolean(),
+  errored: z.boolean(),
+  observedDigest: z.string(),
+  options: z.object({ prune: z.boolean(), targets: z.array(z.string()) }),
+});
+
+export async function savePlan(plan: Plan, file: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export async function loadPlan(file: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read plan file ${file}`, {
+      code: 'E_PLAN_FILE',
+      cause: error,
+      hint: 'create one with `phoenix plan -out FILE`',
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file} is not a plan file (invalid JSON)`, { code: 'E_PLAN_FILE', cause: error });
+  }
+  const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
+  if (version !== PLAN_FORMAT_VERSION) {
+    throw new CliError(`${file}: unsupported plan format version ${String(version)}`, {
+      code: 'E_PLAN_FILE',
+      hint: `this Phoenix reads plan format ${PLAN_FORMAT_VERSION}; make a new plan with \`phoenix plan -out FILE\``,
+    });
+  }
+  const parsed = PlanFile.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(`${file} is not a valid plan file`, {
+      code: 'E_PLAN_FILE',
+      detail: issue ? `${issue.path.join('.')}: ${issue.message}` : undefined,
+      hint: 'make a new plan with `phoenix plan -out FILE`',
+    });
+  }
+  return parsed.data as unknown as Plan;
+}
