@@ -1,0 +1,26 @@
+/**
+ * The JSON Schema of one config file, for editors (yaml-language-server) and `phoenix schema`.
+ * Generated from the zod schema in "input" mode, so fields with defaults are optional.
+ */
+import { z } from 'zod';
+import { PhoenixFile } from './schema.ts';
+
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(PhoenixFile, {
+    io: 'input',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      // `node` may come from defaults or the single cluster node; editors must not demand it.
+      const json = ctx.jsonSchema as { properties?: Record<string, unknown>; required?: string[] };
+      if (json.properties?.['type'] && json.properties['node'] && json.required?.includes('node')) {
+        json.required = json.required.filter((key) => key !== 'node');
+      }
+    },
+  }) as Record<string, unknown>;
+  return {
+    ...schema,
+    title: 'Phoenix configuration file',
+    description: 'One file of a Phoenix config directory (phoenix.yaml and any other *.yaml in it).',
+  };
+}
