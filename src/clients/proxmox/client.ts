@@ -33,7 +33,11 @@ export interface ProxmoxClient {
   close(): Promise<void>;
 }
 
-export function clientOver(transport: ProxmoxTransport, clock: TaskClock, close: () => Promise<void> = async () => {}): ProxmoxClient {
+export function clientOver(
+  transport: ProxmoxTransport,
+  clock: TaskClock,
+  close: () => Promise<void> = async () => {},
+): ProxmoxClient {
   return {
     transport,
     cluster: clusterApi(transport),

@@ -36,12 +36,15 @@ export class ProxmoxApiError extends ProviderError {
       .map(([k, v]) => `${k}: ${v}`)
       .join('; ');
     const statusText = init.status === 0 ? (init.transportCode ?? 'network error') : String(init.status);
-    super(`Proxmox API ${init.method} ${init.path} failed (${statusText}): ${init.message}${fieldText ? ` (${fieldText})` : ''}`, {
-      code: init.status === 0 ? 'E_PVE_TRANSPORT' : 'E_PVE_API',
-      resource: init.resource,
-      hint: init.hint ?? hintFor(init.status),
-      cause: init.cause,
-    });
+    super(
+      `Proxmox API ${init.method} ${init.path} failed (${statusText}): ${init.message}${fieldText ? ` (${fieldText})` : ''}`,
+      {
+        code: init.status === 0 ? 'E_PVE_TRANSPORT' : 'E_PVE_API',
+        resource: init.resource,
+        hint: init.hint ?? hintFor(init.status),
+        cause: init.cause,
+      },
+    );
     this.status = init.status;
     this.apiMessage = init.message;
     this.errors = init.errors ?? {};
@@ -74,8 +77,10 @@ export class ProxmoxTaskError extends ProviderError {
 }
 
 function hintFor(status: number): string | undefined {
-  if (status === 401) return 'check the API token id and secret (PVEAPIToken=user@realm!tokenid=secret) and that the token is not expired';
-  if (status === 403) return 'the token lacks a privilege: with privilege separation the token needs its own ACL entries';
+  if (status === 401)
+    return 'check the API token id and secret (PVEAPIToken=user@realm!tokenid=secret) and that the token is not expired';
+  if (status === 403)
+    return 'the token lacks a privilege: with privilege separation the token needs its own ACL entries';
   if (status === 595) return 'the target node is unreachable from the node you are talking to';
   return undefined;
 }
@@ -116,8 +121,22 @@ export function isWorkerStartError(error: unknown): boolean {
   return /got no worker upid|starting worker failed/i.test(messageOf(error));
 }
 
-const CONNECT_PHASE_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ETIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const CONNECT_PHASE_CODES = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ETIMEDOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 /** The connection failed before the request was sent: retrying cannot duplicate anything. */
 export function isConnectError(error: unknown): boolean {

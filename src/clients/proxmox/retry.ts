@@ -19,7 +19,12 @@ export interface RetryPolicy {
   maxTotalMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 5_000, maxTotalMs: 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 250,
+  maxDelayMs: 5_000,
+  maxTotalMs: 60_000,
+};
 
 /** True when a request that failed with `error` may be sent again. */
 export function mayRetry(error: unknown, repeatable: boolean): boolean {

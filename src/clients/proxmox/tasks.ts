@@ -32,7 +32,12 @@ export function isTaskSuccess(exitstatus: string | undefined): boolean {
 }
 
 /** Last `lines` lines of a task log; never throws (it only decorates an error). */
-export async function taskLogTail(transport: ProxmoxTransport, node: string, upid: string, lines: number): Promise<string[]> {
+export async function taskLogTail(
+  transport: ProxmoxTransport,
+  node: string,
+  upid: string,
+  lines: number,
+): Promise<string[]> {
   try {
     const base = apiPath`/nodes/${node}/tasks/${upid}/log`;
     // `total` sits outside `data`, which the transport drops, so read the log in one request.
@@ -59,9 +64,15 @@ export async function waitForTask(
   for (let polls = 0; ; polls++) {
     let status: TaskStatus | undefined;
     try {
-      status = await transport.request<TaskStatus>('GET', path, undefined, { resource: options.resource, signal: options.signal });
+      status = await transport.request<TaskStatus>('GET', path, undefined, {
+        resource: options.resource,
+        signal: options.signal,
+      });
     } catch (error) {
-      const noSuchTask = error instanceof ProxmoxApiError && error.status === 400 && /no such task/i.test(`${error.apiMessage} ${error.errors.upid ?? ''}`);
+      const noSuchTask =
+        error instanceof ProxmoxApiError &&
+        error.status === 400 &&
+        /no such task/i.test(`${error.apiMessage} ${error.errors.upid ?? ''}`);
       if (!noSuchTask || ++unknown > NO_SUCH_TASK_TOLERANCE) throw error;
     }
     const elapsed = clock.now() - started;
@@ -70,7 +81,13 @@ export async function waitForTask(
       if (status.status === 'stopped') {
         if (isTaskSuccess(status.exitstatus)) return status;
         const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
-        throw new ProxmoxTaskError({ upid, node: taskNode, exitstatus: status.exitstatus ?? 'unknown error', logTail, resource: options.resource });
+        throw new ProxmoxTaskError({
+          upid,
+          node: taskNode,
+          exitstatus: status.exitstatus ?? 'unknown error',
+          logTail,
+          resource: options.resource,
+        });
       }
     }
     if (elapsed + delay > timeoutMs) {

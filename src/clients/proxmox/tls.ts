@@ -36,7 +36,11 @@ function loadCa(tls: TlsOptions): string | undefined {
   try {
     return readFileSync(tls.caFile, 'utf8');
   } catch (cause) {
-    throw new PhoenixError(`cannot read CA file ${tls.caFile}`, { code: 'E_PVE_TLS_CONFIG', cause, hint: 'check the path of tls.caFile' });
+    throw new PhoenixError(`cannot read CA file ${tls.caFile}`, {
+      code: 'E_PVE_TLS_CONFIG',
+      cause,
+      hint: 'check the path of tls.caFile',
+    });
   }
 }
 

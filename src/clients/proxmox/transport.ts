@@ -45,11 +45,17 @@ function parseEndpoint(endpoint: string, tls: TlsOptions | undefined): URL {
   }
   if (url.protocol === 'http:') {
     if (!LOOPBACK.has(url.hostname)) {
-      throw configError(`refusing plain http to ${url.host}: the API token would travel unencrypted`, 'use https:// with tls.caFile or tls.fingerprint');
+      throw configError(
+        `refusing plain http to ${url.host}: the API token would travel unencrypted`,
+        'use https:// with tls.caFile or tls.fingerprint',
+      );
     }
     if (tls) throw configError('tls settings given for an http:// endpoint', 'use https:// or drop the tls settings');
   } else if (url.protocol !== 'https:') {
-    throw configError(`unsupported endpoint scheme '${url.protocol}'`, 'use https:// (or http:// for a local simulator)');
+    throw configError(
+      `unsupported endpoint scheme '${url.protocol}'`,
+      'use https:// (or http:// for a local simulator)',
+    );
   }
   const base = url.pathname.replace(/\/+$/, '');
   url.pathname = base.endsWith('/api2/json') ? base : `${base}/api2/json`;
@@ -81,9 +87,13 @@ export class HttpTransport implements ProxmoxTransport {
 
   constructor(options: TransportOptions) {
     if (!TOKEN_ID_RE.test(options.tokenId)) {
-      throw configError(`invalid API token id '${options.tokenId}'`, 'the token id has the form user@realm!tokenname, e.g. phoenix@pve!deploy');
+      throw configError(
+        `invalid API token id '${options.tokenId}'`,
+        'the token id has the form user@realm!tokenname, e.g. phoenix@pve!deploy',
+      );
     }
-    if (!options.tokenSecret) throw configError('the API token secret is empty', 'set the token secret (env:NAME or file:path in the config)');
+    if (!options.tokenSecret)
+      throw configError('the API token secret is empty', 'set the token secret (env:NAME or file:path in the config)');
     this.#base = parseEndpoint(options.endpoint, options.tls);
     this.#secret = options.tokenSecret;
     this.#auth = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
@@ -99,7 +109,8 @@ export class HttpTransport implements ProxmoxTransport {
       keepAliveMaxTimeout: keepAlive,
       headersTimeout: this.#requestMs,
       bodyTimeout: this.#requestMs,
-      connect: this.#base.protocol === 'https:' ? buildTlsConnector(options.tls ?? {}, connectMs) : { timeout: connectMs },
+      connect:
+        this.#base.protocol === 'https:' ? buildTlsConnector(options.tls ?? {}, connectMs) : { timeout: connectMs },
     });
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#onRequest = options.onRequest;
@@ -113,7 +124,12 @@ export class HttpTransport implements ProxmoxTransport {
     return this.#base.toString();
   }
 
-  async request<T = unknown>(method: HttpMethod, path: string, params?: Params, options: RequestOptions = {}): Promise<T> {
+  async request<T = unknown>(
+    method: HttpMethod,
+    path: string,
+    params?: Params,
+    options: RequestOptions = {},
+  ): Promise<T> {
     const repeatable = options.retryUnsafe ?? method !== 'POST';
     const started = this.#now();
     const deadline = started + Math.min(options.timeoutMs ?? this.#policy.maxTotalMs, this.#policy.maxTotalMs);
@@ -121,7 +137,8 @@ export class HttpTransport implements ProxmoxTransport {
       try {
         return await this.#once<T>(method, path, params, options, attempt);
       } catch (error) {
-        if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts) throw error;
+        if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts)
+          throw error;
         const delay = backoffDelay(this.#policy, attempt, this.#random);
         if (this.#now() + delay > deadline) throw error;
         await this.#sleep(delay);
@@ -129,7 +146,13 @@ export class HttpTransport implements ProxmoxTransport {
     }
   }
 
-  async #once<T>(method: HttpMethod, path: string, params: Params | undefined, options: RequestOptions, attempt: number): Promise<T> {
+  async #once<T>(
+    method: HttpMethod,
+    path: string,
+    params: Params | undefined,
+    options: RequestOptions,
+    attempt: number,
+  ): Promise<T> {
     const url = new URL(this.#base.toString());
     url.pathname = `${this.#base.pathname}${path.startsWith('/') ? path : `/${path}`}`;
     const encoded = encodeParams(params);
@@ -174,7 +197,8 @@ export class HttpTransport implements ProxmoxTransport {
       }
       return body.data as T;
     }
-    const apiMessage = typeof body?.message === 'string' && body.message.trim() ? body.message.trim() : reason || `HTTP ${status}`;
+    const apiMessage =
+      typeof body?.message === 'string' && body.message.trim() ? body.message.trim() : reason || `HTTP ${status}`;
     const errors: Record<string, string> = {};
     if (body?.errors && typeof body.errors === 'object') {
       for (const [k, v] of Object.entries(body.errors)) errors[k] = this.#redact(String(v).trim());
@@ -186,7 +210,9 @@ export class HttpTransport implements ProxmoxTransport {
     return this.#secret ? text.split(this.#secret).join('***') : text;
   }
 
+  /** Closes pooled connections; safe to call more than once. */
   async close(): Promise<void> {
+    if (this.#agent.closed || this.#agent.destroyed) return;
     await this.#agent.close();
   }
 }

@@ -8,7 +8,16 @@ const UPID_RE =
 export function parseUpid(text: string): Upid | undefined {
   const m = UPID_RE.exec(text);
   if (!m) return undefined;
-  const [, node, pid, pstart, starttime, type, id, fullUser] = m as unknown as [string, string, string, string, string, string, string, string];
+  const [, node, pid, pstart, starttime, type, id, fullUser] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const bang = fullUser.indexOf('!');
   return {
     upid: text,

@@ -84,7 +84,8 @@ export function accessApi(t: ProxmoxTransport): AccessApi {
     acl: () => t.request('GET', '/access/acl'),
     updateAcl: (params) => t.request('PUT', '/access/acl', params),
     tokens: (userid) => t.request('GET', `${u(userid)}/token`),
-    createToken: (userid, tokenid, params) => t.request('POST', apiPath`/access/users/${userid}/token/${tokenid}`, params),
+    createToken: (userid, tokenid, params) =>
+      t.request('POST', apiPath`/access/users/${userid}/token/${tokenid}`, params),
     deleteToken: (userid, tokenid) => t.request('DELETE', apiPath`/access/users/${userid}/token/${tokenid}`),
   };
 }

@@ -40,7 +40,10 @@ export interface ClusterApi {
   nextId(vmid?: number): Promise<number>;
   nodes(): Promise<NodeInfo[]>;
   nodeStatus(node: string): Promise<Record<string, unknown>>;
-  tasks(node: string, filter?: { vmid?: number; typefilter?: string; source?: 'active' | 'archive' | 'all'; limit?: number }): Promise<TaskStatus[]>;
+  tasks(
+    node: string,
+    filter?: { vmid?: number; typefilter?: string; source?: 'active' | 'archive' | 'all'; limit?: number },
+  ): Promise<TaskStatus[]>;
   taskStatus(node: string, upid: string): Promise<TaskStatus>;
   taskLog(node: string, upid: string, start?: number, limit?: number): Promise<{ n: number; t: string }[]>;
   stopTask(node: string, upid: string): Promise<void>;
@@ -55,7 +58,8 @@ export function clusterApi(t: ProxmoxTransport): ClusterApi {
     nodeStatus: (node) => t.request('GET', apiPath`/nodes/${node}/status`),
     tasks: (node, filter) => t.request('GET', apiPath`/nodes/${node}/tasks`, { ...filter }),
     taskStatus: (node, upid) => t.request('GET', apiPath`/nodes/${node}/tasks/${upid}/status`),
-    taskLog: (node, upid, start = 0, limit = 500) => t.request('GET', apiPath`/nodes/${node}/tasks/${upid}/log`, { start, limit }),
+    taskLog: (node, upid, start = 0, limit = 500) =>
+      t.request('GET', apiPath`/nodes/${node}/tasks/${upid}/log`, { start, limit }),
     stopTask: (node, upid) => t.request('DELETE', apiPath`/nodes/${node}/tasks/${upid}`),
   };
 }

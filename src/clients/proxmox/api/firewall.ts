@@ -6,7 +6,10 @@
 import { apiPath } from '../encode.ts';
 import type { Params, ProxmoxTransport } from '../types.ts';
 
-export type FirewallScope = { level: 'cluster' } | { level: 'node'; node: string } | { level: 'guest'; node: string; kind: 'lxc' | 'qemu'; vmid: number };
+export type FirewallScope =
+  | { level: 'cluster' }
+  | { level: 'node'; node: string }
+  | { level: 'guest'; node: string; kind: 'lxc' | 'qemu'; vmid: number };
 
 export interface FirewallRule {
   pos: number;
@@ -90,7 +93,8 @@ export function firewallApi(t: ProxmoxTransport): FirewallApi {
     createIpset: (s, name, comment) => t.request('POST', `${b(s)}/ipset`, { name, comment }),
     ipsetEntries: (s, name) => t.request('GET', `${b(s)}/ipset/${encodeURIComponent(name)}`),
     addIpsetEntry: (s, name, params) => t.request('POST', `${b(s)}/ipset/${encodeURIComponent(name)}`, params),
-    deleteIpsetEntry: (s, name, cidr) => t.request('DELETE', `${b(s)}/ipset/${encodeURIComponent(name)}/${encodeURIComponent(cidr)}`),
+    deleteIpsetEntry: (s, name, cidr) =>
+      t.request('DELETE', `${b(s)}/ipset/${encodeURIComponent(name)}/${encodeURIComponent(cidr)}`),
     deleteIpset: (s, name) => t.request('DELETE', `${b(s)}/ipset/${encodeURIComponent(name)}`),
     groups: () => t.request('GET', '/cluster/firewall/groups'),
     createGroup: (group, comment) => t.request('POST', '/cluster/firewall/groups', { group, comment }),

@@ -67,7 +67,8 @@ export function guestApi(t: ProxmoxTransport, kind: GuestKind): GuestApi {
   return {
     list: (node) => t.request('GET', apiPath`/nodes/${node}/${kind}`),
     create: (node, params, options) => t.request('POST', apiPath`/nodes/${node}/${kind}`, params, options),
-    config: (node, vmid, options) => t.request('GET', `${base(node, vmid)}/config`, { current: options?.current, snapshot: options?.snapshot }),
+    config: (node, vmid, options) =>
+      t.request('GET', `${base(node, vmid)}/config`, { current: options?.current, snapshot: options?.snapshot }),
     updateConfig: (node, vmid, params) => t.request('PUT', `${base(node, vmid)}/config`, params),
     clone: (node, vmid, params, options) => t.request('POST', `${base(node, vmid)}/clone`, params, options),
     resize: (node, vmid, disk, size) => t.request('PUT', `${base(node, vmid)}/resize`, { disk, size }),
@@ -76,12 +77,16 @@ export function guestApi(t: ProxmoxTransport, kind: GuestKind): GuestApi {
     status: (node, vmid) => t.request('GET', `${base(node, vmid)}/status/current`),
     start: (node, vmid) => t.request('POST', `${base(node, vmid)}/status/start`),
     stop: (node, vmid) => t.request('POST', `${base(node, vmid)}/status/stop`),
-    shutdown: (node, vmid, timeout, forceStop) => t.request('POST', `${base(node, vmid)}/status/shutdown`, { timeout, forceStop }),
+    shutdown: (node, vmid, timeout, forceStop) =>
+      t.request('POST', `${base(node, vmid)}/status/shutdown`, { timeout, forceStop }),
     reboot: (node, vmid) => t.request('POST', `${base(node, vmid)}/status/reboot`),
     destroy: (node, vmid, params) => t.request('DELETE', base(node, vmid), params),
     snapshots: (node, vmid) => t.request('GET', `${base(node, vmid)}/snapshot`),
-    snapshot: (node, vmid, snapname, description) => t.request('POST', `${base(node, vmid)}/snapshot`, { snapname, description }),
-    deleteSnapshot: (node, vmid, snapname) => t.request('DELETE', `${base(node, vmid)}/snapshot/${encodeURIComponent(snapname)}`),
-    rollback: (node, vmid, snapname) => t.request('POST', `${base(node, vmid)}/snapshot/${encodeURIComponent(snapname)}/rollback`),
+    snapshot: (node, vmid, snapname, description) =>
+      t.request('POST', `${base(node, vmid)}/snapshot`, { snapname, description }),
+    deleteSnapshot: (node, vmid, snapname) =>
+      t.request('DELETE', `${base(node, vmid)}/snapshot/${encodeURIComponent(snapname)}`),
+    rollback: (node, vmid, snapname) =>
+      t.request('POST', `${base(node, vmid)}/snapshot/${encodeURIComponent(snapname)}/rollback`),
   };
 }

@@ -7,7 +7,18 @@ import type { Params, ProxmoxTransport } from '../types.ts';
 
 export interface NetworkInterface {
   iface: string;
-  type: 'bridge' | 'bond' | 'eth' | 'alias' | 'vlan' | 'OVSBridge' | 'OVSBond' | 'OVSPort' | 'OVSIntPort' | 'unknown' | string;
+  type:
+    | 'bridge'
+    | 'bond'
+    | 'eth'
+    | 'alias'
+    | 'vlan'
+    | 'OVSBridge'
+    | 'OVSBond'
+    | 'OVSPort'
+    | 'OVSIntPort'
+    | 'unknown'
+    | string;
   active?: number;
   autostart?: number;
   cidr?: string;

@@ -42,7 +42,8 @@ export function qemuApi(t: ProxmoxTransport): QemuApi {
   return {
     ...guestApi(t, 'qemu'),
     // Declarative config: sending the same values twice converges, so a retry is harmless.
-    updateConfigAsync: (node, vmid, params) => t.request('POST', `${base(node, vmid)}/config`, params, { retryUnsafe: true }),
+    updateConfigAsync: (node, vmid, params) =>
+      t.request('POST', `${base(node, vmid)}/config`, params, { retryUnsafe: true }),
     cloudinitPending: (node, vmid) => t.request('GET', `${base(node, vmid)}/cloudinit`),
     regenerateCloudinit: (node, vmid) => t.request('PUT', `${base(node, vmid)}/cloudinit`),
     agentPing: (node, vmid) => t.request('POST', `${base(node, vmid)}/agent/ping`, undefined, { retryUnsafe: true }),

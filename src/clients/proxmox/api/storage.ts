@@ -56,13 +56,15 @@ export interface StorageApi {
 export function storageApi(t: ProxmoxTransport): StorageApi {
   return {
     list: (node, filter) => t.request('GET', apiPath`/nodes/${node}/storage`, { ...filter }),
-    content: (node, storage, filter) => t.request('GET', apiPath`/nodes/${node}/storage/${storage}/content`, { ...filter }),
+    content: (node, storage, filter) =>
+      t.request('GET', apiPath`/nodes/${node}/storage/${storage}/content`, { ...filter }),
     aplinfo: (node) => t.request('GET', apiPath`/nodes/${node}/aplinfo`),
     // Downloading the same file twice only overwrites it: safe to repeat.
     downloadTemplate: (node, storage, template) =>
       t.request('POST', apiPath`/nodes/${node}/aplinfo`, { storage, template }, { retryUnsafe: true }),
     downloadUrl: (node, storage, params) =>
       t.request('POST', apiPath`/nodes/${node}/storage/${storage}/download-url`, { ...params }, { retryUnsafe: true }),
-    deleteVolume: (node, storage, volume) => t.request('DELETE', apiPath`/nodes/${node}/storage/${storage}/content/${volume}`),
+    deleteVolume: (node, storage, volume) =>
+      t.request('DELETE', apiPath`/nodes/${node}/storage/${storage}/content/${volume}`),
   };
 }

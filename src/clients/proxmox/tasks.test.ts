@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { ProxmoxApiError, ProxmoxTaskError } from './errors.ts';
+import { isTaskSuccess, waitForTask, type TaskClock } from './tasks.ts';
+import type { HttpMethod, Params, ProxmoxTransport, TaskStatus } from './types.ts';
+
+const UPID = 'UPID:pve:0012AB34:0345CD67:66A1B2C3:qmclone:9000:root@pam:';
+
+/** A scripted transport: answers task status from a list, and the log from an array. */
+function scripted(statuses: (Partial<TaskStatus> | 'no-such-task')[], log: string[] = []) {
+  const calls: { method: HttpMethod; path: string; params?: Params }[] = [];
+  let i = 0;
+  const transport: ProxmoxTransport = {
+    async request<T>(method: HttpMethod, path: string, params?: Params): Promise<T> {
+      calls.push({ method, path, params });
+      if (path.endsWith('/log')) return log.map((t, n) => ({ n: n + 1, t })) as T;
+      const next = statuses[Math.min(i++, statuses.length - 1)];
+      if (next === 'no-such-task') {
+        throw new ProxmoxApiError({
+          status: 400,
+          message: 'Parameter verification failed.',
+          errors: { upid: 'no such task' },
+          method,
+          path,
+        });
+      }
+      return {
+        upid: UPID,
+        node: 'pve',
+        type: 'qmclone',
+        user: 'root@pam',
+        starttime: 1,
+        status: 'running',
+        ...next,
+      } as T;
+    },
+  };
+  let now = 0;
+  const sleeps: number[] = [];
+  const clock: TaskClock = { now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+  return { transport, clock, calls, sleeps };
+}
+
+describe('waitForTask', () => {
+  it('polls with a backoff from 100 ms capped at 1 s until the task stops OK', async () => {
+    const s = scripted([...Array(8).fill({ status: 'running' }), { status: 'stopped', exitstatus: 'OK' }]);
+    const progress: string[] = [];
+    const done = await waitForTask(s.transport, s.clock, 'pve', UPID, { onProgress: (st) => progress.push(st.status) });
+    expect(done.exitstatus).toBe('OK');
+    expect(s.sleeps[0]).toBe(100);
+    expect(Math.max(...s.sleeps)).toBe(1000);
+    expect(s.sleeps).toEqual([...s.sleeps].sort((a, b) => a - b));
+    expect(progress).toHaveLength(9);
+    expect(s.calls[0]?.path).toBe(`/nodes/pve/tasks/${encodeURIComponent(UPID)}/status`);
+  });
+
+  it('tolerates a few "no such task" answers right after the fork', async () => {
+    const s = scripted(['no-such-task', 'no-such-task', { status: 'stopped', exitstatus: 'WARNINGS: 1' }]);
+    await expect(waitForTask(s.transport, s.clock, 'pve', UPID)).resolves.toMatchObject({ exitstatus: 'WARNINGS: 1' });
+  });
+
+  it('gives up when the task stays unknown', async () => {
+    const s = scripted(['no-such-task']);
+    await expect(waitForTask(s.transport, s.clock, 'pve', UPID)).rejects.toBeInstanceOf(ProxmoxApiError);
+    expect(s.calls.length).toBe(6);
+  });
+
+  it('throws ProxmoxTaskError with the exit status and the last log lines on failure', async () => {
+    const log = [
+      ...Array.from({ length: 30 }, (_, n) => `line ${n}`),
+      "TASK ERROR: clone failed: can't lock file '/var/lock/qemu-server/lock-133.conf' - got timeout",
+    ];
+    const s = scripted(
+      [
+        {
+          status: 'stopped',
+          exitstatus: "clone failed: can't lock file '/var/lock/qemu-server/lock-133.conf' - got timeout",
+        },
+      ],
+      log,
+    );
+    const error = (await waitForTask(s.transport, s.clock, 'pve', UPID, { logLines: 5 }).catch(
+      (e: unknown) => e,
+    )) as ProxmoxTaskError;
+    expect(error).toBeInstanceOf(ProxmoxTaskError);
+    expect(error.exitstatus).toMatch(/^clone failed/);
+    expect(error.logTail).toHaveLength(5);
+    expect(error.logTail.at(-1)).toMatch(/^TASK ERROR/);
+    expect(error.message).toContain('line 29');
+  });
+
+  it('stops waiting at the timeout', async () => {
+    const s = scripted([{ status: 'running' }], ['still copying']);
+    const error = (await waitForTask(s.transport, s.clock, 'pve', UPID, { timeoutMs: 5_000 }).catch(
+      (e: unknown) => e,
+    )) as ProxmoxTaskError;
+    expect(error.exitstatus).toBe('timeout');
+    expect(error.code).toBe('E_PVE_TASK_TIMEOUT');
+    expect(error.logTail).toEqual(['still copying']);
+    expect(s.clock.now()).toBeLessThanOrEqual(5_000);
+  });
+
+  it('polls the node named in the UPID (a task of another cluster node)', async () => {
+    const other = 'UPID:pve2:0012AB34:0345CD67:66A1B2C3:vzstart:101:root@pam:';
+    const s = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(s.transport, s.clock, 'pve', other);
+    expect(s.calls[0]?.path).toMatch(/^\/nodes\/pve2\//);
+  });
+
+  it.each([
+    ['OK', true],
+    ['WARNINGS: 3', true],
+    ['unexpected status', false],
+    [undefined, false],
+  ])('isTaskSuccess(%s) = %s', (exit, ok) => {
+    expect(isTaskSuccess(exit)).toBe(ok);
+  });
+});
