@@ -110,7 +110,10 @@ export function diffGuest(spec: GuestSpec, observed: ObservedGuest | undefined):
 }
 
 function classify(a: Attribute, before: string | undefined): GuestChange {
-  const change: GuestChange = { path: a.path, before, after: a.value, effect: a.effect, sensitive: a.sensitive };
+  const change: GuestChange = { path: a.path, before, after: a.value, effect: a.effect };
+  if (a.sensitive) change.sensitive = true;
+  // A mount point that does not exist yet is simply added; only moving an existing one needs a new guest.
+  if (a.effect === 'replace' && before === undefined && /^mp\d+\./.test(a.path)) change.effect = 'restart';
   if (a.effect === 'resize' && before !== undefined && a.value !== undefined) {
     // Disks only grow (spec A.4/A.5 resize): a smaller declared size needs a new guest.
     if (sizeBytes(a.value) < sizeBytes(before)) change.effect = 'replace';

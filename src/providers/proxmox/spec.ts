@@ -55,8 +55,11 @@ export interface FirewallSpec {
 export interface CloudInitSpec {
   user?: string;
   sshKeys: string[];
-  /** Resolved password; never shown in plans (PVE masks it on read anyway). */
-  password?: string;
+  /**
+   * Secret reference (`env:X`, `file:p`) of the password, resolved only when the guest is
+   * created, so the value never reaches a plan (PVE masks it on read, so it cannot be diffed).
+   */
+  passwordRef?: string;
   /** What to do when cloud-init changes on a running VM (issue 4: restart or leave alone). */
   policy: 'restart' | 'ignore';
 }
@@ -70,6 +73,8 @@ export type GuestSource =
       /** Volume id of the downloaded cloud image to import (`local:import/x.qcow2`). */
       volid: string;
       fileAddress: string;
+      /** Storage the imported boot disk and the cloud-init drive are created on. */
+      storage: string;
     };
 
 export interface GuestSpec {
@@ -101,6 +106,9 @@ export interface GuestSpec {
   /** Desired power state; templates are never started. */
   running: boolean;
   cloudInit?: CloudInitSpec;
+  /** LXC: root password reference and SSH keys, set once at creation (not readable back). */
+  rootPasswordRef?: string;
+  rootSshKeys?: string[];
   /** VM: QEMU guest agent enabled (health waits for it to answer). */
   agent?: boolean;
   /** Addresses of other resources this guest needs first (explicit dependsOn). */

@@ -65,7 +65,7 @@ export function vmAttributes(spec: GuestSpec): Attribute[] {
  */
 export function vmCreateFromImageParams(spec: GuestSpec): Record<string, string | number> {
   if (spec.source.kind !== 'image') throw new Error(`guest ${spec.vmid} is not built from a cloud image`);
-  const storage = spec.disk?.storage ?? 'local-lvm';
+  const storage = spec.source.storage;
   const params: Record<string, string | number> = {
     vmid: spec.vmid,
     scsihw: 'virtio-scsi-pci',
@@ -97,7 +97,7 @@ export function vmCloneParams(spec: GuestSpec, sourceNode: string): Record<strin
 export function vmConfigParams(
   spec: GuestSpec,
   observed: Record<string, unknown> = {},
-  options: { initial?: boolean } = {},
+  options: { password?: string } = {},
 ): Record<string, string | number> {
   const params: Record<string, string | number> = { name: spec.name, tags: guestTags(spec) };
   if (spec.cores !== undefined) params.cores = spec.cores;
@@ -112,7 +112,7 @@ export function vmConfigParams(
     if (spec.cloudInit.user !== undefined) params.ciuser = spec.cloudInit.user;
     if (spec.cloudInit.sshKeys.length > 0) params.sshkeys = encodeSshKeys(spec.cloudInit.sshKeys);
     // PVE only ever returns the password masked, so it cannot be diffed: it is set once, at creation.
-    if (options.initial && spec.cloudInit.password !== undefined) params.cipassword = spec.cloudInit.password;
+    if (options.password !== undefined) params.cipassword = options.password;
   }
   if (spec.nameserver !== undefined) params.nameserver = spec.nameserver;
   if (spec.searchdomain !== undefined) params.searchdomain = spec.searchdomain;

@@ -1,0 +1,155 @@
+/**
+ * Creating a guest: from an OS template (LXC), by cloning (LXC or VM, from a template or a
+ * snapshot), or from a cloud image (VM template). A create/clone POST is NEVER repeated
+ * blindly (spec §5.2, §8.3): before every attempt, and after any ambiguous failure, the guest is
+ * looked up; if it exists and is ours the work continues from there (convergeGuest), if it
+ * does not exist the attempt is marked retryable, and if someone else owns the id it stops.
+ */
+import {
+  isAlreadyExists,
+  isConnectError,
+  isLockError,
+  isWorkerStartError,
+  ProxmoxTaskError,
+} from '../../clients/proxmox/index.ts';
+import { ProviderError } from '../../errors.ts';
+import { convergeGuest } from './converge.ts';
+import type { ObservedGuest } from './diff.ts';
+import {
+  destroyGuest,
+  guestStatus,
+  RetryableProviderError,
+  waitTask,
+  type GuestRef,
+  type OpsContext,
+} from './guest-ops.ts';
+import { lxcCreateParams } from './lxc-config.ts';
+import { CREATING_MARKER, guestTypeOf, readGuest } from './observe.ts';
+import type { GuestSpec } from './spec.ts';
+import { vmCloneParams, vmConfigParams, vmCreateFromImageParams } from './vm-config.ts';
+
+export interface CreateContext extends OpsContext {
+  /** Resolves a secret reference (`env:X`, `file:p`); the value is sent to PVE, never logged. */
+  resolveSecret: (ref: string) => Promise<string>;
+}
+
+export async function createGuest(ctx: CreateContext, spec: GuestSpec, address: string): Promise<ObservedGuest> {
+  const g: GuestRef = { vmid: spec.vmid, node: spec.node, type: spec.type, address };
+  if (await adoptIfOurs(ctx, spec, g)) return convergeGuest(ctx, spec, g);
+  let upid: string | null;
+  let taskNode = spec.node;
+  try {
+    await ctx.note?.({ op: spec.source.kind === 'clone' ? 'clone' : 'create', vmid: spec.vmid, node: spec.node });
+    ({ upid, taskNode } = await postCreate(ctx, spec));
+  } catch (error) {
+    if (isLockError(error) || isWorkerStartError(error) || isConnectError(error)) {
+      throw new RetryableProviderError(errorText(error), { code: 'E_PVE_TRANSIENT', resource: address, cause: error });
+    }
+    // Unknown outcome (5xx, 596, reset) or "already exists": look before doing anything else.
+    if (await adoptIfOurs(ctx, spec, g)) return convergeGuest(ctx, spec, g);
+    if (isAlreadyExists(error)) throw error;
+    throw new RetryableProviderError(`${errorText(error)} (the guest was not created; safe to retry)`, {
+      code: 'E_PVE_TRANSIENT',
+      resource: address,
+      cause: error,
+    });
+  }
+  try {
+    await waitTask(ctx, taskNode, upid, address);
+  } catch (error) {
+    if (!(error instanceof ProxmoxTaskError) || error.exitstatus === 'timeout') throw error;
+    // PVE removes the half-made guest of a failed create/clone; make sure, then try again.
+    if (await guestStatus(ctx, g)) await destroyGuest(ctx, g);
+    throw new RetryableProviderError(`creating guest ${spec.vmid} failed: ${error.exitstatus}`, {
+      code: 'E_PVE_TASK',
+      resource: address,
+      cause: error,
+      detail: error.logTail.join('\n'),
+    });
+  }
+  return convergeGuest(ctx, spec, g);
+}
+
+/** True when the guest exists and is ours (tagged or marked as being created by Phoenix). */
+async function adoptIfOurs(ctx: CreateContext, spec: GuestSpec, g: GuestRef): Promise<boolean> {
+  const status = await guestStatus(ctx, g);
+  if (!status) return false;
+  const observed = await readGuest(ctx.client, { ...g, status: status.status }, undefined);
+  if (!observed) return false;
+  if (observed.managed) return true;
+  throw new ProviderError(`vmid ${spec.vmid} is already used by a guest Phoenix does not manage`, {
+    code: 'E_PVE_VMID_TAKEN',
+    resource: g.address,
+    hint: `adopt it with \`phoenix import ${spec.vmid}\`, or give the guest another id`,
+  });
+}
+
+async function postCreate(ctx: CreateContext, spec: GuestSpec): Promise<{ upid: string | null; taskNode: string }> {
+  const source = spec.source;
+  if (source.kind === 'ostemplate') {
+    const params: Record<string, string | number> = { ...lxcCreateParams(spec) };
+    if (spec.rootPasswordRef) params.password = await ctx.resolveSecret(spec.rootPasswordRef);
+    if (spec.rootSshKeys && spec.rootSshKeys.length > 0) params['ssh-public-keys'] = spec.rootSshKeys.join('\n');
+    return { upid: await ctx.client.lxc.create(spec.node, params, { retryUnsafe: false }), taskNode: spec.node };
+  }
+  if (source.kind === 'image') {
+    const params = vmCreateFromImageParams(spec);
+    return { upid: await ctx.client.qemu.create(spec.node, params, { retryUnsafe: false }), taskNode: spec.node };
+  }
+  const sourceNode = await nodeOf(ctx, source.from);
+  if (spec.type === 'lxc') {
+    const params: Record<string, string | number> & { newid: number } = {
+      newid: spec.vmid,
+      hostname: spec.name,
+      description: `${CREATING_MARKER} guest.${spec.vmid}`,
+    };
+    if (source.full) {
+      params.full = 1;
+      if (spec.disk) params.storage = spec.disk.storage;
+    }
+    if (source.snapshot) params.snapname = source.snapshot;
+    if (spec.node !== sourceNode) params.target = spec.node;
+    return {
+      upid: await ctx.client.lxc.clone(sourceNode, source.from, params, { retryUnsafe: false }),
+      taskNode: sourceNode,
+    };
+  }
+  const params = {
+    ...vmCloneParams(spec, sourceNode),
+    newid: spec.vmid,
+    description: `${CREATING_MARKER} guest.${spec.vmid}`,
+  };
+  const upid = await ctx.client.qemu.clone(sourceNode, source.from, params, { retryUnsafe: false });
+  const result = { upid, taskNode: sourceNode };
+  if (spec.cloudInit?.passwordRef) {
+    // The password cannot be diffed (PVE masks it): set once, right after the clone.
+    await waitTask(ctx, sourceNode, upid, `guest.${spec.vmid}`);
+    const password = await ctx.resolveSecret(spec.cloudInit.passwordRef);
+    const cfg = vmConfigParams(spec, {}, { password });
+    await waitTask(
+      ctx,
+      spec.node,
+      await ctx.client.qemu.updateConfigAsync(spec.node, spec.vmid, { cipassword: cfg.cipassword }),
+      `guest.${spec.vmid}`,
+    );
+    return { upid: null, taskNode: sourceNode };
+  }
+  return result;
+}
+
+/** The node a (source) guest lives on, from the cluster-wide list. */
+async function nodeOf(ctx: OpsContext, vmid: number): Promise<string> {
+  const rows = await ctx.client.cluster.resources('vm');
+  const row = rows.find((r) => Number(r.vmid) === vmid && guestTypeOf(r) !== undefined);
+  if (!row?.node) {
+    throw new RetryableProviderError(`clone source ${vmid} does not exist (yet)`, {
+      code: 'E_PVE_CLONE_SOURCE',
+      hint: 'declare the source template in the config or create it first',
+    });
+  }
+  return row.node;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,116 @@
+/**
+ * The `proxmox.file` resource handler: a file that must be present on a node's storage — an
+ * LXC OS template (fetched through PVE's appliance index, `aplinfo`, or `download-url`) or a
+ * VM cloud image (`download-url` into `import`/`iso` content). Observation is one content
+ * listing per (node, storage, content type). Files are never deleted by Phoenix: guests and
+ * templates may still be built from them.
+ */
+import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
+import type {
+  ApplyResponse,
+  CreateRequest,
+  DiffResponse,
+  ObserveAllRequest,
+  ObserveAllResponse,
+  ObserveRequest,
+  ObserveResponse,
+  ResourceHandler,
+} from '../../engine/handler.ts';
+import { ProviderError } from '../../errors.ts';
+import { FILE_KIND } from './derive.ts';
+import { asRetryable } from './guest-ops.ts';
+import { volid, type StorageFileSpec } from './spec.ts';
+
+export interface ObservedFile {
+  volid: string;
+  size?: number;
+}
+
+export interface FileHandlerOptions {
+  client: ProxmoxClient;
+  taskTimeoutMs?: number;
+}
+
+export function createFileHandler(options: FileHandlerOptions): ResourceHandler<StorageFileSpec, ObservedFile> {
+  const { client } = options;
+  const handler: ResourceHandler<StorageFileSpec, ObservedFile> = {
+    kind: FILE_KIND,
+
+    async observeAll(req: ObserveAllRequest<StorageFileSpec>): Promise<ObserveAllResponse<ObservedFile>> {
+      const groups = new Map<string, { node: string; storage: string; content: string }>();
+      for (const r of req.resources) {
+        const d = r.desired;
+        groups.set(`${d.node}|${d.storage}|${d.content}`, { node: d.node, storage: d.storage, content: d.content });
+      }
+      const present = new Map<string, ObservedFile>();
+      await Promise.all(
+        [...groups.values()].map(async (g) => {
+          const items = await client.storage.content(g.node, g.storage, { content: g.content });
+          for (const item of items) present.set(`${g.node}|${item.volid}`, { volid: item.volid, size: item.size });
+        }),
+      );
+      const found = [];
+      for (const r of req.resources) {
+        const hit = present.get(`${r.desired.node}|${volid(r.desired)}`);
+        if (hit) found.push({ address: r.address, kind: FILE_KIND, observed: hit, node: r.desired.node });
+      }
+      return { found };
+    },
+
+    async observe(req: ObserveRequest<StorageFileSpec>): Promise<ObserveResponse<ObservedFile>> {
+      const all = await handler.observeAll!({ ctx: req.ctx, resources: [req.resource] });
+      const hit = all.found[0];
+      return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
+    },
+
+    diff(req): DiffResponse {
+      const base = { changes: [], requiresReplace: [], requiresRestart: false };
+      if (req.observed) return { ...base, action: 'noop', reasons: [] };
+      const d = req.resource.desired;
+      const how = d.source === 'aplinfo' ? "from PVE's appliance index" : `from ${d.url ?? '(no url)'}`;
+      return { ...base, action: 'create', reasons: [`${volid(d)} is missing on ${d.node}: download ${how}`] };
+    },
+
+    async create(req: CreateRequest<StorageFileSpec>): Promise<ApplyResponse<ObservedFile>> {
+      const d = req.resource.desired;
+      try {
+        let upid: string;
+        if (d.source === 'aplinfo') {
+          upid = await client.storage.downloadTemplate(d.node, d.storage, d.filename);
+        } else {
+          if (!d.url) {
+            throw new ProviderError(`${d.name}: no url to download ${d.filename} from`, {
+              code: 'E_FILE_SOURCE',
+              resource: req.resource.address,
+              hint: 'set `url` on the template, or `source: aplinfo` for appliance templates',
+            });
+          }
+          upid = await client.storage.downloadUrl(d.node, d.storage, {
+            url: d.url,
+            filename: d.filename,
+            content: d.content,
+            ...(d.checksum ? { checksum: d.checksum.value, 'checksum-algorithm': d.checksum.algorithm } : {}),
+          });
+        }
+        await req.ctx.journal.note({ upid, node: d.node });
+        await client.waitForTask(d.node, upid, {
+          timeoutMs: options.taskTimeoutMs ?? 1_800_000,
+          signal: req.ctx.signal,
+          resource: req.resource.address,
+        });
+      } catch (error) {
+        throw asRetryable(error, req.resource.address);
+      }
+      return { observed: { volid: volid(d) } };
+    },
+
+    async update(): Promise<ApplyResponse<ObservedFile>> {
+      return {};
+    },
+
+    async delete(): Promise<ApplyResponse<ObservedFile>> {
+      return {};
+    },
+  };
+  return handler;
+}

@@ -1,0 +1,204 @@
+/**
+ * The `proxmox.guest` resource handler: LXC containers and QEMU VMs keyed by vmid. Plans use
+ * `observeAll` (one cluster read + one config read per guest); apply goes through
+ * `createGuest` / `convergeGuest`, which re-read before acting, so a retried or resumed step
+ * never duplicates work.
+ */
+import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
+import type {
+  ApplyContext,
+  ApplyResponse,
+  CreateRequest,
+  DeleteRequest,
+  DiffRequest,
+  DiffResponse,
+  HealthRequest,
+  HealthResponse,
+  ObserveAllRequest,
+  ObserveAllResponse,
+  ObserveRequest,
+  ObserveResponse,
+  ResourceHandler,
+  UpdateRequest,
+} from '../../engine/handler.ts';
+import { convergeGuest } from './converge.ts';
+import { createGuest, type CreateContext } from './create.ts';
+import { GUEST_KIND } from './derive.ts';
+import { diffGuest, type ObservedGuest } from './diff.ts';
+import { asRetryable, destroyGuest, guestStatus, type GuestRef, type OpsContext } from './guest-ops.ts';
+import { observeGuests } from './observe.ts';
+import { guestAddress, type GuestSpec } from './spec.ts';
+
+export interface GuestHandlerOptions {
+  client: ProxmoxClient;
+  resolveSecret: (ref: string) => Promise<string>;
+  /** Config reads in flight while observing (default 16). */
+  observeConcurrency?: number;
+  /** Bound of one task or lock wait (default 10 min). */
+  taskTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createGuestHandler(options: GuestHandlerOptions): ResourceHandler<GuestSpec, ObservedGuest> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const ops = (ctx: { signal: AbortSignal }, note?: ApplyContext['journal']): CreateContext => ({
+    client: options.client,
+    signal: ctx.signal,
+    taskTimeoutMs: options.taskTimeoutMs ?? 600_000,
+    sleep,
+    note: note ? (data) => note.note(data) : undefined,
+    resolveSecret: options.resolveSecret,
+  });
+  const refOf = (spec: GuestSpec, observed: ObservedGuest | null): GuestRef => ({
+    vmid: spec.vmid,
+    // A guest that moved (migration, HA) is handled where it is.
+    node: observed?.node ?? spec.node,
+    type: spec.type,
+    address: guestAddress(spec.vmid),
+  });
+
+  const handler: ResourceHandler<GuestSpec, ObservedGuest> = {
+    kind: GUEST_KIND,
+
+    async observeAll(req: ObserveAllRequest<GuestSpec>): Promise<ObserveAllResponse<ObservedGuest>> {
+      const specs = req.resources.map((r) => r.desired);
+      const result = await observeGuests(options.client, specs, {
+        concurrency: options.observeConcurrency,
+        signal: req.ctx.signal,
+      });
+      const desired = new Set(specs.map((s) => s.vmid));
+      const found = result.found
+        .filter((o) => o.managed || desired.has(o.vmid))
+        .map((o) => ({
+          address: guestAddress(o.vmid),
+          kind: GUEST_KIND,
+          observed: o,
+          node: o.node,
+          protected: Number(o.config.protection ?? 0) === 1,
+        }));
+      const unmanaged = result.unmanaged.map((row) => ({
+        address: guestAddress(Number(row.vmid)),
+        kind: GUEST_KIND,
+        summary: `${row.type} ${row.vmid}${row.name ? ` "${row.name}"` : ''} on ${row.node}`,
+      }));
+      return { found, unmanaged };
+    },
+
+    async observe(req: ObserveRequest<GuestSpec>): Promise<ObserveResponse<ObservedGuest>> {
+      const all = await handler.observeAll!({ ctx: req.ctx, resources: [req.resource] });
+      const hit = all.found.find((f) => f.address === req.resource.address);
+      return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
+    },
+
+    diff(req: DiffRequest<GuestSpec, ObservedGuest>): DiffResponse {
+      const spec = req.resource.desired;
+      const observed = req.observed ?? undefined;
+      if (observed && !observed.managed) {
+        return {
+          action: 'noop',
+          changes: [],
+          requiresReplace: [],
+          requiresRestart: false,
+          reasons: [`vmid ${spec.vmid} is used by a guest Phoenix does not manage`],
+          diagnostics: [
+            {
+              severity: 'error',
+              code: 'E_PVE_VMID_TAKEN',
+              message: `vmid ${spec.vmid} exists (${observed.type} on ${observed.node}) but is not managed by Phoenix`,
+              hint: `adopt it with \`phoenix import ${spec.vmid}\`, or give the guest another id`,
+            },
+          ],
+        };
+      }
+      const d = diffGuest(spec, observed);
+      const requiresReplace = d.changes.filter((c) => c.effect === 'replace').map((c) => c.path);
+      return {
+        action: d.action === 'update-restart' ? 'update' : d.action,
+        changes: d.changes.map((c) => ({
+          path: c.path,
+          before: c.before,
+          after: c.after,
+          ...(c.sensitive ? { sensitive: true } : {}),
+          ...(c.effect === 'replace' ? { forcesReplacement: true } : {}),
+          ...(c.effect === 'restart' ? { requiresRestart: true } : {}),
+        })),
+        requiresReplace,
+        requiresRestart: d.action === 'update-restart',
+        reasons: d.reasons,
+        before: observed
+          ? { vmid: observed.vmid, node: observed.node, type: observed.type, status: observed.status }
+          : undefined,
+        after: { vmid: spec.vmid, name: spec.name, node: spec.node, type: spec.type },
+      };
+    },
+
+    async create(req: CreateRequest<GuestSpec>): Promise<ApplyResponse<ObservedGuest>> {
+      const spec = req.resource.desired;
+      const ctx = ops(req.ctx, req.ctx.journal);
+      try {
+        if (req.change.action === 'replace') await destroyGuest(ctx, refOf(spec, null));
+        return { observed: await createGuest(ctx, spec, req.resource.address) };
+      } catch (error) {
+        throw asRetryable(error, req.resource.address);
+      }
+    },
+
+    async update(req: UpdateRequest<GuestSpec, ObservedGuest>): Promise<ApplyResponse<ObservedGuest>> {
+      const spec = req.resource.desired;
+      const ctx = ops(req.ctx, req.ctx.journal);
+      try {
+        if (req.change.action === 'replace') {
+          await destroyGuest(ctx, refOf(spec, req.observed));
+          return { observed: await createGuest(ctx, spec, req.resource.address) };
+        }
+        return { observed: await convergeGuest(ctx, spec, refOf(spec, req.observed)) };
+      } catch (error) {
+        throw asRetryable(error, req.resource.address);
+      }
+    },
+
+    async delete(req: DeleteRequest<ObservedGuest>): Promise<ApplyResponse<ObservedGuest>> {
+      const observed = req.observed;
+      if (!observed) return {};
+      const ctx = ops(req.ctx, req.ctx.journal);
+      try {
+        await destroyGuest(ctx, {
+          vmid: observed.vmid,
+          node: observed.node,
+          type: observed.type,
+          address: req.address,
+        });
+      } catch (error) {
+        throw asRetryable(error, req.address);
+      }
+      return {};
+    },
+
+    async health(req: HealthRequest<GuestSpec>): Promise<HealthResponse> {
+      return guestHealth(ops(req.ctx), req.resource.desired);
+    },
+  };
+  return handler;
+}
+
+/** LXC: up = running. VM: running and, with the agent enabled, the agent answers a ping. */
+export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<HealthResponse> {
+  if (spec.isTemplate || !spec.running) return { status: 'healthy' };
+  const g: GuestRef = { vmid: spec.vmid, node: spec.node, type: spec.type, address: guestAddress(spec.vmid) };
+  let s: Awaited<ReturnType<typeof guestStatus>>;
+  try {
+    s = await guestStatus(ctx, g);
+  } catch {
+    return { status: 'pending', message: 'status not readable yet' };
+  }
+  if (!s) return { status: 'unhealthy', message: 'guest does not exist' };
+  if (s.status !== 'running') return { status: 'pending', message: `status ${s.status}` };
+  if (spec.type === 'vm' && spec.agent) {
+    try {
+      await ctx.client.qemu.agentPing(g.node, g.vmid);
+    } catch {
+      return { status: 'pending', message: 'waiting for the QEMU guest agent' };
+    }
+  }
+  return { status: 'healthy' };
+}

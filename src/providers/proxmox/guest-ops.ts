@@ -1,0 +1,130 @@
+/**
+ * Small, individually safe guest operations: wait for a task, wait for a config lock to clear,
+ * start/stop/reboot towards a target state, destroy. Each checks the current state first so
+ * that repeating it (after a retry or a resumed apply) never does the work twice.
+ */
+import type { GuestApi, ProxmoxClient } from '../../clients/proxmox/index.ts';
+import { isLockError, isNotFound, isRetryable, ProxmoxTaskError } from '../../clients/proxmox/index.ts';
+import { ProviderError } from '../../errors.ts';
+import type { GuestType } from './spec.ts';
+
+/** A failure that is safe to retry: the engine retries errors with `retryable: true`. */
+export class RetryableProviderError extends ProviderError {
+  readonly retryable = true;
+}
+
+export interface OpsContext {
+  client: ProxmoxClient;
+  signal?: AbortSignal;
+  /** Upper bound for one task or lock wait (ms). */
+  taskTimeoutMs: number;
+  sleep: (ms: number) => Promise<void>;
+  /** Records in-flight task ids in the journal (never secrets). */
+  note?: (data: Record<string, unknown>) => void | Promise<void>;
+}
+
+export interface GuestRef {
+  vmid: number;
+  node: string;
+  type: GuestType;
+  address: string;
+}
+
+export function guestApiOf(client: ProxmoxClient, type: GuestType): GuestApi {
+  return type === 'lxc' ? client.lxc : client.qemu;
+}
+
+/** Marks client errors that are safe to repeat so the engine retries them. */
+export function asRetryable(error: unknown, address: string): unknown {
+  if (isRetryable(error) || isLockError(error)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new RetryableProviderError(message, { code: 'E_PVE_TRANSIENT', resource: address, cause: error });
+  }
+  return error;
+}
+
+export async function waitTask(ctx: OpsContext, node: string, upid: string | null, address: string): Promise<void> {
+  if (!upid) return;
+  await ctx.note?.({ upid, node });
+  await ctx.client.waitForTask(node, upid, { timeoutMs: ctx.taskTimeoutMs, signal: ctx.signal, resource: address });
+}
+
+/** Current power state and lock, or undefined when the guest does not exist. */
+export async function guestStatus(
+  ctx: OpsContext,
+  g: GuestRef,
+): Promise<{ status: string; lock?: string; template: boolean } | undefined> {
+  try {
+    const s = await guestApiOf(ctx.client, g.type).status(g.node, g.vmid);
+    return {
+      status: String(s.status),
+      lock: typeof s.lock === 'string' ? s.lock : undefined,
+      template: Number(s.template ?? 0) === 1,
+    };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Waits (bounded) until no long-running operation holds the guest's config lock: a clone or
+ * create still running from an earlier, interrupted apply finishes instead of being raced.
+ */
+export async function waitUnlocked(ctx: OpsContext, g: GuestRef): Promise<void> {
+  const deadline = Date.now() + ctx.taskTimeoutMs;
+  let delay = 100;
+  for (let i = 0; i < 10_000; i++) {
+    const s = await guestStatus(ctx, g);
+    if (!s || !s.lock) return;
+    if (Date.now() > deadline) {
+      throw new RetryableProviderError(`guest ${g.vmid} is still locked (${s.lock})`, {
+        code: 'E_PVE_LOCKED',
+        resource: g.address,
+        hint: 'an operation on this guest is still running in Proxmox; apply again when it has finished',
+      });
+    }
+    ctx.signal?.throwIfAborted();
+    await ctx.sleep(delay);
+    delay = Math.min(delay * 2, 1000);
+  }
+}
+
+export async function ensureRunning(ctx: OpsContext, g: GuestRef): Promise<void> {
+  const s = await guestStatus(ctx, g);
+  if (s?.status === 'running') return;
+  const upid = await guestApiOf(ctx.client, g.type).start(g.node, g.vmid);
+  await waitTask(ctx, g.node, upid, g.address);
+}
+
+export async function ensureStopped(ctx: OpsContext, g: GuestRef): Promise<void> {
+  const s = await guestStatus(ctx, g);
+  if (!s || s.status !== 'running') return;
+  const upid = await guestApiOf(ctx.client, g.type).stop(g.node, g.vmid);
+  await waitTask(ctx, g.node, upid, g.address);
+}
+
+/** Restart to pick up pending changes: stop then start (a reboot may keep pending values). */
+export async function restart(ctx: OpsContext, g: GuestRef): Promise<void> {
+  await ensureStopped(ctx, g);
+  await ensureRunning(ctx, g);
+}
+
+/** Destroys a guest with its disks; a guest that is already gone counts as destroyed. */
+export async function destroyGuest(ctx: OpsContext, g: GuestRef): Promise<void> {
+  const s = await guestStatus(ctx, g);
+  if (!s) return;
+  if (s.lock) await waitUnlocked(ctx, g);
+  await ensureStopped(ctx, g);
+  try {
+    const upid = await guestApiOf(ctx.client, g.type).destroy(g.node, g.vmid, {
+      purge: 1,
+      'destroy-unreferenced-disks': 1,
+    });
+    await waitTask(ctx, g.node, upid, g.address);
+  } catch (error) {
+    if (isNotFound(error)) return;
+    if (error instanceof ProxmoxTaskError && (await guestStatus(ctx, g)) === undefined) return;
+    throw error;
+  }
+}

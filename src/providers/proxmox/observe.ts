@@ -1,0 +1,133 @@
+/**
+ * Observation: ONE `GET /cluster/resources?type=vm` for the whole cluster, then one config
+ * read per managed (or declared) guest with bounded concurrency. Firewall and snapshot lists
+ * are read only for guests that declare them, so a plan over N plain guests costs N + 1 reads.
+ */
+import type { ClusterResource, GuestConfig, ProxmoxClient } from '../../clients/proxmox/index.ts';
+import { isNotFound } from '../../clients/proxmox/index.ts';
+import type { ObservedGuest } from './diff.ts';
+import { parseTags } from './property-string.ts';
+import { MANAGED_TAG, type GuestSpec, type GuestType } from './spec.ts';
+
+/** Description written on a guest while Phoenix creates it by cloning (tags come only after). */
+export const CREATING_MARKER = 'phoenix: creating';
+
+export interface ObserveGuestsResult {
+  found: ObservedGuest[];
+  /** Guests Phoenix does not own and that are not declared: listed, never touched. */
+  unmanaged: ClusterResource[];
+}
+
+export interface ObserveOptions {
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+export function guestTypeOf(row: Pick<ClusterResource, 'type'>): GuestType | undefined {
+  if (row.type === 'lxc') return 'lxc';
+  if (row.type === 'qemu') return 'vm';
+  return undefined;
+}
+
+export function apiKind(type: GuestType): 'lxc' | 'qemu' {
+  return type === 'lxc' ? 'lxc' : 'qemu';
+}
+
+export function isManagedConfig(tags: string[], config: Record<string, unknown>): boolean {
+  if (tags.includes(MANAGED_TAG)) return true;
+  const description = config.description;
+  return typeof description === 'string' && description.startsWith(CREATING_MARKER);
+}
+
+export async function readGuest(
+  client: ProxmoxClient,
+  row: { vmid: number; node: string; type: GuestType; status?: string; name?: string },
+  spec: GuestSpec | undefined,
+): Promise<ObservedGuest | undefined> {
+  const api = row.type === 'lxc' ? client.lxc : client.qemu;
+  let config: GuestConfig;
+  try {
+    config = await api.config(row.node, row.vmid);
+  } catch (error) {
+    // Deleted (or moved) between the cluster read and this read: treat as absent.
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined);
+  const observed: ObservedGuest = {
+    vmid: row.vmid,
+    type: row.type,
+    node: row.node,
+    status: row.status === 'running' ? 'running' : 'stopped',
+    template: Number(config.template ?? 0) === 1,
+    tags,
+    managed: isManagedConfig(tags, config),
+    lock: typeof config.lock === 'string' ? config.lock : undefined,
+    config: stableConfig(config),
+  };
+  if (spec?.firewall) {
+    const scope = { level: 'guest' as const, node: row.node, kind: apiKind(row.type), vmid: row.vmid };
+    const [options, rules] = await Promise.all([client.firewall.options(scope), client.firewall.rules(scope)]);
+    observed.firewall = { options, rules: rules.map((r) => ({ ...r, digest: undefined })) };
+  }
+  if (spec && spec.snapshots.length > 0) {
+    const snaps = await api.snapshots(row.node, row.vmid);
+    observed.snapshots = snaps.map((s) => s.name).filter((n) => n !== 'current');
+  }
+  return observed;
+}
+
+/** Drops values that change without a config change, so plan digests stay stable. */
+function stableConfig(config: GuestConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (k === 'digest' || k === 'lock') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Observes the declared guests plus every managed guest in the cluster. A declared vmid that
+ * exists without the ownership tag is returned with `managed: false` so the diff can refuse it.
+ */
+export async function observeGuests(
+  client: ProxmoxClient,
+  specs: readonly GuestSpec[],
+  options: ObserveOptions = {},
+): Promise<ObserveGuestsResult> {
+  const rows = await client.cluster.resources('vm');
+  const desired = new Map(specs.map((s) => [s.vmid, s]));
+  const toRead: { vmid: number; node: string; type: GuestType; status?: string; name?: string }[] = [];
+  const unmanaged: ClusterResource[] = [];
+  for (const row of rows) {
+    const type = guestTypeOf(row);
+    if (!type || row.vmid === undefined || !row.node) continue;
+    const vmid = Number(row.vmid);
+    const tags = parseTags(row.tags);
+    if (tags.includes(MANAGED_TAG) || desired.has(vmid)) {
+      toRead.push({ vmid, node: row.node, type, status: row.status, name: row.name });
+    } else {
+      unmanaged.push(row);
+    }
+  }
+  const results = await mapLimit(toRead, options.concurrency ?? 16, async (row) => {
+    options.signal?.throwIfAborted();
+    return readGuest(client, row, desired.get(row.vmid));
+  });
+  return { found: results.filter((r): r is ObservedGuest => r !== undefined), unmanaged };
+}

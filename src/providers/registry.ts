@@ -1,0 +1,32 @@
+/**
+ * The provider registry: every resource handler Phoenix ships, built from the clients they
+ * need. The engine only sees the resulting `HandlerRegistry` (it never imports a provider).
+ */
+import type { ProxmoxClient } from '../clients/proxmox/index.ts';
+import { handlerRegistry, type AnyResourceHandler } from '../engine/handler.ts';
+import { createFileHandler } from './proxmox/file-handler.ts';
+import { createGuestHandler } from './proxmox/guest-handler.ts';
+
+export interface ProviderDeps {
+  proxmox: ProxmoxClient;
+  resolveSecret: (ref: string) => Promise<string>;
+  /** Bound of one PVE task or lock wait (ms). */
+  taskTimeoutMs?: number;
+  observeConcurrency?: number;
+}
+
+export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
+  return [
+    createFileHandler({ client: deps.proxmox, taskTimeoutMs: deps.taskTimeoutMs }),
+    createGuestHandler({
+      client: deps.proxmox,
+      resolveSecret: deps.resolveSecret,
+      taskTimeoutMs: deps.taskTimeoutMs,
+      observeConcurrency: deps.observeConcurrency,
+    }),
+  ];
+}
+
+export function createProviderRegistry(deps: ProviderDeps): ReturnType<typeof handlerRegistry> {
+  return handlerRegistry(providerHandlers(deps));
+}
