@@ -28,14 +28,19 @@ const OPTIONS = new Set([
 ]);
 const VALUED = new Set(['anonuid', 'anongid', 'fsid', 'sec', 'mountpoint', 'refer', 'replicas']);
 
-export function checkExports(text: string): string[] {
+export function checkExports(
+  text: string,
+  file = '/etc/exports',
+  pathExists: (path: string) => boolean = () => true,
+): string[] {
   const problems: string[] = [];
   text.split('\n').forEach((raw, index) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
-    const where = `/etc/exports:${index + 1}`;
+    const where = `${file}:${index + 1}`;
     const [path, ...clients] = line.split(/\s+/);
     if (!path?.startsWith('/')) problems.push(`${where}: bad export path '${path ?? ''}'`);
+    else if (!pathExists(path)) problems.push(`Failed to stat ${path}: No such file or directory`);
     if (clients.length === 0) problems.push(`${where}: no client for ${path ?? ''}`);
     for (const client of clients) {
       const match = /^([^()\s]+)\(([^()]*)\)$/.exec(client);

@@ -8,6 +8,7 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -229,18 +230,36 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
       return;
     }
     case 'dpkg-query': {
-      const names = args.filter((arg) => !arg.startsWith('-'));
+      // `dpkg-query -W [-f FORMAT] pkg...`: known packages print FORMAT, unknown ones exit 1.
+      const formatAt = args.indexOf('-f');
+      const format = formatAt >= 0 ? (args[formatAt + 1] ?? '') : '${Package}\t${Version}\n';
+      const names = args.filter((arg, i) => !arg.startsWith('-') && !(formatAt >= 0 && i === formatAt + 1));
       const installed = new Set(tree.readMeta().packages);
+      const unknown: string[] = [];
       for (const pkg of names) {
-        if (!installed.has(pkg)) fail(1, `dpkg-query: no packages found matching ${pkg}\n`);
-        io.out.push('install ok installed');
+        if (!installed.has(pkg)) {
+          unknown.push(`dpkg-query: no packages found matching ${pkg}\n`);
+          continue;
+        }
+        const fields: Record<string, string> = { Package: pkg, Status: 'install ok installed', Version: '1.0-sim' };
+        io.out.push(format.replace(/\$\{(\w+)\}/g, (_m, key: string) => fields[key] ?? '').replace(/\\n/g, '\n'));
       }
+      if (unknown.length > 0) fail(1, unknown.join(''));
       return;
     }
     case 'exportfs': {
       if (args.join(' ') !== '-ra') fail(1, 'exportfs: only `exportfs -ra` is simulated\n');
-      const file = tree.resolve('/etc/exports');
-      const problems = checkExports(existsSync(file) ? readFileSync(file, 'utf8') : '');
+      const files = ['/etc/exports'];
+      const dir = tree.resolve('/etc/exports.d');
+      if (existsSync(dir)) {
+        for (const name of readdirSync(dir).sort()) if (name.endsWith('.exports')) files.push(`/etc/exports.d/${name}`);
+      }
+      const problems: string[] = [];
+      for (const file of files) {
+        const host = tree.resolve(file);
+        if (!existsSync(host)) continue;
+        problems.push(...checkExports(readFileSync(host, 'utf8'), file, (path) => existsSync(tree.resolve(path))));
+      }
       if (problems.length > 0) fail(1, problems.map((p) => `exportfs: ${p}\n`).join(''));
       tree.updateMeta((meta) => {
         meta.exportfsRuns += 1;
