@@ -40,6 +40,7 @@ export async function decideChange(
     ...(a.sensitive ? { before: null, after: null } : {}),
     ...(replacePaths.has(a.path) ? { forcesReplacement: true } : {}),
   }));
+  const sensitivePaths = diff.changes.filter((a) => a.sensitive).map((a) => a.path);
   const reasons = [...diff.reasons];
   if (action === 'create' && reasons.length === 0) reasons.push('does not exist yet');
   if (action === 'replace' && (resource.protected || found?.protected)) {
@@ -56,9 +57,9 @@ export async function decideChange(
       address: resource.address,
       kind: resource.kind,
       action,
-      before: found ? (diff.before ?? found.observed) : null,
-      after: diff.after ?? resource.desired,
-      attributes: action === 'create' ? [] : attributes,
+      before: found ? redact(diff.before ?? found.observed, sensitivePaths) : null,
+      after: redact(diff.after ?? resource.desired, sensitivePaths),
+      attributes,
       reasons,
       dependsOn,
       observedDigest: digestOf(found ? { node: found.node, observed: found.observed } : null),
@@ -110,4 +111,24 @@ export function orphanChange(
       desiredDigest: '',
     },
   };
+}
+
+/**
+ * Replaces the values at the given dotted paths with `null` (a copy; the input is untouched), so
+ * a secret marked sensitive in the diff never reaches the plan's before/after either.
+ */
+export function redact(value: unknown, paths: readonly string[]): unknown {
+  if (paths.length === 0 || value === null || typeof value !== 'object') return value;
+  const copy = structuredClone(value) as Record<string, unknown>;
+  for (const path of paths) {
+    const parts = path.split('.');
+    let target: unknown = copy;
+    for (const part of parts.slice(0, -1)) {
+      target = target !== null && typeof target === 'object' ? (target as Record<string, unknown>)[part] : undefined;
+    }
+    const last = parts[parts.length - 1] as string;
+    if (target !== null && typeof target === 'object' && last in target)
+      (target as Record<string, unknown>)[last] = null;
+  }
+  return copy;
 }

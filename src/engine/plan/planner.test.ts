@@ -60,6 +60,7 @@ describe('makePlan', () => {
     const { registry } = setup([['a', { attrs: { password: 'old-secret' } }]]);
     const { plan } = await makePlan({ registry, resources: [fakeResource('a', { password: 'new-secret' })] });
     expect(plan.changes[0]?.attributes).toEqual([{ path: 'password', before: null, after: null, sensitive: true }]);
+    expect(JSON.stringify(plan)).not.toContain('secret');
   });
 
   it('deletes managed resources that left the config only with prune', async () => {
