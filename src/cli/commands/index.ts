@@ -3,7 +3,9 @@
  * writing `commands/<name>.ts` (exporting `define`) and one line here.
  */
 import type { Command } from 'commander';
+import { define as defineValidate } from './validate.ts';
+import { define as defineSchema } from './schema.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
-export const commandDefinitions: CommandDefinition[] = [];
+export const commandDefinitions: CommandDefinition[] = [defineValidate, defineSchema];

@@ -1,14 +1,30 @@
 /**
  * Semantic checks: what the schema alone cannot see (references, duplicates, subnets, cycles,
- * capacity). Each check is a pure function of the loaded config returning diagnostics.
+ * capacity). Each check reads the loaded config and reports located diagnostics.
  */
 import type { Diagnostic } from '../../errors.ts';
 import type { LoadedConfig } from '../index.ts';
+import { createContext, type CheckContext } from './context.ts';
+import { checkCycles } from './cycles.ts';
+import { checkDuplicates } from './duplicates.ts';
+import { checkGuestReferences } from './guest-refs.ts';
+import { checkInfrastructure } from './infra-refs.ts';
+import { checkNetwork } from './network.ts';
+import { checkPlatform } from './platform-refs.ts';
 
-export type SemanticCheck = (loaded: LoadedConfig) => Diagnostic[];
+export type SemanticCheck = (ctx: CheckContext) => void;
 
-export const semanticChecks: SemanticCheck[] = [];
+export const semanticChecks: SemanticCheck[] = [
+  checkDuplicates,
+  checkInfrastructure,
+  checkGuestReferences,
+  checkNetwork,
+  checkCycles,
+  checkPlatform,
+];
 
 export function checkSemantics(loaded: LoadedConfig): Diagnostic[] {
-  return semanticChecks.flatMap((check) => check(loaded));
+  const ctx = createContext(loaded);
+  for (const check of semanticChecks) check(ctx);
+  return ctx.out;
 }

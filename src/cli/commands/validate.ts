@@ -1,0 +1,37 @@
+/**
+ * `phoenix validate [dir]`: parse, schema and semantic checks of a config directory; every
+ * problem at once with file:line:column, YAML path and hint. Exit 0 when valid, 1 otherwise.
+ */
+import type { Command } from 'commander';
+
+export function define(program: Command): void {
+  program
+    .command('validate')
+    .description('check a config directory: YAML syntax, schema, references, addresses, cycles, capacity')
+    .argument('[dir]', 'config directory (holding phoenix.yaml)', '.')
+    .option('--json', 'print a JSON report (formatVersion 1) instead of text')
+    .addHelpText(
+      'after',
+      `
+Every error is listed, each with file:line:column, the YAML path and a hint. Exit status:
+0 when the config is valid, 1 when it has errors.
+
+Examples:
+  $ phoenix validate examples/homelab
+  $ phoenix validate . --json | jq '.diagnostics[] | .location.file'
+`,
+    )
+    .action(async (dir: string, options: { json?: boolean }) => {
+      const { validateConfig } = await import('../../config/index.ts');
+      const { formatDiagnostic, validationJson, validationSummary } = await import('../../config/report.ts');
+      const result = await validateConfig(dir);
+      const json = validationJson(dir, result);
+      if (options.json) {
+        process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+      } else {
+        for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(dir, d));
+        (json.valid ? process.stdout : process.stderr).write(validationSummary(dir, json));
+      }
+      process.exitCode = json.valid ? 0 : 1;
+    });
+}

@@ -1,0 +1,64 @@
+/**
+ * Renders a validation result for people (file:line:column, message, YAML path, hint) and for
+ * programs (a versioned JSON document). Pure: returns strings, the CLI decides where they go.
+ */
+import { join } from 'node:path';
+import pc from 'picocolors';
+import type { Diagnostic } from '../errors.ts';
+import type { ValidationResult } from './index.ts';
+
+export const VALIDATE_FORMAT_VERSION = 1;
+
+export interface ValidateJson {
+  formatVersion: number;
+  valid: boolean;
+  dir: string;
+  files: string[];
+  errorCount: number;
+  warningCount: number;
+  diagnostics: Diagnostic[];
+  summary?: Record<string, number>;
+}
+
+export function validationJson(dirArg: string, result: ValidationResult): ValidateJson {
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const config = result.loaded?.config;
+  return {
+    formatVersion: VALIDATE_FORMAT_VERSION,
+    valid: errors === 0,
+    dir: dirArg,
+    files: result.loaded?.files ?? [],
+    errorCount: errors,
+    warningCount: result.diagnostics.length - errors,
+    diagnostics: result.diagnostics,
+    ...(config && {
+      summary: {
+        nodes: config.cluster.nodes.length,
+        templates: config.templates.length,
+        guests: config.guests.length,
+        stacks: config.stacks.length,
+        routes: config.routes.length,
+        certificates: config.certificates.length,
+      },
+    }),
+  };
+}
+
+/** One block per diagnostic: `path/file.yaml:12:5: error: message (at guests[0].ip)` + hint. */
+export function formatDiagnostic(dirArg: string, d: Diagnostic): string {
+  const l = d.location;
+  const where = l ? (l.line > 0 ? `${join(dirArg, l.file)}:${l.line}:${l.column}: ` : `${l.file}: `) : '';
+  const label = d.severity === 'error' ? pc.red('error') : pc.yellow('warning');
+  const at = l?.path ? pc.dim(` (at ${l.path})`) : '';
+  const hint = d.hint ? `\n  ${pc.dim('hint:')} ${d.hint}` : '';
+  return `${where}${label}: ${d.message}${at}${hint}\n`;
+}
+
+export function validationSummary(dirArg: string, json: ValidateJson): string {
+  if (json.valid) {
+    const s = json.summary ?? {};
+    const warn = json.warningCount ? `, ${json.warningCount} warning(s)` : '';
+    return `${pc.green('✔')} ${dirArg} is valid: ${s['guests'] ?? 0} guests, ${s['templates'] ?? 0} templates, ${s['stacks'] ?? 0} stacks, ${s['routes'] ?? 0} routes in ${json.files.length} files${warn}\n`;
+  }
+  return `${pc.red('✖')} ${dirArg}: ${json.errorCount} error(s)${json.warningCount ? `, ${json.warningCount} warning(s)` : ''}\n`;
+}
