@@ -1,0 +1,172 @@
+/**
+ * Version, nodes, cluster status, cluster resources and nextid (spec A.1).
+ */
+import { SimApiError, type SimRoute } from '../contract.ts';
+import type { SimContext } from '../state/context.ts';
+import { nowSeconds, requireNode } from '../state/context.ts';
+import { guestSummary } from './guest-summary.ts';
+import { intParam, route, strParam } from './envelope.ts';
+
+export const PVE_VERSION = { version: '8.4.1', release: '8.4', repoid: '2a5fa54a8503f96d' } as const;
+
+function nodeRow(ctx: SimContext, name: string): Record<string, unknown> {
+  const node = requireNode(ctx, name);
+  let mem = 0;
+  for (const g of ctx.guests.values()) if (g.node === name && g.status === 'running') mem += guestSummary(ctx, g).mem;
+  return {
+    node: name,
+    status: 'online',
+    cpu: 0.02,
+    maxcpu: node.cores,
+    mem: mem + 1024 ** 3,
+    maxmem: node.memoryMiB * 1024 ** 2,
+    disk: 8 * 1024 ** 3,
+    maxdisk: 100 * 1024 ** 3,
+    uptime: Math.max(0, Math.floor((ctx.clock.now() - node.bootTimeMs) / 1000)),
+    level: '',
+    id: `node/${name}`,
+    type: 'node',
+    ssl_fingerprint: fingerprintOf(name),
+  };
+}
+
+function fingerprintOf(name: string): string {
+  let h = 0;
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return Array.from({ length: 32 }, (_, i) =>
+    (((h >>> (i % 24)) + i * 7) & 0xff).toString(16).toUpperCase().padStart(2, '0'),
+  ).join(':');
+}
+
+function resources(ctx: SimContext, type: string | undefined): unknown[] {
+  const out: unknown[] = [];
+  const poolOf = new Map<number, string>();
+  for (const p of ctx.pools.values()) for (const vmid of p.vms) poolOf.set(vmid, p.poolid);
+  if (!type || type === 'vm') {
+    for (const g of ctx.guests.values()) {
+      const s = guestSummary(ctx, g);
+      const row: Record<string, unknown> = {
+        id: `${g.type}/${g.vmid}`,
+        type: g.type,
+        vmid: g.vmid,
+        node: g.node,
+        name: s.name,
+        status: g.status,
+        template: s.template,
+        maxmem: s.maxmem,
+        mem: s.mem,
+        maxdisk: s.maxdisk,
+        disk: 0,
+        maxcpu: s.cpus,
+        cpu: 0,
+        uptime: s.uptime,
+        netin: 0,
+        netout: 0,
+        diskread: 0,
+        diskwrite: 0,
+      };
+      if (g.config.lock !== undefined) row.lock = g.config.lock;
+      if (g.config.tags !== undefined) row.tags = g.config.tags;
+      const pool = poolOf.get(g.vmid);
+      if (pool) row.pool = pool;
+      out.push(row);
+    }
+  }
+  if (!type || type === 'node') {
+    for (const name of ctx.nodes.keys()) {
+      const r = nodeRow(ctx, name);
+      delete r.ssl_fingerprint;
+      out.push({ ...r, 'cgroup-mode': 2 });
+    }
+  }
+  if (!type || type === 'storage') {
+    for (const name of ctx.nodes.keys()) {
+      for (const c of ctx.storage.configs.values()) {
+        if (!ctx.storage.availableOn(c, name) || c.disable) continue;
+        out.push({
+          id: `storage/${name}/${c.storage}`,
+          type: 'storage',
+          storage: c.storage,
+          node: name,
+          status: 'available',
+          plugintype: c.type,
+          content: [...c.content].sort().join(','),
+          shared: ctx.storage.isShared(c) ? 1 : 0,
+          disk: ctx.storage.used(name, c.storage),
+          maxdisk: c.capacity,
+        });
+      }
+    }
+  }
+  if (!type) for (const p of ctx.pools.values()) out.push({ id: `/pool/${p.poolid}`, type: 'pool', pool: p.poolid });
+  return out;
+}
+
+export function nextFreeId(ctx: SimContext): number {
+  for (let id = 100; id < 1_000_000; id++) if (!ctx.guests.has(id)) return id;
+  throw new SimApiError(500, 'unable to get any free VMID in range [100, 1000000]');
+}
+
+export function clusterRoutes(ctx: SimContext): SimRoute[] {
+  return [
+    route('GET', '/version', () => ({ ...PVE_VERSION })),
+    route('GET', '/nodes', () => [...ctx.nodes.keys()].map((n) => nodeRow(ctx, n))),
+    route('GET', '/nodes/{node}', (req) => {
+      requireNode(ctx, req.params.node);
+      return ['aplinfo', 'lxc', 'network', 'qemu', 'status', 'storage', 'tasks'].map((name) => ({ name }));
+    }),
+    route('GET', '/nodes/{node}/status', (req) => {
+      const node = requireNode(ctx, req.params.node);
+      const row = nodeRow(ctx, node.name);
+      return {
+        cpu: row.cpu,
+        uptime: row.uptime,
+        loadavg: ['0.05', '0.10', '0.08'],
+        memory: { total: row.maxmem, used: row.mem, free: (row.maxmem as number) - (row.mem as number) },
+        rootfs: { total: row.maxdisk, used: row.disk, free: (row.maxdisk as number) - (row.disk as number), avail: 0 },
+        cpuinfo: { cpus: node.cores, cores: node.cores, sockets: 1, model: 'Simulated CPU', mhz: '2400.000' },
+        'current-kernel': {
+          sysname: 'Linux',
+          release: '6.8.12-9-pve',
+          machine: 'x86_64',
+          version: '#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9',
+        },
+        'boot-info': { mode: 'efi', secureboot: 0 },
+        pveversion: `pve-manager/${PVE_VERSION.version}/${PVE_VERSION.repoid}`,
+        kversion: 'Linux 6.8.12-9-pve',
+        time: nowSeconds(ctx),
+      };
+    }),
+    route('GET', '/cluster/status', () => {
+      const names = [...ctx.nodes.keys()];
+      const standalone = names.length === 1;
+      const rows: unknown[] = standalone
+        ? []
+        : [{ type: 'cluster', id: 'cluster', name: 'phoenix', nodes: names.length, quorate: 1, version: names.length }];
+      names.forEach((name, i) =>
+        rows.push({
+          type: 'node',
+          id: `node/${name}`,
+          name,
+          ip: ctx.nodes.get(name)?.ip,
+          local: i === 0 ? 1 : 0,
+          nodeid: standalone ? 0 : i + 1,
+          online: 1,
+          level: '',
+        }),
+      );
+      return rows;
+    }),
+    route('GET', '/cluster/resources', (req) => resources(ctx, strParam(req.params, 'type'))),
+    route('GET', '/cluster/nextid', (req) => {
+      const vmid = intParam(req.params, 'vmid');
+      if (vmid !== undefined) {
+        if (ctx.guests.has(vmid))
+          throw new SimApiError(400, 'Parameter verification failed.', { vmid: `VM ${vmid} already exists` });
+        return String(vmid);
+      }
+      // A string, not a number: what PVE really sends (spec A.1 nextid quirk).
+      return String(nextFreeId(ctx));
+    }),
+  ];
+}

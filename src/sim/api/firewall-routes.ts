@@ -1,0 +1,203 @@
+/**
+ * Firewall (spec A.8): options, rules (insert at top, `enable` default 0, `moveto`, digest),
+ * security groups, ipsets and aliases at cluster, node and guest level.
+ */
+import { SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
+import { requireGuest, requireNode, type SimContext } from '../state/context.ts';
+import { emptyScope, listDigest, type FwRule, type FwScope } from '../state/firewall.ts';
+import { route } from './envelope.ts';
+
+const RULE_KEYS = [
+  'type',
+  'action',
+  'enable',
+  'macro',
+  'iface',
+  'source',
+  'dest',
+  'proto',
+  'dport',
+  'sport',
+  'icmp-type',
+  'log',
+  'comment',
+  'ipversion',
+];
+
+function checkDigest(current: unknown, digest: unknown): void {
+  if (digest !== undefined && digest !== listDigest(current))
+    throw new SimApiError(500, 'detected modified configuration - file changed by other user? Try again.');
+}
+
+function ruleList(rules: FwRule[]): unknown[] {
+  const digest = listDigest(rules);
+  return rules.map((r, pos) => ({ ...r, pos, digest }));
+}
+
+function ruleRoutes(base: string, rulesOf: (req: SimRequest) => FwRule[], ctx: SimContext): SimRoute[] {
+  const at = (req: SimRequest): { rules: FwRule[]; pos: number } => {
+    const rules = rulesOf(req);
+    const pos = Number(req.params.pos);
+    if (!rules[pos])
+      throw new SimApiError(400, 'Parameter verification failed.', { pos: 'no rule at position ' + pos });
+    return { rules, pos };
+  };
+  void ctx;
+  return [
+    route('GET', base, (req) => ruleList(rulesOf(req))),
+    route('POST', base, (req) => {
+      const rules = rulesOf(req);
+      checkDigest(rules, req.params.digest);
+      const rule: FwRule = { enable: 0 };
+      for (const k of RULE_KEYS) if (req.params[k] !== undefined) rule[k] = req.params[k] as string | number;
+      rules.unshift(rule); // Spec A.8: always inserted at the top, `pos` ignored.
+      return null;
+    }),
+    route('GET', `${base}/{pos}`, (req) => {
+      const { rules, pos } = at(req);
+      return { ...rules[pos], pos };
+    }),
+    route('PUT', `${base}/{pos}`, (req) => {
+      const { rules, pos } = at(req);
+      checkDigest(rules, req.params.digest);
+      const rule = rules[pos] as FwRule;
+      for (const k of RULE_KEYS) {
+        const v = req.params[k];
+        if (v === '' || v === '-') delete rule[k];
+        else if (v !== undefined) rule[k] = v as string | number;
+      }
+      for (const k of String(req.params.delete ?? '')
+        .split(/[,;\s]+/)
+        .filter(Boolean))
+        delete rule[k];
+      if (req.params.moveto !== undefined) {
+        rules.splice(pos, 1);
+        rules.splice(Math.min(Number(req.params.moveto), rules.length), 0, rule);
+      }
+      return null;
+    }),
+    route('DELETE', `${base}/{pos}`, (req) => {
+      const { rules, pos } = at(req);
+      checkDigest(rules, req.params.digest);
+      rules.splice(pos, 1);
+      return null;
+    }),
+  ];
+}
+
+function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: SimContext): SimRoute[] {
+  return [
+    route('GET', `${base}/options`, (req) => ({ ...scopeOf(req).options, digest: listDigest(scopeOf(req).options) })),
+    route('PUT', `${base}/options`, (req) => {
+      const scope = scopeOf(req);
+      checkDigest(scope.options, req.params.digest);
+      for (const [k, v] of Object.entries(req.params)) {
+        if (['node', 'vmid', 'digest', 'delete'].includes(k) || v === undefined) continue;
+        scope.options[k] = v as string | number;
+      }
+      for (const k of String(req.params.delete ?? '')
+        .split(/[,;\s]+/)
+        .filter(Boolean))
+        delete scope.options[k];
+      return null;
+    }),
+    ...ruleRoutes(`${base}/rules`, (req) => scopeOf(req).rules, ctx),
+    route('GET', `${base}/ipset`, (req) =>
+      Object.entries(scopeOf(req).ipsets).map(([name, s]) => ({ name, comment: s.comment, digest: listDigest(s) })),
+    ),
+    route('POST', `${base}/ipset`, (req) => {
+      const scope = scopeOf(req);
+      const name = String(req.params.name);
+      if (scope.ipsets[name] && req.params.rename === undefined)
+        throw new SimApiError(500, `IPSet '${name}' already exists`);
+      scope.ipsets[name] = { comment: req.params.comment as string | undefined, entries: [] };
+      return null;
+    }),
+    route('GET', `${base}/ipset/{name}`, (req) => {
+      const set = scopeOf(req).ipsets[String(req.params.name)];
+      if (!set) throw new SimApiError(500, `no such IPSet '${String(req.params.name)}'`);
+      return set.entries.map((e) => ({ ...e, digest: listDigest(set.entries) }));
+    }),
+    route('POST', `${base}/ipset/{name}`, (req) => {
+      const set = scopeOf(req).ipsets[String(req.params.name)];
+      if (!set) throw new SimApiError(500, `no such IPSet '${String(req.params.name)}'`);
+      const cidr = String(req.params.cidr);
+      if (set.entries.some((e) => e.cidr === cidr)) throw new SimApiError(500, `address '${cidr}' already exists`);
+      set.entries.push({
+        cidr,
+        ...(req.params.comment ? { comment: String(req.params.comment) } : {}),
+        ...(req.params.nomatch ? { nomatch: 1 } : {}),
+      });
+      return null;
+    }),
+    route('DELETE', `${base}/ipset/{name}`, (req) => {
+      delete scopeOf(req).ipsets[String(req.params.name)];
+      return null;
+    }),
+    route('GET', `${base}/aliases`, (req) =>
+      Object.entries(scopeOf(req).aliases).map(([name, a]) => ({
+        name,
+        ...a,
+        digest: listDigest(scopeOf(req).aliases),
+      })),
+    ),
+    route('POST', `${base}/aliases`, (req) => {
+      const scope = scopeOf(req);
+      const name = String(req.params.name);
+      if (scope.aliases[name]) throw new SimApiError(500, `alias '${name}' already exists`);
+      scope.aliases[name] = {
+        cidr: String(req.params.cidr),
+        ...(req.params.comment ? { comment: String(req.params.comment) } : {}),
+      };
+      return null;
+    }),
+    route('DELETE', `${base}/aliases/{name}`, (req) => {
+      delete scopeOf(req).aliases[String(req.params.name)];
+      return null;
+    }),
+  ];
+}
+
+export function firewallRoutes(ctx: SimContext): SimRoute[] {
+  const cluster = ctx.firewall.cluster;
+  const guestScope =
+    (type: 'qemu' | 'lxc') =>
+    (req: SimRequest): FwScope => {
+      const guest = requireGuest(ctx, req.params.node, req.params.vmid, type);
+      return (ctx.firewall.guests[String(guest.vmid)] ??= emptyScope());
+    };
+  const nodeScope = (req: SimRequest): FwScope =>
+    (ctx.firewall.nodes[requireNode(ctx, req.params.node).name] ??= emptyScope());
+  const group = (req: SimRequest): FwRule[] => {
+    const g = cluster.groups[String(req.params.group)];
+    if (!g) throw new SimApiError(500, `no such security group '${String(req.params.group)}'`);
+    return g.rules;
+  };
+  return [
+    ...scopeRoutes('/cluster/firewall', () => cluster, ctx),
+    ...scopeRoutes('/nodes/{node}/qemu/{vmid}/firewall', guestScope('qemu'), ctx),
+    ...scopeRoutes('/nodes/{node}/lxc/{vmid}/firewall', guestScope('lxc'), ctx),
+    route('GET', '/nodes/{node}/firewall/options', (req) => ({ ...nodeScope(req).options })),
+    ...ruleRoutes('/nodes/{node}/firewall/rules', (req) => nodeScope(req).rules, ctx),
+    route('GET', '/cluster/firewall/groups', () =>
+      Object.entries(cluster.groups).map(([group, g]) => ({
+        group,
+        comment: g.comment,
+        digest: listDigest(cluster.groups),
+      })),
+    ),
+    route('POST', '/cluster/firewall/groups', (req) => {
+      const name = String(req.params.group);
+      if (cluster.groups[name] && req.params.rename === undefined)
+        throw new SimApiError(500, `security group '${name}' already exists`);
+      cluster.groups[name] = { comment: req.params.comment as string | undefined, rules: [] };
+      return null;
+    }),
+    route('DELETE', '/cluster/firewall/groups/{group}', (req) => {
+      if (group(req).length > 0) throw new SimApiError(500, 'security group is not empty');
+      delete cluster.groups[String(req.params.group)];
+      return null;
+    }),
+    ...ruleRoutes('/cluster/firewall/groups/{group}', group, ctx),
+  ];
+}

@@ -1,0 +1,66 @@
+/**
+ * Per-guest figures shared by list endpoints, status/current and /cluster/resources:
+ * name, memory, disk, cpus, uptime — derived from the config the way `vmstatus` does.
+ */
+import type { SimContext } from '../state/context.ts';
+import { DISK_KEY_RE, type Guest } from '../state/guests.ts';
+import { parseProps, parseSize, FORMATS } from '../state/props.ts';
+
+export interface GuestSummary {
+  name: string;
+  maxmem: number;
+  mem: number;
+  maxdisk: number;
+  cpus: number;
+  uptime: number;
+  template: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function memoryMiB(guest: Guest): number {
+  const m = guest.config.memory;
+  if (m === undefined) return guest.type === 'qemu' ? 2048 : 512;
+  if (typeof m === 'number') return m;
+  // QEMU 8.x `memory` is a property string `[current=]<MiB>`.
+  const match = /(?:^|current=)(\d+)/.exec(m);
+  return match ? Number(match[1]) : 512;
+}
+
+function rootDiskSize(guest: Guest): number {
+  const c = guest.config;
+  if (guest.type === 'lxc') {
+    if (typeof c.rootfs !== 'string') return 0;
+    return parseSize(parseProps(c.rootfs, FORMATS.lxcRootfs).size ?? '0') ?? 0;
+  }
+  const boot = typeof c.bootdisk === 'string' ? c.bootdisk : undefined;
+  const key = boot ?? Object.keys(c).find((k) => DISK_KEY_RE.test(k) && !String(c[k]).includes('media=cdrom'));
+  if (!key || typeof c[key] !== 'string') return 0;
+  return parseSize(parseProps(c[key] as string, FORMATS.qemuDisk).size ?? '0') ?? 0;
+}
+
+export function guestSummary(ctx: SimContext, guest: Guest): GuestSummary {
+  const c = guest.config;
+  const maxmem = memoryMiB(guest) * MiB;
+  const running = guest.status === 'running';
+  const node = ctx.nodes.get(guest.node);
+  const cores = typeof c.cores === 'number' ? c.cores : guest.type === 'qemu' ? 1 : (node?.cores ?? 1);
+  const sockets = typeof c.sockets === 'number' ? c.sockets : 1;
+  const name =
+    guest.type === 'qemu'
+      ? typeof c.name === 'string'
+        ? c.name
+        : `VM ${guest.vmid}`
+      : typeof c.hostname === 'string'
+        ? c.hostname
+        : `CT${guest.vmid}`;
+  return {
+    name,
+    maxmem,
+    mem: running ? Math.floor(maxmem * 0.25) : 0,
+    maxdisk: rootDiskSize(guest),
+    cpus: guest.type === 'qemu' ? cores * sockets : cores,
+    uptime: running && guest.startedAt !== undefined ? Math.floor((ctx.clock.now() - guest.startedAt) / 1000) : 0,
+    template: c.template === 1 ? 1 : 0,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Task list, status, log and stop (spec §4, A.3).
+ */
+import { SimApiError, type SimRoute } from '../contract.ts';
+import type { SimContext } from '../state/context.ts';
+import { requireNode } from '../state/context.ts';
+import { isUpid, type TaskRecord } from '../state/tasks.ts';
+import { intParam, route, strParam, withExtras } from './envelope.ts';
+
+function findTask(ctx: SimContext, node: unknown, upid: unknown): TaskRecord {
+  requireNode(ctx, node);
+  const text = String(upid);
+  if (!isUpid(text))
+    throw new SimApiError(400, 'Parameter verification failed.', { upid: 'unable to parse worker upid' });
+  const task = ctx.tasks.get(text);
+  if (!task || task.node !== node)
+    throw new SimApiError(400, 'Parameter verification failed.', { upid: 'no such task' });
+  return task;
+}
+
+function splitUser(user: string): { user: string; tokenid?: string } {
+  const i = user.indexOf('!');
+  return i < 0 ? { user } : { user: user.slice(0, i), tokenid: user.slice(i + 1) };
+}
+
+function listRow(t: TaskRecord): Record<string, unknown> {
+  const row: Record<string, unknown> = {
+    upid: t.upid,
+    node: t.node,
+    pid: t.pid,
+    pstart: t.pstart,
+    starttime: t.starttime,
+    type: t.type,
+    id: t.id,
+    user: t.user,
+  };
+  if (t.status === 'stopped') {
+    row.status = t.exitstatus;
+    row.endtime = t.endtime;
+  }
+  return row;
+}
+
+export function taskRoutes(ctx: SimContext): SimRoute[] {
+  return [
+    route('GET', '/nodes/{node}/tasks', (req) => {
+      const p = req.params;
+      requireNode(ctx, p.node);
+      const source = strParam(p, 'source') ?? 'archive';
+      const vmid = intParam(p, 'vmid');
+      const since = intParam(p, 'since');
+      const until = intParam(p, 'until');
+      const typefilter = strParam(p, 'typefilter');
+      const userfilter = strParam(p, 'userfilter');
+      const statusfilter = strParam(p, 'statusfilter')
+        ?.split(/[,;\s]+/)
+        .filter(Boolean);
+      const onlyErrors = p.errors === 1;
+      const rows = ctx.tasks
+        .list()
+        .filter((t) => t.node === p.node)
+        .filter((t) => source === 'all' || (source === 'active' ? t.status === 'running' : t.status === 'stopped'))
+        .filter((t) => vmid === undefined || t.id === String(vmid))
+        .filter((t) => since === undefined || t.starttime >= since)
+        .filter((t) => until === undefined || t.starttime <= until)
+        .filter((t) => !typefilter || t.type === typefilter)
+        .filter((t) => !userfilter || t.user.includes(userfilter))
+        .filter((t) => !onlyErrors || (t.status === 'stopped' && !/^(OK|WARNINGS)/.test(t.exitstatus ?? '')))
+        .filter((t) => {
+          if (!statusfilter || statusfilter.length === 0) return true;
+          const kind =
+            t.status === 'running'
+              ? 'running'
+              : t.exitstatus === 'OK'
+                ? 'ok'
+                : t.exitstatus?.startsWith('WARNINGS')
+                  ? 'warning'
+                  : 'error';
+          return statusfilter.includes(kind);
+        })
+        .sort((a, b) => b.starttime - a.starttime || b.pstart - a.pstart);
+      const start = intParam(p, 'start') ?? 0;
+      const limit = intParam(p, 'limit') ?? 50;
+      return withExtras(rows.slice(start, start + limit).map(listRow), { total: rows.length });
+    }),
+    route('GET', '/nodes/{node}/tasks/{upid}', (req) => {
+      findTask(ctx, req.params.node, req.params.upid);
+      return [{ name: 'log' }, { name: 'status' }];
+    }),
+    route('GET', '/nodes/{node}/tasks/{upid}/status', (req) => {
+      const t = findTask(ctx, req.params.node, req.params.upid);
+      const out: Record<string, unknown> = {
+        upid: t.upid,
+        node: t.node,
+        pid: t.pid,
+        pstart: t.pstart,
+        starttime: t.starttime,
+        type: t.type,
+        id: t.id,
+        ...splitUser(t.user),
+        status: t.status,
+      };
+      if (t.status === 'stopped') out.exitstatus = t.exitstatus;
+      return out;
+    }),
+    route('GET', '/nodes/{node}/tasks/{upid}/log', (req) => {
+      const t = findTask(ctx, req.params.node, req.params.upid);
+      const start = intParam(req.params, 'start') ?? 0;
+      const limit = intParam(req.params, 'limit') ?? 50;
+      const lines = t.log.length > 0 ? t.log : ['no content'];
+      const page = lines.slice(start, start + limit).map((text, i) => ({ n: start + i + 1, t: text }));
+      return withExtras(page, { total: lines.length });
+    }),
+    route('DELETE', '/nodes/{node}/tasks/{upid}', (req) => {
+      const t = findTask(ctx, req.params.node, req.params.upid);
+      ctx.tasks.stop(t.upid);
+      return null;
+    }),
+  ];
+}
