@@ -157,9 +157,9 @@ async function applyFirewall(ctx: OpsContext, spec: GuestSpec, g: GuestRef, obse
   // Rules are positional: replace the whole list (delete from the bottom, then add in order).
   const existing = await ctx.client.firewall.rules(scope);
   for (const r of [...existing].sort((a, b) => b.pos - a.pos)) await ctx.client.firewall.deleteRule(scope, r.pos);
-  for (const [pos, r] of fw.rules.entries()) {
+  // PVE inserts a new rule at the top: adding them last-to-first leaves them in declared order.
+  for (const r of [...fw.rules].reverse()) {
     await ctx.client.firewall.createRule(scope, {
-      pos,
       type: r.type,
       action: r.action,
       proto: r.proto,
