@@ -24,3 +24,8 @@ export function configJsonSchema(): Record<string, unknown> {
     description: 'One file of a Phoenix config directory (phoenix.yaml and any other *.yaml in it).',
   };
 }
+
+/** The schema as written to schema/phoenix.schema.json and printed by `phoenix schema`. */
+export function configJsonSchemaText(): string {
+  return JSON.stringify(configJsonSchema(), null, 2) + '\n';
+}

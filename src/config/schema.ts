@@ -171,19 +171,21 @@ export const Nfs = z.strictObject({ exports: z.array(NfsExport).default([]) });
 /** The root sections, each optional: what any single YAML file may contain. */
 export const PhoenixFile = z.strictObject({
   version: z.literal(1).optional().describe('config format version (required in phoenix.yaml)'),
-  proxmox: ProxmoxConnection.optional(),
-  cluster: Cluster.optional(),
-  network: Network.optional(),
-  storage: z.array(Storage).optional(),
-  templates: z.array(Template).optional(),
-  defaults: Defaults.optional(),
-  guests: z.array(Guest).optional(),
-  nfs: Nfs.optional(),
-  platform: Platform.optional(),
-  certificates: z.array(Certificate).optional(),
-  routes: z.array(Route).optional(),
-  dns: Dns.optional(),
-  stacks: z.array(Stack).optional(),
+  proxmox: ProxmoxConnection.optional().describe('connection to a real Proxmox VE; absent = the built-in simulator'),
+  cluster: Cluster.optional().describe('the Proxmox nodes and the internal DNS domain'),
+  network: Network.optional().describe('Linux bridges on the nodes'),
+  storage: z.array(Storage).optional().describe('Proxmox storages guests and templates use'),
+  templates: z.array(Template).optional().describe('LXC template archives and VM cloud-image templates'),
+  defaults: Defaults.optional().describe('values guests inherit, per guest type (deep merge, lists replace)'),
+  guests: z.array(Guest).optional().describe('LXC containers and VMs'),
+  nfs: Nfs.optional().describe('NFS exports served by a node, for persistent guest data'),
+  platform: Platform.optional().describe(
+    'settings of the platform roles (step-ca, gateway, traefik, swarm, portainer)',
+  ),
+  certificates: z.array(Certificate).optional().describe('certificates issued by the internal Step-CA'),
+  routes: z.array(Route).optional().describe('gateway routes: public host names to guests or stack services'),
+  dns: Dns.optional().describe('extra internal DNS records (guests get theirs automatically)'),
+  stacks: z.array(Stack).optional().describe('Docker Swarm stacks with per-environment values'),
 });
 
 /** The merged config of a directory, after defaults. Used by the loader to parse. */

@@ -21,8 +21,8 @@ Examples:
 `,
     )
     .action(async (options: { out?: string }) => {
-      const { configJsonSchema } = await import('../../config/json-schema.ts');
-      const text = JSON.stringify(configJsonSchema(), null, 2) + '\n';
+      const { configJsonSchemaText } = await import('../../config/json-schema.ts');
+      const text = configJsonSchemaText();
       if (!options.out) {
         process.stdout.write(text);
         return;
