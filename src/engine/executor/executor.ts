@@ -17,7 +17,7 @@ import { ApplyError } from '../../errors.ts';
 import { buildApplyGraph } from '../graph/build.ts';
 import { remainingPath } from '../graph/critical-path.ts';
 import type { AnyResourceHandler, ApplyContext, HandlerRegistry, ObservedResource, Resource } from '../handler.ts';
-import { NoopHook, type Hook, type Outcome } from '../hook.ts';
+import { composeHooks, NoopHook, type Hook, type Outcome } from '../hook.ts';
 import { nullJournal, type Journal } from '../journal.ts';
 import { isMutating, type Action, type Plan, type ResourceChange } from '../plan/types.ts';
 import {
@@ -83,7 +83,8 @@ interface Slotting {
 }
 
 export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
-  const hook = input.hook ?? new NoopHook();
+  // Wrapped so that a throwing view can never break the walk.
+  const hook = composeHooks(input.hook ?? new NoopHook());
   const journal = input.journal ?? nullJournal;
   const now = input.now ?? (() => performance.now());
   const sleepFn = input.sleep ?? realSleep;
@@ -264,6 +265,13 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
             message: `retrying in ${delay} ms after: ${error instanceof Error ? error.message : String(error)}`,
           });
           await sleepFn(delay, inFlightSignal);
+          if (cancelled) {
+            throw new ApplyError(`${address}: cancelled before retry ${attempt + 1}`, {
+              code: 'E_CANCELLED',
+              resource: address,
+              cause: error,
+            });
+          }
         }
       }
     };

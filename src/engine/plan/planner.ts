@@ -7,7 +7,7 @@
  * resource is never deleted or replaced (a plan error); `targets` limit planning to those
  * resources and their dependencies.
  */
-import { NoopHook, type Hook } from '../hook.ts';
+import { composeHooks, NoopHook, type Hook } from '../hook.ts';
 import type { HandlerRegistry, ObservedResource, Resource } from '../handler.ts';
 import { buildConfigGraph } from '../graph/build.ts';
 import type { GraphTrace } from '../graph/transform.ts';
@@ -39,7 +39,7 @@ export interface PlanResult {
 }
 
 export async function makePlan(input: PlanInput): Promise<PlanResult> {
-  const hook = input.hook ?? new NoopHook();
+  const hook = composeHooks(input.hook ?? new NoopHook());
   const targets = [...(input.targets ?? [])];
   const prune = input.prune ?? false;
   const { graph, diagnostics } = buildConfigGraph({
