@@ -210,6 +210,20 @@ describe('retries', () => {
   });
 });
 
+describe('timeouts', () => {
+  it('ends a request that gets no answer within its deadline, and does not retry an unanswered POST', async () => {
+    const { fake, client } = await setup(() => new Promise<FakeAnswer>(() => {}) as never);
+    const started = Date.now();
+    const error = (await client
+      .request('POST', '/nodes/pve/qemu', { vmid: 1 }, { timeoutMs: 300 })
+      .catch((e: unknown) => e)) as ProxmoxApiError;
+    expect(error).toBeInstanceOf(ProxmoxApiError);
+    expect(error.transportCode).toBe('ETIMEDOUT');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(fake.requests).toHaveLength(1);
+  });
+});
+
 describe('connection pool', () => {
   it('keeps connections alive and never opens more than maxConnections', async () => {
     const { fake, client } = await setup(() => ({ data: [] }), { maxConnections: 2 });

@@ -62,15 +62,18 @@ function parseEndpoint(endpoint: string, tls: TlsOptions | undefined): URL {
   return url;
 }
 
+/** The most telling error code in undici's error chain (e.g. ECONNRESET under UND_ERR_SOCKET). */
 function transportCode(error: unknown): string {
+  const codes: string[] = [];
   let e: unknown = error;
-  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
-    if (typeof code === 'string' && !(e as { cause?: unknown }).cause) return code;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (name === 'TimeoutError') return 'ETIMEDOUT';
+    if (name === 'AbortError') codes.push('ABORT_ERR');
+    if (typeof code === 'string') codes.push(code);
     e = (e as { cause?: unknown }).cause;
   }
-  return 'UND_ERR_SOCKET';
+  return codes.find((c) => c !== 'UND_ERR_SOCKET') ?? codes[0] ?? 'UNKNOWN';
 }
 
 export class HttpTransport implements ProxmoxTransport {
@@ -135,7 +138,8 @@ export class HttpTransport implements ProxmoxTransport {
     const deadline = started + Math.min(options.timeoutMs ?? this.#policy.maxTotalMs, this.#policy.maxTotalMs);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#once<T>(method, path, params, options, attempt);
+        const remaining = Math.max(1, deadline - this.#now());
+        return await this.#once<T>(method, path, params, options, attempt, Math.min(this.#requestMs, remaining));
       } catch (error) {
         if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts)
           throw error;
@@ -152,6 +156,7 @@ export class HttpTransport implements ProxmoxTransport {
     params: Params | undefined,
     options: RequestOptions,
     attempt: number,
+    timeoutMs: number,
   ): Promise<T> {
     const url = new URL(this.#base.toString());
     url.pathname = `${this.#base.pathname}${path.startsWith('/') ? path : `/${path}`}`;
@@ -160,7 +165,7 @@ export class HttpTransport implements ProxmoxTransport {
     if (!hasBody && encoded) url.search = encoded;
     const headers: Record<string, string> = { authorization: this.#auth, accept: 'application/json' };
     if (hasBody) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const signals = [AbortSignal.timeout(this.#requestMs), ...(options.signal ? [options.signal] : [])];
+    const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
     const t0 = this.#now();
     let status = 0;
     try {
