@@ -222,6 +222,11 @@ export interface ResourceHandler<Desired = unknown, Observed = unknown> {
   health?(req: HealthRequest<Desired>): Promise<HealthResponse>;
   /** Adopt an existing, unmanaged object. */
   import?(req: ImportRequest): Promise<ImportResponse<Desired, Observed>>;
+  /**
+   * Rough expected duration of a planned change in ms (a clone takes longer than a config
+   * update). Only used to rank ready work by remaining critical path; never a timeout.
+   */
+  estimateDuration?(req: { change: ResourceChange }): number;
 }
 
 /** Any handler, for registries keyed by kind. */

@@ -51,7 +51,10 @@ export interface ExecuteInput {
   journal?: Journal;
   retry?: Partial<RetryPolicy>;
   health?: Partial<HealthPolicy>;
-  /** Expected duration of a change, for critical-path priority (default: 1 per mutating step). */
+  /**
+   * Expected duration of a change, for critical-path priority. Default: the handler's
+   * `estimateDuration`, else 1 per mutating step.
+   */
   estimateDuration?: (change: ResourceChange) => number;
   now?: () => number;
   sleep?: Sleep;
@@ -111,7 +114,13 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       });
     }
   }
-  const estimate = input.estimateDuration ?? ((c: ResourceChange) => (isMutating(c.action) ? 1 : 0));
+  const estimate =
+    input.estimateDuration ??
+    ((c: ResourceChange): number => {
+      if (!isMutating(c.action)) return 0;
+      const byHandler = input.registry.get(c.kind)?.estimateDuration?.({ change: c });
+      return byHandler !== undefined && Number.isFinite(byHandler) && byHandler > 0 ? byHandler : 1;
+    });
   const priority = remainingPath(graph, (a) => {
     const change = changes.get(a);
     return change ? estimate(change) : 0;
