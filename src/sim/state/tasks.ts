@@ -111,20 +111,31 @@ export class TaskRegistry {
           throw new Error(injected);
         })
       : spec.run(ctx);
-    void work
-      .then(
-        () => this.finish(record, warnings > 0 ? `WARNINGS: ${warnings}` : 'OK'),
-        (error: unknown) => {
-          const err = error instanceof Error ? error : new Error(String(error));
-          try {
-            spec.onError?.(err);
-          } finally {
-            this.finish(record, err.message.replace(/\s*\n\s*/g, ' ').trim());
-          }
-        },
-      )
-      .finally(() => spec.onFinally?.());
+    void work.then(
+      () => {
+        this.runFinally(spec);
+        this.finish(record, warnings > 0 ? `WARNINGS: ${warnings}` : 'OK');
+      },
+      (error: unknown) => {
+        const err = error instanceof Error ? error : new Error(String(error));
+        try {
+          spec.onError?.(err);
+        } finally {
+          this.runFinally(spec);
+          this.finish(record, err.message.replace(/\s*\n\s*/g, ' ').trim());
+        }
+      },
+    );
     return record.upid;
+  }
+
+  /** Locks are released before the task reads as stopped, as a real worker exits. */
+  private runFinally(spec: TaskStart): void {
+    try {
+      spec.onFinally?.();
+    } catch {
+      /* cleanup must never keep a task from finishing */
+    }
   }
 
   private finish(record: TaskRecord, exitstatus: string): void {
