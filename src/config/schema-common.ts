@@ -42,6 +42,13 @@ export const Hostname = z
     message: hinted('must be a DNS name', 'use letters, digits, "-" and "." such as "app.home.arpa"'),
   });
 
+/** A DNS name that may start with one `*.` label, for certificate names. */
+export const CertificateName = z
+  .string()
+  .regex(/^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, {
+    message: hinted('must be a DNS name, optionally starting with "*."', 'e.g. "gateway.home.arpa" or "*.home.arpa"'),
+  });
+
 /** `10.0.0.5/24`: an IPv4 address with its prefix length. */
 export const Ipv4Cidr = z.string().check(
   z.refine((v) => parseIpv4Cidr(v) !== undefined, {

@@ -4,7 +4,7 @@
  * fields are added as optional so existing configs keep validating.
  */
 import { z } from 'zod';
-import { Duration, GuestRef, Hostname, ResourceName, SecretRef } from './schema-common.ts';
+import { CertificateName, Duration, GuestRef, Hostname, ResourceName, SecretRef } from './schema-common.ts';
 
 /** Per-role settings; which guest plays a role is said by the guest's `role` field. */
 export const Platform = z.strictObject({
@@ -48,7 +48,7 @@ export type Platform = z.infer<typeof Platform>;
 
 export const Certificate = z.strictObject({
   name: ResourceName,
-  commonName: Hostname,
+  commonName: CertificateName,
   sans: z.array(z.string()).default([]).describe('extra DNS names or IP addresses'),
   issuer: z.literal('step-ca').default('step-ca'),
   renewBefore: Duration.optional().describe('renew this long before expiry (default: after 2/3 of the lifetime)'),
