@@ -346,9 +346,12 @@ export function qemuRoutes(ctx: SimContext): SimRoute[] {
       });
       const delay = typeof req.params.background_delay === 'number' ? req.params.background_delay : undefined;
       if (delay === undefined) return upid;
+      // At speed 0 an "instant" task still needs a few event-loop turns: give it 20 ms.
       const done = await Promise.race([
         ctx.tasks.wait(upid),
-        new Promise<undefined>((resolve) => ctx.clock.schedule(delay * 1000 * ctx.speed, () => resolve(undefined))),
+        new Promise<undefined>((resolve) =>
+          ctx.clock.schedule(Math.max(delay * 1000 * ctx.speed, 20), () => resolve(undefined)),
+        ),
       ]);
       if (!done || done.status !== 'stopped') return upid;
       if (done.exitstatus === 'OK') return null;
