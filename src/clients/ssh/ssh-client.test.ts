@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ interface Peer {
   workDir: string;
   /** The bytes of a file on the peer, read out of band (not through the client). */
   peek(path: string): Buffer | undefined;
+  /** Directory entries on the peer, read out of band. */
+  list(dir: string): string[];
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ async function simPeer(): Promise<Peer> {
     knownHosts: `${server.knownHostsLine}\n`,
     fingerprint: server.fingerprint,
     workDir: '/etc/phoenix-test',
+    list: (dir) => readdirSync(server.nodeTree.resolve(dir)),
     peek: (path) => {
       try {
         return readFileSync(server.nodeTree.resolve(path));
@@ -59,6 +62,7 @@ async function openSshPeer(): Promise<Peer> {
     knownHosts: `[127.0.0.1]:${peer.port} ${type} ${b64}\n`,
     fingerprint: fingerprintOf(Buffer.from(b64 as string, 'base64')),
     workDir,
+    list: (dir) => readdirSync(dir),
     peek: (path) => {
       try {
         return readFileSync(path);
@@ -183,6 +187,8 @@ describe.each(peers)('SshClient against the %s', (name, start, available) => {
       expect(relay.cut()).toBe(true);
       expect(viaRelay.connectCount).toBe(2);
       expect(peer.peek(path)?.toString()).toBe(newContent);
+      // The cut attempt's temp file was removed by the attempt that succeeded.
+      expect(peer.list(peer.workDir).filter((name) => name.startsWith('.big.bin.phoenix-'))).toEqual([]);
     } finally {
       await relay.close();
     }

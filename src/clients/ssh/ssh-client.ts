@@ -251,11 +251,14 @@ export class SshClient implements CommandRunner {
 
   /** Replace `path` atomically: temp file in the same directory, verify, chmod/chown, rename. */
   writeFileAtomic(path: string, content: string | Buffer, options: WriteFileOptions = {}): Promise<void> {
+    // Temp files of attempts cut off by a dropped connection; removed by the attempt that succeeds.
+    const leftovers: string[] = [];
     return this.#withRetry(true, async () => {
       const temp = posix.join(
         posix.dirname(path),
         `.${posix.basename(path)}.phoenix-${randomBytes(6).toString('hex')}`,
       );
+      leftovers.push(temp);
       const steps: CommandStep[] = [{ argv: ['umask', '077'] }, { argv: ['cat'], redirectTo: temp }];
       if (options.mode !== undefined) steps.push({ argv: ['chmod', modeString(options.mode), temp] });
       if (options.owner !== undefined || options.group !== undefined) {
@@ -273,6 +276,10 @@ export class SshClient implements CommandRunner {
       }
       const moved = await this.#execOnce(renderSteps([{ argv: ['mv', '-f', temp, path] }]), {});
       if (moved.code !== 0) throw commandFailed(this.target, ['mv', temp, path], moved);
+      const stale = leftovers.filter((name) => name !== temp);
+      if (stale.length > 0) {
+        await this.#execOnce(renderSteps([{ argv: ['rm', '-f', ...stale] }]), {}).catch(() => undefined);
+      }
     });
   }
 
