@@ -40,6 +40,8 @@ export interface FakeHandlerOptions {
   /** Implicit dependencies. */
   dependencies?: (resource: Resource<Attrs>) => string[];
   now?: () => number;
+  /** Sleep used for `durationMs` (default: real timers); pass a virtual clock's for exact timing. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export class FakeError extends Error {
@@ -77,7 +79,7 @@ export function fakeHandler(options: FakeHandlerOptions = {}): FakeHandler {
     const start = now();
     try {
       const ms = options.durationMs?.(address, op) ?? 0;
-      if (ms > 0) await delay(ms, signal);
+      if (ms > 0) await (options.sleep ?? delay)(ms, signal);
       const failure = options.fail?.(address, op, attempt);
       if (failure) throw new FakeError(`${op} ${address} failed (attempt ${attempt})`, failure.retryable);
       apply();
@@ -170,15 +172,15 @@ export function fakeHandler(options: FakeHandlerOptions = {}): FakeHandler {
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new Error('aborted'));
-      },
-      { once: true },
-    );
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
