@@ -40,6 +40,12 @@ function overlaps(a: FakeCall, b: FakeCall): boolean {
 }
 
 describe('executePlan', () => {
+  it('refuses a plan that has errors', async () => {
+    const registry = handlerRegistry([fakeHandler()]);
+    const input = { plan: { changes: [], applyable: false }, resources: new Map(), observations: new Map(), registry };
+    await expect(executePlan(input)).rejects.toMatchObject({ code: 'E_PLAN_NOT_APPLYABLE' });
+  });
+
   it('creates in dependency order and reports outcomes', async () => {
     const { handler, result, outcome } = await run(
       [

@@ -33,7 +33,8 @@ import {
 } from './timing.ts';
 
 export interface ExecuteInput {
-  plan: Pick<Plan, 'changes'>;
+  /** The plan to carry out; a plan with `applyable: false` is refused. */
+  plan: Pick<Plan, 'changes'> & Partial<Pick<Plan, 'applyable'>>;
   /** Desired resources by address (from the planner's result). */
   resources: ReadonlyMap<string, Resource>;
   /** Observations the plan was made from, by address. */
@@ -86,6 +87,12 @@ interface Slotting {
 }
 
 export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
+  if (input.plan.applyable === false) {
+    throw new ApplyError('this plan has errors and cannot be applied', {
+      code: 'E_PLAN_NOT_APPLYABLE',
+      hint: 'fix the errors shown by `phoenix plan` first',
+    });
+  }
   // Wrapped so that a throwing view can never break the walk.
   const hook = composeHooks(input.hook ?? new NoopHook());
   const journal = input.journal ?? nullJournal;

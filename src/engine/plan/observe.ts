@@ -25,7 +25,11 @@ export async function observeResources(
   const result: Observations = { found: new Map(), unmanaged: [], failed: new Set(), diagnostics: [] };
   const byKind = new Map<string, Resource[]>();
   for (const kind of extraKinds) byKind.set(kind, []);
-  for (const r of resources) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+  for (const r of resources) {
+    const list = byKind.get(r.kind);
+    if (list) list.push(r);
+    else byKind.set(r.kind, [r]);
+  }
   const single: Resource[] = [];
   const batches: Promise<void>[] = [];
   for (const [kind, list] of byKind) {

@@ -10,6 +10,7 @@
 import { composeHooks, NoopHook, type Hook } from '../hook.ts';
 import type { HandlerRegistry, ObservedResource, Resource } from '../handler.ts';
 import { buildConfigGraph } from '../graph/build.ts';
+import { DependencyGraph } from '../graph/graph.ts';
 import type { GraphTrace } from '../graph/transform.ts';
 import { digestOf } from './digest.ts';
 import { observeResources } from './observe.ts';
@@ -90,16 +91,15 @@ export async function makePlan(input: PlanInput): Promise<PlanResult> {
   }
 
   const deletes: ResourceChange[] = [];
+  const declared = new Set(input.resources.map((r) => r.address));
   for (const found of [...observed.found.values()].sort((a, b) => a.address.localeCompare(b.address))) {
-    if (resources.has(found.address) || input.resources.some((r) => r.address === found.address)) continue;
+    if (declared.has(found.address)) continue;
     if (targets.length > 0 && !targets.includes(found.address)) continue;
     const { change, diagnostic } = orphanChange(found, prune);
     if (diagnostic) diagnostics.push(diagnostic);
     if (change) deletes.push(change);
   }
-  // Deletes after everything else, dependents before what they depend on.
-  deletes.sort((a, b) => (a.dependsOn.includes(b.address) ? -1 : b.dependsOn.includes(a.address) ? 1 : 0));
-  changes.push(...deletes);
+  changes.push(...orderDeletes(deletes));
 
   const errored = diagnostics.some((d) => d.severity === 'error');
   const plan: Plan = {
@@ -124,6 +124,16 @@ export async function makePlan(input: PlanInput): Promise<PlanResult> {
 export function planDigest(changes: readonly ResourceChange[]): string {
   const pairs = changes.map((c) => [c.address, c.observedDigest] as const).sort(([a], [b]) => a.localeCompare(b));
   return digestOf(pairs);
+}
+
+/** Deletes are listed after everything else, dependents before what they depend on. */
+function orderDeletes(deletes: ResourceChange[]): ResourceChange[] {
+  const byAddress = new Map(deletes.map((d) => [d.address, d]));
+  const graph = new DependencyGraph();
+  for (const d of deletes) graph.add(d.address);
+  for (const d of deletes) for (const dep of d.dependsOn) if (byAddress.has(dep)) graph.addEdge(dep, d.address);
+  const order = graph.findCycle() ? [...byAddress.keys()] : graph.topologicalOrder();
+  return order.map((a) => byAddress.get(a) as ResourceChange);
 }
 
 function sortDiagnostics(diagnostics: PlanDiagnostic[]): PlanDiagnostic[] {
