@@ -5,7 +5,18 @@
 import type { Command } from 'commander';
 import { define as defineValidate } from './validate.ts';
 import { define as defineSchema } from './schema.ts';
+import { define as definePlan } from './plan.ts';
+import { define as defineApply } from './apply.ts';
+import { define as defineUp } from './up.ts';
+import { define as defineStatus } from './status.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
-export const commandDefinitions: CommandDefinition[] = [defineValidate, defineSchema];
+export const commandDefinitions: CommandDefinition[] = [
+  defineUp,
+  definePlan,
+  defineApply,
+  defineStatus,
+  defineValidate,
+  defineSchema,
+];

@@ -1,0 +1,148 @@
+/**
+ * `createPhoenix()`: the wiring of one environment — config loaded, resources derived, the
+ * Proxmox endpoint resolved (or the built-in simulator started), handlers registered, the
+ * state file `.phoenix/state.db` opened lazily. Commands, tests and benchmarks all go through
+ * it; tests inject an endpoint (a started simulator) instead of the config's one.
+ */
+import { accessSync, constants } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
+import type { RequestEvent } from '../clients/proxmox/types.ts';
+import { loadConfig, resolveSecret, type LoadedConfig } from '../config/index.ts';
+import type { Resource } from '../engine/handler.ts';
+import { handlerRegistry, type HandlerRegistry } from '../engine/handler.ts';
+import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
+import { providerHandlers } from '../providers/registry.ts';
+import { openStateStore, type StateStore } from '../state/index.ts';
+import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
+import { simTopology } from './sim-topology.ts';
+
+/** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
+export interface EndpointOverride {
+  url: string;
+  tokenId: string;
+  tokenSecret: string;
+  fingerprint?: string;
+  caPem?: string;
+}
+
+export interface CreatePhoenixOptions {
+  /** The config directory. */
+  configDir: string;
+  /** State file (default `<configDir>/.phoenix/state.db`, or `./.phoenix/state.db` if not writable). */
+  statePath?: string;
+  env?: Record<string, string | undefined>;
+  endpoint?: EndpointOverride;
+  /** Options of the built-in simulator used when no endpoint is configured. */
+  simulator?: { speed?: number; ephemeral?: boolean };
+  onRequest?: (event: RequestEvent) => void;
+  /** Bound of one PVE task or lock wait (default 10 min). */
+  taskTimeoutMs?: number;
+}
+
+export interface Phoenix {
+  readonly configDir: string;
+  readonly loaded: LoadedConfig;
+  readonly derived: DerivedResources;
+  readonly resources: Resource[];
+  readonly registry: HandlerRegistry;
+  readonly client: ProxmoxClient;
+  /** Name of the environment the lease and the journal are kept under. */
+  readonly environment: string;
+  /** `simulator` when the built-in simulator serves this environment. */
+  readonly endpointKind: 'proxmox' | 'simulator';
+  readonly simulator?: BuiltinSimulator;
+  readonly statePath: string;
+  /** Opens the state file on first use. */
+  state(): StateStore;
+  close(): Promise<void>;
+}
+
+function writableDir(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function defaultStatePath(configDir: string): string {
+  return writableDir(configDir) ? join(configDir, '.phoenix', 'state.db') : resolve('.phoenix', 'state.db');
+}
+
+export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoenix> {
+  const configDir = resolve(options.configDir);
+  const env = options.env ?? process.env;
+  const loaded = await loadConfig(configDir);
+  const derived = deriveResources(loaded.config);
+  const statePath = options.statePath ?? defaultStatePath(configDir);
+  const secret = (ref: string) => resolveSecret(ref, { configDir, env });
+
+  let client: ProxmoxClient;
+  let simulator: BuiltinSimulator | undefined;
+  let environment: string;
+  const proxmox = loaded.config.proxmox;
+  if (options.endpoint) {
+    const e = options.endpoint;
+    client = createProxmoxClient({
+      endpoint: e.url,
+      tokenId: e.tokenId,
+      tokenSecret: e.tokenSecret,
+      tls: e.url.startsWith('https:') ? { fingerprint: e.fingerprint, caPem: e.caPem } : undefined,
+      onRequest: options.onRequest,
+    });
+    environment = e.url;
+  } else if (proxmox) {
+    const tls = proxmox.tls
+      ? {
+          fingerprint: proxmox.tls.fingerprint,
+          caFile: proxmox.tls.caFile ? resolve(configDir, proxmox.tls.caFile) : undefined,
+        }
+      : {};
+    client = createProxmoxClient({
+      endpoint: proxmox.endpoint,
+      tokenId: proxmox.tokenId,
+      tokenSecret: await secret(proxmox.tokenSecret),
+      tls: proxmox.endpoint.startsWith('https:') ? tls : undefined,
+      onRequest: options.onRequest,
+    });
+    environment = proxmox.endpoint;
+  } else {
+    simulator = startBuiltinSimulator({
+      topology: simTopology(loaded.config),
+      speed: options.simulator?.speed,
+      statePath: options.simulator?.ephemeral ? undefined : join(statePath, '..', 'simulator.json'),
+      onRequest: options.onRequest,
+    });
+    client = simulator.client;
+    environment = `simulator:${configDir}`;
+  }
+
+  const registry = handlerRegistry(
+    providerHandlers({ proxmox: client, resolveSecret: secret, taskTimeoutMs: options.taskTimeoutMs }),
+  );
+  let store: StateStore | undefined;
+  return {
+    configDir,
+    loaded,
+    derived,
+    resources: derived.all,
+    registry,
+    client,
+    environment,
+    endpointKind: simulator ? 'simulator' : 'proxmox',
+    simulator,
+    statePath,
+    state() {
+      // Lazy: a plain `plan` never needs to create the SQLite file.
+      store ??= openStateStore(statePath);
+      return store;
+    },
+    async close() {
+      store?.close();
+      simulator?.close();
+      await client.close();
+    },
+  };
+}

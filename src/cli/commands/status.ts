@@ -1,0 +1,45 @@
+/**
+ * `phoenix status`: per declared guest — running or not, healthy or not, in sync with the
+ * config or drifted (and which attributes), and its address.
+ */
+import type { Command } from 'commander';
+
+export function define(program: Command): void {
+  program
+    .command('status')
+    .description('show every declared guest: running, healthy, in sync or drifted, IP')
+    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
+    .option('--json', 'print the rows as JSON')
+    .addHelpText(
+      'after',
+      `
+Healthy means: LXC running; VM running and its QEMU guest agent answering (when enabled).
+Exit 0 when every guest is in sync, running and healthy; 2 otherwise.
+
+Examples:
+  $ phoenix status
+  $ phoenix status -c examples/homelab --json | jq '.[] | select(.sync != "in sync")'
+`,
+    )
+    .action(async (options: { config?: string; state?: string; json?: boolean }) => {
+      const { openEnvironment } = await import('../../app/cli-support.ts');
+      const { environmentStatus, renderStatusTable } = await import('../../app/status.ts');
+      const phoenix = await openEnvironment(options);
+      try {
+        const rows = await environmentStatus(phoenix);
+        if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        else {
+          process.stdout.write(renderStatusTable(rows));
+          for (const r of rows.filter((row) => row.drift.length > 0)) {
+            process.stdout.write(`\n${r.id} ${r.name} drifted: ${r.drift.join(', ')}`);
+          }
+          if (rows.some((r) => r.drift.length > 0)) process.stdout.write('\n');
+        }
+        const ok = rows.every((r) => r.sync === 'in sync' && (r.status === 'template' || r.health === 'healthy'));
+        process.exitCode = ok ? 0 : 2;
+      } finally {
+        await phoenix.close();
+      }
+    });
+}
