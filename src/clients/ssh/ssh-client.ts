@@ -153,6 +153,8 @@ export class SshClient implements CommandRunner {
           return verdict.ok;
         },
       });
+      // Commands are small request/response exchanges: Nagle + delayed ACK would add ~40 ms to each.
+      client.setNoDelay(true);
     });
     this.#connection = connection;
     connection.catch(() => undefined);

@@ -76,6 +76,8 @@ export async function startSimSshServer(options: SimSshOptions): Promise<SimSshS
 
   const server = new ssh2.Server({ hostKeys: [hostKey.privateKey] }, (client) => {
     connections.add(client);
+    // Exists at runtime (ssh2 server.js) but is missing from @types/ssh2's Connection.
+    (client as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     client.on('close', () => connections.delete(client));
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => {
