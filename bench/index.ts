@@ -4,4 +4,6 @@
  */
 import type { Benchmark } from './types.ts';
 
-export const benchmarks: Record<string, () => Promise<Benchmark>> = {};
+export const benchmarks: Record<string, () => Promise<Benchmark>> = {
+  'node-shell': async () => (await import('./node-shell.bench.ts')).benchmark,
+};
