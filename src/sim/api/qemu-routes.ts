@@ -76,10 +76,8 @@ function create(ctx: SimContext, req: SimRequest): string {
   config.vmgenid ??= ctx.random.uuid();
   config.meta = `creation-qemu=9.2.0,ctime=${Math.floor(ctx.clock.now() / 1000)}`;
   if (config.boot === undefined) {
-    const order = Object.keys(config)
-      .filter((k) => DISK_KEY_RE.test(k) || /^net\d+$/.test(k))
-      .filter((k) => !String(config[k]).includes('-cloudinit'));
-    if (order.length > 0) config.boot = `order=${order.sort().join(';')}`;
+    const order = defaultBootOrder(config);
+    if (order.length > 0) config.boot = `order=${order.join(';')}`;
   }
   guest.config = { ...config, lock: 'create' };
   ctx.guests.set(vmid, guest);
@@ -107,6 +105,31 @@ function create(ctx: SimContext, req: SimRequest): string {
       },
     },
   );
+}
+
+const BUS_ORDER = ['ide', 'sata', 'scsi', 'virtio'];
+
+function driveKeys(config: Record<string, string | number>): string[] {
+  return Object.keys(config)
+    .filter((k) => /^(ide|sata|scsi|virtio)\d+$/.test(k))
+    .sort((a, b) => {
+      const [, ba = '', na = '0'] = /^([a-z]+)(\d+)$/.exec(a) ?? [];
+      const [, bb = '', nb = '0'] = /^([a-z]+)(\d+)$/.exec(b) ?? [];
+      return BUS_ORDER.indexOf(ba) - BUS_ORDER.indexOf(bb) || Number(na) - Number(nb);
+    });
+}
+
+/** qemu-server `get_default_bootdevices`: first hard disk, then CD-ROMs (not cloud-init), then NICs. */
+function defaultBootOrder(config: Record<string, string | number>): string[] {
+  const drives = driveKeys(config);
+  const isCdrom = (k: string): boolean =>
+    /media=cdrom/.test(String(config[k])) || /^(none|cdrom)$/.test(String(config[k]));
+  const disk = drives.find((k) => !isCdrom(k));
+  const cdroms = drives.filter((k) => isCdrom(k) && !String(config[k]).includes('-cloudinit'));
+  const nets = Object.keys(config)
+    .filter((k) => /^net\d+$/.test(k))
+    .sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
+  return [...(disk ? [disk] : []), ...cdroms, ...nets];
 }
 
 export const CLOUDINIT_KEYS = [

@@ -40,6 +40,7 @@ describe('QEMU virtual machines', () => {
     expect(c.ide2).toBe('local-lvm:vm-100-cloudinit,media=cdrom');
     expect(c.net0).toMatch(/^virtio=BC:24:11:[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2},bridge=vmbr0$/);
     expect(c.smbios1).toMatch(/^uuid=[0-9a-f-]{36}$/);
+    expect(c.boot).toBe('order=scsi0;net0');
   });
 
   it('§6.2 file storages default to raw and put cloud-init in qcow2', async () => {
