@@ -6,4 +6,5 @@ import type { Benchmark } from './types.ts';
 
 export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'node-shell': async () => (await import('./node-shell.bench.ts')).benchmark,
+  validate: async () => (await import('./validate.bench.ts')).benchmark,
 };

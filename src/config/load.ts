@@ -11,7 +11,7 @@ import { isRawMap, mergeInto, withDefaults, type RawMap } from './merge.ts';
 import { readYaml } from './read-yaml.ts';
 import { PhoenixConfig } from './schema.ts';
 import { issuesToDiagnostics } from './schema-issues.ts';
-import { entryPosition, setContainerMeta, setEntryPosition } from './source-map.ts';
+import { entryPosition, Position, setContainerMeta, setEntryPosition } from './source-map.ts';
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -50,7 +50,7 @@ export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
       'create phoenix.yaml with "version: 1" (see examples/homelab)',
     );
   }
-  setContainerMeta(raw, { file: files[0], line: 1, column: 1, path: '' });
+  setContainerMeta(raw, new Position(files[0], 0, undefined, undefined));
 
   const texts = await Promise.all(
     files.map(async (file) => {

@@ -48,9 +48,9 @@ export function mergeInto(target: RawMap, source: RawMap, path: PathSegment[], d
     diagnostics.push({
       severity: 'error',
       code: 'E_DUPLICATE_SETTING',
-      message: `"${[...path, key].join('.')}" is set twice${first ? ` (first at ${formatLocation(first.key ?? first.value)})` : ''}`,
+      message: `"${[...path, key].join('.')}" is set twice${first ? ` (first at ${formatLocation((first.key ?? first.value).toLocation())})` : ''}`,
       hint: 'keep the value in one file only; lists are concatenated across files, single values are not',
-      location: sourceEntry?.key ?? sourceEntry?.value,
+      location: (sourceEntry?.key ?? sourceEntry?.value)?.toLocation(),
     });
   }
 }

@@ -5,8 +5,8 @@
  * "billion laughs" file cannot blow up memory.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import type { Diagnostic, SourceLocation } from '../errors.ts';
-import { formatPath, setContainerMeta, type PathSegment } from './source-map.ts';
+import type { Diagnostic } from '../errors.ts';
+import { Position, setContainerMeta, type PathLink } from './source-map.ts';
 
 /** Upper bound of values produced from one file, counting alias expansions. */
 const NODE_BUDGET = 200_000;
@@ -22,23 +22,21 @@ export function readYaml(file: string, text: string): YamlFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
   const diagnostics: Diagnostic[] = [];
-  const at = (offset: number | undefined, path: readonly PathSegment[]): SourceLocation => {
-    const pos = lineCounter.linePos(offset ?? 0);
-    return { file, line: pos.line, column: pos.col, path: formatPath(path) };
-  };
+  const at = (offset: number | undefined, link: PathLink | undefined): Position =>
+    new Position(file, offset ?? 0, link, lineCounter);
   for (const error of doc.errors) {
     diagnostics.push({
       severity: 'error',
       code: 'E_YAML',
       message: `YAML syntax: ${firstLine(error.message)}`,
       hint: yamlHint(error.code),
-      location: at(error.pos[0], []),
+      location: at(error.pos[0], undefined).toLocation(),
     });
   }
   if (diagnostics.length > 0) return { file, value: undefined, diagnostics };
 
   let budget = NODE_BUDGET;
-  const toJs = (node: unknown, path: PathSegment[], depth: number): unknown => {
+  const toJs = (node: unknown, path: PathLink | undefined, depth: number): unknown => {
     if (--budget < 0 || depth > 64) throw new BudgetExceeded(at(nodeOffset(node), path));
     if (isAlias(node)) return toJs(node.resolve(doc), path, depth + 1);
     if (isScalar(node)) return node.value;
@@ -55,12 +53,12 @@ export function readYaml(file: string, text: string): YamlFile {
             code: 'E_YAML',
             message: 'mapping keys must be plain strings',
             hint: 'write keys as simple words, e.g. "name:"',
-            location: at(nodeOffset(keyNode), path),
+            location: at(nodeOffset(keyNode), path).toLocation(),
           });
           continue;
         }
         const key = String(rawKey);
-        const childPath = [...path, key];
+        const childPath: PathLink = { parent: path, segment: key };
         const keyLoc = at(nodeOffset(keyNode), childPath);
         const valueNode = pair.value as YamlNode | null;
         entries.set(key, { key: keyLoc, value: valueNode ? at(nodeOffset(valueNode), childPath) : keyLoc });
@@ -72,7 +70,7 @@ export function readYaml(file: string, text: string): YamlFile {
       const out: unknown[] = [];
       const entries = setContainerMeta(out, at(node.range?.[0], path));
       node.items.forEach((item, index) => {
-        const childPath = [...path, index];
+        const childPath: PathLink = { parent: path, segment: index };
         entries.set(index, { value: at(nodeOffset(item), childPath) });
         out.push(item === null ? null : toJs(item, childPath, depth + 1));
       });
@@ -82,7 +80,7 @@ export function readYaml(file: string, text: string): YamlFile {
   };
 
   try {
-    return { file, value: toJs(doc.contents, [], 0), diagnostics };
+    return { file, value: toJs(doc.contents, undefined, 0), diagnostics };
   } catch (error) {
     if (!(error instanceof BudgetExceeded)) throw error;
     diagnostics.push({
@@ -90,14 +88,14 @@ export function readYaml(file: string, text: string): YamlFile {
       code: 'E_YAML_TOO_LARGE',
       message: 'file expands to too many values or nests too deeply (aliases?)',
       hint: `keep each file under ${NODE_BUDGET} values and 64 levels; avoid repeated alias expansion`,
-      location: error.location,
+      location: error.location.toLocation(),
     });
     return { file, value: undefined, diagnostics };
   }
 }
 
 class BudgetExceeded extends Error {
-  constructor(readonly location: SourceLocation) {
+  constructor(readonly location: Position) {
     super('node budget exceeded');
   }
 }

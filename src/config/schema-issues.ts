@@ -34,7 +34,8 @@ export function issuesToDiagnostics(issues: readonly Issue[], schema: z.ZodType,
     }
     const value = valueAt(raw, path);
     const field = fieldName(path);
-    if (value === undefined && issue.code === 'invalid_type') {
+    // A literal (`version: 1`) reports absence as invalid_value, other types as invalid_type.
+    if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
       out.push({
         severity: 'error',
         code: 'E_MISSING_FIELD',
@@ -95,6 +96,7 @@ function typeOf(value: unknown): string {
 }
 
 function expectedText(issue: Issue): string {
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
   if (issue.code !== 'invalid_type') return 'see docs/config-reference.md';
   const map: Record<string, string> = { array: 'a list', object: 'a mapping', int: 'a whole number' };
   return map[issue.expected] ?? `a ${issue.expected}`;
