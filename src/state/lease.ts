@@ -107,7 +107,18 @@ export function leasesApi(db: Database.Database, ctx: StoreContext): LeasesApi {
     acquire: (environment, options = {}) => {
       const ttlMs = options.ttlMs ?? 60_000;
       const holderId = options.holderId ?? `phoenix@${ctx.hostname}:${ctx.pid}/${randomUUID().slice(0, 8)}`;
-      tryAcquire.immediate(environment, holderId, ttlMs);
+      try {
+        tryAcquire.immediate(environment, holderId, ttlMs);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+          throw new PhoenixError(`state file is busy: could not take the lease on '${environment}'`, {
+            code: 'E_STATE_BUSY',
+            cause: error,
+            hint: 'another Phoenix process is writing the state file; try again',
+          });
+        }
+        throw error;
+      }
       let timer: NodeJS.Timeout | undefined;
       const lease: Lease = {
         environment,

@@ -1,6 +1,7 @@
 /** Apply runs and their journal. */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { PhoenixError } from '../errors.ts';
 import type { JournalEntry, RunOutcome, RunRecord, StepStatus } from './types.ts';
 import type { StoreContext } from './context.ts';
 
@@ -94,7 +95,18 @@ export function runsApi(db: Database.Database, ctx: StoreContext): RunsApi {
     'SELECT * FROM runs WHERE environment = ? ORDER BY started_at DESC, rowid DESC LIMIT ?',
   );
   const running = db.prepare<[string], RunRow>("SELECT * FROM runs WHERE environment = ? AND outcome = 'running'");
+  const leaseOf = db.prepare<[string], { pid: number; hostname: string; expires_at: number; holder_id: string }>(
+    'SELECT pid, hostname, expires_at, holder_id FROM leases WHERE environment = ?',
+  );
   const recover = db.transaction((environment: string) => {
+    // Only the lease holder may declare other runs dead: refuse when someone else holds it.
+    const lease = leaseOf.get(environment);
+    if (!lease || lease.pid !== ctx.pid || lease.hostname !== ctx.hostname || lease.expires_at <= ctx.now()) {
+      throw new PhoenixError(`cannot recover runs of '${environment}' without holding its lease`, {
+        code: 'E_LEASE_REQUIRED',
+        hint: 'acquire the environment lease first (store.leases.acquire)',
+      });
+    }
     const stale = running.all(environment).filter((r) => r.pid !== ctx.pid || r.hostname !== ctx.hostname);
     for (const r of stale) finish.run('interrupted', ctx.now(), r.id);
     return stale.map((r) => ({ ...toRun(r), outcome: 'interrupted' as const }));

@@ -82,6 +82,8 @@ describe('runs and journal', () => {
     crashed.journal.plan(old.id, { stepId: 'c', address: 'guest.vm', action: 'clone' });
     crashed.journal.start(old.id, 'c', { upid: 'UPID:pve:1' });
     const s = store();
+    expect(() => s.runs.recoverInterrupted('homelab')).toThrow(/without holding its lease/);
+    const lease = s.leases.acquire('homelab');
     const live = s.runs.start({ environment: 'homelab' });
     s.journal.plan(live.id, { stepId: 'x', address: 'guest.x', action: 'update' });
     s.journal.start(live.id, 'x');
@@ -98,6 +100,8 @@ describe('runs and journal', () => {
         .map((r) => r.outcome)
         .sort(),
     ).toEqual(['interrupted', 'running']);
+    lease.release();
+    expect(s.leases.get('homelab')).toBeUndefined();
   });
 });
 
@@ -143,6 +147,19 @@ describe('lease', () => {
     a.leases.acquire('homelab', { holderId: 'ghost', ttlMs: 600_000 });
     const b = store();
     expect(b.leases.acquire('homelab', { holderId: 'me' }).holderId).toBe('me');
+  });
+});
+
+describe('lease keepAlive', () => {
+  it('keeps renewing on a real clock until released', async () => {
+    const s = openStateStore(join(dir, 'real.db'));
+    open.push(s);
+    const lease = s.leases.acquire('homelab', { ttlMs: 300 });
+    lease.keepAlive(50);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(s.leases.get('homelab')!.expiresAt).toBeGreaterThan(Date.now());
+    lease.release();
+    expect(s.leases.get('homelab')).toBeUndefined();
   });
 });
 
