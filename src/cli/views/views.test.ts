@@ -4,6 +4,7 @@ import type { Plan, ResourceChange } from '../../engine/plan/types.ts';
 import { shouldColor } from './color.ts';
 import { renderPlanHuman } from './plan-human.ts';
 import { renderPlanJson } from './plan-json.ts';
+import { JsonProgressHook } from './progress-json.ts';
 import { PlainProgressHook } from './progress-plain.ts';
 import { TtyProgressHook } from './progress-tty.ts';
 
@@ -170,6 +171,36 @@ describe('progress hooks', () => {
       '[  3.2s] guest.101: created in 3.2s\n',
       '[  3.2s] guest.102: skipped (upstream failed: guest.101)\n',
       '[  3.2s] guest.103: failed after 1.0s: locked\n',
+    ]);
+  });
+
+  it('writes one JSON object per event', () => {
+    const lines: string[] = [];
+    const hook = new JsonProgressHook(
+      (l) => lines.push(l),
+      () => new Date('2026-01-01T00:00:00Z'),
+    );
+    hook.preApply({ address: 'guest.101', kind: 'k', action: 'create' });
+    hook.postApply({
+      address: 'guest.101',
+      kind: 'k',
+      action: 'create',
+      outcome: 'failed',
+      durationMs: 12.4,
+      error: new Error('boom\nstack'),
+    });
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { type: 'apply.start', ts: '2026-01-01T00:00:00.000Z', address: 'guest.101', kind: 'k', action: 'create' },
+      {
+        type: 'apply.end',
+        ts: '2026-01-01T00:00:00.000Z',
+        address: 'guest.101',
+        kind: 'k',
+        action: 'create',
+        outcome: 'failed',
+        durationMs: 12,
+        error: 'boom',
+      },
     ]);
   });
 

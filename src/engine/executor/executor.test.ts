@@ -188,6 +188,23 @@ describe('executePlan', () => {
     expect(events.map((e) => `${e.address}:${e.outcome}`)).toEqual(['a:created', 'b:skipped', 'c:skipped']);
   });
 
+  it('on a hard abort interrupts running steps and starts nothing else', async () => {
+    const hard = new AbortController();
+    const pending = run(
+      [fakeResource('a', {}), fakeResource('b', {}), fakeResource('c', {}, { dependsOn: ['a'] })],
+      { durationMs: (a) => (a === 'a' ? 1000 : 5) },
+      { abortInFlight: hard.signal, concurrency: 1 },
+    );
+    setTimeout(() => hard.abort(), 20);
+    const started = performance.now();
+    const { result, handler } = await pending;
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(result.cancelled).toBe(true);
+    expect(result.outcomes.get('a')?.outcome).toBe('failed');
+    expect(handler.calls.map((c) => c.address)).toEqual(['a']);
+    expect(result.outcomes.get('b')).toMatchObject({ outcome: 'skipped', reason: 'cancelled' });
+  });
+
   it('starts the ready resource on the longest remaining path first (wall time ≈ critical path)', async () => {
     // Two slots. Short independent tasks and a long chain are ready together; starting the
     // short ones first (address order would: s < z) makes it 280 ms instead of 200. Durations in ms.

@@ -150,7 +150,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
   let running = 0;
   const perNodeRunning = new Map<string, number>();
   const heldLocks = new Set<string>();
-  let cancelled = input.signal?.aborted ?? false;
+  let cancelled = (input.signal?.aborted ?? false) || inFlightSignal.aborted;
 
   const finishSkipped = (address: string, reason: string): void => {
     if (outcomes.has(address)) return;
@@ -175,6 +175,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       if (finished) return;
       finished = true;
       input.signal?.removeEventListener('abort', onAbort);
+      inFlightSignal.removeEventListener('abort', onAbort);
       if (cancelled) for (const node of graph.nodes()) finishSkipped(node, 'cancelled');
       const all = [...outcomes.values()];
       resolve({
@@ -189,6 +190,8 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       if (running === 0) done();
     };
     input.signal?.addEventListener('abort', onAbort, { once: true });
+    // Interrupting running steps also stops new ones from starting.
+    inFlightSignal.addEventListener('abort', onAbort, { once: true });
 
     const pump = (): void => {
       if (cancelled) {
