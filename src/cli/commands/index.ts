@@ -9,6 +9,7 @@ import { define as definePlan } from './plan.ts';
 import { define as defineApply } from './apply.ts';
 import { define as defineUp } from './up.ts';
 import { define as defineStatus } from './status.ts';
+import { define as defineSim } from './sim.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -19,4 +20,5 @@ export const commandDefinitions: CommandDefinition[] = [
   defineStatus,
   defineValidate,
   defineSchema,
+  defineSim,
 ];
