@@ -67,7 +67,10 @@ export interface ResourceChange {
   private?: unknown;
 }
 
-/** A managed resource whose observed state differs from the desired one (out-of-band change). */
+/**
+ * A resource that exists but whose observed state differs from the desired one: an out-of-band
+ * change or an edited config (without history the engine cannot tell which; `status` can).
+ */
 export interface DriftEntry {
   address: string;
   kind: string;
