@@ -27,16 +27,37 @@ export function memoryMiB(guest: Guest): number {
   return match ? Number(match[1]) : 512;
 }
 
+/** Disk value → size; /cluster/resources over 1,000 guests must not re-parse every call. */
+const sizeCache = new Map<string, number>();
+
+function cachedSize(value: string, lxc: boolean): number {
+  let size = sizeCache.get(value);
+  if (size === undefined) {
+    size = parseSize(parseProps(value, lxc ? FORMATS.lxcRootfs : FORMATS.qemuDisk).size ?? '0') ?? 0;
+    if (sizeCache.size > 50_000) sizeCache.clear();
+    sizeCache.set(value, size);
+  }
+  return size;
+}
+
 function rootDiskSize(guest: Guest): number {
   const c = guest.config;
   if (guest.type === 'lxc') {
     if (typeof c.rootfs !== 'string') return 0;
-    return parseSize(parseProps(c.rootfs, FORMATS.lxcRootfs).size ?? '0') ?? 0;
+    return cachedSize(c.rootfs, true);
   }
   const boot = typeof c.bootdisk === 'string' ? c.bootdisk : undefined;
-  const key = boot ?? Object.keys(c).find((k) => DISK_KEY_RE.test(k) && !String(c[k]).includes('media=cdrom'));
-  if (!key || typeof c[key] !== 'string') return 0;
-  return parseSize(parseProps(c[key] as string, FORMATS.qemuDisk).size ?? '0') ?? 0;
+  let key = boot;
+  if (!key) {
+    for (const k in c) {
+      if (DISK_KEY_RE.test(k) && !String(c[k]).includes('media=cdrom')) {
+        key = k;
+        break;
+      }
+    }
+  }
+  const value = key ? c[key] : undefined;
+  return typeof value === 'string' ? cachedSize(value, false) : 0;
 }
 
 export function guestSummary(ctx: SimContext, guest: Guest): GuestSummary {
