@@ -203,6 +203,24 @@ describe('retries', () => {
     expect(fake.requests).toHaveLength(3);
   });
 
+  it('stops retrying when the next backoff would pass the total time budget', async () => {
+    fake = await startFakePve(() => ({ status: 500, message: 'internal' }));
+    let now = 0;
+    const slept: number[] = [];
+    client = createProxmoxClient({
+      endpoint: fake.url,
+      tokenId: 'phoenix@pve!deploy',
+      tokenSecret: SECRET,
+      retry: { maxAttempts: 100, baseDelayMs: 100, maxDelayMs: 100, maxTotalMs: 1_000 },
+      now: () => now,
+      sleep: async (ms) => void (slept.push(ms), (now += ms)),
+      random: () => 1,
+    });
+    await expect(client.cluster.nodes()).rejects.toMatchObject({ status: 500 });
+    expect(slept).toEqual(Array(10).fill(100));
+    expect(fake.requests).toHaveLength(11);
+  });
+
   it('lets the caller opt in to retrying a POST', async () => {
     const { fake, client } = await setup(failThen(1, { status: 596, message: 'Broken pipe' }));
     await client.request('POST', '/nodes/pve/qemu/1/status/start', undefined, { retryUnsafe: true });

@@ -135,10 +135,11 @@ export class HttpTransport implements ProxmoxTransport {
   ): Promise<T> {
     const repeatable = options.retryUnsafe ?? method !== 'POST';
     const started = this.#now();
-    const deadline = started + Math.min(options.timeoutMs ?? this.#policy.maxTotalMs, this.#policy.maxTotalMs);
+    const deadline = started + (options.timeoutMs ?? this.#policy.maxTotalMs);
     for (let attempt = 1; ; attempt++) {
       try {
-        const remaining = Math.max(1, deadline - this.#now());
+        // The last attempt still gets a useful timeout (at least 1 s) rather than a token one.
+        const remaining = Math.max(1_000, deadline - this.#now());
         return await this.#once<T>(method, path, params, options, attempt, Math.min(this.#requestMs, remaining));
       } catch (error) {
         if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts)

@@ -13,7 +13,7 @@ export interface RequestOptions {
    * blindly; the caller checks whether the guest exists and then decides.
    */
   retryUnsafe?: boolean;
-  /** Overall deadline for this request including retries (ms). */
+  /** Time budget for this request including retries (ms); no retry starts past it, and each attempt gets at least 1 s. */
   timeoutMs?: number;
   /** Resource address carried into errors (e.g. `guest.web`). */
   resource?: string;
