@@ -34,9 +34,14 @@ export function guestApiOf(client: ProxmoxClient, type: GuestType): GuestApi {
   return type === 'lxc' ? client.lxc : client.qemu;
 }
 
-/** Marks client errors that are safe to repeat so the engine retries them. */
+/**
+ * Marks errors that are safe to repeat so the engine retries them: transient API errors, and
+ * failed tasks — every provider step re-reads the guest before acting, so a repeat never
+ * duplicates work (a failed create was already cleaned up by `createGuest`).
+ */
 export function asRetryable(error: unknown, address: string): unknown {
-  if (isRetryable(error) || isLockError(error)) {
+  if (error instanceof RetryableProviderError) return error;
+  if (isRetryable(error) || isLockError(error) || error instanceof ProxmoxTaskError) {
     const message = error instanceof Error ? error.message : String(error);
     return new RetryableProviderError(message, { code: 'E_PVE_TRANSIENT', resource: address, cause: error });
   }
