@@ -16,7 +16,14 @@
 import { ApplyError } from '../../errors.ts';
 import { buildApplyGraph } from '../graph/build.ts';
 import { remainingPath } from '../graph/critical-path.ts';
-import type { AnyResourceHandler, ApplyContext, HandlerRegistry, ObservedResource, Resource } from '../handler.ts';
+import type {
+  AnyResourceHandler,
+  ApplyContext,
+  ApplyResponse,
+  HandlerRegistry,
+  ObservedResource,
+  Resource,
+} from '../handler.ts';
 import { composeHooks, NoopHook, type Hook, type Outcome } from '../hook.ts';
 import { nullJournal, type Journal } from '../journal.ts';
 import { isMutating, type Action, type Plan, type ResourceChange } from '../plan/types.ts';
@@ -303,8 +310,13 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
     ): Promise<void> => {
       const resource = input.resources.get(change.address);
       const observed = input.observations.get(change.address)?.observed ?? null;
+      const forward = (response: ApplyResponse<unknown>): void => {
+        for (const d of response.diagnostics ?? []) {
+          hook.diagnostic({ severity: d.severity, message: d.message, address: change.address });
+        }
+      };
       if (phase === 'delete') {
-        await handler.delete({ ctx, address: change.address, observed, change });
+        forward(await handler.delete({ ctx, address: change.address, observed, change }));
         return;
       }
       if (!resource) {
@@ -313,8 +325,9 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
           resource: change.address,
         });
       }
-      if (phase === 'create') await handler.create({ ctx, resource, change });
-      else await handler.update({ ctx, resource, observed, change, restart: change.action === 'update-restart' });
+      if (phase === 'create') forward(await handler.create({ ctx, resource, change }));
+      else
+        forward(await handler.update({ ctx, resource, observed, change, restart: change.action === 'update-restart' }));
     };
 
     pump();
