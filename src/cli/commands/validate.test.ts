@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { BASE, lxc, writeConfig } from '../../config/__fixtures__/harness.ts';
+import { runCli } from '../../config/__fixtures__/run-cli.ts';
+
+const EXAMPLE = new URL('../../../examples/homelab', import.meta.url).pathname;
+
+describe('phoenix validate', () => {
+  it('exits 0 on the homelab example and summarises it', async () => {
+    const run = await runCli(['validate', EXAMPLE]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('is valid: 5 guests, 2 templates, 2 stacks, 2 routes in 9 files');
+  });
+
+  it('prints every error with file:line:column, YAML path and hint, and exits 1', async () => {
+    const temp = writeConfig({
+      'phoenix.yaml': BASE,
+      'g.yaml': `guests:\n${lxc(101, 'a', 'cpus: 2')}  - { name: b, type: lxc, template: debian }\n`,
+    });
+    try {
+      const run = await runCli(['validate', temp.dir]);
+      expect(run.code).toBe(1);
+      const lines = run.stderr.split('\n');
+      expect(lines[0]).toBe(
+        `${temp.dir}/g.yaml:2:111: error: unknown key "cpus" (did you mean "cores"?) (at guests[0].cpus)`,
+      );
+      expect(lines[1]).toBe('  hint: rename it to "cores"');
+      expect(run.stderr).toContain(`${temp.dir}/g.yaml:3:5: error: missing required field "id"`);
+      expect(lines.at(-2)).toBe(`✖ ${temp.dir}: 2 error(s)`);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it('--json prints a versioned report', async () => {
+    const temp = writeConfig({ 'phoenix.yaml': BASE, 'g.yaml': `guests:\n${lxc(101, 'a', 'memory: lots')}` });
+    try {
+      const run = await runCli(['validate', temp.dir, '--json']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe('');
+      const report = JSON.parse(run.stdout) as Record<string, unknown>;
+      expect(report).toMatchObject({ formatVersion: 1, valid: false, errorCount: 1, warningCount: 0 });
+      expect(report['diagnostics']).toEqual([
+        {
+          severity: 'error',
+          code: 'E_SCHEMA',
+          message: 'memory must be a number, not the text "lots"',
+          hint: 'write a number here',
+          location: { file: 'g.yaml', line: 2, column: 119, path: 'guests[0].memory' },
+        },
+      ]);
+      const ok = JSON.parse((await runCli(['validate', EXAMPLE, '--json'])).stdout) as Record<string, unknown>;
+      expect(ok).toMatchObject({ valid: true, errorCount: 0, summary: { guests: 5, templates: 2, stacks: 2 } });
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it('reports a missing directory without a stack trace', async () => {
+    const run = await runCli(['validate', '/nonexistent/phoenix-config']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('/nonexistent/phoenix-config: error: config directory not found');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('has help with examples', async () => {
+    const run = await runCli(['validate', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: phoenix validate [options] [dir]');
+    expect(run.stdout).toContain('$ phoenix validate examples/homelab');
+  });
+});
