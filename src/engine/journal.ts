@@ -15,8 +15,13 @@ import type { Outcome } from './hook.ts';
 export interface JournalStep {
   address: string;
   kind: string;
+  /**
+   * The operation this step carries out: `create`, `update`, `update-restart` or `delete`. A
+   * `replace` is journalled as two steps, a `delete` then a `create`, each with its own attempts,
+   * so a step key must include the action: `address` + `attempt` alone is not unique.
+   */
   action: Action;
-  /** Which attempt this is (1-based); retries begin a new step. */
+  /** Which attempt of this action this is (1-based); a retry begins a new step. */
   attempt: number;
 }
 

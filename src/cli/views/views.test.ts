@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan, ResourceChange } from '../../engine/plan/types.ts';
 import { shouldColor } from './color.ts';
 import { renderPlanHuman } from './plan-human.ts';
+import { renderPlanGraph } from './plan-graph.ts';
 import { renderPlanJson } from './plan-json.ts';
 import { JsonProgressHook } from './progress-json.ts';
 import { PlainProgressHook } from './progress-plain.ts';
@@ -134,6 +135,18 @@ describe('renderPlanJson', () => {
       path: 'cipassword',
       sensitive: true,
     });
+  });
+});
+
+describe('renderPlanGraph', () => {
+  it('labels every resource with its planned action, in apply order', () => {
+    const text = renderPlanGraph({
+      changes: [
+        change({ address: 'ca', action: 'noop' }),
+        change({ address: 'gw', action: 'create', dependsOn: ['ca'] }),
+      ],
+    });
+    expect(text).toBe('flowchart LR\n  n0["= ca"]\n  n1["+ gw"]\n  n0 --> n1\n');
   });
 });
 
