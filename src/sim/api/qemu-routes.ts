@@ -165,6 +165,12 @@ function power(ctx: SimContext, req: SimRequest, action: 'start' | 'stop' | 'shu
       }
       if (action === 'stop' && guest.status !== 'running') return;
       if (action === 'shutdown' && guest.status !== 'running') return;
+      if (action === 'shutdown' && guest.os.ignoresShutdown) {
+        // Spec §5.5: wait `timeout` (default 60 s), then fail unless forceStop.
+        const timeout = typeof req.params.timeout === 'number' ? req.params.timeout : 60;
+        await task.sleep(timeout * 1000);
+        if (req.params.forceStop !== 1) throw new Error('VM quit/powerdown failed - got timeout');
+      }
       await task.sleep(duration(ctx, type));
       if (action === 'start' || action === 'reboot') {
         if (action === 'reboot') applyPending(guest);

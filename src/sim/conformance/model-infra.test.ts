@@ -286,6 +286,8 @@ describe('control and persistence', () => {
     ).toBe('OK');
     expect(r.context.pools.get('p')?.vms).toEqual([101]);
     expect(r.context.nodes.get('pve')?.network.pending?.some((i) => i.iface === 'vmbr9')).toBe(true);
+    // The RNG continues where it stopped: both models hand out the same next MAC, not a repeat.
+    expect(r.context.random.mac()).toBe(m.context.random.mac());
   });
 
   it('§5.1 an injected lock timeout fails a config update with the flock text', async () => {

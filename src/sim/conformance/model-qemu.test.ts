@@ -83,6 +83,18 @@ describe('QEMU virtual machines', () => {
     );
   });
 
+  it('§5.5 shutdown of a guest ignoring ACPI fails after the timeout unless forceStop', async () => {
+    const m = testModel();
+    await vm(m, 100, { start: 1 });
+    m.control('ignore-shutdown', { vmid: 100 });
+    const failed = await runTask(m, 'POST', `${VM}/status/shutdown`, { node: 'pve', vmid: 100, timeout: 30 });
+    expect(failed.exitstatus).toBe('VM quit/powerdown failed - got timeout');
+    expect(m.context.guests.get(100)?.status).toBe('running');
+    const forced = await runTask(m, 'POST', `${VM}/status/shutdown`, { node: 'pve', vmid: 100, forceStop: 1 });
+    expect(forced.exitstatus).toBe('OK');
+    expect(m.context.guests.get(100)?.status).toBe('stopped');
+  });
+
   it("§5.5 starting a template is a task error: you can't start a vm if it's a template", async () => {
     const m = testModel();
     await vm(m, 9000);

@@ -19,6 +19,8 @@ export interface GuestOsState {
   files: Record<string, GuestFile>;
   execs: Record<string, ExecResult>;
   nextPid: number;
+  /** The guest ignores ACPI power-button events (set through control, for shutdown timeouts). */
+  ignoresShutdown?: boolean;
 }
 
 export function newGuestOs(hostname: string): GuestOsState {

@@ -40,6 +40,9 @@ export function applyControl(ctx: SimContext, action: string, args: Record<strin
       else guest.config.lock = String(args.lock);
       return null;
     }
+    case 'ignore-shutdown':
+      guestOf(ctx, args).os.ignoresShutdown = args.value !== false;
+      return null;
     case 'delete-guest':
       ctx.guests.delete(guestOf(ctx, args).vmid);
       return null;

@@ -51,6 +51,7 @@ interface Snapshot {
   networks: Record<string, SimNode['network']>;
   tasks: TaskRecord[];
   leases: [string, string][];
+  rng?: number;
 }
 
 /** The model plus test conveniences (context access, waiting for a task). */
@@ -117,6 +118,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
       networks: Object.fromEntries([...nodes].map(([k, n]) => [k, n.network])),
       tasks: ctx.tasks.toJSON(),
       leases: [...ctx.leases],
+      rng: random.state(),
     }),
     control: (action, args) => applyControl(ctx, action, args),
     close: () => ctx.tasks.close(),
@@ -142,4 +144,5 @@ function restore(ctx: SimContext, raw: unknown): void {
   }
   ctx.tasks.restore(snap.tasks ?? []);
   for (const [mac, ip] of snap.leases ?? []) ctx.leases.set(mac, ip);
+  if (typeof snap.rng === 'number') ctx.random.restore(snap.rng);
 }

@@ -13,6 +13,8 @@ export interface SimRandom {
   uuid(): string;
   /** Current generator state, for persistence. */
   state(): number;
+  /** Continues from a persisted state (so MACs after a restart do not repeat). */
+  restore(state: number): void;
 }
 
 export function createRandom(seed: number): SimRandom {
@@ -40,5 +42,8 @@ export function createRandom(seed: number): SimRandom {
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
     },
     state: () => s,
+    restore: (state) => {
+      s = state >>> 0;
+    },
   };
 }
