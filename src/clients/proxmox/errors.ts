@@ -12,6 +12,8 @@ export interface ProxmoxApiErrorInit {
   message: string;
   /** Per-parameter errors of a 400 answer (`errors` in the envelope). */
   errors?: Record<string, string>;
+  /** The HTTP reason phrase as received (PVE puts the error's first line there). */
+  reason?: string;
   method: HttpMethod;
   path: string;
   resource?: string;
@@ -26,6 +28,7 @@ export class ProxmoxApiError extends ProviderError {
   readonly status: number;
   readonly apiMessage: string;
   readonly errors: Record<string, string>;
+  readonly reason?: string;
   readonly method: HttpMethod;
   readonly path: string;
   /** Transport error code (ECONNRESET, UND_ERR_SOCKET, ...) when no HTTP answer arrived. */
@@ -48,6 +51,7 @@ export class ProxmoxApiError extends ProviderError {
     this.status = init.status;
     this.apiMessage = init.message;
     this.errors = init.errors ?? {};
+    this.reason = init.reason;
     this.method = init.method;
     this.path = init.path;
     this.transportCode = init.transportCode;

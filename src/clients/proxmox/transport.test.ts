@@ -84,6 +84,7 @@ describe('errors', () => {
     const e = error as ProxmoxApiError;
     expect(e.status).toBe(400);
     expect(e.apiMessage).toBe('Parameter verification failed.');
+    expect(e.reason).toBe('Parameter verification failed.');
     expect(e.errors).toEqual({ onboot: "type check ('boolean') failed - got 'true'" });
     expect(e.method).toBe('PUT');
     expect(e.path).toBe('/nodes/pve/lxc/101/config');

@@ -209,7 +209,15 @@ export class HttpTransport implements ProxmoxTransport {
     if (body?.errors && typeof body.errors === 'object') {
       for (const [k, v] of Object.entries(body.errors)) errors[k] = this.#redact(String(v).trim());
     }
-    throw new ProxmoxApiError({ status, message: this.#redact(apiMessage), errors, method, path, resource });
+    throw new ProxmoxApiError({
+      status,
+      message: this.#redact(apiMessage),
+      errors,
+      reason: this.#redact(reason),
+      method,
+      path,
+      resource,
+    });
   }
 
   #redact(text: string): string {
