@@ -1,0 +1,105 @@
+/**
+ * The simulated system tools: systemctl (state + reload/restart counters), apt-get install,
+ * dpkg-query -W, and exportfs -ra (validates /etc/exports and /etc/exports.d/*.exports).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { checkExports } from './exports-check.ts';
+import { fail, stripFlags, type Io } from './shell-io.ts';
+import { unitName, type SimTree } from './sim-tree.ts';
+
+export function systemCommand(tree: SimTree, name: string, args: string[], io: Io): void {
+  switch (name) {
+    case 'systemctl':
+      return systemctl(tree, args, io);
+    case 'apt-get': {
+      const { rest } = stripFlags(args);
+      if (rest[0] !== 'install') fail(100, `E: only apt-get install is simulated\n`);
+      tree.updateMeta((meta) => {
+        meta.packages = [...new Set([...meta.packages, ...rest.slice(1)])].sort();
+      });
+      return;
+    }
+    case 'dpkg-query': {
+      // `dpkg-query -W [-f FORMAT] pkg...`: known packages print FORMAT, unknown ones exit 1.
+      const formatAt = args.indexOf('-f');
+      const format = formatAt >= 0 ? (args[formatAt + 1] ?? '') : '${Package}\t${Version}\n';
+      const names = args.filter((arg, i) => !arg.startsWith('-') && !(formatAt >= 0 && i === formatAt + 1));
+      const installed = new Set(tree.readMeta().packages);
+      const unknown: string[] = [];
+      for (const pkg of names) {
+        if (!installed.has(pkg)) {
+          unknown.push(`dpkg-query: no packages found matching ${pkg}\n`);
+          continue;
+        }
+        const fields: Record<string, string> = { Package: pkg, Status: 'install ok installed', Version: '1.0-sim' };
+        io.out.push(format.replace(/\$\{(\w+)\}/g, (_m, key: string) => fields[key] ?? '').replace(/\\n/g, '\n'));
+      }
+      if (unknown.length > 0) fail(1, unknown.join(''));
+      return;
+    }
+    case 'exportfs': {
+      if (args.join(' ') !== '-ra') fail(1, 'exportfs: only `exportfs -ra` is simulated\n');
+      const files = ['/etc/exports'];
+      const dir = tree.resolve('/etc/exports.d');
+      if (existsSync(dir)) {
+        for (const name of readdirSync(dir).sort()) if (name.endsWith('.exports')) files.push(`/etc/exports.d/${name}`);
+      }
+      const problems: string[] = [];
+      for (const file of files) {
+        const host = tree.resolve(file);
+        if (!existsSync(host)) continue;
+        problems.push(...checkExports(readFileSync(host, 'utf8'), file, (path) => existsSync(tree.resolve(path))));
+      }
+      if (problems.length > 0) fail(1, problems.map((p) => `exportfs: ${p}\n`).join(''));
+      tree.updateMeta((meta) => {
+        meta.exportfsRuns += 1;
+      });
+      return;
+    }
+  }
+}
+
+function systemctl(tree: SimTree, args: string[], io: Io): void {
+  const { flags, rest } = stripFlags(args);
+  const [verb, ...units] = rest;
+  for (const raw of units) {
+    const unit = unitName(raw);
+    const state = tree.service(unit);
+    switch (verb) {
+      case 'is-active':
+        io.out.push(`${state.active ? 'active' : 'inactive'}\n`);
+        if (!state.active) fail(3, '');
+        break;
+      case 'is-enabled':
+        io.out.push(`${state.enabled ? 'enabled' : 'disabled'}\n`);
+        if (!state.enabled) fail(1, '');
+        break;
+      case 'reload':
+        if (!state.active) fail(1, `${unit}.service is not active, cannot reload.\n`);
+        state.reloads += 1;
+        break;
+      case 'enable':
+        state.enabled = true;
+        if (flags.has('--now')) state.active = true;
+        break;
+      case 'disable':
+        state.enabled = false;
+        break;
+      case 'start':
+        state.active = true;
+        break;
+      case 'stop':
+        state.active = false;
+        break;
+      case 'restart':
+        state.active = true;
+        state.restarts += 1;
+        break;
+      default:
+        fail(1, `Unknown command verb ${verb ?? ''}.\n`);
+    }
+    tree.updateMeta((meta) => {
+      meta.services[unit] = state;
+    });
+  }
+}
