@@ -100,46 +100,58 @@ function mutateTree(doc: unknown, choices: number[], value: unknown, remove: boo
 }
 
 describe('validate fuzz (real CLI entry)', () => {
-  it('survives random text edits', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(textEdit, { minLength: 1, maxLength: 4 }), async (edits) => {
-        const mutated: Record<string, string> = {};
-        for (const edit of edits) {
-          const text = mutated[edit.file] ?? original[edit.file] ?? '';
-          const at = edit.at % (text.length + 1);
-          mutated[edit.file] = text.slice(0, at) + edit.insert + text.slice(at + edit.remove);
-        }
-        await check(mutated);
-      }),
-      { numRuns: 60 * SCALE },
-    );
-  }, 180_000 * SCALE);
+  it(
+    'survives random text edits',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(textEdit, { minLength: 1, maxLength: 4 }), async (edits) => {
+          const mutated: Record<string, string> = {};
+          for (const edit of edits) {
+            const text = mutated[edit.file] ?? original[edit.file] ?? '';
+            const at = edit.at % (text.length + 1);
+            mutated[edit.file] = text.slice(0, at) + edit.insert + text.slice(at + edit.remove);
+          }
+          await check(mutated);
+        }),
+        { numRuns: 60 * SCALE },
+      );
+    },
+    180_000 * SCALE,
+  );
 
-  it('survives truncated files', async () => {
-    await fc.assert(
-      fc.asyncProperty(fileArb, fc.double({ min: 0, max: 1, noNaN: true }), async (file, fraction) => {
-        const text = original[file] ?? '';
-        await check({ [file]: text.slice(0, Math.floor(text.length * fraction)) });
-      }),
-      { numRuns: 40 * SCALE },
-    );
-  }, 180_000 * SCALE);
+  it(
+    'survives truncated files',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fileArb, fc.double({ min: 0, max: 1, noNaN: true }), async (file, fraction) => {
+          const text = original[file] ?? '';
+          await check({ [file]: text.slice(0, Math.floor(text.length * fraction)) });
+        }),
+        { numRuns: 40 * SCALE },
+      );
+    },
+    180_000 * SCALE,
+  );
 
-  it('survives values of random types and deleted keys', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fileArb,
-        fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
-        randomValue,
-        fc.boolean(),
-        async (file, choices, value, remove) => {
-          const doc = mutateTree(parse(original[file] ?? ''), choices, value, remove);
-          await check({ [file]: stringify(doc) });
-        },
-      ),
-      { numRuns: 100 * SCALE },
-    );
-  }, 180_000 * SCALE);
+  it(
+    'survives values of random types and deleted keys',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fileArb,
+          fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+          randomValue,
+          fc.boolean(),
+          async (file, choices, value, remove) => {
+            const doc = mutateTree(parse(original[file] ?? ''), choices, value, remove);
+            await check({ [file]: stringify(doc) });
+          },
+        ),
+        { numRuns: 100 * SCALE },
+      );
+    },
+    180_000 * SCALE,
+  );
 
   it('the unmutated copy is valid (the fuzz starts from a clean config)', async () => {
     await check({});

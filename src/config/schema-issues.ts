@@ -45,7 +45,8 @@ export function issuesToDiagnostics(issues: readonly Issue[], schema: z.ZodType,
       });
       continue;
     }
-    const text = describeIssue(issue, value);
+    // Never echo what sits in a secret field: a wrongly typed value may still be the secret.
+    const text = describeIssue(issue, isSecretPath(path) ? redacted(value) : value);
     out.push({
       severity: 'error',
       code: issue.message === SECRET_LITERAL_MESSAGE ? 'E_SECRET_LITERAL' : 'E_SCHEMA',
@@ -87,7 +88,23 @@ function fieldName(path: readonly PathSegment[]): string {
   return '';
 }
 
+const SECRET_KEY = /(secret|password|privatekey|^secrets$)/i;
+
+function isSecretPath(path: readonly PathSegment[]): boolean {
+  return path.some((segment) => typeof segment === 'string' && SECRET_KEY.test(segment));
+}
+
+/** A stand-in of the same kind that tells the type but not the content. */
+function redacted(value: unknown): unknown {
+  if (typeof value === 'string') return '<redacted>';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return REDACTED;
+  return value;
+}
+
+const REDACTED = Symbol('redacted');
+
 function typeOf(value: unknown): string {
+  if (value === REDACTED) return 'a scalar value (not shown: secret field)';
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
