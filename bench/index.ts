@@ -7,4 +7,6 @@ import type { Benchmark } from './types.ts';
 export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'node-shell': async () => (await import('./node-shell.bench.ts')).benchmark,
   validate: async () => (await import('./validate.bench.ts')).benchmark,
+  'sim-model': async () => (await import('./sim-model.bench.ts')).benchmark,
+  sim: async () => (await import('./sim.bench.ts')).benchmark,
 };
