@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { criticalPath } from '../graph/critical-path.ts';
 import { handlerRegistry, type Resource } from '../handler.ts';
-import { NoopHook, type PostApplyEvent } from '../hook.ts';
+import { NoopHook, type ApplyEvent, type PostApplyEvent } from '../hook.ts';
 import { memoryJournal } from '../journal.ts';
 import { makePlan } from '../plan/planner.ts';
 import {
@@ -86,6 +86,27 @@ describe('executePlan', () => {
     for (const a of cloneCalls) for (const b of cloneCalls) if (a !== b) expect(overlaps(a, b)).toBe(false);
     const free = handler.calls.find((c) => c.address === 'free') as FakeCall;
     expect(cloneCalls.some((c) => overlaps(c, free))).toBe(true);
+  });
+
+  it('releases lock keys once the mutating calls are done, not after the health wait', async () => {
+    const order: string[] = [];
+    const hook = new (class extends NoopHook {
+      override preApply(e: ApplyEvent): void {
+        order.push(`start ${e.address}`);
+      }
+      override postApply(e: PostApplyEvent): void {
+        order.push(`done ${e.address}`);
+      }
+    })();
+    const clones = ['c1', 'c2'].map((a) => fakeResource(a, {}, { lockKeys: ['clone-source:9000'] }));
+    const { handler } = await run(
+      clones,
+      { health: (address, poll) => (address === 'c1' && poll < 5 ? 'pending' : 'healthy') },
+      { hook },
+    );
+    expect(order).toEqual(['start c1', 'start c2', 'done c2', 'done c1']);
+    const [first, second] = handler.calls;
+    expect(first && second && overlaps(first, second)).toBe(false);
   });
 
   it('respects the per-node and the global concurrency limits', async () => {

@@ -4,7 +4,9 @@
  * Scheduling: a resource is ready when everything it waits for has succeeded. Among ready
  * resources the one with the longest remaining path (critical-path priority) starts first,
  * within a global limit, a per-node limit and lock keys (resources sharing a key never run
- * together). A slot is never left idle while some ready resource fits.
+ * their mutating calls together). A slot is never left idle while some ready resource fits.
+ * Lock keys and the global slot are held only for the mutating calls; the health wait that
+ * follows keeps only the node slot.
  *
  * Failure: a failed resource's dependents are `skipped` (reason `upstream failed`); retryable
  * errors are retried with backoff first. Cancellation: when `signal` aborts, nothing new
@@ -154,7 +156,9 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
     waiting.set(node, n);
     if (n === 0) ready.add(node);
   }
+  /** Steps in progress (termination) vs. global slots in use (scheduling): see `release`. */
   let running = 0;
+  let slotsUsed = 0;
   const perNodeRunning = new Map<string, number>();
   const heldLocks = new Set<string>();
   let cancelled = (input.signal?.aborted ?? false) || inFlightSignal.aborted;
@@ -207,18 +211,32 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       }
       const order = [...ready].sort((a, b) => (priority.get(b) ?? 0) - (priority.get(a) ?? 0) || a.localeCompare(b));
       for (const address of order) {
-        if (running >= concurrency) break;
+        if (slotsUsed >= concurrency) break;
+        if (!ready.has(address)) continue;
         const slot = slotting(address);
         if (slot.node !== undefined && (perNodeRunning.get(slot.node) ?? 0) >= perNode) continue;
         if (slot.lockKeys.some((k) => heldLocks.has(k))) continue;
         ready.delete(address);
         running += 1;
+        slotsUsed += 1;
         if (slot.node !== undefined) perNodeRunning.set(slot.node, (perNodeRunning.get(slot.node) ?? 0) + 1);
         for (const key of slot.lockKeys) heldLocks.add(key);
-        void runStep(address).then((result) => {
-          running -= 1;
-          if (slot.node !== undefined) perNodeRunning.set(slot.node, (perNodeRunning.get(slot.node) ?? 1) - 1);
+        // Lock keys and the global slot are released as soon as the mutating calls are done:
+        // waiting for health holds no lock in the system and costs no API capacity, so it must
+        // not serialise clones of one source. The node slot is kept until healthy (booting
+        // guests load their node).
+        let released = false;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          slotsUsed -= 1;
           for (const key of slot.lockKeys) heldLocks.delete(key);
+          if (!cancelled) pump();
+        };
+        void runStep(address, release).then((result) => {
+          running -= 1;
+          release();
+          if (slot.node !== undefined) perNodeRunning.set(slot.node, (perNodeRunning.get(slot.node) ?? 1) - 1);
           outcomes.set(address, result);
           if (result.outcome === 'failed') skipDownstream(address);
           else {
@@ -234,7 +252,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       if (running === 0 && (ready.size === 0 || cancelled)) done();
     };
 
-    const runStep = async (address: string): Promise<ResourceOutcome> => {
+    const runStep = async (address: string, onMutated: () => void): Promise<ResourceOutcome> => {
       const change = changes.get(address) as ResourceChange;
       const stepStart = now();
       const base = { address, action: change.action };
@@ -253,6 +271,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
           attempts += await runPhase(handler, change, phase);
         }
         const resource = input.resources.get(address);
+        onMutated();
         if (resource && change.action !== 'delete') {
           await waitHealthy(handler, resource, { signal: inFlightSignal, hook }, health, { now, sleep: sleepFn });
         }

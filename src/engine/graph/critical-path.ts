@@ -52,6 +52,11 @@ export function criticalPath(
   graph: DependencyGraph,
   durationOf: (address: string) => number,
   lockKeys: (address: string) => readonly string[] = () => [],
+  /**
+   * How long a node holds its lock keys, when shorter than its duration (the executor releases
+   * keys after the mutating calls, before the health wait). Defaults to the whole duration.
+   */
+  lockDurationOf: (address: string) => number = durationOf,
 ): CriticalPath {
   if (graph.size === 0) return { length: 0, path: [], dagLength: 0, boundBy: 'dag' };
   const tail = remainingPath(graph, durationOf);
@@ -90,10 +95,11 @@ export function criticalPath(
     let minAfter = Infinity;
     let sum = 0;
     for (const node of members) {
-      const d = durationOf(node);
-      sum += d;
+      const held = Math.min(lockDurationOf(node), durationOf(node));
+      sum += held;
       minHead = Math.min(minHead, head.get(node) ?? 0);
-      minAfter = Math.min(minAfter, (tail.get(node) ?? d) - d);
+      // After releasing the key, the rest of the node and everything after it still runs.
+      minAfter = Math.min(minAfter, (tail.get(node) ?? held) - held);
     }
     const bound = minHead + sum + minAfter;
     if (bound > length) {

@@ -93,6 +93,16 @@ describe('criticalPath', () => {
     expect(cp.length).toBe(11);
     expect(cp.boundBy).toBe('lock:clone:9000');
   });
+
+  it('counts only the time a lock is held when that is shorter', () => {
+    const cp = criticalPath(
+      g,
+      (a) => durations[a] ?? 0,
+      (a) => (['gw', 'tr', 'side'].includes(a) ? ['clone:9000'] : []),
+      () => 1,
+    );
+    expect(cp).toMatchObject({ length: 9, boundBy: 'dag' });
+  });
 });
 
 describe('toMermaid', () => {
