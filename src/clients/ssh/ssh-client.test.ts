@@ -123,6 +123,15 @@ describe.each(peers)('SshClient against the %s', (name, start, available) => {
     },
   );
 
+  it.skipIf(!available)('round-trips binary content byte for byte', async () => {
+    const ssh = client();
+    await ssh.run(['mkdir', '-p', peer.workDir]);
+    const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 151) % 256));
+    await ssh.writeFileAtomic(`${peer.workDir}/blob.bin`, bytes);
+    expect((await ssh.readFile(`${peer.workDir}/blob.bin`))?.equals(bytes)).toBe(true);
+    expect(peer.peek(`${peer.workDir}/blob.bin`)?.equals(bytes)).toBe(true);
+  });
+
   it.skipIf(!available)('reports non-zero exit codes with stderr', async () => {
     const result = await client().exec(['cat', '/nonexistent/phoenix']);
     expect(result.code).toBe(1);

@@ -53,6 +53,11 @@ export interface WriteFileOptions {
   group?: string;
 }
 
+/** An exec result with stdout's exact bytes (for binary-safe reads). */
+interface RawExecResult extends ExecResult {
+  raw: Buffer;
+}
+
 /** What the node shell needs from a transport; the sim and tests implement it too. */
 export interface CommandRunner {
   exec(steps: CommandStep[] | readonly string[], options?: ExecOptions): Promise<ExecResult>;
@@ -175,11 +180,11 @@ export class SshClient implements CommandRunner {
     else this.#openChannels -= 1;
   }
 
-  async #execOnce(command: string, options: ExecOptions): Promise<ExecResult> {
+  async #execOnce(command: string, options: ExecOptions): Promise<RawExecResult> {
     const client = await this.#connect();
     await this.#acquire();
     try {
-      return await new Promise<ExecResult>((resolve, reject) => {
+      return await new Promise<RawExecResult>((resolve, reject) => {
         const timeoutMs = options.timeoutMs ?? this.#options.commandTimeoutMs;
         client.exec(command, (error, channel) => {
           if (error) {
@@ -203,9 +208,11 @@ export class SshClient implements CommandRunner {
               reject(new SshError('transport', `connection to ${this.target} dropped during a command`));
               return;
             }
+            const raw = Buffer.concat(stdout);
             resolve({
               code,
-              stdout: Buffer.concat(stdout).toString('utf8'),
+              raw,
+              stdout: raw.toString('utf8'),
               stderr: Buffer.concat(stderr).toString('utf8'),
             });
           });
@@ -245,10 +252,11 @@ export class SshClient implements CommandRunner {
 
   /** The file's bytes, or undefined if it does not exist. */
   async readFile(path: string): Promise<Buffer | undefined> {
-    const result = await this.exec([{ argv: ['test', '-e', path] }, { argv: ['cat', path] }], { idempotent: true });
-    if (result.code === 1 && result.stdout === '') return undefined;
+    const command = renderSteps([{ argv: ['test', '-e', path] }, { argv: ['cat', path] }]);
+    const result = await this.#withRetry(true, () => this.#execOnce(command, {}));
+    if (result.code === 1 && result.raw.length === 0) return undefined;
     if (result.code !== 0) throw commandFailed(this.target, ['cat', path], result);
-    return Buffer.from(result.stdout, 'utf8');
+    return result.raw;
   }
 
   /** Replace `path` atomically: temp file in the same directory, verify, chmod/chown, rename. */

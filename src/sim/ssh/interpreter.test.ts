@@ -39,7 +39,7 @@ describe('simulated node shell', () => {
   });
 
   it('stops a chain at the first failure, with the real tools’ messages', () => {
-    expect(run('cat /etc/missing && rm -f /etc/app.conf')).toEqual({
+    expect(run('cat /etc/missing && rm -f /etc/app.conf')).toMatchObject({
       code: 1,
       stdout: '',
       stderr: 'cat: /etc/missing: No such file or directory\n',
@@ -71,7 +71,7 @@ describe('simulated node shell', () => {
     expect(run('systemctl enable --now dnsmasq && systemctl reload dnsmasq.service').code).toBe(0);
     expect(ctx.tree.service('dnsmasq')).toMatchObject({ enabled: true, active: true, reloads: 1 });
     expect(run('env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dnsmasq').code).toBe(0);
-    expect(run("dpkg-query -W -f '${Package} ${Status}\\n' dnsmasq nope")).toEqual({
+    expect(run("dpkg-query -W -f '${Package} ${Status}\\n' dnsmasq nope")).toMatchObject({
       code: 1,
       stdout: 'dnsmasq install ok installed\n',
       stderr: 'dpkg-query: no packages found matching nope\n',

@@ -39,6 +39,8 @@ export interface ShellContext {
 export interface ShellResult {
   code: number;
   stdout: string;
+  /** stdout's exact bytes (file contents may be binary). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -48,15 +50,22 @@ export function runCommandLine(ctx: ShellContext, line: string, stdin: Buffer): 
   try {
     steps = parseCommandLine(line);
   } catch (error) {
-    if (error instanceof ShellSyntaxError) return { code: 2, stdout: '', stderr: `sh: 1: ${error.message}\n` };
+    if (error instanceof ShellSyntaxError) {
+      return { code: 2, stdout: '', stdoutBytes: Buffer.alloc(0), stderr: `sh: 1: ${error.message}\n` };
+    }
     throw error;
   }
   const io: Io = { stdin, out: [], umask: 0o022 };
   for (const step of steps) {
     const result = runStep(ctx, ctx.tree, step, io);
-    if (result.code !== 0) return { code: result.code, stdout: io.out.join(''), stderr: result.stderr };
+    if (result.code !== 0) return { code: result.code, ...output(io), stderr: result.stderr };
   }
-  return { code: 0, stdout: io.out.join(''), stderr: '' };
+  return { code: 0, ...output(io), stderr: '' };
+}
+
+function output(io: Io): { stdout: string; stdoutBytes: Buffer } {
+  const stdoutBytes = Buffer.concat(io.out.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
+  return { stdout: stdoutBytes.toString('utf8'), stdoutBytes };
 }
 
 function runStep(ctx: ShellContext, tree: SimTree, step: ParsedStep, io: Io): { code: number; stderr: string } {
@@ -95,7 +104,7 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
       for (const path of args) {
         const file = tree.resolve(path);
         if (!existsSync(file)) missing('cat', path);
-        io.out.push(readFileSync(file, 'utf8'));
+        io.out.push(readFileSync(file));
       }
       return;
     case 'test': {

@@ -108,7 +108,7 @@ export async function startSimSshServer(options: SimSshOptions): Promise<SimSshS
             const result = runCommandLine(context, info.command, Buffer.concat(stdin));
             // The client may be gone (dropped link): the command ran, there is no one to answer.
             if (channel.destroyed || channel.writableEnded) return;
-            if (result.stdout) channel.write(result.stdout);
+            if (result.stdoutBytes.length > 0) channel.write(result.stdoutBytes);
             if (result.stderr) channel.stderr.write(result.stderr);
             channel.exit(result.code);
             channel.end();

@@ -17,7 +17,7 @@ export const fail = (code: number, text: string): never => {
 /** One exec's state: stdin, collected stdout, the umask set by `umask`. */
 export interface Io {
   stdin: Buffer;
-  out: string[];
+  out: (string | Buffer)[];
   umask: number;
 }
 
