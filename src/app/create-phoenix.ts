@@ -4,7 +4,7 @@
  * state file `.phoenix/state.db` opened lazily. Commands, tests and benchmarks all go through
  * it; tests inject an endpoint (a started simulator) instead of the config's one.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
@@ -67,6 +67,9 @@ function writableDir(dir: string): boolean {
   }
 }
 
+/** Event recorded in the state file by `phoenix import`: the guest may be tagged and managed. */
+export const IMPORT_EVENT = 'guest.imported';
+
 export function defaultStatePath(configDir: string): string {
   return writableDir(configDir) ? join(configDir, '.phoenix', 'state.db') : resolve('.phoenix', 'state.db');
 }
@@ -119,10 +122,21 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     environment = `simulator:${configDir}`;
   }
 
-  const registry = handlerRegistry(
-    providerHandlers({ proxmox: client, resolveSecret: secret, taskTimeoutMs: options.taskTimeoutMs }),
-  );
   let store: StateStore | undefined;
+  const state = (): StateStore => {
+    // Lazy: a plain `plan` never needs to create the SQLite file.
+    store ??= openStateStore(statePath);
+    return store;
+  };
+  // Asked only when a declared vmid exists without the ownership tag.
+  const isAdopted = (vmid: number): boolean =>
+    existsSync(statePath) &&
+    state()
+      .events.list({ address: `guest.${vmid}`, limit: 100 })
+      .some((e) => e.type === IMPORT_EVENT);
+  const registry = handlerRegistry(
+    providerHandlers({ proxmox: client, resolveSecret: secret, taskTimeoutMs: options.taskTimeoutMs, isAdopted }),
+  );
   return {
     configDir,
     loaded,
@@ -134,11 +148,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     endpointKind: simulator ? 'simulator' : 'proxmox',
     simulator,
     statePath,
-    state() {
-      // Lazy: a plain `plan` never needs to create the SQLite file.
-      store ??= openStateStore(statePath);
-      return store;
-    },
+    state,
     async close() {
       store?.close();
       simulator?.close();

@@ -13,6 +13,8 @@ export interface ProviderDeps {
   /** Bound of one PVE task or lock wait (ms). */
   taskTimeoutMs?: number;
   observeConcurrency?: number;
+  /** Guests adopted with `phoenix import` (untagged until the next apply). */
+  isAdopted?: (vmid: number) => boolean;
 }
 
 export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
@@ -23,6 +25,7 @@ export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
       resolveSecret: deps.resolveSecret,
       taskTimeoutMs: deps.taskTimeoutMs,
       observeConcurrency: deps.observeConcurrency,
+      isAdopted: deps.isAdopted,
     }),
   ];
 }

@@ -9,6 +9,12 @@ import { define as definePlan } from './plan.ts';
 import { define as defineApply } from './apply.ts';
 import { define as defineUp } from './up.ts';
 import { define as defineStatus } from './status.ts';
+import { define as defineDestroy } from './destroy.ts';
+import { define as defineStart } from './start.ts';
+import { define as defineStop } from './stop.ts';
+import { define as defineRestart } from './restart.ts';
+import { define as defineImport } from './import.ts';
+import { define as defineGraph } from './graph.ts';
 import { define as defineSim } from './sim.ts';
 
 export type CommandDefinition = (program: Command) => void;
@@ -18,6 +24,12 @@ export const commandDefinitions: CommandDefinition[] = [
   definePlan,
   defineApply,
   defineStatus,
+  defineDestroy,
+  defineStart,
+  defineStop,
+  defineRestart,
+  defineImport,
+  defineGraph,
   defineValidate,
   defineSchema,
   defineSim,

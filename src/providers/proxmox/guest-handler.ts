@@ -37,6 +37,8 @@ export interface GuestHandlerOptions {
   /** Bound of one task or lock wait (default 10 min). */
   taskTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** True for an untagged guest the user adopted with `phoenix import` (the next apply tags it). */
+  isAdopted?: (vmid: number) => boolean;
 }
 
 export function createGuestHandler(options: GuestHandlerOptions): ResourceHandler<GuestSpec, ObservedGuest> {
@@ -48,6 +50,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     sleep,
     note: note ? (data) => note.note(data) : undefined,
     resolveSecret: options.resolveSecret,
+    isAdopted: options.isAdopted,
   });
   const refOf = (spec: GuestSpec, observed: ObservedGuest | null): GuestRef => ({
     vmid: spec.vmid,
@@ -93,7 +96,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     diff(req: DiffRequest<GuestSpec, ObservedGuest>): DiffResponse {
       const spec = req.resource.desired;
       const observed = req.observed ?? undefined;
-      if (observed && !observed.managed) {
+      if (observed && !observed.managed && !options.isAdopted?.(spec.vmid)) {
         return {
           action: 'noop',
           changes: [],

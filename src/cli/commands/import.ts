@@ -1,0 +1,45 @@
+/**
+ * `phoenix import <vmid>`: adopt an existing guest into the config (writes a guest YAML file).
+ * The next apply adds the ownership tag; until then it stays untouched.
+ */
+import type { Command } from 'commander';
+
+export function define(program: Command): void {
+  program
+    .command('import')
+    .description('adopt an existing Proxmox guest: write its config as YAML and manage it from the next apply')
+    .argument('<vmid>', 'id of the existing guest')
+    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
+    .option('--out <file>', 'file to write (default: <config>/guests/imported-<vmid>.yaml)')
+    .addHelpText(
+      'after',
+      `
+The YAML holds what Proxmox reports (cores, memory, disk, network, cloud-init user and keys, tags).
+Review it, then \`phoenix plan\` shows the ownership tag being added and nothing else.
+
+Examples:
+  $ phoenix import 150
+  $ phoenix import 150 --out guests/legacy.yaml && phoenix plan
+`,
+    )
+    .action(async (vmid: string, options: { config?: string; state?: string; out?: string }) => {
+      const { CliError } = await import('../../errors.ts');
+      if (!/^\d+$/.test(vmid))
+        throw new CliError(`'${vmid}' is not a vmid`, {
+          code: 'E_IMPORT_ID',
+          hint: 'give the numeric guest id, e.g. 150',
+        });
+      const { openEnvironment } = await import('../../app/cli-support.ts');
+      const { importGuest } = await import('../../app/import-guest.ts');
+      const phoenix = await openEnvironment(options);
+      try {
+        const { file } = await importGuest(phoenix, Number(vmid), options.out);
+        process.stdout.write(
+          `Wrote ${file}\nReview it, then run: phoenix plan -c ${options.config ?? 'examples/homelab'}\n`,
+        );
+      } finally {
+        await phoenix.close();
+      }
+    });
+}
