@@ -177,7 +177,23 @@ export function firewallRoutes(ctx: SimContext): SimRoute[] {
     ...scopeRoutes('/cluster/firewall', () => cluster, ctx),
     ...scopeRoutes('/nodes/{node}/qemu/{vmid}/firewall', guestScope('qemu'), ctx),
     ...scopeRoutes('/nodes/{node}/lxc/{vmid}/firewall', guestScope('lxc'), ctx),
-    route('GET', '/nodes/{node}/firewall/options', (req) => ({ ...nodeScope(req).options })),
+    route('GET', '/nodes/{node}/firewall/options', (req) => ({
+      ...nodeScope(req).options,
+      digest: listDigest(nodeScope(req).options),
+    })),
+    route('PUT', '/nodes/{node}/firewall/options', (req) => {
+      const scope = nodeScope(req);
+      checkDigest(scope.options, req.params.digest);
+      for (const [k, v] of Object.entries(req.params)) {
+        if (['node', 'digest', 'delete'].includes(k) || v === undefined) continue;
+        scope.options[k] = v as string | number;
+      }
+      for (const k of String(req.params.delete ?? '')
+        .split(/[,;\s]+/)
+        .filter(Boolean))
+        delete scope.options[k];
+      return null;
+    }),
     ...ruleRoutes('/nodes/{node}/firewall/rules', (req) => nodeScope(req).rules, ctx),
     route('GET', '/cluster/firewall/groups', () =>
       Object.entries(cluster.groups).map(([group, g]) => ({

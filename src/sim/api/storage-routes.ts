@@ -198,6 +198,28 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
           };
         });
     }),
+    route('GET', '/nodes/{node}/storage/{storage}', (req) => {
+      requireNode(ctx, req.params.node);
+      ctx.storage.get(String(req.params.storage));
+      return ['content', 'download-url', 'status'].map((subdir) => ({ subdir }));
+    }),
+    route('GET', '/nodes/{node}/storage/{storage}/status', (req) => {
+      const node = requireNode(ctx, req.params.node).name;
+      const c = ctx.storage.get(String(req.params.storage));
+      if (!ctx.storage.availableOn(c, node))
+        throw new SimApiError(500, `storage '${c.storage}' is not available on node '${node}'`);
+      const used = ctx.storage.used(node, c.storage);
+      return {
+        type: c.type,
+        content: [...c.content].sort().join(','),
+        active: 1,
+        enabled: c.disable ? 0 : 1,
+        shared: ctx.storage.isShared(c) ? 1 : 0,
+        total: c.capacity,
+        used,
+        avail: c.capacity - used,
+      };
+    }),
     route('GET', '/nodes/{node}/storage/{storage}/content', (req) => {
       const node = requireNode(ctx, req.params.node).name;
       const content = strParam(req.params, 'content');

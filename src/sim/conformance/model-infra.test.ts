@@ -79,6 +79,21 @@ describe('storage (§A.6, §6.2)', () => {
     expect(((await m.call('GET', '/storage')) as unknown[]).length).toBe(2);
   });
 
+  it('§A.6 per-node storage status reports total/used/avail as the volumes fill it', async () => {
+    const m = testModel();
+    await runTask(m, 'POST', '/nodes/{node}/qemu', { node: 'pve', vmid: 100, scsi0: 'local-lvm:10' });
+    const st = (await m.call('GET', '/nodes/{node}/storage/{storage}/status', {
+      node: 'pve',
+      storage: 'local-lvm',
+    })) as Record<string, number>;
+    expect(st.used).toBe(10 * 1024 ** 3);
+    expect(st.avail).toBe((st.total ?? 0) - (st.used ?? 0));
+    expect(
+      (await apiError(m.call('GET', '/nodes/{node}/storage/{storage}/status', { node: 'pve', storage: 'nope' })))
+        .message,
+    ).toBe("storage 'nope' does not exist");
+  });
+
   it('§6.2 content listing shows guest volumes with vmid and format', async () => {
     const m = testModel();
     await runTask(m, 'POST', '/nodes/{node}/lxc', {
@@ -200,6 +215,23 @@ describe('firewall (§A.8) and pools (§A.9)', () => {
       dport: '80',
     });
     expect(((await m.call('GET', '/cluster/firewall/groups/{group}', { group: 'web' })) as unknown[]).length).toBe(1);
+  });
+
+  it('§A.8 node firewall options round-trip with a digest', async () => {
+    const m = testModel();
+    await m.call('PUT', '/nodes/{node}/firewall/options', { node: 'pve', enable: 1, nosmurfs: 1 });
+    const opts = (await m.call('GET', '/nodes/{node}/firewall/options', { node: 'pve' })) as Record<string, unknown>;
+    expect(opts).toMatchObject({ enable: 1, nosmurfs: 1 });
+    expect(opts.digest).toMatch(/^[0-9a-f]{40}$/);
+    await m.call('POST', '/nodes/{node}/firewall/rules', {
+      node: 'pve',
+      type: 'in',
+      action: 'ACCEPT',
+      dport: '8006',
+      proto: 'tcp',
+      enable: 1,
+    });
+    expect(((await m.call('GET', '/nodes/{node}/firewall/rules', { node: 'pve' })) as unknown[]).length).toBe(1);
   });
 
   it('§A.9 pools: create, add members, refuse a second pool without allow-move', async () => {

@@ -142,6 +142,9 @@ describe('QEMU virtual machines', () => {
     await clock.advance(10_001);
     await put;
     expect((err as Error).message).toBe("can't lock file '/var/lock/qemu-server/lock-120.conf' - got timeout");
+    // Checks that only inspect the config lock (no flock) fail at once with VM is locked (clone).
+    const tmplErr = await m.call('POST', `${VM}/template`, { node: 'pve', vmid: 120 }).catch((e: unknown) => e);
+    expect((tmplErr as Error).message).toBe('VM is locked (clone)');
     await clock.advance(20_000);
     expect((await m.waitTask(clone))?.exitstatus).toBe('OK');
     const c = await config(m, 120);
