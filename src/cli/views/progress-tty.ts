@@ -92,7 +92,9 @@ export class TtyProgressHook extends NoopHook {
   /** Draws the live block; public for tests. */
   redraw(): void {
     this.clearLive();
-    const width = this.options.columns ?? this.stream.columns ?? 100;
+    // A pty without a size reports 0 columns: fall back rather than cut every line to nothing.
+    const reported = this.options.columns ?? this.stream.columns ?? 0;
+    const width = reported >= 20 ? reported : 100;
     const spinner = FRAMES[this.frame % FRAMES.length] as string;
     const lines = [...this.running.values()].map((r) => {
       const detail = r.message ? ` — ${errorText(r.message)}` : '';

@@ -217,6 +217,14 @@ describe('progress hooks', () => {
     ]);
   });
 
+  it('does not cut lines to nothing on a terminal that reports no width', () => {
+    let out = '';
+    const hook = new TtyProgressHook({ write: (s: string) => (out += s), columns: 0 }, { color: false, now: () => 0 });
+    hook.preApply({ address: 'guest.101', kind: 'k', action: 'update' });
+    hook.stop();
+    expect(out).toContain('guest.101: updating 0.0s');
+  });
+
   it('redraws live lines in place on a TTY and prints finished ones once', () => {
     let t = 0;
     let out = '';
