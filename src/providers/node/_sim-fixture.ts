@@ -7,13 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { SshClient } from '../../clients/ssh/ssh-client.ts';
-import { quoteArgv } from '../../clients/ssh/shell-quote.ts';
 import { generateKeyPair } from '../../clients/ssh/_test-peers.ts';
 import { NoopHook } from '../../engine/hook.ts';
 import type { ApplyContext, DiffAction, Resource, ResourceHandler } from '../../engine/handler.ts';
-import { runCommandLine } from '../../sim/ssh/interpreter.ts';
+import { simGuestExec } from '../../sim/ssh/guest-exec.ts';
 import { startSimSshServer, type SimSshServer } from '../../sim/ssh/server.ts';
 import type { GuestAgent } from './guest-agent.ts';
 import { shellResolver, type ShellResolver } from './resolver.ts';
@@ -46,17 +44,12 @@ export async function startSimFixture(guests: Record<number, 'lxc' | 'qemu'>): P
   });
   const results = new Map<number, { code: number; stdout: string; stderr: string }>();
   let nextPid = 1;
-  const vmContext = (vmid: number) => ({
-    node: 'pve',
-    tree: server.guestTree(vmid),
-    guests: directory,
-    guestTree: server.guestTree,
-  });
+  const vm = simGuestExec(dataDir, 'pve', directory);
   const agent: GuestAgent = {
     async exec(_node, vmid, argv) {
       if (!running.has(vmid)) throw new Error(`VM ${vmid} is not running`);
       const pid = nextPid++;
-      results.set(pid, runCommandLine(vmContext(vmid), quoteArgv(argv), Buffer.alloc(0)));
+      results.set(pid, vm.exec(vmid, argv));
       return { pid };
     },
     async execStatus(_node, _vmid, pid) {
@@ -65,7 +58,7 @@ export async function startSimFixture(guests: Record<number, 'lxc' | 'qemu'>): P
       return { exited: true, exitcode: result.code, outData: result.stdout, errData: result.stderr };
     },
     async fileWrite(_node, vmid, path, content) {
-      writeFileSync(server.guestTree(vmid).resolve(path), content);
+      vm.writeFile(vmid, path, content);
     },
   };
   return {
