@@ -9,4 +9,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   validate: async () => (await import('./validate.bench.ts')).benchmark,
   'sim-model': async () => (await import('./sim-model.bench.ts')).benchmark,
   sim: async () => (await import('./sim.bench.ts')).benchmark,
+  plan: async () => (await import('./plan.bench.ts')).benchmark,
 };
