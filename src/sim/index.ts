@@ -52,6 +52,11 @@ export interface SimulatorOptions {
   modelOptions?: Partial<Omit<SimModelOptions, 'nodes' | 'storages' | 'speed' | 'seed' | 'faults' | 'initialState'>>;
   /** Replaces the cluster model (tests of the HTTP layer). */
   createModel?: (faults: SimFaultOracle, initialState: unknown) => SimModel;
+  /**
+   * Error bodies carry `message` like libpve-http-server ≥ 5.2.0 (PVE 8.4, default true);
+   * false emulates earlier 8.x answers (`{"data":null}` only).
+   */
+  messageInErrorBody?: boolean;
   /** Debounce of state-file writes after mutating requests (default 500 ms). */
   persistDelayMs?: number;
 }
@@ -133,6 +138,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     logSinks: sinks,
     onMutation: statePath ? () => persist.touch() : undefined,
     now: () => Math.floor(Date.now() / 1000),
+    messageInBody: options.messageInErrorBody ?? true,
   });
 
   const server: Server = tlsMaterial

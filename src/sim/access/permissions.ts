@@ -151,7 +151,8 @@ export function evaluateCheck(
     case 'userid-param': {
       const target = String(params['userid'] ?? '');
       if (args[0] === 'self') {
-        if (target === caller.userid) return;
+        // A token acts as `user@realm!id`, which is never the plain user id.
+        if (target === caller.userid && caller.tokenid === undefined) return;
         throw permissionDenied();
       }
       checkPrivileges(store, caller, `/access/realm/${realmOf(target)}`, [String(args[0])]);

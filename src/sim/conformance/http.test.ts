@@ -176,3 +176,17 @@ describe('wire format', () => {
     expect(((await res.json()) as { data: unknown[] }).data.length).toBeGreaterThan(10);
   });
 });
+
+describe('older 8.x error bodies', () => {
+  it('§7 can answer errors without "message" like libpve-http-server < 5.2.0', async () => {
+    const legacy = await startTestSimulator({ messageInErrorBody: false });
+    try {
+      const res = await legacy.api('GET', '/nodes/pve/qemu/4242/config');
+      expect(res.status).toBe(500);
+      expect(res.statusText).toBe("Configuration file 'nodes/pve/qemu-server/4242.conf' does not exist");
+      expect(res.body).toEqual({ data: null });
+    } finally {
+      await legacy.stop();
+    }
+  });
+});

@@ -26,6 +26,8 @@ export interface SimHandlerOptions {
   onMutation?: () => void;
   /** Epoch seconds. */
   now: () => number;
+  /** Error text as `message` in error bodies (PVE 8.4 default: true). */
+  messageInBody?: boolean;
 }
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
@@ -159,7 +161,8 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
     const ctx: Context = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', params: {} };
     const finish = (answer: ApiAnswer | 'dropped'): void => {
       const status = answer === 'dropped' ? 0 : answer.status;
-      if (answer !== 'dropped' && !res.headersSent && !res.destroyed) writeAnswer(req, res, answer);
+      if (answer !== 'dropped' && !res.headersSent && !res.destroyed)
+        writeAnswer(req, res, answer, { messageInBody: options.messageInBody ?? true });
       const entry: RequestLogEntry = {
         time: new Date().toISOString(),
         method: ctx.method,

@@ -18,12 +18,25 @@ export interface ApiAnswer {
   emptyBody?: boolean;
 }
 
+export interface AnswerStyle {
+  /**
+   * Put the error text in the body as `message` (libpve-http-server ≥ 5.2.0, i.e. PVE 8.4;
+   * default). False answers like earlier 8.x: `{"data":null}` plus `errors`.
+   */
+  messageInBody: boolean;
+}
+
 function reasonPhrase(message: string): string {
   // Node refuses control characters in the status line; PVE has none there either.
   return message.split('\n')[0]?.replace(/[^\t\x20-\x7e\x80-\xff]/g, '?') ?? '';
 }
 
-export function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: ApiAnswer): void {
+export function writeAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: ApiAnswer,
+  style: AnswerStyle = { messageInBody: true },
+): void {
   let status = answer.status;
   let reason = answer.status === 200 ? 'OK' : reasonPhrase(answer.message ?? '');
   let payload: Buffer | undefined;
@@ -35,7 +48,7 @@ export function writeAnswer(req: IncomingMessage, res: ServerResponse, answer: A
   } else if (!answer.emptyBody) {
     const body: Record<string, unknown> = { data: status === 200 ? (answer.data ?? null) : null };
     if (answer.errors) body['errors'] = answer.errors;
-    if (status !== 200 && answer.message !== undefined) {
+    if (status !== 200 && answer.message !== undefined && style.messageInBody) {
       body['message'] = answer.message.endsWith('\n') ? answer.message : `${answer.message}\n`;
     }
     Object.assign(body, answer.extras);
