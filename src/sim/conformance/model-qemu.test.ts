@@ -155,6 +155,27 @@ describe('QEMU virtual machines', () => {
     m.close();
   });
 
+  it('§5.3 at speed 0 a config write on a clone target waits for the instant clone and succeeds', async () => {
+    const m = testModel();
+    await runTask(m, 'POST', '/nodes/{node}/qemu', {
+      node: 'pve',
+      vmid: 9000,
+      scsi0: 'local-lvm:4',
+      scsi1: 'local-lvm:4',
+    });
+    await runTask(m, 'POST', '/nodes/{node}/qemu/{vmid}/template', { node: 'pve', vmid: 9000 });
+    const clone = (await m.call('POST', '/nodes/{node}/qemu/{vmid}/clone', {
+      node: 'pve',
+      vmid: 9000,
+      newid: 101,
+      full: 1,
+    })) as string;
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(m.context.guests.get(101)?.config.lock).toBe('clone');
+    expect(await m.call('PUT', '/nodes/{node}/qemu/{vmid}/config', { node: 'pve', vmid: 101, name: 'x' })).toBeNull();
+    expect((await m.waitTask(clone))?.exitstatus).toBe('OK');
+  });
+
   it('§5.3 parallel linked clones of one stopped template both succeed (shared source flock)', async () => {
     const m = testModel();
     await vm(m, 9000, { ide2: 'local-lvm:cloudinit' });

@@ -118,6 +118,13 @@ export function userOf(caller: SimCaller): string {
 }
 
 /**
+ * At tiny speed factors (0 = instant tasks) a scaled wait would be 0 ms and a caller racing an
+ * "instant" worker would time out although in PVE the 10 s wait outlasts the 2 s task. A floor
+ * keeps the real ordering: instant workers always finish inside the wait.
+ */
+const LOCK_WAIT_FLOOR_MS = 100;
+
+/**
  * Takes the guest's config flock, waiting `baseMs` × speed (10 s default, 1 s for clone,
  * spec §5.1). Lock-timeout faults from the oracle make the wait fail the same way.
  */
@@ -131,7 +138,7 @@ export async function lockConfig(
   let waited = false;
   try {
     const release = await ctx.locks.acquire(path, {
-      timeoutMs: (options.baseMs ?? 10_000) * ctx.speed,
+      timeoutMs: Math.max((options.baseMs ?? 10_000) * ctx.speed, LOCK_WAIT_FLOOR_MS),
       shared: options.shared,
       forceTimeout: ctx.faults.lockTimeout(vmid),
       onWait: () => {
