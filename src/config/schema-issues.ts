@@ -7,7 +7,7 @@ import { distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
 import type { Diagnostic, SourceLocation } from '../errors.ts';
 import { hintFor, SECRET_LITERAL_MESSAGE } from './schema-common.ts';
-import { allowedKeys } from './schema-keys.ts';
+import { allowedKeys, describeField } from './schema-keys.ts';
 import { formatPath, locate, type PathSegment } from './source-map.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -51,7 +51,7 @@ export function issuesToDiagnostics(issues: readonly Issue[], schema: z.ZodType,
       severity: 'error',
       code: issue.message === SECRET_LITERAL_MESSAGE ? 'E_SECRET_LITERAL' : 'E_SCHEMA',
       message: field ? `${field} ${text}` : text,
-      hint: hintFor(issue.message) ?? defaultHint(issue),
+      hint: hintFor(issue.message) ?? fieldHint(issue, describeField(schema, raw, path)) ?? defaultHint(issue),
       location: where(raw, path, false),
     });
   }
@@ -142,8 +142,9 @@ function describeIssue(issue: Issue, value: unknown): string {
       const alternatives = issue.errors
         .map((branch) => branch[0])
         .filter((b): b is Issue => b !== undefined)
-        .map((b) => describeIssue(b, value).replace(/^must be /, ''));
-      return `must be ${[...new Set(alternatives)].join(' or ')}`;
+        .map((b) => (b.code === 'invalid_type' ? expectedText(b) : describeIssue(b, value).replace(/^must be /, '')));
+      const mismatch = issue.errors.every((b) => b[0]?.code === 'invalid_type' || b[0]?.code === 'invalid_value');
+      return `must be ${[...new Set(alternatives)].join(' or ')}${mismatch ? `, not ${typeOf(value)}` : ''}`;
     }
     case 'invalid_format':
     case 'custom':
@@ -154,6 +155,11 @@ function describeIssue(issue: Issue, value: unknown): string {
     default:
       return issue.message;
   }
+}
+
+function fieldHint(issue: Issue, description: string | undefined): string | undefined {
+  if (!description) return undefined;
+  return issue.code === 'invalid_type' ? `write ${expectedText(issue)}: ${description}` : `expected: ${description}`;
 }
 
 function defaultHint(issue: Issue): string {

@@ -52,12 +52,19 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType[] {
   }
 }
 
-export function allowedKeys(schema: z.ZodType, raw: unknown, path: readonly PathSegment[]): string[] {
+/** The schemas (union branches resolved by `raw`) at `path`, with the descriptions met on the way to it. */
+function schemasAt(
+  schema: z.ZodType,
+  raw: unknown,
+  path: readonly PathSegment[],
+): { schemas: z.ZodType[]; description?: string } {
   let current: z.ZodType[] = unwrap(schema, raw);
   let value = raw;
+  let description: string | undefined;
   for (const segment of path) {
     value = typeof value === 'object' && value !== null ? (value as Record<PathSegment, unknown>)[segment] : undefined;
     const next: z.ZodType[] = [];
+    description = undefined;
     for (const s of current) {
       const def = defOf(s);
       const child =
@@ -68,11 +75,25 @@ export function allowedKeys(schema: z.ZodType, raw: unknown, path: readonly Path
             : def.type === 'record'
               ? def.valueType
               : undefined;
-      if (child) next.push(...unwrap(child, value));
+      if (!child) continue;
+      description ??= child.description;
+      const inner = unwrap(child, value);
+      for (const i of inner) description ??= i.description;
+      next.push(...inner);
     }
     current = next;
   }
+  return { schemas: current, description };
+}
+
+export function allowedKeys(schema: z.ZodType, raw: unknown, path: readonly PathSegment[]): string[] {
   const keys = new Set<string>();
-  for (const s of current) for (const key of Object.keys(defOf(s).shape ?? {})) keys.add(key);
+  for (const s of schemasAt(schema, raw, path).schemas)
+    for (const key of Object.keys(defOf(s).shape ?? {})) keys.add(key);
   return [...keys];
+}
+
+/** The schema's description of the field at `path` (used as a hint when no better one exists). */
+export function describeField(schema: z.ZodType, raw: unknown, path: readonly PathSegment[]): string | undefined {
+  return schemasAt(schema, raw, path).description;
 }

@@ -45,7 +45,7 @@ describe('phoenix validate', () => {
           severity: 'error',
           code: 'E_SCHEMA',
           message: 'memory must be a number, not the text "lots"',
-          hint: 'write a number here',
+          hint: 'write a number: memory in MiB',
           location: { file: 'g.yaml', line: 2, column: 119, path: 'guests[0].memory' },
         },
       ]);
