@@ -62,6 +62,27 @@ describe('executePlan', () => {
     expect(result.succeeded).toBe(true);
   });
 
+  it('converges: a second plan has no changes and its apply makes zero mutating calls', async () => {
+    const handler = fakeHandler({
+      objects: new Map([
+        ['old', { attrs: { v: 1 } }],
+        ['drifted', { attrs: { v: 1 } }],
+      ]),
+    });
+    const registry = handlerRegistry([handler]);
+    const resources = [fakeResource('new', { v: 1 }), fakeResource('drifted', { v: 2 }, { dependsOn: ['new'] })];
+    const apply = async () => {
+      const planned = await makePlan({ registry, resources, prune: true });
+      return executePlan({ ...planned, registry, sleep: instantSleep });
+    };
+    expect((await apply()).succeeded).toBe(true);
+    const callsAfterFirst = handler.calls.length;
+    const second = await makePlan({ registry, resources, prune: true });
+    expect(second.plan.changes.map((c) => c.action)).toEqual(['noop', 'noop']);
+    await apply();
+    expect(handler.calls.length).toBe(callsAfterFirst);
+  });
+
   it('deletes in reverse dependency order and replaces by delete then create', async () => {
     const { handler, result } = await run([fakeResource('os', { ostemplate: 'b' })], {
       replaceKeys: ['ostemplate'],

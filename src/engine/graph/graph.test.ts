@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handlerRegistry } from '../handler.ts';
 import { fakeHandler, fakeResource } from '../testing/fake-handler.ts';
@@ -25,6 +26,34 @@ describe('DependencyGraph', () => {
     ]);
     expect(g.findCycle()).toEqual(['a', 'b', 'c', 'a']);
     expect(() => g.topologicalOrder()).toThrow(CycleError);
+  });
+
+  it('orders every random DAG so that dependencies come first, and finds no cycle in it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(15), fc.nat(15)), { maxLength: 40 }), (pairs) => {
+        // Edges from higher to lower number only: acyclic by construction.
+        const g = graphOf(
+          pairs.filter(([a, b]) => a > b).map(([a, b]) => [`n${a}`, `n${b}`]),
+          ['n0'],
+        );
+        const order = g.topologicalOrder();
+        const index = new Map(order.map((n, i) => [n, i]));
+        for (const [from, to] of g.edges()) expect(index.get(to)).toBeLessThan(index.get(from) as number);
+        expect(g.findCycle()).toBeUndefined();
+      }),
+    );
+  });
+
+  it('finds a cycle whenever one edge closes a chain', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 12 }), (n) => {
+        const chain: [string, string][] = Array.from({ length: n - 1 }, (_, i) => [`n${i + 1}`, `n${i}`]);
+        const g = graphOf([...chain, ['n0', `n${n - 1}`]]);
+        const cycle = g.findCycle() ?? [];
+        expect(cycle.length).toBe(n + 1);
+        expect(cycle[0]).toBe(cycle[cycle.length - 1]);
+      }),
+    );
   });
 
   it('removes a node with its edges', () => {
