@@ -142,6 +142,8 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
     return change ? estimate(change) : 0;
   });
   const slotting = (address: string): Slotting => {
+    // An unchanged resource only passes ordering through: it takes no lock and no node slot.
+    if (!isMutating(changes.get(address)?.action ?? 'noop')) return { lockKeys: [] };
     const resource = input.resources.get(address);
     return {
       node: resource?.node ?? input.observations.get(address)?.node,
