@@ -10,4 +10,6 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'sim-model': async () => (await import('./sim-model.bench.ts')).benchmark,
   sim: async () => (await import('./sim.bench.ts')).benchmark,
   plan: async () => (await import('./plan.bench.ts')).benchmark,
+  converge: async () => (await import('./converge.bench.ts')).benchmark,
+  startup: async () => (await import('./startup.bench.ts')).benchmark,
 };
