@@ -133,15 +133,20 @@ export class SshClient implements CommandRunner {
             }),
           );
         }
-        const timeout = error.level === 'client-timeout';
+        // A connect timeout is a transport failure (retried for idempotent work), unlike a command timeout.
         reject(
-          new SshError(timeout ? 'timeout' : 'transport', `cannot connect to ${this.target}: ${error.message}`, {
+          new SshError('transport', `cannot connect to ${this.target}: ${error.message}`, {
             cause: error,
             hint: 'check that the node is reachable and sshd listens on this port',
           }),
         );
       });
-      client.on('close', forget);
+      client.on('close', () => {
+        forget();
+        // Closed during the handshake without an error event (e.g. the server hung up): never hang.
+        if (!ready)
+          reject(refused ?? new SshError('transport', `connection to ${this.target} closed during the handshake`));
+      });
       this.connectCount += 1;
       client.connect({
         host,
