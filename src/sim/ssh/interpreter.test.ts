@@ -92,3 +92,18 @@ describe('simulated node shell', () => {
     expect(ctx.tree.resolve('/../../etc/passwd')).toBe(ctx.tree.resolve('/etc/passwd'));
   });
 });
+
+describe('guestDirectoryFor', () => {
+  it('sees only the guests of its own node, like pct', async () => {
+    const { guestDirectoryFor } = await import('./guest-directory.ts');
+    const guests = new Map([
+      [101, { type: 'lxc' as const, node: 'pve', status: 'running' }],
+      [102, { type: 'lxc' as const, node: 'pve2', status: 'running' }],
+      [1001, { type: 'qemu' as const, node: 'pve', status: 'stopped' }],
+    ]);
+    const directory = guestDirectoryFor('pve', guests);
+    expect([101, 102, 1001].map((v) => directory.guestExists(v))).toEqual([true, false, true]);
+    expect([101, 1001].map((v) => directory.guestRunning(v))).toEqual([true, false]);
+    expect(directory.guestType?.(1001)).toBe('qemu');
+  });
+});
