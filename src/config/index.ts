@@ -8,6 +8,7 @@
  */
 import { ConfigError, type Diagnostic, type SourceLocation } from '../errors.ts';
 import { parseConfigDir } from './load.ts';
+import { partialConfig } from './partial.ts';
 import type { PhoenixConfig } from './schema.ts';
 import { checkSemantics } from './semantic/index.ts';
 import { locate, type PathSegment } from './source-map.ts';
@@ -45,7 +46,20 @@ export interface ValidationResult {
 /** Loads and checks a config directory; never throws for problems in the user's files. */
 export async function validateConfig(dir: string): Promise<ValidationResult> {
   const parsed = await parseConfigDir(dir);
-  if (!parsed.config) return { diagnostics: sortDiagnostics(parsed.diagnostics, parsed.files) };
+  if (!parsed.config) {
+    // Schema errors confined to list items: still run the semantic checks on the other items.
+    const partial = parsed.schemaIssuePaths ? partialConfig(parsed.raw, parsed.schemaIssuePaths) : undefined;
+    const found = partial
+      ? checkSemantics({
+          dir: parsed.dir,
+          files: parsed.files,
+          config: partial.config,
+          warnings: [],
+          locate: partial.locate,
+        }).filter(partial.keep)
+      : [];
+    return { diagnostics: sortDiagnostics([...parsed.diagnostics, ...found], parsed.files) };
+  }
   const raw = parsed.raw;
   const loaded: LoadedConfig = {
     dir: parsed.dir,

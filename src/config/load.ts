@@ -11,7 +11,7 @@ import { isRawMap, mergeInto, withDefaults, type RawMap } from './merge.ts';
 import { readYaml } from './read-yaml.ts';
 import { PhoenixConfig } from './schema.ts';
 import { issuesToDiagnostics } from './schema-issues.ts';
-import { entryPosition, Position, setContainerMeta, setEntryPosition } from './source-map.ts';
+import { entryPosition, Position, setContainerMeta, setEntryPosition, type PathSegment } from './source-map.ts';
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -22,6 +22,8 @@ export interface ParsedConfig {
   raw: RawMap;
   config?: PhoenixConfig;
   diagnostics: Diagnostic[];
+  /** Paths of the schema issues, when parsing got as far as the schema (see partial.ts). */
+  schemaIssuePaths?: PathSegment[][];
 }
 
 export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
@@ -92,7 +94,10 @@ export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
   const result = PhoenixConfig.safeParse(raw);
   if (!result.success) {
     diagnostics.push(...issuesToDiagnostics(result.error.issues, PhoenixConfig, raw));
-    return { dir, files, raw, diagnostics };
+    const schemaIssuePaths = result.error.issues.map((i) =>
+      i.path.filter((p): p is PathSegment => typeof p !== 'symbol'),
+    );
+    return { dir, files, raw, diagnostics, schemaIssuePaths };
   }
   return { dir, files, raw, config: result.data, diagnostics };
 }

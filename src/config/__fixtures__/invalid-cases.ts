@@ -455,4 +455,23 @@ export const invalidCases: InvalidCase[] = [
     },
     errors: ['routes.yaml:6:25 routes[0].tls.certificate E_CERT_HOST certificate "edge" does not cover app.home.arpa'],
   },
+  // --- schema and semantic errors in one run ---
+  {
+    name: 'schema error in one guest, duplicate IP in two others',
+    files: G(lxc(101, 'a', 'cpus: 2') + lxc(102, 'b') + lxc(103, 'c').replace('10.0.0.103', '10.0.0.102')),
+    errors: [
+      'guests.yaml:2:111 guests[0].cpus E_UNKNOWN_KEY unknown key "cpus" (did you mean "cores"?)',
+      'guests.yaml:4:93 guests[2].net[0].ip E_DUPLICATE_IP duplicate IP address "10.0.0.102" (first used at guests.yaml:3:93)',
+    ],
+  },
+  {
+    name: 'no false reference error to an item with schema errors',
+    files: withBase('', {
+      't.yaml': 'templates:\n  - { name: alpine, kind: lxc, storage: local, file: alpine.iso }\n',
+      'g.yaml': `guests:\n${lxc(101, 'a').replace('template: debian', 'template: alpine')}${lxc(102, 'b').replace('template: debian', 'template: nope')}`,
+    }),
+    errors: [
+      't.yaml:2:54 templates[0].file E_SCHEMA file must be a template archive name like debian-12-standard_12.7-1_amd64.tar.zst',
+    ],
+  },
 ];
