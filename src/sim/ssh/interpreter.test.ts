@@ -107,3 +107,15 @@ describe('guestDirectoryFor', () => {
     expect(directory.guestType?.(1001)).toBe('qemu');
   });
 });
+
+describe('kill -HUP of a service main PID', () => {
+  it('counts as a reload of the unit that owns the PID', () => {
+    expect(run('systemctl show -p MainPID --value dnsmasq').stdout).toBe('0\n');
+    run('systemctl start dnsmasq');
+    const pid = run('systemctl show -p MainPID --value dnsmasq').stdout.trim();
+    expect(Number(pid)).toBeGreaterThan(0);
+    expect(run(`kill -HUP ${pid}`).code).toBe(0);
+    expect(ctx.tree.service('dnsmasq').reloads).toBe(1);
+    expect(run('kill -HUP 1')).toMatchObject({ code: 1, stderr: 'sh: 1: kill: No such process\n' });
+  });
+});

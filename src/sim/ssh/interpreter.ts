@@ -200,6 +200,7 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
     case 'pct':
       return pct(ctx, args, io);
     case 'systemctl':
+    case 'kill':
     case 'apt-get':
     case 'dpkg-query':
     case 'exportfs':

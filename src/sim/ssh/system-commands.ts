@@ -11,6 +11,8 @@ export function systemCommand(tree: SimTree, name: string, args: string[], io: I
   switch (name) {
     case 'systemctl':
       return systemctl(tree, args, io);
+    case 'kill':
+      return kill(tree, args);
     case 'apt-get': {
       const { rest } = stripFlags(args);
       if (rest[0] !== 'install') fail(100, `E: only apt-get install is simulated\n`);
@@ -59,9 +61,40 @@ export function systemCommand(tree: SimTree, name: string, args: string[], io: I
   }
 }
 
+/** A running unit's simulated main PID: stable per unit name, 0 when stopped (like MainPID). */
+export function mainPid(unit: string, active: boolean): number {
+  if (!active) return 0;
+  let hash = 0;
+  for (const ch of unit) hash = (hash * 31 + ch.charCodeAt(0)) % 30000;
+  return 1000 + hash;
+}
+
+/** `kill -HUP <pid>`: a HUP to a running unit's main PID counts as a reload (dnsmasq re-reads its hosts). */
+function kill(tree: SimTree, args: string[]): void {
+  const [signal, pidText] = args;
+  if ((signal !== '-HUP' && signal !== '-1' && signal !== '-s') || pidText === undefined) {
+    fail(2, 'kill: only `kill -HUP <pid>` is simulated\n');
+  }
+  const pid = Number(signal === '-s' ? args[2] : pidText);
+  tree.updateMeta((meta) => {
+    const unit = Object.keys(meta.services).find((name) => mainPid(name, meta.services[name]?.active ?? false) === pid);
+    if (pid === 0 || unit === undefined) fail(1, `sh: 1: kill: No such process\n`);
+    (meta.services[unit as string] as { reloads: number }).reloads += 1;
+  });
+}
+
 function systemctl(tree: SimTree, args: string[], io: Io): void {
   const { flags, rest } = stripFlags(args);
   const [verb, ...units] = rest;
+  if (verb === 'show') {
+    // `systemctl show -p MainPID --value <unit>`: the only property Phoenix reads.
+    const unit = args[args.length - 1] ?? '';
+    if (!args.includes('MainPID') || !flags.has('--value'))
+      fail(1, 'systemctl show: only -p MainPID --value is simulated\n');
+    const state = tree.service(unitName(unit));
+    io.out.push(`${mainPid(unitName(unit), state.active)}\n`);
+    return;
+  }
   for (const raw of units) {
     const unit = unitName(raw);
     const state = tree.service(unit);
