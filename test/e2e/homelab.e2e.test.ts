@@ -4,8 +4,9 @@
  * requests; an out-of-band change shows up as exactly that attribute and apply reverts it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
-import { planHasChanges } from '../../src/engine/index.ts';
+import { join } from 'node:path';
+import { applyPlan, planEnvironment, prepareSaved } from '../../src/app/operations.ts';
+import { loadPlan, planHasChanges, savePlan } from '../../src/engine/index.ts';
 import { startE2e, type E2eEnv } from './_harness.ts';
 
 let env: E2eEnv | undefined;
@@ -103,6 +104,49 @@ describe('homelab end to end (HTTP simulator)', () => {
       expect(planHasChanges((await planEnvironment(phoenix)).plan)).toBe(false);
     } finally {
       await phoenix.close();
+    }
+  });
+
+  it('refuses a saved plan whose observations changed (stale plan), applies a fresh one', async () => {
+    env = await startE2e();
+    const phoenix = await env.open();
+    try {
+      expect(failures(await applyPlan(phoenix, await planEnvironment(phoenix)))).toEqual([]);
+      env.sim.control.apply('set-config', { vmid: 101, key: 'cores', value: 3 });
+      const file = join(env.configDir, 'plan.json');
+      await savePlan((await planEnvironment(phoenix)).plan, file);
+      env.sim.control.apply('set-config', { vmid: 101, key: 'cores', value: 4 });
+      await expect(prepareSaved(phoenix, await loadPlan(file))).rejects.toThrow(/guest\.101/);
+      const mark = env.sim.requests.length;
+      expect(env.mutating(mark)).toEqual([]);
+      await savePlan((await planEnvironment(phoenix)).plan, file);
+      const fresh = await prepareSaved(phoenix, await loadPlan(file));
+      expect(failures(await applyPlan(phoenix, fresh))).toEqual([]);
+      expect((await phoenix.client.lxc.config('pve', 101)).cores).toBe(1);
+    } finally {
+      await phoenix.close();
+    }
+  });
+
+  it('refuses a second apply on the same environment while the first holds the lease', async () => {
+    env = await startE2e();
+    const first = await env.open();
+    const second = await env.open();
+    try {
+      const lease = first.state().leases.acquire(first.environment);
+      try {
+        await expect(applyPlan(second, await planEnvironment(second))).rejects.toMatchObject({
+          code: expect.stringMatching(/LEASE/),
+          message: expect.stringMatching(/is locked by phoenix@/),
+        });
+        expect(env.mutating()).toEqual([]);
+      } finally {
+        lease.release();
+      }
+      expect(failures(await applyPlan(second, await planEnvironment(second)))).toEqual([]);
+    } finally {
+      await first.close();
+      await second.close();
     }
   });
 });

@@ -1,0 +1,142 @@
+/**
+ * The core-loop commands through the real CLI entry (`main()`), on the built-in simulator (its
+ * state persisted between commands in <config>/.phoenix/simulator.json): up, status, plan with
+ * --detailed-exitcode and --json, apply without a TTY, stop/start order, graph, import.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createPhoenix } from '../../src/app/create-phoenix.ts';
+import { main } from '../../src/cli/main.ts';
+
+let dir = '';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'phoenix-cli-'));
+  cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('phoenix CLI on the built-in simulator', () => {
+  it('up brings examples/homelab up and prints what runs', async () => {
+    const r = await run('up', '-c', dir, '--speed', '0');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/Apply complete! Resources: 7 created/);
+    for (const line of [
+      '101   nginx-gateway',
+      '102   traefik-internal',
+      '103   step-ca',
+      '1001  portainer',
+      '1002  worker',
+    ]) {
+      expect(r.out).toMatch(new RegExp(`${line}.*running\\s+healthy\\s+in sync`));
+    }
+    expect(existsSync(join(dir, '.phoenix', 'simulator.json'))).toBe(true);
+    expect(existsSync(join(dir, '.phoenix', 'state.db'))).toBe(true);
+  });
+
+  it('up again changes nothing; plan --detailed-exitcode exits 0', async () => {
+    expect((await run('up', '-c', dir)).err).toMatch(/already up and in sync/);
+    const r = await run('plan', '-c', dir, '--detailed-exitcode');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/No changes/);
+  });
+
+  it('drift: plan --detailed-exitcode exits 2, --json names the attribute; apply without a TTY asks for --auto-approve', async () => {
+    const p = await createPhoenix({ configDir: dir });
+    p.simulator?.model.control('set-config', { vmid: 1001, key: 'cores', value: 8 });
+    await p.close();
+    expect((await run('plan', '-c', dir, '--detailed-exitcode')).code).toBe(2);
+    const json = JSON.parse((await run('plan', '-c', dir, '--json')).out) as {
+      changes: { address: string; action: string; attributes: { path: string }[] }[];
+    };
+    const changed = json.changes.filter((c) => c.action !== 'noop');
+    expect(changed.map((c) => [c.address, c.action, c.attributes.map((a) => a.path)])).toEqual([
+      ['guest.1001', 'update-restart', ['cores']],
+    ]);
+    const refused = await run('apply', '-c', dir);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/--auto-approve/);
+    const applied = await run('apply', '-c', dir, '--auto-approve');
+    expect(applied.code, applied.err).toBe(0);
+    expect((await run('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('stop stops dependents first; start brings dependencies up first', async () => {
+    const stop = await run('stop', '103', '-c', dir);
+    expect(stop.code, stop.err).toBe(0);
+    const order = [...stop.err.matchAll(/guest\.(\d+) .*: stopping/g)].map((m) => m[1]);
+    expect(order.indexOf('103')).toBe(order.length - 1);
+    expect(order.indexOf('1002')).toBeLessThan(order.indexOf('1001'));
+    const status = await run('status', '-c', dir, '--json');
+    expect(status.code).toBe(2);
+    const start = await run('start', 'worker', '-c', dir);
+    const started = [...start.err.matchAll(/guest\.(\d+) .*: starting/g)].map((m) => m[1]);
+    expect(started).toEqual(['103', '101', '102', '1001', '1002']);
+    // The guest agents of the VMs answer a moment after the start (health = running + agent).
+    let code = -1;
+    for (let i = 0; i < 50 && code !== 0; i++) {
+      code = (await run('status', '-c', dir)).code;
+      if (code !== 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(code).toBe(0);
+  });
+
+  it('graph prints a Mermaid flowchart', async () => {
+    const r = await run('graph', '-c', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^flowchart LR/);
+    expect(r.out).toContain('"1002 worker"');
+  });
+
+  it('import adopts an unmanaged guest: the next plan only adds the ownership tag', async () => {
+    const p = await createPhoenix({ configDir: dir });
+    const upid = await p.client.lxc.create('pve', {
+      vmid: 150,
+      ostemplate: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+      hostname: 'legacy',
+      rootfs: 'local-zfs:4',
+      memory: 256,
+      net0: 'name=eth0,bridge=vmbr1,ip=10.10.0.150/24,gw=10.10.0.1',
+    });
+    await p.client.waitForTask('pve', upid);
+    await p.close();
+    const before = await run('plan', '-c', dir, '--json');
+    expect(JSON.parse(before.out).unmanaged.map((u: { address: string }) => u.address)).toContain('guest.150');
+    const r = await run('import', '150', '-c', dir);
+    expect(r.code, r.err).toBe(0);
+    const yaml = readFileSync(join(dir, 'guests', 'imported-150.yaml'), 'utf8');
+    expect(yaml).toMatch(/name: legacy/);
+    const plan = JSON.parse((await run('plan', '-c', dir, '--json')).out) as {
+      changes: { address: string; action: string; attributes: { path: string }[] }[];
+    };
+    const changed = plan.changes.filter((c) => c.action !== 'noop');
+    expect(changed.map((c) => c.address)).toEqual(['guest.150']);
+    expect(changed[0]?.attributes.map((a) => a.path)).toContain('tags');
+    expect((await run('apply', '-c', dir, '--auto-approve')).code).toBe(0);
+    expect((await run('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
+  });
+});
