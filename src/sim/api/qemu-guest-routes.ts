@@ -8,7 +8,7 @@ import type { Guest } from '../state/guests.ts';
 import { FORMATS, parseProps } from '../state/props.ts';
 import { agentInterfaces, runCommand } from '../guests/guest-os.ts';
 import { qemuNics } from './guest-nics.ts';
-import { CLOUDINIT_KEYS, cloudinitValues } from './qemu-routes.ts';
+import { CLOUDINIT_KEYS, cloudinitValues } from './qemu-create.ts';
 import { route } from './envelope.ts';
 
 const BASE = '/nodes/{node}/qemu/{vmid}';

@@ -72,6 +72,15 @@ function formatOf(file: string): string {
   );
 }
 
+/** Where each content type lives below a file storage's path (pvesm.adoc "Storage directory layout"). */
+const FILE_DIR: Record<string, string> = {
+  vztmpl: 'template/cache',
+  iso: 'template/iso',
+  import: 'import',
+  backup: 'dump',
+  snippets: 'snippets',
+};
+
 const CONTENT_DIR: Record<string, string> = {
   vztmpl: 'vztmpl',
   iso: 'iso',
@@ -103,7 +112,7 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
     if (!c.content.includes(content))
       throw new SimApiError(500, `storage '${storage}' is not configured for content-type '${content}'`);
     return startTask(ctx, user, { node }, 'download', filename, async (task) => {
-      task.log(`downloading ${filename} to /var/lib/vz/template/${CONTENT_DIR[content] ?? content}/${filename}`);
+      task.log(`downloading ${filename} to ${c.path ?? '/var/lib/vz'}/${FILE_DIR[content] ?? content}/${filename}`);
       await task.sleep(duration(ctx, 'download'));
       task.log(`download of '${filename}' finished`);
       ctx.storage.add(node, {
