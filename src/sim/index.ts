@@ -126,6 +126,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (statePath) writeStateFile(statePath, snapshot());
   };
   const persist = debounced(save, options.persistDelayMs ?? 500);
+  // Tasks finish (and change the cluster) between requests: save those too, now and then.
+  const periodic = statePath ? setInterval(save, 10_000) : undefined;
+  periodic?.unref();
 
   const sinks: RequestLogSink[] = [];
   if (options.logFile) sinks.push(fileLogSink(options.logFile));
@@ -181,6 +184,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (stopped) return;
       stopped = true;
       persist.cancel();
+      if (periodic) clearInterval(periodic);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -19,4 +19,13 @@ describe('startTestSimulator', () => {
     expect(sim.requests.map((r) => r.status)).toEqual([400, 500]);
     await sim.stop();
   });
+
+  it("does not count a handler's own 400 answers (no such task) as schema rejections", async () => {
+    const sim = await startTestSimulator();
+    const upid = 'UPID:pve:00000001:00000002:00000003:qmstart:100:root@pam:';
+    const res = await sim.api('GET', `/nodes/pve/tasks/${encodeURIComponent(upid)}/status`);
+    expect(res.status).toBe(400);
+    expect(sim.invalidRequests()).toEqual([]);
+    await sim.stop();
+  });
 });

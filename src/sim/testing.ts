@@ -54,7 +54,7 @@ export interface TestSimulator extends RunningSimulator {
 }
 
 function isSchemaRejection(entry: RequestLogEntry): boolean {
-  return entry.status === 400 && entry.error === 'Parameter verification failed.' && entry.errors !== undefined;
+  return entry.rejectedBySchema === true;
 }
 
 function matches(entry: RequestLogEntry, match: InvalidRequestMatch): boolean {

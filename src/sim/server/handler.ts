@@ -137,13 +137,21 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
       return { status: fault.status, message: fault.message, emptyBody: fault.status !== 500 };
     }
     const query = decodeForm(url.search.slice(1));
-    const merged = mergeParams(decodeBody(req.headers['content-type'], body), query, match.pathParams);
+    let merged: RawParams;
+    try {
+      merged = mergeParams(decodeBody(req.headers['content-type'], body), query, match.pathParams);
+    } catch (error) {
+      if (error instanceof SimApiError && error.errors) {
+        return { status: error.status, message: error.message, errors: error.errors, rejectedByValidation: true };
+      }
+      throw error;
+    }
     ctx.params = merged;
     const who = caller ?? { userid: 'nobody@pam' };
     if (caller) checkEndpointPermissions(options.access, caller, endpoint.permissions, merged);
     const { params, errors } = validateParams(method, match.route, merged);
     if (Object.keys(errors).length > 0) {
-      return { status: 400, message: 'Parameter verification failed.', errors };
+      return { status: 400, message: 'Parameter verification failed.', errors, rejectedByValidation: true };
     }
     const result = await options.faults.run(scope, () =>
       handler.handler({ method: method as SimMethod, route: match.route, params, caller: who }),
@@ -175,6 +183,7 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
       if (ctx.caller) entry.user = callerId(ctx.caller);
       if (answer !== 'dropped' && answer.status !== 200) entry.error = firstLine(answer.message ?? '');
       if (answer !== 'dropped' && answer.errors) entry.errors = answer.errors;
+      if (answer !== 'dropped' && answer.rejectedByValidation) entry.rejectedBySchema = true;
       for (const sink of options.logSinks) sink(entry);
     };
     run(req, ctx, res).then(finish, async (error: unknown) => {

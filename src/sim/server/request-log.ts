@@ -17,6 +17,8 @@ export interface RequestLogEntry {
   error?: string;
   /** Parameter errors of a 400 answer (what schema validation rejected). */
   errors?: Record<string, string>;
+  /** True when the official schema rejected the request (not a handler's own 400). */
+  rejectedBySchema?: boolean;
 }
 
 export type RequestLogSink = (entry: RequestLogEntry) => void;

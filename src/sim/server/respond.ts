@@ -16,6 +16,8 @@ export interface ApiAnswer {
   extras?: Record<string, unknown>;
   /** 401 `No ticket` / `Authentication failed!` and the proxy pseudo-statuses have no body. */
   emptyBody?: boolean;
+  /** The request failed the schema (or URI-parameter) checks, not a handler's own rules. */
+  rejectedByValidation?: boolean;
 }
 
 export interface AnswerStyle {
