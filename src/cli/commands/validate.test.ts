@@ -63,6 +63,12 @@ describe('phoenix validate', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('accepts the config directory as -c like the other commands', async () => {
+    const run = await runCli(['validate', '-c', EXAMPLE]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${EXAMPLE} is valid`);
+  });
+
   it('has help with examples', async () => {
     const run = await runCli(['validate', '--help']);
     expect(run.code).toBe(0);

@@ -9,6 +9,7 @@ export function define(program: Command): void {
     .command('validate')
     .description('check a config directory: YAML syntax, schema, references, addresses, cycles, capacity')
     .argument('[dir]', 'config directory (holding phoenix.yaml)', '.')
+    .option('-c, --config <dir>', 'config directory, like the other commands (instead of [dir])')
     .option('--json', 'print a JSON report (formatVersion 1) instead of text')
     .addHelpText(
       'after',
@@ -18,10 +19,12 @@ Every error is listed, each with file:line:column, the YAML path and a hint. Exi
 
 Examples:
   $ phoenix validate examples/homelab
+  $ phoenix validate -c examples/homelab
   $ phoenix validate . --json | jq '.diagnostics[] | .location.file'
 `,
     )
-    .action(async (dir: string, options: { json?: boolean }) => {
+    .action(async (dirArg: string, options: { json?: boolean; config?: string }) => {
+      const dir = options.config ?? dirArg;
       const { validateConfig } = await import('../../config/index.ts');
       const { formatDiagnostic, validationJson, validationSummary } = await import('../../config/report.ts');
       const result = await validateConfig(dir);
