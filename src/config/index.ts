@@ -39,6 +39,8 @@ export interface LoadedConfig {
 export interface ValidationResult {
   /** Present when there are no errors. */
   loaded?: LoadedConfig;
+  /** Config files read, relative to the directory (also when there are errors). */
+  files: string[];
   /** Errors and warnings, in file order. */
   diagnostics: Diagnostic[];
 }
@@ -58,7 +60,7 @@ export async function validateConfig(dir: string): Promise<ValidationResult> {
           locate: partial.locate,
         }).filter(partial.keep)
       : [];
-    return { diagnostics: sortDiagnostics([...parsed.diagnostics, ...found], parsed.files) };
+    return { files: parsed.files, diagnostics: sortDiagnostics([...parsed.diagnostics, ...found], parsed.files) };
   }
   const raw = parsed.raw;
   const loaded: LoadedConfig = {
@@ -71,7 +73,8 @@ export async function validateConfig(dir: string): Promise<ValidationResult> {
   const found = checkSemantics(loaded);
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...found], parsed.files);
   loaded.warnings = diagnostics.filter((d) => d.severity === 'warning');
-  return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { loaded, diagnostics };
+  const files = parsed.files;
+  return diagnostics.some((d) => d.severity === 'error') ? { files, diagnostics } : { loaded, files, diagnostics };
 }
 
 /** Loads a config directory for use; throws ConfigError carrying every error found. */

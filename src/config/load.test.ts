@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.ts';
 import { BASE, lxc, writeConfig } from './__fixtures__/harness.ts';
+import { largeConfig } from './__fixtures__/large-config.ts';
 import { loadConfig, validateConfig } from './index.ts';
 
 const EXAMPLE = new URL('../../examples/homelab/', import.meta.url).pathname;
@@ -115,6 +116,21 @@ describe('loadConfig', () => {
       const result = await validateConfig(temp.dir);
       expect(performance.now() - started).toBeLessThan(5000);
       expect(result.diagnostics[0]).toMatchObject({ code: 'E_YAML_TOO_LARGE', location: { file: 'bomb.yaml' } });
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it('loads a generated config of 300 guests over 15 files (the benchmark input, scaled down)', async () => {
+    const temp = writeConfig(largeConfig(300, 15));
+    try {
+      const result = await validateConfig(temp.dir);
+      expect(result.diagnostics).toEqual([]);
+      expect(result.files).toHaveLength(16);
+      const guests = result.loaded?.config.guests ?? [];
+      expect(guests).toHaveLength(300);
+      expect(guests.filter((g) => g.type === 'vm')).toHaveLength(100);
+      expect(result.loaded?.locate(['guests', 299, 'name'])).toMatchObject({ file: 'guests/part-14.yaml' });
     } finally {
       temp.cleanup();
     }

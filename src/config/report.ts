@@ -27,7 +27,7 @@ export function validationJson(dirArg: string, result: ValidationResult): Valida
     formatVersion: VALIDATE_FORMAT_VERSION,
     valid: errors === 0,
     dir: dirArg,
-    files: result.loaded?.files ?? [],
+    files: result.files,
     errorCount: errors,
     warningCount: result.diagnostics.length - errors,
     diagnostics: result.diagnostics,
