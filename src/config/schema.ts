@@ -20,10 +20,12 @@ import {
 } from './schema-common.ts';
 import { Defaults, Guest } from './schema-guest.ts';
 import { Certificate, Dns, Platform, Route, Stack } from './schema-platform.ts';
+import { Host } from './schema-host.ts';
 
 export * from './schema-common.ts';
 export * from './schema-guest.ts';
 export * from './schema-platform.ts';
+export * from './schema-host.ts';
 
 export const Tls = z
   .strictObject({
@@ -186,6 +188,7 @@ export const PhoenixFile = z.strictObject({
   routes: z.array(Route).optional().describe('gateway routes: public host names to guests or stack services'),
   dns: Dns.optional().describe('extra internal DNS records (guests get theirs automatically)'),
   stacks: z.array(Stack).optional().describe('Docker Swarm stacks with per-environment values'),
+  host: Host.optional().describe('the Proxmox host: firewall, pools, roles, users, API tokens, ACLs'),
 });
 
 /** The merged config of a directory, after defaults. Used by the loader to parse. */
@@ -204,6 +207,7 @@ export const PhoenixConfig = z.strictObject({
   routes: z.array(Route).default([]),
   dns: Dns.default({ records: [] }),
   stacks: z.array(Stack).default([]),
+  host: Host.prefault({}),
 });
 export type PhoenixConfig = z.infer<typeof PhoenixConfig>;
 

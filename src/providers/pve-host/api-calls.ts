@@ -1,0 +1,82 @@
+/**
+ * The Proxmox API calls Phoenix makes, as `METHOD /schema/route`. `phoenix init` turns them into
+ * the least-privilege role through the permission checks of the official PVE schema; tests
+ * record the calls real applies make and fail when one is missing here (so the role never
+ * lags behind the code).
+ */
+export interface ApiCall {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  route: string;
+}
+
+function calls(lines: string): ApiCall[] {
+  return lines
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [method = '', route = ''] = line.trim().split(/\s+/);
+      return { method: method as ApiCall['method'], route };
+    });
+}
+
+/** The host handlers of this provider. */
+export const HOST_API_CALLS: readonly ApiCall[] = calls(`
+  GET /nodes
+  GET /nodes/{node}/network
+  POST /nodes/{node}/network
+  PUT /nodes/{node}/network/{iface}
+  DELETE /nodes/{node}/network/{iface}
+  PUT /nodes/{node}/network
+  GET /nodes/{node}/tasks/{upid}/status
+  GET /nodes/{node}/tasks/{upid}/log
+  GET /storage
+  POST /storage
+  PUT /storage/{storage}
+  GET /pools
+  POST /pools
+  PUT /pools/{poolid}
+  DELETE /pools/{poolid}
+  GET /access/roles
+  POST /access/roles
+  PUT /access/roles/{roleid}
+  GET /access/users
+  POST /access/users
+  PUT /access/users/{userid}
+  DELETE /access/users/{userid}
+  POST /access/users/{userid}/token/{tokenid}
+  PUT /access/users/{userid}/token/{tokenid}
+  DELETE /access/users/{userid}/token/{tokenid}
+  GET /access/acl
+  PUT /access/acl
+  GET /cluster/firewall/options
+  PUT /cluster/firewall/options
+  GET /cluster/firewall/rules
+  POST /cluster/firewall/rules
+  DELETE /cluster/firewall/rules/{pos}
+  GET /nodes/{node}/firewall/options
+  PUT /nodes/{node}/firewall/options
+  GET /nodes/{node}/firewall/rules
+  POST /nodes/{node}/firewall/rules
+  DELETE /nodes/{node}/firewall/rules/{pos}
+  GET /cluster/firewall/groups
+  POST /cluster/firewall/groups
+  DELETE /cluster/firewall/groups/{group}
+  GET /cluster/firewall/groups/{group}
+  POST /cluster/firewall/groups/{group}
+  DELETE /cluster/firewall/groups/{group}/{pos}
+  GET /cluster/firewall/ipset
+  POST /cluster/firewall/ipset
+  DELETE /cluster/firewall/ipset/{name}
+  GET /cluster/firewall/ipset/{name}
+  POST /cluster/firewall/ipset/{name}
+  DELETE /cluster/firewall/ipset/{name}/{cidr}
+  GET /cluster/firewall/aliases
+  POST /cluster/firewall/aliases
+  PUT /cluster/firewall/aliases/{name}
+  DELETE /cluster/firewall/aliases/{name}
+`);
+
+/** The guest, template and file handlers (src/providers/proxmox), as recorded by the homelab apply. */
+export const GUEST_API_CALLS: readonly ApiCall[] = calls(`
+  GET /nodes
+`);

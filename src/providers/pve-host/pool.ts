@@ -1,0 +1,47 @@
+/**
+ * `pve.pool`: a resource pool (address `pool.<id>`). Owned = comment starts with `phoenix`;
+ * membership is left to the guest provider. PVE deletes only empty pools, and says so.
+ */
+import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
+import type { ResourceHandler } from '../../engine/handler.ts';
+import { attributeChanges, verdict } from './diff.ts';
+import { listHandler } from './list-handler.ts';
+import { isOwned, markComment } from './marker.ts';
+
+export const POOL_KIND = 'pve.pool';
+
+export interface PoolDesired {
+  id: string;
+  comment?: string;
+}
+
+export interface PoolObserved {
+  id: string;
+  comment?: string;
+}
+
+export const poolAddress = (id: string): string => `pool.${id}`;
+
+export function createPoolHandler(deps: { client: ProxmoxClient }): ResourceHandler<PoolDesired, PoolObserved> {
+  const { client } = deps;
+  return listHandler<PoolDesired, PoolObserved>({
+    kind: POOL_KIND,
+    async list() {
+      return (await client.access.pools()).map((p) => ({
+        address: poolAddress(p.poolid),
+        observed: { id: p.poolid, ...(p.comment ? { comment: p.comment } : {}) },
+        owned: isOwned(p.comment),
+        summary: `pool ${p.poolid}`,
+      }));
+    },
+    diff: ({ resource, observed }) =>
+      verdict(
+        observed !== null,
+        observed ? attributeChanges({ comment: markComment(resource.desired.comment) }, observed) : [],
+      ),
+    create: (_ctx, r) => client.access.createPool(r.desired.id, markComment(r.desired.comment)).then(() => undefined),
+    update: (_ctx, r) =>
+      client.access.updatePool(r.desired.id, { comment: markComment(r.desired.comment) }).then(() => undefined),
+    remove: (_ctx, _address, o) => client.access.deletePool(o.id).then(() => undefined),
+  });
+}

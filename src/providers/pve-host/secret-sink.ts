@@ -1,0 +1,66 @@
+/**
+ * Where a secret Phoenix receives (an API token's value, shown once by PVE) goes: only into the
+ * place the config names with a `file:` reference, written 0600 through a temp file and rename.
+ * The value never reaches a plan, a log, a journal note or an error.
+ */
+import { existsSync, mkdirSync, renameSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { PhoenixError } from '../../errors.ts';
+
+export interface SecretSink {
+  /** True when the reference already holds a secret. */
+  has(ref: string): boolean;
+  /** Throws a PhoenixError (before anything is created) when `store` could not succeed. */
+  assertWritable(ref: string): void;
+  store(ref: string, value: string): Promise<void>;
+}
+
+function pathOf(configDir: string, ref: string): string {
+  if (!ref.startsWith('file:'))
+    throw new PhoenixError(`secret ${ref}: Phoenix can only store secrets in file: references`, {
+      code: 'E_SECRET_SINK',
+      hint: 'write "file:secrets/<name>" (relative to the config directory)',
+    });
+  const rel = ref.slice('file:'.length);
+  return isAbsolute(rel) ? rel : join(configDir, rel);
+}
+
+/** Stores secrets as files below (or relative to) the config directory. */
+export function fileSecretSink(configDir: string): SecretSink {
+  return {
+    has: (ref) => existsSync(pathOf(configDir, ref)),
+    assertWritable(ref) {
+      const path = pathOf(configDir, ref);
+      let dir = dirname(path);
+      while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+      try {
+        accessSync(dir, constants.W_OK);
+      } catch {
+        throw new PhoenixError(`secret ${ref}: ${dir} is not writable`, {
+          code: 'E_SECRET_SINK',
+          hint: 'make the directory writable before apply: the token secret is shown only once',
+        });
+      }
+    },
+    async store(ref, value) {
+      const path = pathOf(configDir, ref);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const tmp = `${path}.tmp-${process.pid}`;
+      writeFileSync(tmp, `${value}\n`, { mode: 0o600 });
+      renameSync(tmp, path);
+    },
+  };
+}
+
+/** An in-memory sink for tests. */
+export function memorySecretSink(): SecretSink & { values: Map<string, string> } {
+  const values = new Map<string, string>();
+  return {
+    values,
+    has: (ref) => values.has(ref),
+    assertWritable: () => undefined,
+    store: async (ref, value) => {
+      values.set(ref, value);
+    },
+  };
+}
