@@ -28,8 +28,11 @@ function wire(params: Params | undefined): Record<string, unknown> {
   return out;
 }
 
+/** Wraps each request: call `next()` to reach the model (or not), then answer or throw. */
+export type Intercept = (method: HttpMethod, path: string, next: () => Promise<unknown>) => Promise<unknown>;
+
 export function startInProcessSim(
-  options: { speed?: number; seed?: number; topology?: SimTopology; templates?: string[] } = {},
+  options: { speed?: number; seed?: number; topology?: SimTopology; templates?: string[]; intercept?: Intercept } = {},
 ): InProcessSim {
   const model = createSimModel({
     nodes: options.topology?.nodes ?? [{ name: 'pve', cores: 32, memoryMiB: 131072 }],
@@ -77,7 +80,13 @@ export function startInProcessSim(
       }
     },
   };
-  const client = clientOver(transport, {
+  const intercepted: ProxmoxTransport = options.intercept
+    ? {
+        request: <T>(method: HttpMethod, path: string, params?: Params) =>
+          options.intercept?.(method, path, () => transport.request(method, path, params)) as Promise<T>,
+      }
+    : transport;
+  const client = clientOver(intercepted, {
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
     now: Date.now,
   });

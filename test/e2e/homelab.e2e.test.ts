@@ -116,7 +116,10 @@ describe('homelab end to end (HTTP simulator)', () => {
       const file = join(env.configDir, 'plan.json');
       await savePlan((await planEnvironment(phoenix)).plan, file);
       env.sim.control.apply('set-config', { vmid: 101, key: 'cores', value: 4 });
-      await expect(prepareSaved(phoenix, await loadPlan(file))).rejects.toThrow(/guest\.101/);
+      await expect(prepareSaved(phoenix, await loadPlan(file))).rejects.toMatchObject({
+        code: 'E_STALE_PLAN',
+        detail: expect.stringMatching(/^guest\.101: /),
+      });
       const mark = env.sim.requests.length;
       expect(env.mutating(mark)).toEqual([]);
       await savePlan((await planEnvironment(phoenix)).plan, file);

@@ -194,7 +194,12 @@ export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<Hea
   } catch {
     return { status: 'pending', message: 'status not readable yet' };
   }
-  if (!s) return { status: 'unhealthy', message: 'guest does not exist' };
+  if (!s) {
+    // Moved by a migration or HA since the plan: follow it instead of declaring it gone.
+    const row = (await ctx.client.cluster.resources('vm')).find((r) => Number(r.vmid) === spec.vmid);
+    if (!row?.node || row.node === g.node) return { status: 'unhealthy', message: 'guest does not exist' };
+    return guestHealth(ctx, { ...spec, node: row.node });
+  }
   if (s.status !== 'running') return { status: 'pending', message: `status ${s.status}` };
   if (spec.type === 'vm' && spec.agent) {
     try {

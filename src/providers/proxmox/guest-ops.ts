@@ -80,8 +80,17 @@ export async function waitUnlocked(ctx: OpsContext, g: GuestRef): Promise<void> 
   const deadline = Date.now() + ctx.taskTimeoutMs;
   let delay = 100;
   for (let i = 0; i < 10_000; i++) {
-    const s = await guestStatus(ctx, g);
-    if (!s || !s.lock) return;
+    // The config is where PVE keeps the lock (`lock: create|clone|disk|...`); read it there.
+    let lock: string | undefined;
+    try {
+      const config = await guestApiOf(ctx.client, g.type).config(g.node, g.vmid);
+      lock = typeof config.lock === 'string' ? config.lock : undefined;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    const s = { lock };
+    if (!s.lock) return;
     if (Date.now() > deadline) {
       throw new RetryableProviderError(`guest ${g.vmid} is still locked (${s.lock})`, {
         code: 'E_PVE_LOCKED',
@@ -93,6 +102,7 @@ export async function waitUnlocked(ctx: OpsContext, g: GuestRef): Promise<void> 
     await ctx.sleep(delay);
     delay = Math.min(delay * 2, 1000);
   }
+  throw new RetryableProviderError(`guest ${g.vmid} is still locked`, { code: 'E_PVE_LOCKED', resource: g.address });
 }
 
 export async function ensureRunning(ctx: OpsContext, g: GuestRef): Promise<void> {

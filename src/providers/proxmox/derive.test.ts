@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/index.ts';
+import { deriveResources, fileResourceAddress } from './derive.ts';
+
+describe('deriveResources (examples/homelab)', () => {
+  it('derives one resource per guest and template file, with implicit dependencies', async () => {
+    const { config } = await loadConfig('examples/homelab');
+    const d = deriveResources(config);
+    const byAddress = new Map(d.all.map((r) => [r.address, r]));
+    expect([...byAddress.keys()].sort()).toEqual(
+      [
+        'guest.101',
+        'guest.102',
+        'guest.103',
+        'guest.1001',
+        'guest.1002',
+        'guest.9000',
+        fileResourceAddress('debian-12', 'pve'),
+        fileResourceAddress('ubuntu-noble', 'pve'),
+      ].sort(),
+    );
+    // Template file, clone source and explicit dependsOn (by name and by id) become edges.
+    expect(byAddress.get('guest.101')?.dependsOn.sort()).toEqual(['guest.103', 'template.debian-12.pve'].sort());
+    expect(byAddress.get('guest.1001')?.dependsOn.sort()).toEqual(['guest.101', 'guest.102', 'guest.9000'].sort());
+    expect(byAddress.get('guest.9000')?.dependsOn).toEqual(['template.ubuntu-noble.pve']);
+    expect(byAddress.get('guest.103')?.protected).toBe(true);
+  });
+
+  it('resolves sources: OS template volume, clone by name and by vmid, cloud image import', async () => {
+    const { config } = await loadConfig('examples/homelab');
+    const d = deriveResources(config);
+    const spec = (vmid: number) => d.guests.find((g) => g.desired.vmid === vmid)?.desired;
+    expect(spec(101)?.source).toEqual({
+      kind: 'ostemplate',
+      volid: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+      fileAddress: 'template.debian-12.pve',
+    });
+    expect(spec(1001)?.source).toMatchObject({ kind: 'clone', from: 9000, full: true });
+    expect(spec(1002)?.source).toMatchObject({ kind: 'clone', from: 9000 });
+    expect(spec(9000)).toMatchObject({
+      isTemplate: true,
+      running: false,
+      source: { kind: 'image', storage: 'local-zfs' },
+    });
+    expect(spec(9000)?.source).toMatchObject({ volid: 'local:import/noble-server-cloudimg-amd64.img' });
+    expect(spec(1002)?.cloudInit).toMatchObject({ user: 'admin', policy: 'restart' });
+  });
+
+  it('serialises LXC clones of one source with a lock key; VM clones run in parallel', async () => {
+    const { config } = await loadConfig('examples/homelab');
+    const base = config.guests.find((g) => g.id === 103);
+    if (!base) throw new Error('fixture');
+    const extra = [
+      {
+        ...base,
+        id: 201,
+        name: 'ct-a',
+        template: undefined,
+        clone: { from: 103, full: true },
+        isTemplate: false,
+        protected: false,
+      },
+      {
+        ...base,
+        id: 202,
+        name: 'ct-b',
+        template: undefined,
+        clone: { from: 'step-ca', full: true },
+        isTemplate: false,
+        protected: false,
+      },
+    ];
+    const d = deriveResources({ ...config, guests: [...config.guests, ...extra] as typeof config.guests });
+    const keys = (vmid: number) => d.guests.find((g) => g.desired.vmid === vmid)?.lockKeys;
+    expect(keys(201)).toEqual(['clone-source:103']);
+    expect(keys(202)).toEqual(['clone-source:103']);
+    expect(keys(1001)).toEqual([]);
+  });
+
+  it('reports an unknown clone source as a config error', async () => {
+    const { config } = await loadConfig('examples/homelab');
+    const bad = config.guests.map((g) => (g.id === 1002 ? { ...g, clone: { from: 'nope', full: true } } : g));
+    expect(() => deriveResources({ ...config, guests: bad as typeof config.guests })).toThrow(
+      /configuration has 1 error/,
+    );
+  });
+});
