@@ -1,5 +1,6 @@
 /** Conformance: API tokens, tickets, CSRF, privilege separation (spec §2). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTicket } from '../access/tickets.ts';
 import { startTestSimulator, type TestSimulator } from '../testing.ts';
 import { createToken, createUser, grant } from './helpers.ts';
 
@@ -158,6 +159,22 @@ describe('tickets', () => {
       { Cookie: `PVEAuthCookie=${encodeURIComponent(ticket)}`, Authorization: 'PVEAPIToken=bad@pve!x=nope' },
     );
     expect(res.status).toBe(200);
+  });
+
+  it('§2.2 accepts the ticket in an "Authorization: PVEAuthCookie=..." header as a fallback', async () => {
+    const { ticket } = await login('root@pam', 'root-pass');
+    const res = await sim.api('GET', '/version', {}, { Authorization: `PVEAuthCookie=${encodeURIComponent(ticket)}` });
+    expect(res.status).toBe(200);
+  });
+
+  it('§2.2 expires tickets after 2 hours', async () => {
+    const nowS = Math.floor(Date.now() / 1000);
+    const fresh = createTicket(sim.control.access.ticketSecret, 'root@pam', nowS - 7000);
+    const stale = createTicket(sim.control.access.ticketSecret, 'root@pam', nowS - 7300);
+    const cookie = (t: string): Record<string, string> => ({ Cookie: `PVEAuthCookie=${encodeURIComponent(t)}` });
+    expect((await sim.api('GET', '/version', {}, cookie(fresh))).status).toBe(200);
+    const res = await sim.api('GET', '/version', {}, cookie(stale));
+    expect([res.status, res.statusText]).toEqual([401, 'Authentication failed!']);
   });
 
   it('§2.2 answers a forged ticket with 401 Authentication failed!', async () => {
