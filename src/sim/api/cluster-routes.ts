@@ -10,7 +10,8 @@ import { intParam, route, strParam } from './envelope.ts';
 export const PVE_VERSION = { version: '8.4.1', release: '8.4', repoid: '2a5fa54a8503f96d' } as const;
 
 function nodeRow(ctx: SimContext, name: string): Record<string, unknown> {
-  const node = requireNode(ctx, name);
+  const node = ctx.nodes.get(name) ?? requireNode(ctx, name);
+  if (node.online === false) return { node: name, status: 'offline', id: `node/${name}`, type: 'node', level: '' };
   let mem = 0;
   for (const g of ctx.guests.values()) if (g.node === name && g.status === 'running') mem += guestSummary(ctx, g).mem;
   return {
@@ -140,9 +141,19 @@ export function clusterRoutes(ctx: SimContext): SimRoute[] {
     route('GET', '/cluster/status', () => {
       const names = [...ctx.nodes.keys()];
       const standalone = names.length === 1;
+      const online = names.filter((n) => ctx.nodes.get(n)?.online !== false).length;
       const rows: unknown[] = standalone
         ? []
-        : [{ type: 'cluster', id: 'cluster', name: 'phoenix', nodes: names.length, quorate: 1, version: names.length }];
+        : [
+            {
+              type: 'cluster',
+              id: 'cluster',
+              name: 'phoenix',
+              nodes: names.length,
+              quorate: online * 2 > names.length ? 1 : 0,
+              version: names.length,
+            },
+          ];
       names.forEach((name, i) =>
         rows.push({
           type: 'node',
@@ -151,7 +162,7 @@ export function clusterRoutes(ctx: SimContext): SimRoute[] {
           ip: ctx.nodes.get(name)?.ip,
           local: i === 0 ? 1 : 0,
           nodeid: standalone ? 0 : i + 1,
-          online: 1,
+          online: ctx.nodes.get(name)?.online === false ? 0 : 1,
           level: '',
         }),
       );

@@ -3,7 +3,15 @@
  * clone (source `lock: disk`), template, resize, snapshots and interfaces.
  */
 import { SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
-import { duration, lockConfig, requireGuest, requireNode, withConfigLock, type SimContext } from '../state/context.ts';
+import {
+  assertQuorum,
+  duration,
+  lockConfig,
+  requireGuest,
+  requireNode,
+  withConfigLock,
+  type SimContext,
+} from '../state/context.ts';
 import { checkLock, configDigest, type Guest } from '../state/guests.ts';
 import { FORMATS, parseProps } from '../state/props.ts';
 import { agentInterfaces } from '../guests/guest-os.ts';
@@ -67,6 +75,7 @@ function statusRow(ctx: SimContext, g: Guest): Record<string, unknown> {
 function create(ctx: SimContext, req: SimRequest): string {
   const p = req.params;
   const node = requireNode(ctx, p.node).name;
+  assertQuorum(ctx);
   const vmid = Number(p.vmid);
   assertVmidFree(ctx, vmid, 'lxc');
   if (p.pool !== undefined && !ctx.pools.has(String(p.pool)))

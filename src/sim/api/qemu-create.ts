@@ -3,7 +3,7 @@
  * auto MACs, smbios1/vmgenid, default boot order, `lock: create` while `qmcreate` runs.
  */
 import { SimApiError, type SimRequest } from '../contract.ts';
-import { duration, requireNode, type SimContext } from '../state/context.ts';
+import { assertQuorum, duration, requireNode, type SimContext } from '../state/context.ts';
 import type { Guest } from '../state/guests.ts';
 import { addToPool, assertVmidFree, newGuest, startTask } from './guest-ops.ts';
 import { prepareQemuValue } from './qemu-config.ts';
@@ -11,6 +11,7 @@ import { prepareQemuValue } from './qemu-config.ts';
 export function createQemu(ctx: SimContext, req: SimRequest): string {
   const p = req.params;
   const node = requireNode(ctx, p.node).name;
+  assertQuorum(ctx);
   const vmid = Number(p.vmid);
   assertVmidFree(ctx, vmid, 'qemu');
   if (p.pool !== undefined && !ctx.pools.has(String(p.pool)))

@@ -7,6 +7,7 @@ import { duration, requireGuest, type SimContext } from '../state/context.ts';
 import type { Guest } from '../state/guests.ts';
 import { FORMATS, parseProps } from '../state/props.ts';
 import { agentInterfaces, runCommand } from '../guests/guest-os.ts';
+import { agentShellExec, agentShellRead, agentShellWrite } from '../guests/agent-shell.ts';
 import { qemuNics } from './guest-nics.ts';
 import { CLOUDINIT_KEYS, cloudinitValues } from './qemu-create.ts';
 import { route } from './envelope.ts';
@@ -115,8 +116,15 @@ export function qemuGuestRoutes(ctx: SimContext): SimRoute[] {
       const command = Array.isArray(req.params.command)
         ? req.params.command.map(String)
         : String(req.params.command).split(' ');
-      const pid = runCommand(guest.os, command, String(guest.config.name ?? ''));
       const input = req.params['input-data'];
+      // With the node side on, the VM's files live on disk and run the node-shell interpreter.
+      const onDisk = agentShellExec(ctx, guest, command, typeof input === 'string' ? input : undefined);
+      if (onDisk) {
+        const pid = guest.os.nextPid++;
+        guest.os.execs[String(pid)] = onDisk;
+        return { pid };
+      }
+      const pid = runCommand(guest.os, command, String(guest.config.name ?? ''));
       if (typeof input === 'string' && command[0] === 'cat' && command.length === 1) {
         guest.os.execs[String(pid)] = { exitcode: 0, out: input, err: '' };
       }
@@ -136,12 +144,26 @@ export function qemuGuestRoutes(ctx: SimContext): SimRoute[] {
       const content = String(req.params.content ?? '');
       // encode=1 (default): PVE base64-encodes plain content for QGA; encode=0 means it already is.
       const text = req.params.encode === 0 ? Buffer.from(content, 'base64').toString('utf8') : content;
+      const written = agentShellWrite(ctx, guest, String(req.params.file), text);
+      if (written === 'missing-dir') {
+        throw new SimApiError(
+          500,
+          `Agent error: Failed to open file '${String(req.params.file)}': No such file or directory`,
+        );
+      }
+      if (written) return null;
       guest.os.files[String(req.params.file)] = { content: text };
       return null;
     }),
     route('GET', `${BASE}/agent/file-read`, (req) => {
       const guest = agent(req);
-      const file = guest.os.files[String(req.params.file)];
+      const onDisk = agentShellRead(ctx, guest, String(req.params.file));
+      const file =
+        onDisk === undefined
+          ? guest.os.files[String(req.params.file)]
+          : onDisk === null
+            ? undefined
+            : { content: onDisk };
       if (!file)
         throw new SimApiError(
           500,

@@ -80,6 +80,26 @@ describe('cluster model: version, nodes, cluster', () => {
     expect(all.find((r) => r.id === 'lxc/101')).not.toHaveProperty('lock');
   });
 
+  it('§3 an offline node answers 595, shows offline, and losing quorum blocks creates', async () => {
+    const m = testModel({
+      nodes: [
+        { name: 'pve1', cores: 4, memoryMiB: 8192 },
+        { name: 'pve2', cores: 4, memoryMiB: 8192 },
+      ],
+    });
+    m.control('set-node-status', { node: 'pve2', online: false });
+    const err = await apiError(m.call('GET', '/nodes/{node}/qemu', { node: 'pve2' }));
+    expect([err.status, err.message]).toEqual([595, 'Connection refused']);
+    const nodes = (await m.call('GET', '/nodes')) as Record<string, unknown>[];
+    expect(nodes.find((n) => n.node === 'pve2')?.status).toBe('offline');
+    const status = (await m.call('GET', '/cluster/status')) as Record<string, unknown>[];
+    expect(status[0]).toMatchObject({ type: 'cluster', quorate: 0 });
+    const create = await apiError(m.call('POST', '/nodes/{node}/qemu', { node: 'pve1', vmid: 100 }));
+    expect([create.status, create.message]).toEqual([500, 'cluster not ready - no quorum?']);
+    m.control('set-node-status', { node: 'pve2', online: true });
+    expect(typeof (await m.call('POST', '/nodes/{node}/qemu', { node: 'pve1', vmid: 100 }))).toBe('string');
+  });
+
   it('§3 an unknown {node} fails with the hostname lookup 500', async () => {
     const err = await apiError(testModel().call('GET', '/nodes/{node}/qemu', { node: 'nosuchnode' }));
     expect(err.status).toBe(500);

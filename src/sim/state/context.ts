@@ -22,6 +22,8 @@ export interface SimNode {
   ip: string;
   bootTimeMs: number;
   network: NetworkState;
+  /** False after `control('set-node-status', { online: false })`: the node is unreachable. */
+  online?: boolean;
 }
 
 export interface Pool {
@@ -101,7 +103,18 @@ export function requireNode(ctx: SimContext, name: unknown): SimNode {
       `hostname lookup '${String(name)}' failed - failed to get address info for: ${String(name)}: Name or service not known`,
     );
   }
+  if (node.online === false) {
+    // pveproxy cannot connect to the proxied node (spec §3, 595).
+    throw new SimApiError(595, 'Connection refused');
+  }
   return node;
+}
+
+/** Quorum: more than half of the nodes online (spec §3 `cluster not ready - no quorum?`). */
+export function assertQuorum(ctx: SimContext): void {
+  let online = 0;
+  for (const n of ctx.nodes.values()) if (n.online !== false) online++;
+  if (online * 2 <= ctx.nodes.size) throw new SimApiError(500, 'cluster not ready - no quorum?');
 }
 
 /** The guest `vmid` of `type` on `node`, or the PVE "Configuration file … does not exist" 500. */

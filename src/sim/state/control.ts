@@ -43,6 +43,12 @@ export function applyControl(ctx: SimContext, action: string, args: Record<strin
     case 'ignore-shutdown':
       guestOf(ctx, args).os.ignoresShutdown = args.value !== false;
       return null;
+    case 'set-node-status': {
+      const node = ctx.nodes.get(String(args.node));
+      if (!node) throw new SimApiError(400, `control: no node ${String(args.node)}`);
+      node.online = args.online !== false;
+      return null;
+    }
     case 'delete-guest':
       ctx.guests.delete(guestOf(ctx, args).vmid);
       return null;
