@@ -374,6 +374,11 @@ export const invalidCases: InvalidCase[] = [
     files: G(lxc(101, 'a', 'cores: 6') + lxc(102, 'b', 'cores: 4')),
     errors: ['phoenix.yaml:4:27 cluster.nodes[0].cores E_CAPACITY guests on node "pve" need 10 cores, the node has 8'],
   },
+  {
+    name: 'firewall port without a protocol',
+    files: G(lxc(101, 'a', 'firewall: { rules: [{ action: ACCEPT, type: in, dport: 22 }] }')),
+    errors: ['guests.yaml:2:166 guests[0].firewall.rules[0].dport E_FIREWALL_RULE dport needs proto tcp or udp'],
+  },
   // --- platform ---
   {
     name: 'role played twice',

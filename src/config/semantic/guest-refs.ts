@@ -13,6 +13,7 @@ export function checkGuestReferences(ctx: CheckContext): void {
     checkStorage(ctx, guest, gi);
     checkInterfaces(ctx, guest, gi);
     checkMounts(ctx, guest, gi);
+    checkFirewall(ctx, guest, gi);
     guest.dependsOn.forEach((ref, di) => {
       const target = findGuest(ctx, ref);
       if (!target) {
@@ -292,6 +293,21 @@ function checkMounts(ctx: CheckContext, guest: Guest, gi: number): void {
         'E_UNKNOWN_EXPORT',
         `NFS export "${mount.nfs}" is not declared`,
         `declare it under nfs.exports or use one of: ${listNames(ctx.config.nfs.exports.map((e) => e.name))}`,
+      );
+    }
+  });
+}
+
+/** Ports only mean something for tcp/udp; Proxmox refuses dport/sport without such a proto. */
+function checkFirewall(ctx: CheckContext, guest: Guest, gi: number): void {
+  guest.firewall?.rules.forEach((rule, ri) => {
+    const port = rule.dport !== undefined ? 'dport' : rule.sport !== undefined ? 'sport' : undefined;
+    if (port && rule.proto !== 'tcp' && rule.proto !== 'udp') {
+      ctx.report(
+        ['guests', gi, 'firewall', 'rules', ri, port],
+        'E_FIREWALL_RULE',
+        `${port} needs proto tcp or udp${rule.proto ? ` (got ${rule.proto})` : ''}`,
+        'add "proto: tcp" (or udp) to the rule',
       );
     }
   });
