@@ -13,6 +13,7 @@ import type { Resource } from '../engine/handler.ts';
 import { handlerRegistry, type HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
 import { providerHandlers } from '../providers/registry.ts';
+import { deriveHostResources, fileSecretSink, linkToHost } from '../providers/pve-host/index.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
@@ -79,6 +80,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const env = options.env ?? process.env;
   const loaded = await loadConfig(configDir);
   const derived = deriveResources(loaded.config);
+  const hostResources = deriveHostResources(loaded.config);
   const statePath = options.statePath ?? defaultStatePath(configDir);
   const secret = (ref: string) => resolveSecret(ref, { configDir, env });
 
@@ -135,13 +137,19 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       .events.list({ address: `guest.${vmid}`, limit: 100 })
       .some((e) => e.type === IMPORT_EVENT);
   const registry = handlerRegistry(
-    providerHandlers({ proxmox: client, resolveSecret: secret, taskTimeoutMs: options.taskTimeoutMs, isAdopted }),
+    providerHandlers({
+      proxmox: client,
+      resolveSecret: secret,
+      taskTimeoutMs: options.taskTimeoutMs,
+      isAdopted,
+      secretSink: fileSecretSink(configDir),
+    }),
   );
   return {
     configDir,
     loaded,
     derived,
-    resources: derived.all,
+    resources: [...linkToHost(derived.all, hostResources), ...hostResources],
     registry,
     client,
     environment,

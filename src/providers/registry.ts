@@ -4,6 +4,7 @@
  */
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import { handlerRegistry, type AnyResourceHandler } from '../engine/handler.ts';
+import { hostHandlers, type SecretSink } from './pve-host/index.ts';
 import { createFileHandler } from './proxmox/file-handler.ts';
 import { createGuestHandler } from './proxmox/guest-handler.ts';
 
@@ -15,6 +16,8 @@ export interface ProviderDeps {
   observeConcurrency?: number;
   /** Guests adopted with `phoenix import` (untagged until the next apply). */
   isAdopted?: (vmid: number) => boolean;
+  /** Receives API token secrets created by the host provider (default: refuses). */
+  secretSink?: SecretSink;
 }
 
 export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
@@ -27,6 +30,7 @@ export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
       observeConcurrency: deps.observeConcurrency,
       isAdopted: deps.isAdopted,
     }),
+    ...hostHandlers({ client: deps.proxmox, secretSink: deps.secretSink, taskTimeoutMs: deps.taskTimeoutMs }),
   ];
 }
 

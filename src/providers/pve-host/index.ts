@@ -10,20 +10,21 @@ import { createAliasHandler, createGroupHandler, createIpsetHandler } from './fi
 import { createFirewallHandler } from './firewall.ts';
 import { createPoolHandler } from './pool.ts';
 import { createRoleHandler } from './role.ts';
-import type { SecretSink } from './secret-sink.ts';
+import { noSecretSink, type SecretSink } from './secret-sink.ts';
 import { createStorageHandler } from './storage.ts';
 import { createTokenHandler } from './token.ts';
 import { createUserHandler } from './user.ts';
 
 export { deriveHostResources } from './derive.ts';
+export { linkToHost } from './link.ts';
 export { fileSecretSink, memorySecretSink, type SecretSink } from './secret-sink.ts';
 export { MARKER } from './marker.ts';
 export { HOST_API_CALLS, GUEST_API_CALLS, type ApiCall } from './api-calls.ts';
 
 export interface HostProviderDeps {
   client: ProxmoxClient;
-  /** Receives API token secrets on creation (never printed). */
-  secretSink: SecretSink;
+  /** Receives API token secrets on creation (never printed); without one, token creation is refused. */
+  secretSink?: SecretSink;
   taskTimeoutMs?: number;
 }
 
@@ -35,7 +36,7 @@ export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
     createPoolHandler({ client }),
     createRoleHandler({ client }),
     createUserHandler({ client }),
-    createTokenHandler({ client, sink: deps.secretSink }),
+    createTokenHandler({ client, sink: deps.secretSink ?? noSecretSink }),
     createAclHandler({ client }),
     createFirewallHandler({ client }),
     createGroupHandler({ client }),

@@ -64,3 +64,16 @@ export function memorySecretSink(): SecretSink & { values: Map<string, string> }
     },
   };
 }
+
+/** Refuses: used when no sink is configured, so a token is never created with its secret lost. */
+export const noSecretSink: SecretSink = {
+  // Unknown is not "lost": never rotate a token because no store was configured.
+  has: () => true,
+  assertWritable(ref) {
+    throw new PhoenixError(`secret ${ref}: no secret store is configured`, {
+      code: 'E_SECRET_SINK',
+      hint: 'create API tokens through `phoenix apply` with a config directory',
+    });
+  },
+  store: () => Promise.reject(new Error('no secret store is configured')),
+};
