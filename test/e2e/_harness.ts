@@ -22,13 +22,15 @@ export interface E2eEnv {
   cleanup(): Promise<void>;
 }
 
-export async function startE2e(options: { speed?: number; faults?: FaultConfig; seed?: number } = {}): Promise<E2eEnv> {
+export async function startE2e(
+  options: { speed?: number; faults?: FaultConfig; seed?: number; extraNodes?: string[] } = {},
+): Promise<E2eEnv> {
   const configDir = mkdtempSync(join(tmpdir(), 'phoenix-e2e-'));
   cpSync('examples/homelab', configDir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
   const loaded = await loadConfig(configDir);
   const topology = simTopology(loaded.config);
   const sim = await startTestSimulator({
-    nodes: topology.nodes,
+    nodes: [...topology.nodes, ...(options.extraNodes ?? []).map((name) => ({ name, cores: 16, memoryMiB: 65536 }))],
     storages: topology.storages as never,
     speed: options.speed ?? 0.002,
     seed: options.seed ?? 7,
