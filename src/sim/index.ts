@@ -9,6 +9,9 @@
  * await sim.stop();
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -20,9 +23,22 @@ import { debounced, readStateFile, writeStateFile, type SimStateFile } from './s
 import { fileLogSink, type RequestLogSink } from './server/request-log.ts';
 import { fingerprintOf, generateSelfSigned, type TlsMaterial } from './server/tls.ts';
 import { createSimModel, type SimModelOptions, type SimNodeOption, type StorageConfig } from './state/index.ts';
+import type { SimContext } from './state/context.ts';
+import { startNodeSide, type NodeSide, type SimSshEndpoint } from './node-side.ts';
 
 export type { RequestLogEntry, RequestLogSink } from './server/request-log.ts';
 export type { FaultConfig, FaultRule } from './faults/index.ts';
+export type { NodeSide, SimSshEndpoint } from './node-side.ts';
+
+/** The node side (`./node-side.ts`): one SSH server per node over per-node/per-guest file trees. */
+export interface SimSshOptions {
+  /** Default: `<statePath>.d` with a state file, else a temp dir removed at stop. */
+  dataDir?: string;
+  /** OpenSSH public keys allowed to log in; default a generated key (`clientKey` on the result). */
+  authorizedKeys?: string[];
+  /** Fixed port per node name; default free ports. */
+  ports?: Record<string, number>;
+}
 
 export interface SimulatorOptions {
   /** Listen address; default 127.0.0.1. */
@@ -59,6 +75,8 @@ export interface SimulatorOptions {
   messageInErrorBody?: boolean;
   /** Debounce of state-file writes after mutating requests (default 500 ms). */
   persistDelayMs?: number;
+  /** Start the node side: SSH servers (on `host`, random ports) and VM agent files on disk. */
+  ssh?: boolean | SimSshOptions;
 }
 
 export interface SimulatorControl {
@@ -83,6 +101,12 @@ export interface RunningSimulator {
   /** SHA-256 fingerprint of the certificate (`AA:BB:...`); undefined for plain HTTP. */
   fingerprint?: string;
   control: SimulatorControl;
+  /** SSH endpoint per node, when `ssh` was asked for. */
+  ssh?: Record<string, SimSshEndpoint>;
+  /** The generated client key (when no authorized keys were given). */
+  clientKey?: NodeSide['clientKey'];
+  /** The node side itself: data dir and per-node servers with their file trees (tests). */
+  nodeSide?: NodeSide;
   stop(): Promise<void>;
 }
 
@@ -160,6 +184,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const { port } = server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   save();
+  const sshSetup = options.ssh === true ? {} : options.ssh || undefined;
+  let nodeSide: NodeSide | undefined;
+  let tempDir: string | undefined;
+  if (sshSetup) {
+    const context = (model as { context?: SimContext }).context;
+    if (!context) throw new Error('the simulator node side (ssh) needs the built-in cluster model');
+    if (!sshSetup.dataDir && !statePath) tempDir = mkdtempSync(join(tmpdir(), 'phoenix-sim-nodes-'));
+    try {
+      nodeSide = await startNodeSide(context, {
+        dataDir: sshSetup.dataDir ?? tempDir ?? `${statePath}.d`,
+        nodes: [...context.nodes.keys()],
+        authorizedKeys: sshSetup.authorizedKeys,
+        host,
+        ports: sshSetup.ports,
+      });
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      model.close();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
 
   let stopped = false;
   return {
@@ -180,6 +226,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       faults,
       save,
     },
+    ssh: nodeSide?.endpoints,
+    clientKey: nodeSide?.clientKey,
+    nodeSide,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -189,6 +238,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await nodeSide?.close();
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
       model.close();
       save();
     },
