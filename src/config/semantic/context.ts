@@ -68,3 +68,39 @@ export function listNames(names: Iterable<string | number>, max = 8): string {
   const shown = all.slice(0, max).join(', ');
   return all.length > max ? `${shown}, ...` : shown;
 }
+
+/** A storage id must exist, hold `content`, and be available on `node`. */
+export function checkStorageRef(
+  ctx: CheckContext,
+  path: (string | number)[],
+  id: string,
+  content: string,
+  node?: string,
+): void {
+  const storage = ctx.storageById.get(id);
+  if (!storage) {
+    ctx.report(
+      path,
+      'E_UNKNOWN_STORAGE',
+      `storage "${id}" is not declared`,
+      `declare it in the storage section or use one of: ${listNames(ctx.storageById.keys())}`,
+    );
+    return;
+  }
+  if (!(storage.content as string[]).includes(content)) {
+    ctx.report(
+      path,
+      'E_STORAGE_CONTENT',
+      `storage "${id}" does not hold ${content} (content: ${storage.content.join(', ')})`,
+      `add ${content} to storage "${id}" content, or use another storage`,
+    );
+  }
+  if (node && storage.nodes && !storage.nodes.includes(node)) {
+    ctx.report(
+      path,
+      'E_STORAGE_NODE',
+      `storage "${id}" is not available on node "${node}"`,
+      `add ${node} to storage "${id}" nodes, or use another storage`,
+    );
+  }
+}

@@ -2,8 +2,7 @@
  * References among the infrastructure sections: templates → storage/node, storage and
  * bridges → nodes, NFS exports → nodes, capacity of nodes against the guests placed on them.
  */
-import { guestLabel, listNames, type CheckContext } from './context.ts';
-import { checkStorageRef } from './guest-refs.ts';
+import { checkStorageRef, guestLabel, listNames, type CheckContext } from './context.ts';
 
 export function checkInfrastructure(ctx: CheckContext): void {
   const { config } = ctx;
