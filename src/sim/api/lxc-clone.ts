@@ -23,6 +23,18 @@ export function cloneLxc(ctx: SimContext, req: SimRequest): string {
   // Spec §5.4: the source gets `lock: disk` synchronously; a second clone fails here.
   checkLock(source);
   assertVmidFree(ctx, newid, 'lxc');
+  const snapname = typeof p.snapname === 'string' ? p.snapname : undefined;
+  if (snapname && !source.snapshots[snapname]) throw new SimApiError(500, `snapshot '${snapname}' does not exist`);
+  const sourceConfig = snapname ? (source.snapshots[snapname]?.config ?? {}) : source.config;
+  if (!full) {
+    for (const key of Object.keys(sourceConfig).filter((k) => k === 'rootfs' || /^mp\d+$/.test(k))) {
+      const volid =
+        parseProps(String(sourceConfig[key]), key === 'rootfs' ? FORMATS.lxcRootfs : FORMATS.lxcMp).volume ?? '';
+      if (volid.includes(':') && !ctx.storage.canLinkClone(volid, snapname !== undefined)) {
+        throw new SimApiError(500, `Linked clone feature for '${volid}' is not available`);
+      }
+    }
+  }
   source.config.lock = 'disk';
   const hostname = typeof p.hostname === 'string' ? p.hostname : String(source.config.hostname ?? `CT${newid}`);
   const target = newGuest('lxc', newid, source.node, hostname);
@@ -37,7 +49,7 @@ export function cloneLxc(ctx: SimContext, req: SimRequest): string {
     'vzclone',
     source.vmid,
     async (task) => {
-      const config: Record<string, string | number> = { ...source.config };
+      const config: Record<string, string | number> = { ...sourceConfig };
       delete config.lock;
       delete config.parent;
       delete config.template;

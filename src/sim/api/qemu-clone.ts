@@ -28,6 +28,17 @@ export function cloneQemu(ctx: SimContext, req: SimRequest): string {
   const snapname = typeof p.snapname === 'string' ? p.snapname : undefined;
   if (snapname && !source.snapshots[snapname]) throw new SimApiError(500, `snapshot '${snapname}' does not exist`);
   const sourceConfig = snapname ? (source.snapshots[snapname]?.config ?? {}) : source.config;
+  if (!full) {
+    for (const key of Object.keys(sourceConfig).filter((k) => DISK_KEY_RE.test(k))) {
+      const disk = parseProps(String(sourceConfig[key]), FORMATS.qemuDisk);
+      const volid = disk.file ?? '';
+      if (disk.media === 'cdrom' || !volid.includes(':')) continue;
+      if (!ctx.storage.canLinkClone(volid, snapname !== undefined)) {
+        // The PVE 8 wording seen in field reports (spec A.5 clone early checks).
+        throw new SimApiError(500, `Linked clone feature is not supported for '${volid}' (${key})`);
+      }
+    }
+  }
   const target = newGuest(
     'qemu',
     newid,

@@ -153,6 +153,21 @@ describe('LXC containers', () => {
     expect(err.errors).toEqual({ storage: "parameter 'storage' not allowed for linked clones" });
   });
 
+  it('§5.4 a linked clone of a plain CT is refused; a full clone from a snapshot uses its config', async () => {
+    const m = testModel();
+    await ct(m, 100, { memory: 512 });
+    const err = await apiError(m.call('POST', `${CT}/clone`, { node: 'pve', vmid: 100, newid: 101, full: 0 }));
+    expect(err.message).toBe("Linked clone feature for 'local-lvm:vm-100-disk-0' is not available");
+    expect((await config(m, 100)).lock).toBeUndefined();
+    await runTask(m, 'POST', `${CT}/snapshot`, { node: 'pve', vmid: 100, snapname: 's1' });
+    await m.call('PUT', `${CT}/config`, { node: 'pve', vmid: 100, memory: 2048 });
+    expect(
+      (await runTask(m, 'POST', `${CT}/clone`, { node: 'pve', vmid: 100, newid: 101, full: 1, snapname: 's1' }))
+        .exitstatus,
+    ).toBe('OK');
+    expect((await config(m, 101)).memory).toBe(512);
+  });
+
   it('§5.6 a stale digest on PUT config is refused', async () => {
     const m = testModel();
     await ct(m, 101);

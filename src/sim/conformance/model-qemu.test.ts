@@ -204,6 +204,21 @@ describe('QEMU virtual machines', () => {
     expect(linked.errors).toEqual({ storage: "parameter 'storage' not allowed for linked clones" });
   });
 
+  it('§A.5 a linked clone of a non-template is refused; from a snapshot it is allowed', async () => {
+    const m = testModel();
+    await vm(m, 100);
+    const err = await apiError(m.call('POST', `${VM}/clone`, { node: 'pve', vmid: 100, newid: 101, full: 0 }));
+    expect([err.status, err.message]).toEqual([
+      500,
+      "Linked clone feature is not supported for 'local-lvm:vm-100-disk-0' (scsi0)",
+    ]);
+    await runTask(m, 'POST', `${VM}/snapshot`, { node: 'pve', vmid: 100, snapname: 's1' });
+    expect(
+      (await runTask(m, 'POST', `${VM}/clone`, { node: 'pve', vmid: 100, newid: 101, full: 0, snapname: 's1' }))
+        .exitstatus,
+    ).toBe('OK');
+  });
+
   it('§5.6 a stale digest on QEMU PUT config: checksum mismatch', async () => {
     const m = testModel();
     await vm(m, 100);

@@ -225,6 +225,18 @@ export class StorageState {
     return volume;
   }
 
+  /**
+   * `volume_has_feature(clone)`: base volumes (templates) on any of our storage types, or a
+   * snapshot on lvmthin/zfspool; a plain volume cannot be linked-cloned.
+   */
+  canLinkClone(volid: string, fromSnapshot: boolean): boolean {
+    const { storage, volname } = parseVolid(volid);
+    const c = this.configs.get(storage);
+    if (!c) return false;
+    if (/(^|\/)(base|basevol)-\d+-/.test(volname)) return true;
+    return fromSnapshot && (c.type === 'lvmthin' || c.type === 'zfspool');
+  }
+
   /** Snapshots need lvmthin, zfspool or qcow2 files (§6.2). */
   canSnapshot(node: string, volid: string): boolean {
     const { storage } = parseVolid(volid);
