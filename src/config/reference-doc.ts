@@ -48,9 +48,11 @@ export function renderConfigReference(): string {
     if (schema) out.push(`- [\`${section}\`](#${section.toLowerCase()}): ${schema.description ?? typeName(schema)}`);
   }
   out.push('');
+  const rendered = new Set<string>();
   for (const section of SECTIONS) {
     const schema = root.properties?.[section];
-    if (schema) renderBlock(out, section, schema, 2);
+    if (section === 'defaults') out.push(DEFAULTS_TEXT);
+    else if (schema) renderBlock(out, section, schema, 2, rendered);
   }
   return (
     out
@@ -60,8 +62,21 @@ export function renderConfigReference(): string {
   );
 }
 
-/** A heading for `path`, a field table, then one sub-block per nested object. */
-function renderBlock(out: string[], path: string, schema: JsonSchema, level: number): void {
+// The defaults are the guest fields again (all optional); repeating them would double the page.
+const DEFAULTS_TEXT = `## defaults
+
+Values guests inherit, per guest type: \`defaults.lxc\` takes any field of
+[\`guests[]\` (type: lxc)](#guests-type-lxc) and \`defaults.vm\` any field of
+[\`guests[]\` (type: vm)](#guests-type-vm), except \`id\`, \`name\` and \`type\`; all optional.
+A guest's own value wins; mappings (disk, features, cloudInit, ...) merge key by key, lists replace.
+Errors in an inherited value point at the \`defaults\` entry.
+`;
+
+/** A heading for `path`, a field table, then one sub-block per nested object (each path once). */
+function renderBlock(out: string[], path: string, schema: JsonSchema, level: number, rendered: Set<string>): void {
+  const key = `${path}${schema.type === 'array' ? '[]' : ''}`;
+  if (rendered.has(key) && !(schema.items?.oneOf ?? schema.oneOf)) return;
+  rendered.add(key);
   const target = schema.type === 'array' && schema.items ? schema.items : schema;
   const suffix = schema.type === 'array' ? '[]' : '';
   const variants = target.oneOf ?? (target.anyOf?.every((v) => v.type === 'object') ? target.anyOf : undefined);
@@ -70,14 +85,28 @@ function renderBlock(out: string[], path: string, schema: JsonSchema, level: num
   if (variants) {
     for (const variant of variants) {
       const tag = discriminator(variant);
-      renderFields(out, `${path}${suffix}`, variant, level + 1, tag ? `${path}${suffix} (${tag})` : undefined);
+      renderFields(
+        out,
+        `${path}${suffix}`,
+        variant,
+        level + 1,
+        rendered,
+        tag ? `${path}${suffix} (${tag})` : undefined,
+      );
     }
     return;
   }
-  renderFields(out, `${path}${suffix}`, target, level + 1);
+  renderFields(out, `${path}${suffix}`, target, level + 1, rendered);
 }
 
-function renderFields(out: string[], path: string, schema: JsonSchema, level: number, title?: string): void {
+function renderFields(
+  out: string[],
+  path: string,
+  schema: JsonSchema,
+  level: number,
+  rendered: Set<string>,
+  title?: string,
+): void {
   const properties = schema.properties;
   if (!properties) {
     if (schema.type !== 'object') out.push(`Type: ${typeName(schema)}\n`);
@@ -94,7 +123,7 @@ function renderFields(out: string[], path: string, schema: JsonSchema, level: nu
     if (inner.properties || inner.oneOf) nested.push([key, field]);
   }
   out.push('');
-  for (const [key, field] of nested) renderBlock(out, `${path}.${key}`, field, level);
+  for (const [key, field] of nested) renderBlock(out, `${path}.${key}`, field, level, rendered);
 }
 
 function discriminator(variant: JsonSchema): string | undefined {
