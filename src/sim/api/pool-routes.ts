@@ -24,9 +24,11 @@ function members(ctx: SimContext, pool: Pool): unknown[] {
   return out;
 }
 
+/** `PUT /pools` and `PUT /pools/{poolid}`; errors wrapped like `lock_user_config` does. */
 function update(ctx: SimContext, p: Record<string, unknown>, poolid: string): null {
+  const fail = (msg: string): SimApiError => new SimApiError(500, `update pools failed: ${msg}`);
   const pool = ctx.pools.get(poolid);
-  if (!pool) throw new SimApiError(500, `pool '${poolid}' does not exist`);
+  if (!pool) throw fail(`pool '${poolid}' does not exist`);
   if (typeof p.comment === 'string') pool.comment = p.comment;
   const vms = String(p.vms ?? '')
     .split(/[,;\s]+/)
@@ -35,20 +37,42 @@ function update(ctx: SimContext, p: Record<string, unknown>, poolid: string): nu
   const storage = String(p.storage ?? '')
     .split(/[,;\s]+/)
     .filter(Boolean);
-  if (p.delete === 1) {
-    pool.vms = pool.vms.filter((v) => !vms.includes(v));
-    pool.storage = pool.storage.filter((s) => !storage.includes(s));
-    return null;
-  }
   for (const vmid of vms) {
-    if (!ctx.guests.has(vmid)) throw new SimApiError(500, `update pools failed: VM ${vmid} does not exist`);
+    if (p.delete === 1) {
+      if (!pool.vms.includes(vmid)) throw fail(`VM ${vmid} is not a pool member`);
+      pool.vms = pool.vms.filter((v) => v !== vmid);
+      continue;
+    }
+    if (pool.vms.includes(vmid)) throw fail(`VM ${vmid} is already a pool member`);
     const other = [...ctx.pools.values()].find((x) => x !== pool && x.vms.includes(vmid));
-    if (other && p['allow-move'] !== 1)
-      throw new SimApiError(500, `update pools failed: VM ${vmid} is already a pool member`);
+    if (other && p['allow-move'] !== 1) throw fail(`VM ${vmid} belongs already to pool '${other.poolid}'`);
     if (other) other.vms = other.vms.filter((v) => v !== vmid);
-    if (!pool.vms.includes(vmid)) pool.vms.push(vmid);
+    pool.vms.push(vmid);
   }
-  for (const s of storage) if (!pool.storage.includes(s)) pool.storage.push(s);
+  for (const s of storage) {
+    if (p.delete === 1) {
+      if (!pool.storage.includes(s)) throw fail(`Storage '${s}' is not a pool member`);
+      pool.storage = pool.storage.filter((x) => x !== s);
+    } else {
+      if (pool.storage.includes(s)) throw fail(`Storage '${s}' is already a pool member`);
+      pool.storage.push(s);
+    }
+  }
+  return null;
+}
+
+/** `delete pool failed: pool 'x' is not empty (contains VM n)` (pve-manager API2/Pool.pm). */
+function remove(ctx: SimContext, poolid: string): null {
+  const pool = ctx.pools.get(poolid);
+  if (!pool) throw new SimApiError(500, `delete pool failed: pool '${poolid}' does not exist`);
+  const vm = pool.vms.find((id) => ctx.guests.has(id));
+  if (vm !== undefined)
+    throw new SimApiError(500, `delete pool failed: pool '${poolid}' is not empty (contains VM ${vm})`);
+  const st = pool.storage.find((id) => ctx.storage.configs.has(id));
+  if (st !== undefined) {
+    throw new SimApiError(500, `delete pool failed: pool '${poolid}' is not empty (contains storage '${st}')`);
+  }
+  ctx.pools.delete(poolid);
   return null;
 }
 
@@ -68,27 +92,17 @@ export function poolRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('POST', '/pools', (req) => {
       const poolid = String(req.params.poolid);
-      if (ctx.pools.has(poolid)) throw new SimApiError(500, `pool '${poolid}' already exists`);
+      if (ctx.pools.has(poolid)) throw new SimApiError(500, `create pool failed: pool '${poolid}' already exists`);
       ctx.pools.set(poolid, { poolid, comment: req.params.comment as string | undefined, vms: [], storage: [] });
       return null;
     }),
     route('PUT', '/pools', (req) => update(ctx, req.params, String(req.params.poolid))),
-    route('DELETE', '/pools', (req) => {
-      const pool = get(String(req.params.poolid));
-      if (pool.vms.length > 0 || pool.storage.length > 0) throw new SimApiError(500, 'pool is not empty');
-      ctx.pools.delete(pool.poolid);
-      return null;
-    }),
+    route('DELETE', '/pools', (req) => remove(ctx, String(req.params.poolid))),
     route('GET', '/pools/{poolid}', (req) => {
       const pool = get(String(req.params.poolid));
       return { comment: pool.comment, members: members(ctx, pool) };
     }),
     route('PUT', '/pools/{poolid}', (req) => update(ctx, req.params, String(req.params.poolid))),
-    route('DELETE', '/pools/{poolid}', (req) => {
-      const pool = get(String(req.params.poolid));
-      if (pool.vms.length > 0 || pool.storage.length > 0) throw new SimApiError(500, 'pool is not empty');
-      ctx.pools.delete(pool.poolid);
-      return null;
-    }),
+    route('DELETE', '/pools/{poolid}', (req) => remove(ctx, String(req.params.poolid))),
   ];
 }

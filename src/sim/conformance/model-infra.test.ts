@@ -234,18 +234,22 @@ describe('firewall (§A.8) and pools (§A.9)', () => {
     expect(((await m.call('GET', '/nodes/{node}/firewall/rules', { node: 'pve' })) as unknown[]).length).toBe(1);
   });
 
-  it('§A.9 pools: create, add members, refuse a second pool without allow-move', async () => {
+  it('§A.9 pools: create, add members, refuse a second pool without allow-move (pve-manager Pool.pm texts)', async () => {
     const m = testModel();
     await runTask(m, 'POST', '/nodes/{node}/qemu', { node: 'pve', vmid: 100 });
     await m.call('POST', '/pools', { poolid: 'a', comment: 'first' });
     await m.call('POST', '/pools', { poolid: 'b' });
     await m.call('PUT', '/pools', { poolid: 'a', vms: '100' });
     const err = await apiError(m.call('PUT', '/pools', { poolid: 'b', vms: '100' }));
-    expect(err.message).toBe('update pools failed: VM 100 is already a pool member');
+    expect(err.message).toBe("update pools failed: VM 100 belongs already to pool 'a'");
+    const again = await apiError(m.call('PUT', '/pools', { poolid: 'a', vms: '100' }));
+    expect(again.message).toBe('update pools failed: VM 100 is already a pool member');
     await m.call('PUT', '/pools', { poolid: 'b', vms: '100', 'allow-move': 1 });
     const b = (await m.call('GET', '/pools', { poolid: 'b' })) as { members: Record<string, unknown>[] }[];
     expect(b[0]?.members).toEqual([expect.objectContaining({ id: 'qemu/100', vmid: 100, node: 'pve' })]);
-    expect((await apiError(m.call('DELETE', '/pools/{poolid}', { poolid: 'b' }))).message).toBe('pool is not empty');
+    expect((await apiError(m.call('DELETE', '/pools/{poolid}', { poolid: 'b' }))).message).toBe(
+      "delete pool failed: pool 'b' is not empty (contains VM 100)",
+    );
     await runTask(m, 'DELETE', '/nodes/{node}/qemu/{vmid}', { node: 'pve', vmid: 100 });
     await m.call('DELETE', '/pools/{poolid}', { poolid: 'b' });
     expect(await m.call('GET', '/pools')).toEqual([{ poolid: 'a', comment: 'first' }]);
