@@ -3,13 +3,14 @@
  * host key work with Phoenix's real SSH client, files land in the node's tree, a wrong host key
  * is refused, and the host key survives a restart on the same data dir.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SshClient } from '../clients/ssh/ssh-client.ts';
-import { generateKeyPair } from '../clients/ssh/_test-peers.ts';
+import { generateEd25519KeyPair } from './ssh/server.ts';
 import { startSimulator, type RunningSimulator } from './index.ts';
+import { connectionText, parseSimFlags } from './standalone.ts';
 
 const running: RunningSimulator[] = [];
 const dirs: string[] = [];
@@ -69,7 +70,7 @@ describe('startSimulator({ ssh })', () => {
     await expect(client(sim, 'pve', sim.clientKey?.privateKey ?? '', wrongPin).run(['true'])).rejects.toThrow(
       /host key/i,
     );
-    await expect(client(sim, 'pve', generateKeyPair().privateKey).run(['true'])).rejects.toThrow(/auth/i);
+    await expect(client(sim, 'pve', generateEd25519KeyPair('other').private).run(['true'])).rejects.toThrow(/auth/i);
   });
 
   it('keeps host and client keys in the data dir across restarts; accepts given keys', async () => {
@@ -79,14 +80,35 @@ describe('startSimulator({ ssh })', () => {
     const pin = first.ssh?.pve?.hostKeyFingerprint;
     const clientKey = first.clientKey?.privateKey;
     await first.stop();
-    const mine = generateKeyPair();
-    const second = await startSimulator({ tls: false, speed: 0, ssh: { dataDir, authorizedKeys: [mine.publicKey] } });
+    const mine = generateEd25519KeyPair('mine');
+    const second = await startSimulator({ tls: false, speed: 0, ssh: { dataDir, authorizedKeys: [mine.public] } });
     running.push(second);
     expect(second.ssh?.pve?.hostKeyFingerprint).toBe(pin);
     expect(second.clientKey).toBeUndefined();
-    expect((await client(second, 'pve', mine.privateKey).run(['true'])).code).toBe(0);
+    expect((await client(second, 'pve', mine.private).run(['true'])).code).toBe(0);
     const third = await startSimulator({ tls: false, speed: 0, ssh: { dataDir } });
     running.push(third);
     expect(third.clientKey?.privateKey).toBe(clientKey);
+  });
+});
+
+describe('phoenix sim --ssh', () => {
+  it("prints each node's endpoint and host-key fingerprint, and the key file (not the key)", async () => {
+    const options = { ...parseSimFlags({ http: true, port: '0', ssh: true, speed: '0' }, {}), authDelayMs: 0 };
+    expect(options.ssh).toBe(true);
+    const sim = await startSimulator(options);
+    running.push(sim);
+    const text = connectionText(sim, options);
+    const pve = sim.ssh?.pve;
+    expect(text).toContain(`ssh pve:      root@127.0.0.1 -p ${pve?.port}  ${pve?.hostKeyFingerprint}`);
+    expect(text).toContain(`client key:   ${sim.clientKey?.privateKeyPath}`);
+    expect(text).not.toContain('PRIVATE KEY');
+  });
+
+  it('rejects an authorized-keys file without keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-sim-keys-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'keys'), '# none\n');
+    expect(() => parseSimFlags({ sshAuthorizedKeys: join(dir, 'keys') }, {})).toThrow(/holds no key/);
   });
 });

@@ -8,11 +8,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import type { SimContext } from './state/context.ts';
 import { enableAgentShell } from './guests/agent-shell.ts';
 import { guestDirectoryFor } from './ssh/guest-directory.ts';
-import { startSimSshServer, type SimSshServer } from './ssh/server.ts';
+import { generateEd25519KeyPair, startSimSshServer, type SimSshServer } from './ssh/server.ts';
 
 export interface NodeSideOptions {
   /** Where the node and guest trees live (`nodes/<node>/root`, `guests/<vmid>/root`) and the host key. */
@@ -49,7 +48,7 @@ function clientKeyIn(dataDir: string): { privateKey: string; publicKey: string; 
   const file = join(dir, 'client_ed25519_key');
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'phoenix-sim-client' });
+    const pair = generateEd25519KeyPair('phoenix-sim-client');
     writeFileSync(file, pair.private, { mode: 0o600 });
     writeFileSync(`${file}.pub`, `${pair.public}\n`);
   }

@@ -2,6 +2,7 @@
  * `phoenix sim`: argument parsing (typed, checked before anything starts) and the standalone
  * run that prints how to connect and serves until SIGINT/SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.ts';
 import { loadFaultConfig } from './faults/config.ts';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from './index.ts';
@@ -17,6 +18,8 @@ export interface SimCliFlags {
   log?: string;
   seed?: string;
   authDelay?: string;
+  ssh?: boolean;
+  sshAuthorizedKeys?: string;
 }
 
 function number(value: string | undefined, flag: string, min: number, integer: boolean): number | undefined {
@@ -68,7 +71,38 @@ export function parseSimFlags(flags: SimCliFlags, env: NodeJS.ProcessEnv): Simul
     authDelayMs: number(flags.authDelay, '--auth-delay', 0, true) ?? 3000,
     rootPassword: env['PHOENIX_SIM_ROOT_PASSWORD'] || undefined,
     tokenSecret: env['PHOENIX_SIM_TOKEN_SECRET'] || undefined,
+    ssh: flags.ssh || flags.sshAuthorizedKeys ? sshFlags(flags.sshAuthorizedKeys) : undefined,
   };
+}
+
+/** `--ssh-authorized-keys <file>`: OpenSSH public key lines (comments and blanks skipped). */
+function sshFlags(file: string | undefined): SimulatorOptions['ssh'] {
+  if (!file) return true;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new CliError(`cannot read --ssh-authorized-keys ${file}`, { code: 'E_SIM_ARGS', cause });
+  }
+  const authorizedKeys = text.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  if (authorizedKeys.length === 0) {
+    throw new CliError(`--ssh-authorized-keys ${file} holds no key`, {
+      code: 'E_SIM_ARGS',
+      hint: 'give a file of OpenSSH public keys, e.g. ~/.ssh/id_ed25519.pub',
+    });
+  }
+  return { authorizedKeys };
+}
+
+/** SSH endpoints of the node side: where to connect and which host key to pin (never the private key). */
+function sshText(sim: RunningSimulator): string[] {
+  if (!sim.ssh) return [];
+  const lines = Object.entries(sim.ssh).map(
+    ([node, e]) =>
+      `  ssh ${node}:${' '.repeat(Math.max(1, 9 - node.length))}root@${e.host} -p ${e.port}  ${e.hostKeyFingerprint}`,
+  );
+  if (sim.clientKey) lines.push(`  client key:   ${sim.clientKey.privateKeyPath}`);
+  return lines;
 }
 
 export function connectionText(sim: RunningSimulator, options: SimulatorOptions): string {
@@ -83,6 +117,7 @@ export function connectionText(sim: RunningSimulator, options: SimulatorOptions)
     `  root@pam:     ${sim.rootPassword}`,
     `  nodes:        ${nodes}`,
     `  state file:   ${options.statePath ?? '(none: the cluster is lost at exit)'}`,
+    ...sshText(sim),
     '',
     'Try:',
     `  curl ${insecure}-H 'Authorization: PVEAPIToken=${sim.token}' ${sim.url}/api2/json/version`,

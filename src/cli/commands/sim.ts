@@ -19,6 +19,8 @@ export function define(program: Command): void {
     .option('--log <file>', 'append a JSON line per request (secrets redacted)')
     .option('--seed <n>', 'seed for MACs, ids and injected faults (replayable runs)')
     .option('--auth-delay <ms>', 'delay before 401 answers, like PVE', '3000')
+    .option('--ssh', 'also run the node side: one SSH server per node (random ports, generated client key)')
+    .option('--ssh-authorized-keys <file>', 'public keys the SSH servers accept (implies --ssh)')
     .addHelpText(
       'after',
       `
@@ -31,6 +33,7 @@ Examples:
   $ phoenix sim                                   # https://127.0.0.1:8006, realistic task times
   $ phoenix sim --http --port 8080 --speed 0.1 --state sim.json
   $ phoenix sim --nodes pve1,pve2:8:32768 --log requests.jsonl
+  $ phoenix sim --http --ssh --state sim.json     # + SSH per node, files under sim.json.d/
   $ PHOENIX_SIM_FAULTS='{"seed":1,"rules":[{"route":"/nodes/**","error500":0.05}]}' phoenix sim
 `,
     )
