@@ -16,6 +16,7 @@ import { define as defineRestart } from './restart.ts';
 import { define as defineImport } from './import.ts';
 import { define as defineGraph } from './graph.ts';
 import { define as defineSim } from './sim.ts';
+import { define as defineInit } from './init.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -33,4 +34,5 @@ export const commandDefinitions: CommandDefinition[] = [
   defineValidate,
   defineSchema,
   defineSim,
+  defineInit,
 ];

@@ -13,6 +13,7 @@ function calls(lines: string): ApiCall[] {
   return lines
     .trim()
     .split('\n')
+    .filter((line) => line.trim() !== '')
     .map((line) => {
       const [method = '', route = ''] = line.trim().split(/\s+/);
       return { method: method as ApiCall['method'], route };
@@ -76,7 +77,54 @@ export const HOST_API_CALLS: readonly ApiCall[] = calls(`
   DELETE /cluster/firewall/aliases/{name}
 `);
 
-/** The guest, template and file handlers (src/providers/proxmox), as recorded by the homelab apply. */
+/**
+ * The guest, template and storage-file handlers (src/providers/proxmox) and `phoenix status`,
+ * for both guest types: the whole lifecycle (create, clone, converge, snapshots, power,
+ * destroy, guest firewall, QEMU agent), not only what one apply happens to send.
+ */
 export const GUEST_API_CALLS: readonly ApiCall[] = calls(`
-  GET /nodes
+  GET /cluster/resources
+  GET /cluster/nextid
+  GET /nodes/{node}/tasks/{upid}/status
+  GET /nodes/{node}/tasks/{upid}/log
+  GET /nodes/{node}/storage
+  GET /nodes/{node}/storage/{storage}/content
+  DELETE /nodes/{node}/storage/{storage}/content/{volume}
+  GET /nodes/{node}/aplinfo
+  POST /nodes/{node}/aplinfo
+  POST /nodes/{node}/storage/{storage}/download-url
+${['lxc', 'qemu']
+  .map(
+    (t) => `
+  POST /nodes/{node}/${t}
+  GET /nodes/{node}/${t}/{vmid}/config
+  DELETE /nodes/{node}/${t}/{vmid}
+  POST /nodes/{node}/${t}/{vmid}/clone
+  POST /nodes/{node}/${t}/{vmid}/template
+  PUT /nodes/{node}/${t}/{vmid}/resize
+  GET /nodes/{node}/${t}/{vmid}/status/current
+  POST /nodes/{node}/${t}/{vmid}/status/start
+  POST /nodes/{node}/${t}/{vmid}/status/stop
+  POST /nodes/{node}/${t}/{vmid}/status/shutdown
+  POST /nodes/{node}/${t}/{vmid}/status/reboot
+  GET /nodes/{node}/${t}/{vmid}/snapshot
+  POST /nodes/{node}/${t}/{vmid}/snapshot
+  POST /nodes/{node}/${t}/{vmid}/migrate
+  GET /nodes/{node}/${t}/{vmid}/firewall/options
+  PUT /nodes/{node}/${t}/{vmid}/firewall/options
+  GET /nodes/{node}/${t}/{vmid}/firewall/rules
+  POST /nodes/{node}/${t}/{vmid}/firewall/rules
+  PUT /nodes/{node}/${t}/{vmid}/firewall/rules/{pos}
+  DELETE /nodes/{node}/${t}/{vmid}/firewall/rules/{pos}`,
+  )
+  .join('')}
+  PUT /nodes/{node}/lxc/{vmid}/config
+  POST /nodes/{node}/qemu/{vmid}/config
+  PUT /nodes/{node}/qemu/{vmid}/config
+  PUT /nodes/{node}/qemu/{vmid}/cloudinit
+  POST /nodes/{node}/qemu/{vmid}/agent/ping
+  POST /nodes/{node}/qemu/{vmid}/agent/exec
+  GET /nodes/{node}/qemu/{vmid}/agent/exec-status
+  POST /nodes/{node}/qemu/{vmid}/agent/file-write
+  GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces
 `);

@@ -1,0 +1,105 @@
+/**
+ * What Phoenix needs on a real Proxmox VE before its first run, as data (`phoenix init` renders
+ * it): the least-privilege role (from `privileges.ts`), the ACL entries, the `pveum` commands
+ * that create user, role, token and ACL, and the config files that keep them declared.
+ */
+import { GUEST_API_CALLS, HOST_API_CALLS } from './api-calls.ts';
+import { requiredPrivileges, type EndpointPermissions } from './privileges.ts';
+
+export interface BootstrapOptions {
+  user: string;
+  token: string;
+  role: string;
+}
+
+export interface PhoenixAccess {
+  role: string;
+  privileges: string[];
+  tokenId: string;
+  /** Both the user and its privilege-separated token need the grant (PVE intersects them). */
+  acl: { path: string; role: string; type: 'user' | 'token'; ugid: string; propagate: boolean }[];
+  commands: string[];
+}
+
+function shellQuote(value: string): string {
+  return /^[\w@.,/:=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function phoenixAccess(
+  options: BootstrapOptions,
+  lookup: (method: string, route: string) => EndpointPermissions | undefined | null,
+): PhoenixAccess {
+  const { privileges, unknown } = requiredPrivileges([...HOST_API_CALLS, ...GUEST_API_CALLS], lookup);
+  if (unknown.length > 0) throw new Error(`api-calls.ts names endpoints the PVE schema lacks: ${unknown.join(', ')}`);
+  const tokenId = `${options.user}!${options.token}`;
+  const acl = [
+    { path: '/', role: options.role, type: 'user' as const, ugid: options.user, propagate: true },
+    { path: '/', role: options.role, type: 'token' as const, ugid: tokenId, propagate: true },
+  ];
+  const q = shellQuote;
+  return {
+    role: options.role,
+    privileges,
+    tokenId,
+    acl,
+    commands: [
+      `pveum role add ${q(options.role)} --privs ${q(privileges.join(','))}`,
+      `pveum user add ${q(options.user)} --comment phoenix`,
+      `pveum acl modify / --users ${q(options.user)} --roles ${q(options.role)} --propagate 1`,
+      `pveum user token add ${q(options.user)} ${q(options.token)} --privsep 1 --comment phoenix --output-format json`,
+      `pveum acl modify / --tokens ${q(tokenId)} --roles ${q(options.role)} --propagate 1`,
+    ],
+  };
+}
+
+/** Editors validate the files against the schema `phoenix init --scaffold` writes beside them. */
+const MODELINE = '# yaml-language-server: $schema=./phoenix.schema.json';
+
+/** The files `phoenix init --scaffold` writes: a starting config and the host section that keeps Phoenix's own access declared. */
+export function scaffoldFiles(access: PhoenixAccess, options: BootstrapOptions): Record<string, string> {
+  const privs = access.privileges.map((p) => `        - ${p}`).join('\n');
+  return {
+    'phoenix.yaml': `${MODELINE}
+# Phoenix config: every *.yaml file in this directory is part of it (lists are concatenated).
+version: 1
+
+# Without this section Phoenix uses its built-in simulator.
+# proxmox:
+#   endpoint: https://pve.example:8006
+#   tokenId: ${access.tokenId}
+#   tokenSecret: env:PHOENIX_TOKEN_SECRET
+#   tls: { fingerprint: "AB:CD:..." }
+
+cluster:
+  domain: home.arpa
+  nodes:
+    - name: pve
+
+network:
+  bridges: []
+
+storage: []
+
+guests: []
+`,
+    'host.yaml': `${MODELINE}
+# Phoenix's own access, kept declared so the role follows what Phoenix needs (\`phoenix init\`).
+host:
+  roles:
+    - id: ${access.role}
+      privileges:
+${privs}
+  users:
+    - id: ${options.user}
+      comment: Phoenix GitOps
+  tokens:
+    - user: ${options.user}
+      name: ${options.token}
+      comment: Phoenix GitOps
+      secret: file:.phoenix/secrets/pve-token
+  acl:
+    - { path: /, role: ${access.role}, user: ${options.user} }
+    - { path: /, role: ${access.role}, token: "${access.tokenId}" }
+`,
+  };
+}
