@@ -379,6 +379,20 @@ export const invalidCases: InvalidCase[] = [
     files: G(lxc(101, 'a', 'firewall: { rules: [{ action: ACCEPT, type: in, dport: 22 }] }')),
     errors: ['guests.yaml:2:166 guests[0].firewall.rules[0].dport E_FIREWALL_RULE dport needs proto tcp or udp'],
   },
+  {
+    name: 'ssh without a pinned host key',
+    files: withBase(
+      'proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: phoenix@pve!ci\n  tokenSecret: env:TOKEN\n  ssh: { privateKey: file:id_ed25519 }\n',
+    ),
+    errors: ['phoenix.yaml:25:8 proxmox.ssh E_SSH_HOST_KEY ssh does not pin the node host key'],
+  },
+  {
+    name: 'missing CA file',
+    files: withBase(
+      'proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: phoenix@pve!ci\n  tokenSecret: env:TOKEN\n  tls: { caFile: pve-ca.pem }\n',
+    ),
+    errors: ['phoenix.yaml:25:18 proxmox.tls.caFile E_FILE_NOT_FOUND CA file pve-ca.pem not found'],
+  },
   // --- platform ---
   {
     name: 'role played twice',

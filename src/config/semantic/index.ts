@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../../errors.ts';
 import type { LoadedConfig } from '../index.ts';
+import { checkConnection } from './connection.ts';
 import { createContext, type CheckContext } from './context.ts';
 import { checkCycles } from './cycles.ts';
 import { checkDuplicates } from './duplicates.ts';
@@ -15,6 +16,7 @@ import { checkPlatform } from './platform-refs.ts';
 export type SemanticCheck = (ctx: CheckContext) => void;
 
 export const semanticChecks: SemanticCheck[] = [
+  checkConnection,
   checkDuplicates,
   checkInfrastructure,
   checkGuestReferences,
