@@ -1,6 +1,7 @@
 /**
  * Firewall (spec A.8): options, rules (insert at top, `enable` default 0, `moveto`, digest),
- * security groups, ipsets and aliases at cluster, node and guest level.
+ * security groups, ipsets and aliases at cluster, node and guest level. Error texts and
+ * their kinds (param errors vs plain 500s) follow pve-firewall `src/PVE/API2/Firewall/*.pm`.
  */
 import { SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
 import { requireGuest, requireNode, type SimContext } from '../state/context.ts';
@@ -24,6 +25,10 @@ const RULE_KEYS = [
   'ipversion',
 ];
 
+function paramError(param: string, message: string): SimApiError {
+  return new SimApiError(400, 'Parameter verification failed.', { [param]: message });
+}
+
 function checkDigest(current: unknown, digest: unknown): void {
   if (digest !== undefined && digest !== listDigest(current))
     throw new SimApiError(500, 'detected modified configuration - file changed by other user? Try again.');
@@ -38,8 +43,7 @@ function ruleRoutes(base: string, rulesOf: (req: SimRequest) => FwRule[], ctx: S
   const at = (req: SimRequest): { rules: FwRule[]; pos: number } => {
     const rules = rulesOf(req);
     const pos = Number(req.params.pos);
-    if (!rules[pos])
-      throw new SimApiError(400, 'Parameter verification failed.', { pos: 'no rule at position ' + pos });
+    if (!rules[pos]) throw new SimApiError(500, `no rule at position ${pos}`);
     return { rules, pos };
   };
   void ctx;
@@ -109,7 +113,7 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
       const scope = scopeOf(req);
       const name = String(req.params.name);
       if (scope.ipsets[name] && req.params.rename === undefined)
-        throw new SimApiError(500, `IPSet '${name}' already exists`);
+        throw paramError('name', `IPSet '${name}' already exists`);
       scope.ipsets[name] = { comment: req.params.comment as string | undefined, entries: [] };
       return null;
     }),
@@ -122,8 +126,9 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
       const set = scopeOf(req).ipsets[String(req.params.name)];
       if (!set) throw new SimApiError(500, `no such IPSet '${String(req.params.name)}'`);
       const cidr = String(req.params.cidr);
-      if (set.entries.some((e) => e.cidr === cidr)) throw new SimApiError(500, `address '${cidr}' already exists`);
-      set.entries.push({
+      if (set.entries.some((e) => e.cidr === cidr)) throw paramError('cidr', `address '${cidr}' already exists`);
+      // pve-firewall IPSet.pm: new entries are unshifted, like rules.
+      set.entries.unshift({
         cidr,
         ...(req.params.comment ? { comment: String(req.params.comment) } : {}),
         ...(req.params.nomatch ? { nomatch: 1 } : {}),
@@ -131,7 +136,11 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
       return null;
     }),
     route('DELETE', `${base}/ipset/{name}`, (req) => {
-      delete scopeOf(req).ipsets[String(req.params.name)];
+      const name = String(req.params.name);
+      const set = scopeOf(req).ipsets[name];
+      if (set && set.entries.length > 0 && req.params.force !== 1)
+        throw new SimApiError(500, `IPSet '${name}' is not empty`);
+      delete scopeOf(req).ipsets[name];
       return null;
     }),
     route('GET', `${base}/aliases`, (req) =>
@@ -144,7 +153,7 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
     route('POST', `${base}/aliases`, (req) => {
       const scope = scopeOf(req);
       const name = String(req.params.name);
-      if (scope.aliases[name]) throw new SimApiError(500, `alias '${name}' already exists`);
+      if (scope.aliases[name]) throw paramError('name', `alias '${name}' already exists`);
       scope.aliases[name] = {
         cidr: String(req.params.cidr),
         ...(req.params.comment ? { comment: String(req.params.comment) } : {}),
@@ -152,6 +161,7 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
       return null;
     }),
     route('DELETE', `${base}/aliases/{name}`, (req) => {
+      if (!scopeOf(req).aliases[String(req.params.name)]) throw paramError('name', 'no such alias');
       delete scopeOf(req).aliases[String(req.params.name)];
       return null;
     }),
@@ -205,12 +215,13 @@ export function firewallRoutes(ctx: SimContext): SimRoute[] {
     route('POST', '/cluster/firewall/groups', (req) => {
       const name = String(req.params.group);
       if (cluster.groups[name] && req.params.rename === undefined)
-        throw new SimApiError(500, `security group '${name}' already exists`);
+        throw paramError('group', `Security group '${name}' already exists`);
       cluster.groups[name] = { comment: req.params.comment as string | undefined, rules: [] };
       return null;
     }),
     route('DELETE', '/cluster/firewall/groups/{group}', (req) => {
-      if (group(req).length > 0) throw new SimApiError(500, 'security group is not empty');
+      if (group(req).length > 0)
+        throw new SimApiError(500, `Security group '${String(req.params.group)}' is not empty`);
       delete cluster.groups[String(req.params.group)];
       return null;
     }),

@@ -174,7 +174,7 @@ describe('firewall (§A.8) and pools (§A.9)', () => {
     expect(stale.message).toBe('detected modified configuration - file changed by other user? Try again.');
   });
 
-  it('§A.8 moveto reorders; guest rules, ipsets, aliases and groups are kept per scope', async () => {
+  it('§A.8 moveto reorders; ipsets (entries unshifted), aliases and groups per scope with pve-firewall texts', async () => {
     const m = testModel();
     await runTask(m, 'POST', '/nodes/{node}/lxc', {
       node: 'pve',
@@ -202,10 +202,21 @@ describe('firewall (§A.8) and pools (§A.9)', () => {
     });
     await m.call('POST', '/cluster/firewall/ipset', { name: 'admins' });
     await m.call('POST', '/cluster/firewall/ipset/{name}', { name: 'admins', cidr: '10.0.0.0/24' });
-    expect(
-      (await apiError(m.call('POST', '/cluster/firewall/ipset/{name}', { name: 'admins', cidr: '10.0.0.0/24' })))
-        .status,
-    ).toBe(500);
+    const dup = await apiError(
+      m.call('POST', '/cluster/firewall/ipset/{name}', { name: 'admins', cidr: '10.0.0.0/24' }),
+    );
+    expect([dup.status, dup.errors]).toEqual([400, { cidr: "address '10.0.0.0/24' already exists" }]);
+    await m.call('POST', '/cluster/firewall/ipset/{name}', { name: 'admins', cidr: '10.0.1.0/24' });
+    const entries = (await m.call('GET', '/cluster/firewall/ipset/{name}', { name: 'admins' })) as Record<
+      string,
+      unknown
+    >[];
+    expect(entries.map((e) => e.cidr)).toEqual(['10.0.1.0/24', '10.0.0.0/24']);
+    expect((await apiError(m.call('DELETE', '/cluster/firewall/ipset/{name}', { name: 'admins' }))).message).toBe(
+      "IPSet 'admins' is not empty",
+    );
+    const noRule = await apiError(m.call('GET', `${base}/rules/{pos}`, { node: 'pve', vmid: 101, pos: 7 }));
+    expect([noRule.status, noRule.message]).toEqual([500, 'no rule at position 7']);
     await m.call('POST', '/cluster/firewall/aliases', { name: 'gw', cidr: '10.0.0.1' });
     await m.call('POST', '/cluster/firewall/groups', { group: 'web' });
     await m.call('POST', '/cluster/firewall/groups/{group}', {
