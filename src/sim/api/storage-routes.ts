@@ -140,17 +140,15 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
         throw new SimApiError(400, 'Parameter verification failed.', {
           type: `storage type '${type}' is not supported by the simulator`,
         });
-      const content =
-        typeof p.content === 'string'
-          ? p.content.split(',')
-          : type === 'dir' || type === 'nfs'
-            ? ['images', 'rootdir']
-            : ['images', 'rootdir'];
-      for (const ct of content) {
-        if (!SUPPORTED_CONTENT[type].includes(ct))
-          throw new SimApiError(400, 'Parameter verification failed.', {
-            content: `storage does not support content type '${ct}'`,
-          });
+      // Plugin defaults (pve-storage `plugindata`): nfs `images`, the others `images,rootdir`.
+      const requested =
+        typeof p.content === 'string' ? p.content.split(',') : type === 'nfs' ? ['images'] : ['images', 'rootdir'];
+      // `decode_value` warns about and drops unsupported types; nothing left is an error.
+      const content = requested.filter((ct) => SUPPORTED_CONTENT[type].includes(ct));
+      if (content.length === 0) {
+        throw new SimApiError(400, 'Parameter verification failed.', {
+          content: "storage does not support content type 'none'",
+        });
       }
       const required: Record<StorageType, string[]> = {
         dir: ['path'],

@@ -63,7 +63,12 @@ describe('storage (§A.6, §6.2)', () => {
     const bad = await apiError(
       m.call('POST', '/storage', { storage: 'tank', type: 'zfspool', pool: 'rpool/data', content: 'iso' }),
     );
-    expect(bad.status).toBe(400);
+    expect(bad.errors).toEqual({ content: "storage does not support content type 'none'" });
+    await m.call('POST', '/storage', { storage: 'tank', type: 'zfspool', pool: 'rpool/data', content: 'images,iso' });
+    expect(((await m.call('GET', '/storage/{storage}', { storage: 'tank' })) as Record<string, unknown>).content).toBe(
+      'images',
+    );
+    await m.call('DELETE', '/storage/{storage}', { storage: 'tank' });
     await m.call('POST', '/storage', {
       storage: 'nfs1',
       type: 'nfs',
