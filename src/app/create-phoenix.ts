@@ -17,6 +17,7 @@ import { deriveHostResources, fileSecretSink, linkToHost } from '../providers/pv
 import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
+import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
 export interface EndpointOverride {
@@ -25,6 +26,8 @@ export interface EndpointOverride {
   tokenSecret: string;
   fingerprint?: string;
   caPem?: string;
+  /** SSH endpoints of the nodes (a simulator started with `ssh`); none = no node resources. */
+  ssh?: NodeSshEndpoints;
 }
 
 export interface CreatePhoenixOptions {
@@ -114,7 +117,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     });
     environment = proxmox.endpoint;
   } else {
-    simulator = startBuiltinSimulator({
+    simulator = await startBuiltinSimulator({
       topology: simTopology(loaded.config),
       speed: options.simulator?.speed,
       statePath: options.simulator?.ephemeral ? undefined : join(statePath, '..', 'simulator.json'),
@@ -136,20 +139,34 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     state()
       .events.list({ address: `guest.${vmid}`, limit: 100 })
       .some((e) => e.type === IMPORT_EVENT);
-  const registry = handlerRegistry(
-    providerHandlers({
+  const nodeShell: NodeShellWiring = await wireNodeShell({
+    config: loaded.config,
+    proxmox: client,
+    access: nodeShellAccess({
+      endpoint: options.endpoint,
+      hasProxmox: proxmox !== undefined,
+      proxmoxSsh: proxmox?.ssh,
+      simulatorSsh: simulator?.ssh,
+      configDir,
+      resolveSecret: secret,
+    }),
+  });
+  loaded.warnings.push(...nodeShell.warnings);
+  const registry = handlerRegistry([
+    ...providerHandlers({
       proxmox: client,
       resolveSecret: secret,
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       secretSink: fileSecretSink(configDir),
     }),
-  );
+    ...nodeShell.handlers,
+  ]);
   return {
     configDir,
     loaded,
     derived,
-    resources: [...linkToHost(derived.all, hostResources), ...hostResources],
+    resources: nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]),
     registry,
     client,
     environment,
@@ -159,8 +176,9 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     state,
     async close() {
       store?.close();
-      simulator?.close();
+      await nodeShell.close();
       await client.close();
+      await simulator?.close();
     },
   };
 }

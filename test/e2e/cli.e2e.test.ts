@@ -68,7 +68,7 @@ describe('phoenix CLI on the built-in simulator', () => {
 
   it('drift: plan --detailed-exitcode exits 2, --json names the attribute; apply without a TTY asks for --auto-approve', async () => {
     const p = await createPhoenix({ configDir: dir });
-    p.simulator?.model.control('set-config', { vmid: 1001, key: 'cores', value: 8 });
+    p.simulator?.control('set-config', { vmid: 1001, key: 'cores', value: 8 });
     await p.close();
     expect((await run('plan', '-c', dir, '--detailed-exitcode')).code).toBe(2);
     const json = JSON.parse((await run('plan', '-c', dir, '--json')).out) as {
@@ -83,6 +83,20 @@ describe('phoenix CLI on the built-in simulator', () => {
     expect(refused.err).toMatch(/--auto-approve/);
     const applied = await run('apply', '-c', dir, '--auto-approve');
     expect(applied.code, applied.err).toBe(0);
+    expect((await run('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('plan -out FILE then apply FILE carries out exactly that plan', async () => {
+    const p = await createPhoenix({ configDir: dir });
+    p.simulator?.control('set-config', { vmid: 101, key: 'memory', value: 4096 });
+    await p.close();
+    const file = join(dir, 'saved.plan.json');
+    const planned = await run('plan', '-c', dir, '-out', file);
+    expect(planned.code, planned.err).toBe(0);
+    expect(existsSync(file)).toBe(true);
+    const applied = await run('apply', file, '-c', dir);
+    expect(applied.code, applied.err).toBe(0);
+    expect(applied.err).toMatch(/1 updated/);
     expect((await run('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
   });
 
