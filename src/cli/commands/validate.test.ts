@@ -9,7 +9,7 @@ describe('phoenix validate', () => {
     const run = await runCli(['validate', EXAMPLE]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('is valid: 5 guests, 2 templates, 2 stacks, 2 routes in 9 files');
+    expect(run.stdout).toMatch(/is valid: 5 guests, 2 templates, 2 stacks, 2 routes in \d+ files\n$/);
   });
 
   it('prints every error with file:line:column, YAML path and hint, and exits 1', async () => {
