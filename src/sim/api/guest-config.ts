@@ -52,12 +52,12 @@ function requireStorageFor(ctx: SimContext, node: string, storage: string, conte
   const c = ctx.storage.configs.get(storage);
   if (!c || !ctx.storage.availableOn(c, node)) throw new SimApiError(500, `storage '${storage}' does not exist`);
   if (!c.content.includes(content)) {
-    throw new SimApiError(
-      400,
+    // Both create handlers raise this as a parameter exception on `storage` (400).
+    const message =
       content === 'rootdir'
         ? `storage '${storage}' does not support container directories`
-        : `storage '${storage}' does not support vm images`,
-    );
+        : `storage '${storage}' does not support vm images`;
+    throw new SimApiError(400, 'Parameter verification failed.', { storage: message });
   }
 }
 

@@ -14,14 +14,19 @@ import { route } from './envelope.ts';
 
 const BASE = '/nodes/{node}/qemu/{vmid}';
 
+/** qemu-server `assert_agent_available`: configured, VM running, agent answering. */
 function agentReady(ctx: SimContext, guest: Guest): void {
-  const agent = typeof guest.config.agent === 'string' ? parseProps(guest.config.agent, FORMATS.agent) : {};
-  if (agent.enabled !== '1' && agent.enabled !== 'on' && agent.enabled !== 'yes' && agent.enabled !== 'true') {
-    throw new SimApiError(500, 'No QEMU guest agent configured');
-  }
+  if (guest.config.agent === undefined) throw new SimApiError(500, 'No QEMU guest agent configured');
   if (guest.status !== 'running') throw new SimApiError(500, `VM ${guest.vmid} is not running`);
+  const enabled = parseBoolean(parseProps(String(guest.config.agent), FORMATS.agent).enabled ?? '0');
   const upFor = ctx.clock.now() - (guest.startedAt ?? 0);
-  if (upFor < duration(ctx, 'agentBoot') * ctx.speed) throw new SimApiError(500, 'QEMU guest agent is not running');
+  // A disabled agent has no socket, so it reads as not running (spec A.5 agent errors).
+  if (!enabled || upFor < duration(ctx, 'agentBoot') * ctx.speed)
+    throw new SimApiError(500, 'QEMU guest agent is not running');
+}
+
+function parseBoolean(text: string): boolean {
+  return /^(1|on|yes|true)$/i.test(text);
 }
 
 function dump(ctx: SimContext, guest: Guest, type: string): string {

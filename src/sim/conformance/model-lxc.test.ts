@@ -35,9 +35,11 @@ describe('LXC containers', () => {
     expect(vm.message).toBe("VM 200 already exists on node 'pve'");
   });
 
-  it("§6.2 the default storage 'local' does not support container directories (400)", async () => {
+  it("§6.2 the default storage 'local' does not support container directories (400 on storage)", async () => {
     const err = await apiError(testModel().call('POST', CREATE, { node: 'pve', vmid: 101, ostemplate: DEBIAN }));
-    expect([err.status, err.message]).toEqual([400, "storage 'local' does not support container directories"]);
+    // pve-container raises it with raise_param_exc, so it is a parameter error on `storage`.
+    expect([err.status, err.message]).toEqual([400, 'Parameter verification failed.']);
+    expect(err.errors).toEqual({ storage: "storage 'local' does not support container directories" });
   });
 
   it('§6.2 rootfs volumes are named per storage type with canonical size', async () => {
