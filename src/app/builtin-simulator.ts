@@ -9,12 +9,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
-import { startSimulator, type RunningSimulator } from '../sim/index.ts';
+import { startSimulator, type NodeSide, type RunningSimulator } from '../sim/index.ts';
+import type { NodeSshEndpoints } from './node-shell.ts';
 import type { SimTopology } from './sim-topology.ts';
 
 export interface BuiltinSimulator {
   readonly url: string;
   readonly client: ProxmoxClient;
+  /** SSH endpoints of the simulated nodes, when started with `ssh` (for the node shell). */
+  readonly ssh?: RunningSimulator['ssh'];
+  /** The node side: SSH per node (generated key, pinned host keys) over file trees tests can read. */
+  readonly ssh?: NodeSshEndpoints;
+  readonly nodeSide?: NodeSide;
   /** Out-of-band change through the simulator's control interface (tests, demos). */
   control(action: string, args?: Record<string, unknown>): unknown;
   /** Writes the cluster state now (also done by `close`). */
@@ -30,6 +36,8 @@ export interface BuiltinSimulatorOptions {
   statePath?: string;
   seed?: number;
   onRequest?: (event: RequestEvent) => void;
+  /** Also run the simulated nodes' SSH side (pct exec, files) — see `SimulatorOptions.ssh`. */
+  ssh?: SimulatorOptions['ssh'];
 }
 
 export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): Promise<BuiltinSimulator> {
@@ -41,6 +49,8 @@ export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): P
     nodes: options.topology.nodes,
     storages: options.topology.storages as never,
     statePath: options.statePath,
+    // Node trees in `<statePath>.d/` (a temp dir when ephemeral), so DNS/NFS files persist too.
+    ssh: true,
   });
   const client = createProxmoxClient({
     endpoint: sim.url,
@@ -51,6 +61,9 @@ export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): P
   return {
     url: sim.url,
     client,
+    ssh: sim.ssh,
+    ssh: sim.ssh && { endpoints: sim.ssh, privateKey: sim.clientKey?.privateKey ?? '' },
+    nodeSide: sim.nodeSide,
     control: (action, args = {}) => sim.control.apply(action, args),
     save: () => sim.control.save(),
     /** Stops the simulator (saving its state); the client is closed by its owner. */
