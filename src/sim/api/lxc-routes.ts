@@ -82,16 +82,18 @@ function create(ctx: SimContext, req: SimRequest): string {
     throw new SimApiError(500, `pool '${String(p.pool)}' does not exist`);
   const storage = typeof p.storage === 'string' ? p.storage : 'local';
   const ostemplate = String(p.ostemplate);
+  // No sync existence check in pve-container: a missing archive fails the worker.
   const tmpl = ctx.storage.find(node, ostemplate);
-  if (!tmpl || (tmpl.content !== 'vztmpl' && tmpl.content !== 'backup')) {
-    throw new SimApiError(500, `volume '${ostemplate}' does not exist`);
-  }
   const hostname = typeof p.hostname === 'string' ? p.hostname : `CT${vmid}`;
   const guest = newGuest('lxc', vmid, node, hostname);
   const rootfs = typeof p.rootfs === 'string' ? p.rootfs : `${storage}:4`;
+  // Defaults written by pve-container create_vm: hostname, memory, swap (arch/ostype detected).
   const config: Record<string, string | number> = {
     arch: typeof p.arch === 'string' ? p.arch : 'amd64',
     ostype: ostypeOf(ostemplate),
+    hostname,
+    memory: 512,
+    swap: 512,
   };
   try {
     config.rootfs = normalizeLxcValue(ctx, guest, 'rootfs', rootfs, storage) as string;
@@ -108,7 +110,6 @@ function create(ctx: SimContext, req: SimRequest): string {
     guest.os.files['/root/.ssh/authorized_keys'] = { content: `${p['ssh-public-keys'].trim()}\n`, mode: '0600' };
   }
   ctx.guests.set(vmid, guest);
-  addToPool(ctx, p.pool, vmid);
   return startTask(
     ctx,
     req,
@@ -118,11 +119,15 @@ function create(ctx: SimContext, req: SimRequest): string {
     async (task) => {
       task.log(`extracting archive '/var/lib/vz/template/cache/${ostemplate.split('/').pop() ?? ''}'`);
       await task.sleep(duration(ctx, 'vzcreate') * 0.8);
+      if (!tmpl || (tmpl.content !== 'vztmpl' && tmpl.content !== 'backup')) {
+        throw new Error(`unable to create CT ${vmid} - volume '${ostemplate}' does not exist`);
+      }
       task.log(`Total bytes read: ${tmpl.size}`);
       task.log(`Detected container architecture: ${config.arch}`);
       task.log("Creating SSH host key 'ssh_host_rsa_key' - this may take some time ...");
       await task.sleep(duration(ctx, 'vzcreate') * 0.2);
       delete guest.config.lock;
+      addToPool(ctx, p.pool, vmid);
       if (p.start === 1) {
         guest.status = 'running';
         guest.startedAt = ctx.clock.now();

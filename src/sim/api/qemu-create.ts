@@ -36,7 +36,6 @@ export function createQemu(ctx: SimContext, req: SimRequest): string {
   }
   guest.config = { ...config, lock: 'create' };
   ctx.guests.set(vmid, guest);
-  addToPool(ctx, p.pool, vmid);
   return startTask(
     ctx,
     req,
@@ -46,7 +45,9 @@ export function createQemu(ctx: SimContext, req: SimRequest): string {
     async (task) => {
       await task.sleep(duration(ctx, 'qmcreate'));
       delete guest.config.lock;
+      addToPool(ctx, p.pool, vmid);
       if (p.start === 1) {
+        task.log('Execute autostart');
         guest.status = 'running';
         guest.startedAt = ctx.clock.now();
         guest.pid = ctx.random.int(1000, 4_000_000);

@@ -71,16 +71,29 @@ describe('LXC containers', () => {
     expect((await config(m, 103)).rootfs).toBe('tank:subvol-103-disk-0,size=2G');
   });
 
-  it('§A.4 create fails synchronously when the ostemplate volume does not exist', async () => {
-    const err = await apiError(
-      testModel().call('POST', CREATE, {
-        node: 'pve',
-        vmid: 101,
-        ostemplate: 'local:vztmpl/nope.tar.zst',
-        rootfs: 'local-lvm:8',
-      }),
-    );
-    expect(err.message).toBe("volume 'local:vztmpl/nope.tar.zst' does not exist");
+  it('§A.4 a missing ostemplate fails the vzcreate worker (no sync check) and removes the CT', async () => {
+    const m = testModel();
+    const task = await runTask(m, 'POST', CREATE, {
+      node: 'pve',
+      vmid: 101,
+      ostemplate: 'local:vztmpl/nope.tar.zst',
+      rootfs: 'local-lvm:8',
+    });
+    expect(task.exitstatus).toBe("unable to create CT 101 - volume 'local:vztmpl/nope.tar.zst' does not exist");
+    expect(m.context.guests.has(101)).toBe(false);
+    expect(m.context.storage.volumesOf('pve', 101)).toEqual([]);
+  });
+
+  it('§A.4 create writes the hostname/memory/swap defaults', async () => {
+    const m = testModel();
+    await runTask(m, 'POST', CREATE, { node: 'pve', vmid: 101, ostemplate: DEBIAN, rootfs: 'local-lvm:8' });
+    expect(await config(m, 101)).toMatchObject({
+      hostname: 'CT101',
+      memory: 512,
+      swap: 512,
+      arch: 'amd64',
+      ostype: 'debian',
+    });
   });
 
   it('§A.4 net0 gets a BC:24:11 hwaddr and type=veth, printed canonically', async () => {
