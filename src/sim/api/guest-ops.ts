@@ -124,10 +124,11 @@ function snapshotConfig(config: GuestConfig): GuestConfig {
 export function createSnapshot(ctx: SimContext, req: SimRequest, guest: Guest): string {
   const name = String(req.params.snapname);
   const type = guest.type === 'lxc' ? 'vzsnapshot' : 'qmsnapshot';
-  if (guest.type === 'qemu') checkLock(guest);
   return startTask(ctx, req, guest, type, guest.vmid, async (task) => {
     const release = await lockConfig(ctx, guest.type, guest.vmid, { log: task.log });
     try {
+      // Order of pve-guest-common `__snapshot_prepare`.
+      if (guest.config.template === 1) throw new Error("you can't take a snapshot if it's a template");
       checkLock(guest);
       if (guest.snapshots[name] || name === 'current') throw new Error(`snapshot name '${name}' already used`);
       for (const { volid } of referencedVolumes(guest.type, guest.config)) {
@@ -165,6 +166,7 @@ export function deleteSnapshot(ctx: SimContext, req: SimRequest, guest: Guest): 
   const type = guest.type === 'lxc' ? 'vzdelsnapshot' : 'qmdelsnapshot';
   return startTask(ctx, req, guest, type, guest.vmid, async (task) => {
     const snap = guest.snapshots[name];
+    if (guest.config.template === 1) throw new Error("you can't delete a snapshot if vm is a template");
     if (!snap) throw new Error(`snapshot '${name}' does not exist`);
     checkLock(guest);
     guest.config.lock = 'snapshot-delete';
@@ -188,6 +190,7 @@ export function rollbackSnapshot(ctx: SimContext, req: SimRequest, guest: Guest)
   const type = guest.type === 'lxc' ? 'vzrollback' : 'qmrollback';
   return startTask(ctx, req, guest, type, guest.vmid, async (task) => {
     const snap = guest.snapshots[name];
+    if (guest.config.template === 1) throw new Error("you can't rollback if vm is a template");
     if (!snap) throw new Error(`snapshot '${name}' does not exist`);
     checkLock(guest);
     guest.config.lock = 'rollback';

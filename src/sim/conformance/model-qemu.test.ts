@@ -349,5 +349,9 @@ describe('QEMU virtual machines', () => {
     expect((await apiError(m.call('POST', `${VM}/template`, { node: 'pve', vmid: 100 }))).message).toBe(
       'unable to create template, because VM contains snapshots',
     );
+    await runTask(m, 'DELETE', `${VM}/snapshot/{snapname}`, { node: 'pve', vmid: 100, snapname: 's1' });
+    await runTask(m, 'POST', `${VM}/template`, { node: 'pve', vmid: 100 });
+    const snap = await runTask(m, 'POST', `${VM}/snapshot`, { node: 'pve', vmid: 100, snapname: 's2' });
+    expect(snap.exitstatus).toBe("you can't take a snapshot if it's a template");
   });
 });
