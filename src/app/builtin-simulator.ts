@@ -16,8 +16,6 @@ import type { SimTopology } from './sim-topology.ts';
 export interface BuiltinSimulator {
   readonly url: string;
   readonly client: ProxmoxClient;
-  /** SSH endpoints of the simulated nodes, when started with `ssh` (for the node shell). */
-  readonly ssh?: RunningSimulator['ssh'];
   /** The node side: SSH per node (generated key, pinned host keys) over file trees tests can read. */
   readonly ssh?: NodeSshEndpoints;
   readonly nodeSide?: NodeSide;
@@ -36,8 +34,6 @@ export interface BuiltinSimulatorOptions {
   statePath?: string;
   seed?: number;
   onRequest?: (event: RequestEvent) => void;
-  /** Also run the simulated nodes' SSH side (pct exec, files) — see `SimulatorOptions.ssh`. */
-  ssh?: SimulatorOptions['ssh'];
 }
 
 export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): Promise<BuiltinSimulator> {
@@ -61,7 +57,6 @@ export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): P
   return {
     url: sim.url,
     client,
-    ssh: sim.ssh,
     ssh: sim.ssh && { endpoints: sim.ssh, privateKey: sim.clientKey?.privateKey ?? '' },
     nodeSide: sim.nodeSide,
     control: (action, args = {}) => sim.control.apply(action, args),
