@@ -123,6 +123,36 @@ describe('pve-host handlers', () => {
     expect(mutatingChanges(await fx.plan())).toEqual([]);
   });
 
+  it('removes bridge settings the config dropped (gateway, ports, VLAN awareness) in one staged edit', async () => {
+    await converge();
+    const changed = structuredClone(HOST_CONFIG);
+    const [vmbr0, vmbr1] = changed.network.bridges as Record<string, unknown>[];
+    delete vmbr0?.gateway;
+    if (vmbr0) vmbr0.ports = [];
+    if (vmbr1) vmbr1.vlanAware = false;
+    const planned = await fx.plan(changed);
+    expect(
+      planned.plan.changes
+        .filter((ch) => ch.kind === 'pve.bridge')
+        .map((ch) => [ch.address, ch.attributes.map((a) => a.path).sort()]),
+    ).toEqual([
+      ['bridge.pve.vmbr0', ['gateway', 'ports']],
+      ['bridge.pve.vmbr1', ['vlanAware']],
+    ]);
+    const mark = fx.sim.requests.length;
+    expect(failures(await fx.apply(planned))).toEqual([]);
+    // Each bridge: one staged edit, then one apply (reload) of the node's network.
+    const network = fx.mutatingRequests(mark).filter((r) => r.includes('/network'));
+    const apply = 'PUT /api2/json/nodes/pve/network';
+    expect([network[1], network[3]]).toEqual([apply, apply]);
+    expect([network[0], network[2]].sort()).toEqual([`${apply}/vmbr0`, `${apply}/vmbr1`]);
+    const bridges = await fx.client.network.list('pve', 'bridge');
+    const b0 = bridges.find((b) => b.iface === 'vmbr0');
+    expect([b0?.gateway, b0?.bridge_ports]).toEqual([undefined, undefined]);
+    expect(bridges.find((b) => b.iface === 'vmbr1')?.bridge_vlan_aware).toBeUndefined();
+    expect(mutatingChanges(await fx.plan(changed))).toEqual([]);
+  });
+
   it('never touches objects Phoenix does not own, and prunes only its own', async () => {
     const c = fx.client;
     // Someone else's objects: a bridge, a rule, a user with a token, an alias, a storage.
