@@ -20,6 +20,11 @@ const KEYS = [
   'autostart',
 ] as const;
 
+/** pve-manager API2/Network.pm raises this as a parameter error. */
+function noIface(): SimApiError {
+  return new SimApiError(400, 'Parameter verification failed.', { iface: 'interface does not exist' });
+}
+
 function pendingOf(node: SimNode): NetIface[] {
   node.network.pending ??= structuredClone(node.network.active);
   return node.network.pending;
@@ -59,7 +64,7 @@ export function networkRoutes(ctx: SimContext): SimRoute[] {
     route('GET', '/nodes/{node}/network/{iface}', (req) => {
       const node = requireNode(ctx, req.params.node);
       const iface = (node.network.pending ?? node.network.active).find((i) => i.iface === req.params.iface);
-      if (!iface) throw new SimApiError(500, `network interface '${String(req.params.iface)}' does not exist`);
+      if (!iface) throw noIface();
       return iface;
     }),
     route('POST', '/nodes/{node}/network', (req) => {
@@ -76,7 +81,7 @@ export function networkRoutes(ctx: SimContext): SimRoute[] {
     route('PUT', '/nodes/{node}/network/{iface}', (req) => {
       const node = requireNode(ctx, req.params.node);
       const iface = pendingOf(node).find((i) => i.iface === req.params.iface);
-      if (!iface) throw new SimApiError(500, `interface '${String(req.params.iface)}' does not exist`);
+      if (!iface) throw noIface();
       apply(iface, req.params);
       return null;
     }),
@@ -84,7 +89,7 @@ export function networkRoutes(ctx: SimContext): SimRoute[] {
       const node = requireNode(ctx, req.params.node);
       const list = pendingOf(node);
       const idx = list.findIndex((i) => i.iface === req.params.iface);
-      if (idx < 0) throw new SimApiError(500, `interface '${String(req.params.iface)}' does not exist`);
+      if (idx < 0) throw noIface();
       list.splice(idx, 1);
       return null;
     }),

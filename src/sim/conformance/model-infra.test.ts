@@ -155,6 +155,10 @@ describe('node network (§A.7)', () => {
     await m.call('DELETE', '/nodes/{node}/network', { node: 'pve' });
     const list = (await m.call('GET', '/nodes/{node}/network', { node: 'pve' })) as Record<string, unknown>[];
     expect(list.map((i) => i.iface)).not.toContain('vmbr2');
+    const missing = await apiError(
+      m.call('PUT', '/nodes/{node}/network/{iface}', { node: 'pve', iface: 'vmbr7', type: 'bridge' }),
+    );
+    expect(missing.errors).toEqual({ iface: 'interface does not exist' });
   });
 });
 
