@@ -27,8 +27,11 @@ export function createRoleHandler(deps: { client: ProxmoxClient }): ResourceHand
   const { client } = deps;
   return listHandler<RoleDesired, RoleObserved>({
     kind: ROLE_KIND,
-    async list() {
-      return (await client.access.roles()).map((r) => ({
+    async list(_ctx, desired) {
+      const declared = new Set(desired.map((r) => r.desired.id));
+      // Built-in roles are part of PVE, not anyone's objects: listed only when declared (to refuse).
+      const roles = (await client.access.roles()).filter((r) => Number(r.special ?? 0) !== 1 || declared.has(r.roleid));
+      return roles.map((r) => ({
         address: roleAddress(r.roleid),
         observed: {
           id: r.roleid,
