@@ -1,11 +1,12 @@
-import pc from 'picocolors';
 import { ConfigError, formatLocation, isPhoenixError } from '../errors.ts';
+import { colors, shouldColor } from '../util/color.ts';
 
 /**
  * Prints an error for a person and returns the exit code. A PhoenixError is a user-facing
  * condition: message, location and hint, no stack. Anything else is a bug in Phoenix.
  */
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  const pc = colors(shouldColor(stderr as { isTTY?: boolean }));
   if (error instanceof ConfigError) {
     for (const d of error.diagnostics) {
       const where = d.location ? `${formatLocation(d.location)}: ` : '';

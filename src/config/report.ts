@@ -3,7 +3,10 @@
  * programs (a versioned JSON document). Pure: returns strings, the CLI decides where they go.
  */
 import { join } from 'node:path';
-import pc from 'picocolors';
+import { colors, shouldColor } from '../util/color.ts';
+
+// Validation output goes to stderr (errors) and stdout (summary); colour only on a TTY, never with NO_COLOR.
+const pc = colors(shouldColor(process.stderr));
 import type { Diagnostic } from '../errors.ts';
 import type { ValidationResult } from './index.ts';
 
