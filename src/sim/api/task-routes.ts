@@ -23,6 +23,7 @@ function splitUser(user: string): { user: string; tokenid?: string } {
   return i < 0 ? { user } : { user: user.slice(0, i), tokenid: user.slice(i + 1) };
 }
 
+/** A list row: token tasks split into user + tokenid; running ones read `RUNNING` (pve-manager Tasks.pm). */
 function listRow(t: TaskRecord): Record<string, unknown> {
   const row: Record<string, unknown> = {
     upid: t.upid,
@@ -32,13 +33,21 @@ function listRow(t: TaskRecord): Record<string, unknown> {
     starttime: t.starttime,
     type: t.type,
     id: t.id,
-    user: t.user,
+    ...splitUser(t.user),
   };
   if (t.status === 'stopped') {
     row.status = t.exitstatus;
     row.endtime = t.endtime;
-  }
+  } else row.status = 'RUNNING';
   return row;
+}
+
+/** `upid_normalize_status_type`: ok, warning, error, or unknown (no status yet). */
+function statusType(t: TaskRecord): string {
+  if (t.status !== 'stopped' || !t.exitstatus) return 'unknown';
+  if (t.exitstatus === 'OK') return 'ok';
+  if (/^WARNINGS: \d+$/.test(t.exitstatus)) return 'warning';
+  return 'error';
 }
 
 export function taskRoutes(ctx: SimContext): SimRoute[] {
@@ -52,32 +61,24 @@ export function taskRoutes(ctx: SimContext): SimRoute[] {
       const until = intParam(p, 'until');
       const typefilter = strParam(p, 'typefilter');
       const userfilter = strParam(p, 'userfilter');
-      const statusfilter = strParam(p, 'statusfilter')
-        ?.split(/[,;\s]+/)
-        .filter(Boolean);
-      const onlyErrors = p.errors === 1;
+      // statusfilter replaces the default set unless errors=1, which only drops `ok`.
+      const wanted = new Set(['ok', 'warning', 'error', 'unknown']);
+      const statusfilter = strParam(p, 'statusfilter');
+      if (p.errors === 1) wanted.delete('ok');
+      else if (statusfilter !== undefined) {
+        wanted.clear();
+        for (const f of statusfilter.split(/[,;\s]+/).filter(Boolean)) wanted.add(f.toLowerCase());
+      }
       const rows = ctx.tasks
         .list()
         .filter((t) => t.node === p.node)
         .filter((t) => source === 'all' || (source === 'active' ? t.status === 'running' : t.status === 'stopped'))
+        .filter((t) => !userfilter || t.user.toLowerCase().includes(userfilter.toLowerCase()))
+        .filter((t) => !typefilter || t.type === typefilter)
         .filter((t) => vmid === undefined || t.id === String(vmid))
         .filter((t) => since === undefined || t.starttime >= since)
         .filter((t) => until === undefined || t.starttime <= until)
-        .filter((t) => !typefilter || t.type === typefilter)
-        .filter((t) => !userfilter || t.user.includes(userfilter))
-        .filter((t) => !onlyErrors || (t.status === 'stopped' && !/^(OK|WARNINGS)/.test(t.exitstatus ?? '')))
-        .filter((t) => {
-          if (!statusfilter || statusfilter.length === 0) return true;
-          const kind =
-            t.status === 'running'
-              ? 'running'
-              : t.exitstatus === 'OK'
-                ? 'ok'
-                : t.exitstatus?.startsWith('WARNINGS')
-                  ? 'warning'
-                  : 'error';
-          return statusfilter.includes(kind);
-        })
+        .filter((t) => wanted.has(statusType(t)))
         .sort((a, b) => b.starttime - a.starttime || b.pstart - a.pstart);
       const start = intParam(p, 'start') ?? 0;
       const limit = intParam(p, 'limit') ?? 50;

@@ -265,5 +265,11 @@ describe('cluster model: tasks (§4)', () => {
     expect((await list({ vmid: 999 })).data).toHaveLength(0);
     expect((await list({ source: 'active' })).data).toHaveLength(0);
     expect((await list({})).data[0]).toMatchObject({ status: 'OK' });
+    // errors=1 drops OK tasks; statusfilter picks normalized status types.
+    await runTask(m, 'POST', '/nodes/{node}/qemu', { node: 'pve', vmid: 200, start: 1 });
+    const failed = await runTask(m, 'POST', '/nodes/{node}/qemu/{vmid}/status/start', { node: 'pve', vmid: 200 });
+    expect(failed.exitstatus).toBe('VM 200 already running');
+    expect((await list({ errors: 1 })).data.map((t) => t.type)).toEqual(['qmstart']);
+    expect((await list({ statusfilter: 'ok' })).data).toHaveLength(3);
   });
 });
