@@ -7,6 +7,7 @@ import type { ObservedGuest } from '../providers/proxmox/diff.ts';
 import { guestHealth } from '../providers/proxmox/guest-handler.ts';
 import type { GuestSpec } from '../providers/proxmox/spec.ts';
 import type { Phoenix } from './create-phoenix.ts';
+import type { PlanResult } from '../engine/index.ts';
 import { planEnvironment } from './operations.ts';
 
 export interface StatusRow {
@@ -22,8 +23,9 @@ export interface StatusRow {
   drift: string[];
 }
 
-export async function environmentStatus(phoenix: Phoenix): Promise<StatusRow[]> {
-  const { plan, observations } = await planEnvironment(phoenix);
+/** `planned`: a plan already made for this environment (so callers showing more rows plan once). */
+export async function environmentStatus(phoenix: Phoenix, planned?: PlanResult): Promise<StatusRow[]> {
+  const { plan, observations } = planned ?? (await planEnvironment(phoenix));
   const changes = new Map(plan.changes.map((c) => [c.address, c]));
   const rows: StatusRow[] = [];
   for (const r of phoenix.derived.guests) {

@@ -238,10 +238,16 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
       ['node.pve.dns', 'update'],
     ]);
 
+    const status = await cli('status', '-c', dir);
+    expect(status.code).toBe(2);
+    expect(status.out).toMatch(/node\.pve\.dns\s+drifted \(\/etc\/phoenix\/dnsmasq\.hosts\)/);
+    expect(status.out).toMatch(/node\.pve\.nfs\s+in sync/);
+
     const applied = await cli('apply', '-c', dir, '--auto-approve');
     expect(applied.code, applied.err).toBe(0);
     expect(readFileSync(tree.resolve(HOSTS), 'utf8')).toBe(hostsText);
     expect(tree.readMeta().services.dnsmasq?.reloads).toBe(reloadsBefore + 1);
     expect((await cli('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
+    expect((await cli('status', '-c', dir)).out).toMatch(/node\.pve\.dns\s+in sync/);
   });
 });

@@ -15,7 +15,8 @@ export function define(program: Command): void {
       'after',
       `
 Healthy means: LXC running; VM running and its QEMU guest agent answering (when enabled).
-Exit 0 when every guest is in sync, running and healthy; 2 otherwise.
+Node resources (internal DNS, NFS exports) are listed below the guests when Phoenix manages them.
+Exit 0 when every guest is in sync, running and healthy and every node resource in sync; 2 otherwise.
 
 Examples:
   $ phoenix status
@@ -25,9 +26,13 @@ Examples:
     .action(async (options: { config?: string; state?: string; json?: boolean }) => {
       const { openEnvironment } = await import('../../app/cli-support.ts');
       const { environmentStatus, renderStatusTable } = await import('../../app/status.ts');
+      const { planEnvironment } = await import('../../app/operations.ts');
+      const { nodeStatusRows, renderNodeStatus } = await import('../../app/node-status.ts');
       const phoenix = await openEnvironment(options);
       try {
-        const rows = await environmentStatus(phoenix);
+        const planned = await planEnvironment(phoenix);
+        const rows = await environmentStatus(phoenix, planned);
+        const nodeRows = nodeStatusRows(planned.plan);
         if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         else {
           process.stdout.write(renderStatusTable(rows));
@@ -35,8 +40,11 @@ Examples:
             process.stdout.write(`\n${r.id} ${r.name} drifted: ${r.drift.join(', ')}`);
           }
           if (rows.some((r) => r.drift.length > 0)) process.stdout.write('\n');
+          if (nodeRows.length > 0) process.stdout.write('\n' + renderNodeStatus(nodeRows));
         }
-        const ok = rows.every((r) => r.sync === 'in sync' && (r.status === 'template' || r.health === 'healthy'));
+        const ok =
+          rows.every((r) => r.sync === 'in sync' && (r.status === 'template' || r.health === 'healthy')) &&
+          nodeRows.every((r) => r.sync === 'in sync');
         process.exitCode = ok ? 0 : 2;
       } finally {
         await phoenix.close();
