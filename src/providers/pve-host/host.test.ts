@@ -206,6 +206,12 @@ describe('pve-host handlers', () => {
     expect(mutatingChanges(await fx.plan(empty, true))).toEqual([]);
   });
 
+  it('refuses to change a built-in role', async () => {
+    const planned = await fx.plan({ version: 1, host: { roles: [{ id: 'PVEAdmin', privileges: ['VM.Audit'] }] } });
+    expect(planned.plan.errored).toBe(true);
+    expect(planned.plan.diagnostics.map((d) => d.code)).toContain('E_BUILTIN_ROLE');
+  });
+
   it('refuses a storage whose type or path changed (protected: never replaced)', async () => {
     await converge();
     const changed = structuredClone(HOST_CONFIG);
