@@ -257,7 +257,7 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
       const node = requireNode(ctx, req.params.node).name;
       const storage = String(req.params.storage);
       const entry = APLINFO.find((a) => a.template === req.params.template);
-      if (!entry) throw new SimApiError(500, 'no such template');
+      if (!entry) throw new SimApiError(400, 'Parameter verification failed.', { template: 'no such template' });
       if (!ctx.storage.get(storage).content.includes('vztmpl'))
         throw new SimApiError(500, `storage '${storage}' does not support templates`);
       return download(node, storage, 'vztmpl', String(entry.template), 130 * 1024 * 1024, req);
@@ -265,6 +265,11 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
     route('POST', '/nodes/{node}/storage/{storage}/download-url', (req) => {
       const node = requireNode(ctx, req.params.node).name;
       const filename = String(req.params.filename);
+      const c = ctx.storage.get(String(req.params.storage));
+      // pve-storage Status.pm download_url: only file-based storages (with a path) qualify.
+      if (c.type !== 'dir' && c.type !== 'nfs') {
+        throw new SimApiError(500, `can't upload to storage type '${c.type}', not a file based storage!`);
+      }
       const size = ctx.downloadSizes[filename] ?? 512 * 1024 * 1024;
       return download(node, String(req.params.storage), String(req.params.content), filename, size, req);
     }),

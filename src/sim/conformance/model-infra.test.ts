@@ -50,7 +50,17 @@ describe('storage (§A.6, §6.2)', () => {
         url: 'https://example.invalid/x.iso',
       }),
     );
-    expect(iso.message).toBe("storage 'local-lvm' is not configured for content-type 'iso'");
+    expect(iso.message).toBe("can't upload to storage type 'lvmthin', not a file based storage!");
+    const noIso = await apiError(
+      m.call('POST', '/nodes/{node}/storage/{storage}/download-url', {
+        node: 'pve',
+        storage: 'local',
+        content: 'snippets',
+        filename: 'x.yml',
+        url: 'https://example.invalid/x.yml',
+      }),
+    );
+    expect(noIso.message).toBe("storage 'local' is not configured for content-type 'snippets'");
   });
 
   it('§A.6 storage config CRUD enforces type-specific keys and content limits', async () => {
