@@ -61,6 +61,19 @@ function requireStorageFor(ctx: SimContext, node: string, storage: string, conte
   }
 }
 
+/**
+ * pve-guest-common `get_unique_tags` with the default tag style: split, lower-case, sort
+ * case-insensitively, de-duplicate, join with `;`.
+ */
+export function uniqueTags(text: string): string {
+  const tags = text
+    .split(/[;,\s\0]+/)
+    .filter(Boolean)
+    .map((t) => t.toLowerCase())
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set(tags)].join(';');
+}
+
 /** Turns one LXC key's raw value into the stored canonical value, allocating volumes. */
 export function normalizeLxcValue(
   ctx: SimContext,
@@ -70,6 +83,7 @@ export function normalizeLxcValue(
   defaultStorage: string,
 ): unknown {
   if (typeof raw !== 'string') return raw;
+  if (key === 'tags') return uniqueTags(raw);
   if (/^net\d+$/.test(key)) {
     const net = parseProps(raw, FORMATS.lxcNet);
     net.hwaddr ??= ctx.random.mac();
@@ -97,6 +111,7 @@ export function normalizeLxcValue(
 /** Turns one QEMU key's raw value into the stored canonical value, allocating volumes. */
 export function normalizeQemuValue(ctx: SimContext, guest: Guest, key: string, raw: unknown): unknown {
   if (typeof raw !== 'string') return raw;
+  if (key === 'tags') return uniqueTags(raw);
   if (/^net\d+$/.test(key)) {
     const net = parseProps(raw, FORMATS.qemuNet);
     net.macaddr ??= ctx.random.mac();

@@ -219,6 +219,12 @@ describe('QEMU virtual machines', () => {
     ).toBe('OK');
   });
 
+  it('§6.1 tags are stored unique, lower-case, sorted and ;-joined (get_unique_tags)', async () => {
+    const m = testModel();
+    await vm(m, 100, { tags: 'Web,phoenix;db web' });
+    expect((await config(m, 100)).tags).toBe('db;phoenix;web');
+  });
+
   it('§5.6 a stale digest on QEMU PUT config: checksum mismatch', async () => {
     const m = testModel();
     await vm(m, 100);
