@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { appendFileSync, chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,6 +16,9 @@ import { createPhoenix, type Phoenix } from '../../src/app/create-phoenix.ts';
 import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
 import { findPeer, freePort } from '../../src/clients/ssh/_test-peers.ts';
 import { main } from '../../src/cli/main.ts';
+import type { Resource } from '../../src/engine/handler.ts';
+import { executePlan, makePlan } from '../../src/engine/index.ts';
+import { FILE_KIND, type ManagedFile, type TargetRef } from '../../src/providers/node/index.ts';
 import type { SimTree } from '../../src/sim/ssh/sim-tree.ts';
 
 const HOSTS = '/etc/phoenix/dnsmasq.hosts';
@@ -214,6 +217,47 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
       expect(mutations).toEqual([]);
       expect(tree.readMeta()).toEqual(before);
       expect(readFileSync(tree.resolve(HOSTS), 'utf8')).toBe(hostsText);
+    } finally {
+      await phoenix.close();
+    }
+  });
+
+  it('typed file operations reach a container (pct over SSH) and a VM (guest agent over the API)', async () => {
+    const phoenix = await open();
+    try {
+      const file = (address: string, target: TargetRef, path: string): Resource<ManagedFile> => ({
+        address,
+        kind: FILE_KIND,
+        node: 'pve',
+        dependsOn: [],
+        desired: { target, path, content: `managed ${address}\n`, mode: '0640', owner: 'root', group: 'root' },
+      });
+      const resources = [
+        file('file.ct101', { kind: 'lxc', node: 'pve', vmid: 101 }, '/etc/motd'),
+        file('file.vm1002', { kind: 'vm', node: 'pve', vmid: 1002 }, '/etc/motd'),
+      ];
+      // The VM's agent answers a moment after its start.
+      let planned = await makePlan({ resources, registry: phoenix.registry });
+      for (let i = 0; i < 50 && planned.plan.errored; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        planned = await makePlan({ resources, registry: phoenix.registry });
+      }
+      expect(planned.plan.errored, JSON.stringify(planned.plan.diagnostics)).toBe(false);
+      expect(planned.plan.changes.map((c) => c.action)).toEqual(['create', 'create']);
+      const result = await executePlan({ ...planned, registry: phoenix.registry });
+      expect(
+        [...result.outcomes.values()]
+          .filter((o) => o.outcome !== 'created')
+          .map((o) => `${o.address} ${o.outcome} ${String((o.error as Error | undefined)?.message)}`),
+      ).toEqual([]);
+      const guests = join(phoenix.simulator?.nodeSide?.dataDir ?? '', 'guests');
+      for (const vmid of [101, 1002]) {
+        const onDisk = join(guests, String(vmid), 'root', 'etc', 'motd');
+        expect(readFileSync(onDisk, 'utf8')).toBe(`managed file.${vmid === 101 ? 'ct' : 'vm'}${vmid}\n`);
+        expect(statSync(onDisk).mode & 0o777).toBe(0o640);
+      }
+      const again = await makePlan({ resources, registry: phoenix.registry });
+      expect(again.plan.changes.map((c) => c.action)).toEqual(['noop', 'noop']);
     } finally {
       await phoenix.close();
     }

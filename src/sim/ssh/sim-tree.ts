@@ -22,6 +22,8 @@ export interface TreeMeta {
   exportfsRuns: number;
 }
 
+const BASE_DIRS = ['etc', 'tmp', 'root', 'srv', 'var/tmp', 'var/lib', 'usr/local/bin'];
+
 export class SimTree {
   readonly base: string;
   readonly root: string;
@@ -29,7 +31,8 @@ export class SimTree {
   constructor(base: string) {
     this.base = base;
     this.root = join(base, 'root');
-    mkdirSync(this.root, { recursive: true });
+    // A machine starts with the directories a fresh Debian has (files go to /etc, pushes via /tmp).
+    for (const dir of BASE_DIRS) mkdirSync(join(this.root, dir), { recursive: true });
   }
 
   /** Host path for an absolute path inside the machine; `..` cannot climb out of the root. */
