@@ -20,6 +20,7 @@ import type { Resource } from '../../src/engine/handler.ts';
 import { executePlan, makePlan } from '../../src/engine/index.ts';
 import { FILE_KIND, type ManagedFile, type TargetRef } from '../../src/providers/node/index.ts';
 import type { SimTree } from '../../src/sim/ssh/sim-tree.ts';
+import { startTestSimulator, type TestSimulator } from '../../src/sim/testing.ts';
 
 const HOSTS = '/etc/phoenix/dnsmasq.hosts';
 const CONF = '/etc/dnsmasq.d/phoenix.conf';
@@ -293,5 +294,76 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
     expect(tree.readMeta().services.dnsmasq?.reloads).toBe(reloadsBefore + 1);
     expect((await cli('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
     expect((await cli('status', '-c', dir)).out).toMatch(/node\.pve\.dns\s+in sync/);
+  });
+});
+
+describe('a configured host: proxmox.ssh with a pinned host key (HTTP simulator with its SSH side)', () => {
+  let sim: TestSimulator | undefined;
+  let hostDir = '';
+  beforeAll(async () => {
+    hostDir = mkdtempSync(join(tmpdir(), 'phoenix-node-host-'));
+    sim = await startTestSimulator({ ssh: true });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(hostDir, { recursive: true, force: true });
+  });
+
+  function writeConfig(fingerprint: string): void {
+    const s = sim as TestSimulator;
+    const ssh = s.ssh?.pve;
+    writeFileSync(join(hostDir, 'node_key'), s.clientKey?.privateKey ?? '', { mode: 0o600 });
+    writeFileSync(
+      join(hostDir, 'phoenix.yaml'),
+      [
+        'version: 1',
+        'proxmox:',
+        `  endpoint: ${s.url}`,
+        `  tokenId: "${s.tokenId}"`,
+        '  tokenSecret: env:PHOENIX_TEST_TOKEN',
+        `  ssh: { user: root, port: ${ssh?.port}, privateKey: "file:node_key", hostKeyFingerprint: "${fingerprint}" }`,
+        'cluster:',
+        '  domain: lab.arpa',
+        '  nodes: [{ name: pve, address: 127.0.0.1 }]',
+        'dns:',
+        '  records: [{ name: nas, type: A, value: 10.20.0.5 }]',
+        '',
+      ].join('\n'),
+    );
+  }
+  const env = (): Record<string, string> => ({
+    PHOENIX_TEST_TOKEN: (sim as TestSimulator).token.slice((sim as TestSimulator).token.lastIndexOf('=') + 1),
+  });
+
+  it('converges the node resources over the configured SSH access', async () => {
+    writeConfig((sim as TestSimulator).ssh?.pve?.hostKeyFingerprint ?? '');
+    const phoenix = await createPhoenix({ configDir: hostDir, env: env() });
+    try {
+      const planned = await planEnvironment(phoenix);
+      expect(planned.plan.errored, JSON.stringify(planned.plan.diagnostics)).toBe(false);
+      expect(failures(await applyPlan(phoenix, planned))).toEqual([]);
+      const tree = (sim as TestSimulator).nodeSide?.servers.pve?.nodeTree;
+      expect(readFileSync(tree?.resolve(HOSTS) ?? '', 'utf8')).toMatch(/^10\.20\.0\.5 nas\.lab\.arpa$/m);
+      expect(readFileSync(tree?.resolve(HOSTS) ?? '', 'utf8')).toMatch(/^127\.0\.0\.1 pve\.lab\.arpa$/m);
+    } finally {
+      await phoenix.close();
+    }
+  });
+
+  it('refuses a node whose host key does not match the pin, with a clear error and nothing written', async () => {
+    const tree = (sim as TestSimulator).nodeSide?.servers.pve?.nodeTree;
+    const before = readFileSync(tree?.resolve(HOSTS) ?? '', 'utf8');
+    writeConfig(`SHA256:${'B'.repeat(43)}`);
+    const phoenix = await createPhoenix({ configDir: hostDir, env: env() });
+    try {
+      const planned = await planEnvironment(phoenix);
+      expect(planned.plan.errored).toBe(true);
+      const messages = planned.plan.diagnostics.map((d) => d.message).join('\n');
+      expect(messages).toMatch(/host key/i);
+      expect(messages).not.toContain('PRIVATE KEY');
+    } finally {
+      await phoenix.close();
+    }
+    expect(readFileSync(tree?.resolve(HOSTS) ?? '', 'utf8')).toBe(before);
   });
 });
