@@ -297,6 +297,26 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
   });
 });
 
+describe('phoenix up on examples/homelab', () => {
+  it('converges guests and node resources in one go and lists the node resources in sync', async () => {
+    const upDir = mkdtempSync(join(tmpdir(), 'phoenix-node-up-'));
+    try {
+      cpSync('examples/homelab', upDir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
+      const up = await cli('up', '-c', upDir, '--speed', '0');
+      expect(up.code, up.err).toBe(0);
+      expect(up.err).toMatch(/node\.pve\.dns: created/);
+      expect(up.out).toMatch(/node\.pve\.dns\s+in sync/);
+      expect(up.out).toMatch(/node\.pve\.nfs\s+in sync/);
+      const tree = join(upDir, '.phoenix', 'simulator.json.d', 'nodes', 'pve', 'root');
+      expect(readFileSync(join(tree, 'etc', 'exports.d', 'phoenix.exports'), 'utf8')).toContain('/srv/nfs/swarm-data ');
+      const again = await cli('up', '-c', upDir);
+      expect(again.err).toMatch(/already up and in sync/);
+    } finally {
+      rmSync(upDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a configured host: proxmox.ssh with a pinned host key (HTTP simulator with its SSH side)', () => {
   let sim: TestSimulator | undefined;
   let hostDir = '';

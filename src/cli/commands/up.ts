@@ -75,7 +75,12 @@ Examples:
         } else {
           process.stderr.write('Everything is already up and in sync.\n');
         }
-        process.stdout.write('\n' + renderStatusTable(await environmentStatus(phoenix)));
+        const after = await ops.planEnvironment(phoenix);
+        const { nodeStatusRows, renderNodeStatus } = await import('../../app/node-status.ts');
+        const nodes = renderNodeStatus(nodeStatusRows(after.plan));
+        process.stdout.write(
+          '\n' + renderStatusTable(await environmentStatus(phoenix, after)) + (nodes && `\n${nodes}`),
+        );
       } finally {
         interrupt.dispose();
         await phoenix.close();
