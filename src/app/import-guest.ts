@@ -51,14 +51,12 @@ export async function importGuest(
     });
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, yaml);
-  phoenix
-    .state()
-    .events.add({
-      type: IMPORT_EVENT,
-      address: `guest.${vmid}`,
-      message: `guest ${vmid} imported into ${file}`,
-      data: { vmid },
-    });
+  phoenix.state().events.add({
+    type: IMPORT_EVENT,
+    address: `guest.${vmid}`,
+    message: `guest ${vmid} imported into ${file}`,
+    data: { vmid },
+  });
   return { file, yaml };
 }
 
