@@ -17,7 +17,8 @@ const FAULTS = (seed: number) => ({
   seed,
   // The guest lifecycle's routes (issue 4); host network/storage objects have their own provider.
   rules: [
-    '/cluster/**',
+    '/cluster/resources',
+    '/cluster/nextid',
     '/nodes/*/lxc/**',
     '/nodes/*/qemu/**',
     '/nodes/*/tasks/**',
