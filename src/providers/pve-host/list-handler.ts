@@ -14,6 +14,7 @@ import type {
   Resource,
   ResourceHandler,
 } from '../../engine/handler.ts';
+import { asRetryable } from '../proxmox/guest-ops.ts';
 
 /** One object of the kind as listed by the API. */
 export interface Listed<Observed> {
@@ -60,6 +61,15 @@ export function listHandler<Desired, Observed>(
     return { found, unmanaged };
   }
   const done = async (): Promise<ApplyResponse<Observed>> => ({});
+  /** Transient API failures (5xx, 596/599, resets, lock timeouts) become retryable for the engine. */
+  async function transient(address: string, work: () => Promise<void>): Promise<ApplyResponse<Observed>> {
+    try {
+      await work();
+    } catch (error) {
+      throw asRetryable(error, address);
+    }
+    return done();
+  }
   return {
     kind: spec.kind,
     async observe({ ctx, resource }) {
@@ -70,16 +80,37 @@ export function listHandler<Desired, Observed>(
     observeAll: ({ ctx, resources }) => observeAll(ctx, resources),
     diff: (req) => spec.diff(req),
     async create({ ctx, resource }) {
-      await spec.create(ctx, resource);
-      return done();
+      return transient(resource.address, async () => {
+        // A create whose answer was lost (596, reset) may have landed: a repeat re-reads first and
+        // converges what is there instead of creating it twice.
+        if (ctx.attempt > 1) {
+          const { found } = await observeAll(ctx, [resource]);
+          const landed = found.find((f) => f.address === resource.address);
+          if (landed) return spec.update(ctx, resource, landed.observed);
+        }
+        await spec.create(ctx, resource);
+      });
     },
     async update({ ctx, resource, observed }) {
-      await spec.update(ctx, resource, observed);
-      return done();
+      return transient(resource.address, async () => {
+        // A repeat works from a fresh read: part of the earlier attempt may have been applied.
+        const current =
+          ctx.attempt > 1
+            ? (await observeAll(ctx, [resource])).found.find((f) => f.address === resource.address)?.observed
+            : observed;
+        await spec.update(ctx, resource, current ?? observed);
+      });
     },
     async delete({ ctx, address, observed }) {
-      if (observed !== null) await spec.remove(ctx, address, observed);
-      return done();
+      return transient(address, async () => {
+        if (observed === null) return;
+        if (ctx.attempt > 1) {
+          // An earlier attempt's delete may have landed before its answer was lost.
+          const listed = await spec.list(ctx, []);
+          if (!listed.some((item) => item.address === address)) return;
+        }
+        await spec.remove(ctx, address, observed);
+      });
     },
     ...(spec.dependencies ? { dependencies: spec.dependencies } : {}),
   };
