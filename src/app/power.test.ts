@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.ts';
+import { deriveResources } from '../providers/proxmox/derive.ts';
+import { powerSteps } from './power.ts';
+import { renderStatusTable } from './status.ts';
+
+async function homelab() {
+  const { config } = await loadConfig('examples/homelab');
+  const derived = deriveResources(config);
+  return { resources: derived.all, registry: { get: () => undefined }, derived };
+}
+
+describe('powerSteps', () => {
+  it('start: dependencies first, templates skipped', async () => {
+    const steps = await powerSteps(await homelab(), ['guest.1002'], 'start');
+    expect(steps.map((s) => `${s.action} ${s.address}`)).toEqual([
+      'start guest.103',
+      'start guest.101',
+      'start guest.102',
+      'start guest.1001',
+      'start guest.1002',
+    ]);
+  });
+
+  it('stop: dependents first (reverse dependency order), the guest last', async () => {
+    const steps = await powerSteps(await homelab(), ['guest.103'], 'stop');
+    expect(steps.at(-1)).toEqual({ address: 'guest.103', action: 'stop' });
+    const order = steps.map((s) => s.address);
+    expect(order.indexOf('guest.1002')).toBeLessThan(order.indexOf('guest.1001'));
+    expect(order.indexOf('guest.1001')).toBeLessThan(order.indexOf('guest.101'));
+  });
+
+  it('restart: stops the guest and its dependents, then starts them in dependency order', async () => {
+    const steps = await powerSteps(await homelab(), ['guest.1001'], 'restart');
+    expect(steps.map((s) => `${s.action} ${s.address}`)).toEqual([
+      'stop guest.1002',
+      'stop guest.1001',
+      'start guest.1001',
+      'start guest.1002',
+    ]);
+  });
+});
+
+describe('renderStatusTable', () => {
+  it('aligns columns', () => {
+    const text = renderStatusTable([
+      {
+        id: 101,
+        name: 'gw',
+        type: 'lxc',
+        node: 'pve',
+        status: 'running',
+        health: 'healthy',
+        sync: 'in sync',
+        ip: '10.0.0.1',
+        drift: [],
+      },
+      {
+        id: 1002,
+        name: 'worker',
+        type: 'vm',
+        node: 'pve',
+        status: 'stopped',
+        health: 'pending',
+        sync: 'drifted',
+        ip: '-',
+        drift: ['status'],
+      },
+    ]);
+    expect(text.split('\n')).toEqual([
+      'ID    NAME    TYPE  NODE  STATUS   HEALTH   SYNC     IP',
+      '101   gw      lxc   pve   running  healthy  in sync  10.0.0.1',
+      '1002  worker  vm    pve   stopped  pending  drifted  -',
+      '',
+    ]);
+  });
+});
