@@ -23,7 +23,7 @@ export interface E2eEnv {
 }
 
 export async function startE2e(
-  options: { speed?: number; faults?: FaultConfig; seed?: number; extraNodes?: string[] } = {},
+  options: { speed?: number; faults?: FaultConfig; seed?: number; extraNodes?: string[]; osTemplates?: string[] } = {},
 ): Promise<E2eEnv> {
   const configDir = mkdtempSync(join(tmpdir(), 'phoenix-e2e-'));
   cpSync('examples/homelab', configDir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
@@ -35,6 +35,7 @@ export async function startE2e(
     speed: options.speed ?? 0.002,
     seed: options.seed ?? 7,
     faults: options.faults,
+    ...(options.osTemplates ? { modelOptions: { templates: options.osTemplates } } : {}),
   });
   const eq = sim.token.lastIndexOf('=');
   const tokenSecret = sim.token.slice(eq + 1);

@@ -141,3 +141,28 @@ describe('a guest found on another node', () => {
     }
   });
 });
+
+describe('OS template missing on the storage', () => {
+  it('is downloaded through the appliance index (aplinfo) before the containers that need it', async () => {
+    const bare = await startE2e({ osTemplates: [] });
+    try {
+      const phoenix = await bare.open();
+      try {
+        const planned = await planEnvironment(phoenix);
+        expect(active(planned.plan)).toContain('create template.debian-12.pve');
+        expect((await applyPlan(phoenix, planned)).succeeded).toBe(true);
+        const calls = bare.mutating().map((r) => `${r.method} ${r.path.replace(/^\/api2\/json/, '')}`);
+        const download = calls.indexOf('POST /nodes/pve/aplinfo');
+        expect(download).toBeGreaterThanOrEqual(0);
+        expect(download).toBeLessThan(calls.indexOf('POST /nodes/pve/lxc'));
+        const content = await phoenix.client.storage.content('pve', 'local', { content: 'vztmpl' });
+        expect(content.map((c) => c.volid)).toContain('local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst');
+        expect(active((await planEnvironment(phoenix)).plan)).toEqual([]);
+      } finally {
+        await phoenix.close();
+      }
+    } finally {
+      await bare.cleanup();
+    }
+  });
+});
