@@ -4,7 +4,7 @@
  * node (same guest, never replaced), and destroy (protected guests refused, clones before their
  * template).
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planDestroy } from '../../src/app/destroy.ts';
@@ -43,6 +43,37 @@ describe('lifecycle rules', () => {
       expect(calls).toContain('POST /nodes/pve/qemu/1002/status/start');
       expect((await phoenix.client.qemu.config('pve', 1002)).ciuser).toBe('admin');
     } finally {
+      await phoenix.close();
+    }
+  });
+
+  it('a larger declared disk is grown in place (resize), never replaced', async () => {
+    const file = join(env.configDir, 'phoenix.yaml');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(
+      file,
+      original.replace('disk: { storage: local-zfs, size: 8 }', 'disk: { storage: local-zfs, size: 10 }'),
+    );
+    const phoenix = await env.open();
+    try {
+      const planned = await planEnvironment(phoenix);
+      const guests = planned.plan.changes.filter((c) => c.action !== 'noop' && c.address.startsWith('guest.'));
+      expect(
+        guests
+          .map((c) => `${c.action} ${c.address} ${c.attributes.map((a) => `${a.path}=${String(a.after)}`).join(',')}`)
+          .sort(),
+      ).toEqual([
+        'update guest.101 rootfs.size=10G',
+        'update guest.102 rootfs.size=10G',
+        'update guest.103 rootfs.size=10G',
+      ]);
+      const mark = env.sim.requests.length;
+      expect((await applyPlan(phoenix, planned)).succeeded).toBe(true);
+      const resizes = env.mutating(mark).filter((r) => /\/resize$/.test(r.path));
+      expect(resizes).toHaveLength(3);
+      expect(String((await phoenix.client.lxc.config('pve', 103)).rootfs)).toMatch(/size=10G/);
+    } finally {
+      // The config keeps 10 GiB: going back to 8 would be a shrink, which needs a new guest.
       await phoenix.close();
     }
   });
