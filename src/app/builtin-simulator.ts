@@ -5,10 +5,11 @@
  * Its cluster is kept in a JSON file beside the state database, so `phoenix status` (another
  * process) sees what `phoenix up` created.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
+import { PhoenixError } from '../errors.ts';
 import { startSimulator, type NodeSide, type RunningSimulator } from '../sim/index.ts';
 import type { NodeSshEndpoints } from './node-shell.ts';
 import type { SimTopology } from './sim-topology.ts';
@@ -38,16 +39,27 @@ export interface BuiltinSimulatorOptions {
 
 export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): Promise<BuiltinSimulator> {
   if (options.statePath) mkdirSync(dirname(options.statePath), { recursive: true });
-  const sim: RunningSimulator = await startSimulator({
-    tls: false,
-    speed: options.speed ?? 0.02,
-    seed: options.seed ?? 1,
-    nodes: options.topology.nodes,
-    storages: options.topology.storages as never,
-    statePath: options.statePath,
-    // Node trees in `<statePath>.d/` (a temp dir when ephemeral), so DNS/NFS files persist too.
-    ssh: true,
-  });
+  let sim: RunningSimulator;
+  try {
+    sim = await startSimulator({
+      tls: false,
+      speed: options.speed ?? 0.02,
+      seed: options.seed ?? 1,
+      nodes: options.topology.nodes,
+      storages: options.topology.storages as never,
+      statePath: options.statePath,
+      // Node trees in `<statePath>.d/` (a temp dir when ephemeral), so DNS/NFS files persist too.
+      ssh: true,
+    });
+  } catch (cause) {
+    if (cause instanceof PhoenixError || !options.statePath || !existsSync(options.statePath)) throw cause;
+    // A state file from another Phoenix version, or damaged: say which file, never a stack trace.
+    throw new PhoenixError(`the simulated cluster in ${options.statePath} cannot be loaded`, {
+      code: 'E_SIM_STATE',
+      cause,
+      hint: `delete ${options.statePath} to start the simulated cluster afresh`,
+    });
+  }
   const client = createProxmoxClient({
     endpoint: sim.url,
     tokenId: sim.tokenId,

@@ -131,7 +131,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
         before: observed
           ? { vmid: observed.vmid, node: observed.node, type: observed.type, status: observed.status }
           : undefined,
-        after: { vmid: spec.vmid, name: spec.name, node: spec.node, type: spec.type },
+        after: planView(spec),
       };
     },
 
@@ -182,6 +182,23 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     },
   };
   return handler;
+}
+
+/** What a plan shows of a desired guest: the essentials a reviewer checks, never a secret. */
+export function planView(spec: GuestSpec): Record<string, unknown> {
+  const source =
+    spec.source.kind === 'ostemplate'
+      ? `template ${spec.source.volid}`
+      : spec.source.kind === 'clone'
+        ? `${spec.source.full ? 'full' : 'linked'} clone of ${spec.source.from}${spec.source.snapshot ? `@${spec.source.snapshot}` : ''}`
+        : `cloud image ${spec.source.volid}`;
+  const view: Record<string, unknown> = { vmid: spec.vmid, name: spec.name, type: spec.type, node: spec.node, source };
+  if (spec.cores !== undefined) view.cores = spec.cores;
+  if (spec.memory !== undefined) view.memory = spec.memory;
+  if (spec.disk) view.disk = `${spec.disk.sizeGiB}G on ${spec.disk.storage}`;
+  if (spec.net.length > 0) view.net = spec.net.map((n) => `${n.name} ${n.bridge} ${n.ip ?? ''}`.trim());
+  if (spec.isTemplate) view.template = true;
+  return view;
 }
 
 /** LXC: up = running. VM: running and, with the agent enabled, the agent answers a ping. */
