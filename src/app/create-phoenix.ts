@@ -134,11 +134,23 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     return store;
   };
   // Asked only when a declared vmid exists without the ownership tag.
-  const isAdopted = (vmid: number): boolean =>
-    existsSync(statePath) &&
-    state()
-      .events.list({ address: `guest.${vmid}`, limit: 100 })
-      .some((e) => e.type === IMPORT_EVENT);
+  const isAdopted = (vmid: number, observed: { lock?: string }): boolean => {
+    if (!existsSync(statePath)) return false;
+    const address = `guest.${vmid}`;
+    if (
+      state()
+        .events.list({ address, limit: 100 })
+        .some((e) => e.type === IMPORT_EVENT)
+    )
+      return true;
+    // Mid-create by an apply that was killed: its step is still in flight and PVE still holds the lock.
+    return (
+      observed.lock !== undefined &&
+      state()
+        .journal.inFlight(environment)
+        .some((e) => e.address === address)
+    );
+  };
   const nodeShell: NodeShellWiring = await wireNodeShell({
     config: loaded.config,
     proxmox: client,

@@ -14,8 +14,8 @@ export interface ProviderDeps {
   /** Bound of one PVE task or lock wait (ms). */
   taskTimeoutMs?: number;
   observeConcurrency?: number;
-  /** Guests adopted with `phoenix import` (untagged until the next apply). */
-  isAdopted?: (vmid: number) => boolean;
+  /** Untagged guests that are Phoenix's: adopted with `phoenix import`, or mid-create by an interrupted apply. */
+  isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
   /** Receives API token secrets created by the host provider (default: refuses). */
   secretSink?: SecretSink;
 }

@@ -31,7 +31,7 @@ import { vmCloneParams, vmConfigParams, vmCreateFromImageParams } from './vm-con
 export interface CreateContext extends OpsContext {
   /** Resolves a secret reference (`env:X`, `file:p`); the value is sent to PVE, never logged. */
   resolveSecret: (ref: string) => Promise<string>;
-  isAdopted?: (vmid: number) => boolean;
+  isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
 }
 
 export async function createGuest(ctx: CreateContext, spec: GuestSpec, address: string): Promise<ObservedGuest> {
@@ -77,7 +77,7 @@ async function adoptIfOurs(ctx: CreateContext, spec: GuestSpec, g: GuestRef): Pr
   if (!status) return false;
   const observed = await readGuest(ctx.client, { ...g, status: status.status }, undefined);
   if (!observed) return false;
-  if (observed.managed || ctx.isAdopted?.(spec.vmid)) return true;
+  if (observed.managed || ctx.isAdopted?.(spec.vmid, observed)) return true;
   throw new ProviderError(`vmid ${spec.vmid} is already used by a guest Phoenix does not manage`, {
     code: 'E_PVE_VMID_TAKEN',
     resource: g.address,

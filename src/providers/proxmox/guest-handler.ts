@@ -37,8 +37,12 @@ export interface GuestHandlerOptions {
   /** Bound of one task or lock wait (default 10 min). */
   taskTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** True for an untagged guest the user adopted with `phoenix import` (the next apply tags it). */
-  isAdopted?: (vmid: number) => boolean;
+  /**
+   * True for an untagged guest that is nevertheless Phoenix's: adopted with `phoenix import`, or
+   * still being created by an interrupted apply (its journal step is in flight and PVE holds a
+   * create/clone lock on it — a QEMU clone gets its tags only at the end).
+   */
+  isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
 }
 
 export function createGuestHandler(options: GuestHandlerOptions): ResourceHandler<GuestSpec, ObservedGuest> {
@@ -96,7 +100,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     diff(req: DiffRequest<GuestSpec, ObservedGuest>): DiffResponse {
       const spec = req.resource.desired;
       const observed = req.observed ?? undefined;
-      if (observed && !observed.managed && !options.isAdopted?.(spec.vmid)) {
+      if (observed && !observed.managed && !options.isAdopted?.(spec.vmid, observed)) {
         return {
           action: 'noop',
           changes: [],
