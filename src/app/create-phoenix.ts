@@ -143,13 +143,16 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
         .some((e) => e.type === IMPORT_EVENT)
     )
       return true;
-    // Mid-create by an apply that was killed: its step is still in flight and PVE still holds the lock.
-    return (
-      observed.lock !== undefined &&
-      state()
-        .journal.inFlight(environment)
-        .some((e) => e.address === address)
-    );
+    // Mid-create by this or an earlier (killed) apply: its step is still `started` and PVE still
+    // holds the create/clone lock (a QEMU clone gets its tags only when it ends).
+    if (observed.lock === undefined) return false;
+    return state()
+      .runs.list(environment, 20)
+      .some((run) =>
+        state()
+          .journal.entries(run.id)
+          .some((e) => e.address === address && e.status === 'started'),
+      );
   };
   const nodeShell: NodeShellWiring = await wireNodeShell({
     config: loaded.config,
