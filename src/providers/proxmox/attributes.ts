@@ -105,7 +105,8 @@ export function normalizeValue(path: string, raw: string | number | boolean | un
   const sub = dot < 0 ? undefined : path.slice(dot + 1);
   if (sub === undefined) {
     if (BOOL_KEYS.has(key)) return normBool(text) ?? text;
-    if (key === 'tags') return parseTags(text).join(';');
+    // PVE stores tags lower-cased, de-duplicated and sorted (get_unique_tags): compare the same way.
+    if (key === 'tags') return [...new Set(parseTags(text).map((t) => t.toLowerCase()))].sort().join(';');
     if (key === 'sshkeys') return decodeSshKeys(text).join('\n');
     if (key === 'nameserver' || key === 'searchdomain')
       return text

@@ -139,3 +139,11 @@ describe('diffGuest', () => {
     expect(diffGuest(ignoring, changed).action).toBe('update');
   });
 });
+
+describe('tags', () => {
+  it('compare like PVE stores them: lower-cased, sorted, unique', () => {
+    const spec = lxc({ tags: ['Gateway', 'edge'] });
+    const observed = observedLxc({ tags: 'edge;gateway;phoenix-managed' });
+    expect(diffGuest(spec, observed).changes).toEqual([]);
+  });
+});
