@@ -2,11 +2,12 @@
  * Converge of a 50-guest topology with realistic simulated task durations (scaled by the
  * simulator's speed factor): wall time divided by the critical path of the DAG under the lock
  * rules (target ≤ 1.2), and lock errors shown to the user (target 0). The critical path is
- * computed from each step's measured duration, so the ratio measures the scheduler alone.
+ * computed from each step's measured duration (minus time queued for a clone source), so the ratio
+ * measures the scheduler alone.
  *
  * Topology: a cloud-image VM template (9000) and its image, an LXC template container (8000)
  * with 8 clones (serialised: PVE locks the source for the whole clone), 26 containers from the
- * OS template, 14 VM clones of 9000.
+ * OS template, 14 VM clones of 9000. The clone source is locked for the clone task only, as PVE does.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,8 @@ import { applyPlan, planEnvironment } from '../src/app/operations.ts';
 import { simTopology } from '../src/app/sim-topology.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { buildConfigGraph, criticalPath, planHasChanges } from '../src/engine/index.ts';
+import { cloneLockKey } from '../src/providers/proxmox/create.ts';
+import type { GuestSpec } from '../src/providers/proxmox/spec.ts';
 import { startSimulator } from '../src/sim/index.ts';
 import type { Benchmark, BenchResult } from './types.ts';
 
@@ -110,13 +113,32 @@ export const benchmark: Benchmark = {
         (o) => o.outcome === 'failed' || o.outcome === 'skipped',
       ).length;
       const converged = !planHasChanges((await planEnvironment(phoenix)).plan);
-      const durations = new Map([...result.outcomes.values()].map((o) => [o.address, o.durationMs]));
-      const locks = new Map(phoenix.resources.map((r) => [r.address, r.lockKeys ?? []]));
+      // Each step's own work: its duration minus the time it queued for a clone source (journal).
+      const store = phoenix.state();
+      const run = store.runs.list(phoenix.environment, 1)[0];
+      const waited = new Map<string, number>();
+      for (const e of run ? store.journal.entries(run.id) : []) {
+        const ms = Number(e.details.cloneLockWaitMs ?? 0);
+        waited.set(e.address, (waited.get(e.address) ?? 0) + ms);
+      }
+      const durations = new Map(
+        [...result.outcomes.values()].map((o) => [o.address, Math.max(0, o.durationMs - (waited.get(o.address) ?? 0))]),
+      );
+      const locks = new Map(
+        phoenix.resources.map((r) => {
+          const key = r.kind === 'proxmox.guest' ? cloneLockKey(r.desired as GuestSpec) : undefined;
+          return [r.address, key ? [key] : []];
+        }),
+      );
       const { graph } = buildConfigGraph({ resources: phoenix.resources, registry: phoenix.registry });
+      // The simulator locks an LXC clone's source for the clone task only (spec §5.4); Phoenix holds
+      // its in-process source lock for exactly that part, so that is the lock time of the bound.
+      const cloneTaskMs = 3000 * SPEED; // vzclone:linked at speed 1
       const cp = criticalPath(
         graph,
         (a) => durations.get(a) ?? 0,
         (a) => locks.get(a) ?? [],
+        (a) => ((locks.get(a) ?? []).length > 0 ? cloneTaskMs : (durations.get(a) ?? 0)),
       );
       await phoenix.close();
       return [

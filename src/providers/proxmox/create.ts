@@ -36,7 +36,46 @@ export interface CreateContext extends OpsContext {
 
 export async function createGuest(ctx: CreateContext, spec: GuestSpec, address: string): Promise<ObservedGuest> {
   const g: GuestRef = { vmid: spec.vmid, node: spec.node, type: spec.type, address };
-  if (await adoptIfOurs(ctx, spec, g)) return convergeGuest(ctx, spec, g);
+  // Only the clone itself runs under the source lock; configuring and starting the new guest
+  // happen outside it, in parallel with the next clone of the same source.
+  await withSourceLock(cloneLockKey(spec), ctx, () => ensureCreated(ctx, spec, g));
+  return convergeGuest(ctx, spec, g);
+}
+
+/**
+ * The in-process lock key of an LXC clone: PVE locks the source container (`lock: disk`) for
+ * the whole clone task (spec §5.4), so clones of one source must run one at a time. QEMU clones
+ * of a template may run in parallel (spec §5.3).
+ */
+export function cloneLockKey(spec: GuestSpec): string | undefined {
+  return spec.type === 'lxc' && spec.source.kind === 'clone' ? `clone-source:${spec.source.from}` : undefined;
+}
+
+const sourceLocks = new Map<string, Promise<void>>();
+
+/** Runs `fn` when every earlier holder of `key` (in this process) is done; records the wait. */
+async function withSourceLock(key: string | undefined, ctx: CreateContext, fn: () => Promise<void>): Promise<void> {
+  if (!key) return fn();
+  const previous = sourceLocks.get(key) ?? Promise.resolve();
+  let release = (): void => undefined;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const chained = previous.then(() => mine);
+  sourceLocks.set(key, chained);
+  const started = performance.now();
+  try {
+    await previous;
+    await ctx.note?.({ cloneLockWaitMs: Math.round(performance.now() - started) });
+    await fn();
+  } finally {
+    release();
+    if (sourceLocks.get(key) === chained) sourceLocks.delete(key);
+  }
+}
+
+/** Makes sure the guest exists (created/cloned by this call, or found to be ours already). */
+async function ensureCreated(ctx: CreateContext, spec: GuestSpec, g: GuestRef): Promise<void> {
+  const address = g.address;
+  if (await adoptIfOurs(ctx, spec, g)) return;
   let upid: string | null;
   let taskNode = spec.node;
   try {
@@ -47,7 +86,7 @@ export async function createGuest(ctx: CreateContext, spec: GuestSpec, address: 
       throw new RetryableProviderError(errorText(error), { code: 'E_PVE_TRANSIENT', resource: address, cause: error });
     }
     // Unknown outcome (5xx, 596, reset) or "already exists": look before doing anything else.
-    if (await adoptIfOurs(ctx, spec, g)) return convergeGuest(ctx, spec, g);
+    if (await adoptIfOurs(ctx, spec, g)) return;
     if (isAlreadyExists(error)) throw error;
     throw new RetryableProviderError(`${errorText(error)} (the guest was not created; safe to retry)`, {
       code: 'E_PVE_TRANSIENT',
@@ -68,7 +107,6 @@ export async function createGuest(ctx: CreateContext, spec: GuestSpec, address: 
       detail: error.logTail.join('\n'),
     });
   }
-  return convergeGuest(ctx, spec, g);
 }
 
 /** True when the guest exists and is ours (tagged or marked as being created by Phoenix). */

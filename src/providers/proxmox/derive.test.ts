@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
+import { cloneLockKey } from './create.ts';
 import { deriveResources, fileResourceAddress } from './derive.ts';
 
 describe('deriveResources (examples/homelab)', () => {
@@ -46,7 +47,7 @@ describe('deriveResources (examples/homelab)', () => {
     expect(spec(1002)?.cloudInit).toMatchObject({ user: 'admin', policy: 'restart' });
   });
 
-  it('serialises LXC clones of one source with a lock key; VM clones run in parallel', async () => {
+  it('serialises LXC clones of one source (clone task only); VM clones run in parallel', async () => {
     const { config } = await loadConfig('examples/homelab');
     const base = config.guests.find((g) => g.id === 103);
     if (!base) throw new Error('fixture');
@@ -71,10 +72,14 @@ describe('deriveResources (examples/homelab)', () => {
       },
     ];
     const d = deriveResources({ ...config, guests: [...config.guests, ...extra] as typeof config.guests });
-    const keys = (vmid: number) => d.guests.find((g) => g.desired.vmid === vmid)?.lockKeys;
-    expect(keys(201)).toEqual(['clone-source:103']);
-    expect(keys(202)).toEqual(['clone-source:103']);
-    expect(keys(1001)).toEqual([]);
+    const key = (vmid: number) => {
+      const g = d.guests.find((r) => r.desired.vmid === vmid);
+      return g ? cloneLockKey(g.desired) : 'missing';
+    };
+    expect(key(201)).toBe('clone-source:103');
+    expect(key(202)).toBe('clone-source:103');
+    expect(key(1001)).toBeUndefined();
+    expect(key(101)).toBeUndefined();
   });
 
   it('reports an unknown clone source as a config error', async () => {

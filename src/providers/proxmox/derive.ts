@@ -102,8 +102,9 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
           dependsOn.push(guestAddress(from));
           source.fromAddress = guestAddress(from);
         }
-        // LXC: the source carries `lock: disk` for the whole clone. VM: parallel template clones are fine.
-        if (g.type === 'lxc') lockKeys.push(`clone-source:${from}`);
+        // LXC clones of one source are serialised by the provider for the clone task only
+        // (create.ts `cloneLockKey`), not for the whole step: configuring and starting the
+        // new container runs in parallel with the next clone.
       }
     } else if (g.template) {
       const t = templates.get(g.template);
