@@ -15,16 +15,9 @@ afterEach(async () => {
 
 const FAULTS = (seed: number) => ({
   seed,
-  // The guest lifecycle's routes (issue 4); host network/storage objects have their own provider.
-  rules: [
-    '/cluster/resources',
-    '/cluster/nextid',
-    '/nodes/*/lxc/**',
-    '/nodes/*/qemu/**',
-    '/nodes/*/tasks/**',
-    '/nodes/*/storage/**',
-    '/nodes/*/aplinfo',
-  ].map((route) => ({ route, error500: 0.015, status596: 0.015, lockTimeout: 0.01, taskFailure: 0.01 })),
+  // Every API route of the simulator: guests, templates and the host objects (bridges, storage,
+  // firewall, users, tokens) alike.
+  rules: [{ error500: 0.015, status596: 0.015, lockTimeout: 0.01, taskFailure: 0.01 }],
 });
 
 describe('apply under injected faults', () => {
