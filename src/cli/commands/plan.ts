@@ -4,20 +4,6 @@
  */
 import type { Command } from 'commander';
 
-/**
- * JSON has no `undefined`: an attribute that is absent on one side (e.g. a comment being added)
- * is written as `null`, which the plan-file reader accepts. Only the file copy changes.
- */
-function forPlanFile<T extends { changes: { attributes: { before?: unknown; after?: unknown }[] }[] }>(plan: T): T {
-  return {
-    ...plan,
-    changes: plan.changes.map((c) => ({
-      ...c,
-      attributes: c.attributes.map((a) => ({ ...a, before: a.before ?? null, after: a.after ?? null })),
-    })),
-  };
-}
-
 interface PlanCommandOptions {
   config?: string;
   state?: string;
@@ -65,7 +51,7 @@ Examples:
       const phoenix = await openEnvironment(options);
       try {
         const { plan } = await planEnvironment(phoenix, { targets: options.target, prune: options.prune });
-        if (out) await savePlan(forPlanFile(plan), out);
+        if (out) await savePlan(plan, out);
         const view = planView(options.json ? 'json' : 'human', { color: shouldColor(process.stdout) });
         process.stdout.write(view.render(plan));
         if (out && !options.json)

@@ -13,10 +13,17 @@ const PlanFileChange = z.looseObject({
   address: z.string(),
   kind: z.string(),
   action: z.enum(['noop', 'create', 'update', 'update-restart', 'replace', 'delete', 'read']),
-  before: z.unknown(),
-  after: z.unknown(),
+  // JSON has no `undefined`: a side that is absent (a guest being created, a comment being
+  // added) is simply missing from the file.
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
   attributes: z.array(
-    z.looseObject({ path: z.string(), before: z.unknown(), after: z.unknown(), sensitive: z.boolean().optional() }),
+    z.looseObject({
+      path: z.string(),
+      before: z.unknown().optional(),
+      after: z.unknown().optional(),
+      sensitive: z.boolean().optional(),
+    }),
   ),
   reasons: z.array(z.string()),
   dependsOn: z.array(z.string()),

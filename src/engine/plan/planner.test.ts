@@ -136,6 +136,17 @@ describe('plan file and stale plans', () => {
     expect(await loadPlan(join(dir, 'p.json'))).toEqual(plan);
   });
 
+  it('round-trips a plan whose attributes are absent on one side (a create, an added key)', async () => {
+    const { registry } = setup([['a', { attrs: { x: 1 } }]]);
+    const resources = [fakeResource('a', { x: 1, comment: 'new' }), fakeResource('b', { y: 1 })];
+    const { plan } = await makePlan({ registry, now: fixedNow, resources });
+    const added = plan.changes.find((c) => c.address === 'a')?.attributes.find((a) => a.path === 'comment');
+    expect(added).toMatchObject({ before: undefined, after: 'new' });
+    await savePlan(plan, join(dir, 'p.json'));
+    const loaded = await loadPlan(join(dir, 'p.json'));
+    expect(loaded.changes.map((c) => [c.address, c.action])).toEqual(plan.changes.map((c) => [c.address, c.action]));
+  });
+
   it('rejects a file that is not a plan with a clear error', async () => {
     await writeFile(join(dir, 'bad.json'), '{"formatVersion":"1.0","changes":7}');
     await expect(loadPlan(join(dir, 'bad.json'))).rejects.toThrow(/not a valid plan file/);
