@@ -16,6 +16,7 @@ import { GUEST_KIND } from '../providers/proxmox/derive.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
+import { explainUnreachable } from './reachability.ts';
 
 export interface PlanOptions {
   targets?: string[];
@@ -42,7 +43,7 @@ export function resolveTarget(phoenix: Phoenix, text: string): string {
 
 export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {}): Promise<PlanResult> {
   const targets = (options.targets ?? []).map((t) => resolveTarget(phoenix, t));
-  return makePlan({
+  const result = await makePlan({
     resources: phoenix.resources,
     registry: phoenix.registry,
     kinds: [GUEST_KIND],
@@ -52,6 +53,8 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
     signal: options.signal,
     observeConcurrency: 16,
   });
+  if (result.plan.errored) await explainUnreachable(phoenix);
+  return result;
 }
 
 /** Re-observes for a saved plan and refuses it when stale (see engine `prepareSavedPlan`). */
