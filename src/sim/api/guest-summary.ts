@@ -50,6 +50,9 @@ function rootDiskSize(guest: Guest): number {
   let key = boot;
   if (!key) {
     for (const k in c) {
+      // Cheap first-letter filter before the regex: most keys (name, cores, net0…) are no disk.
+      const first = k.charCodeAt(0);
+      if (first !== 115 && first !== 105 && first !== 118 && first !== 101 && first !== 116) continue; // s i v e t
       if (DISK_KEY_RE.test(k) && !String(c[k]).includes('media=cdrom')) {
         key = k;
         break;

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { encodeBody } from '../api/json-cache.ts';
 
 export interface ApiAnswer {
   status: number;
@@ -33,6 +34,20 @@ function reasonPhrase(message: string): string {
   return message.split('\n')[0]?.replace(/[^\t\x20-\x7e\x80-\xff]/g, '?') ?? '';
 }
 
+let dateSecond = -1;
+let dateText = '';
+
+/** The HTTP date of now, formatted once per second (it has 1 s resolution anyway). */
+function httpDate(): string {
+  const ms = Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(ms).toUTCString();
+  }
+  return dateText;
+}
+
 export function writeAnswer(
   req: IncomingMessage,
   res: ServerResponse,
@@ -48,15 +63,15 @@ export function writeAnswer(
     status = 400;
     reason = 'Bad Request';
   } else if (!answer.emptyBody) {
-    const body: Record<string, unknown> = { data: status === 200 ? (answer.data ?? null) : null };
+    const body: { data: unknown } & Record<string, unknown> = { data: status === 200 ? (answer.data ?? null) : null };
     if (answer.errors) body['errors'] = answer.errors;
     if (status !== 200 && answer.message !== undefined && style.messageInBody) {
       body['message'] = answer.message.endsWith('\n') ? answer.message : `${answer.message}\n`;
     }
     Object.assign(body, answer.extras);
-    payload = Buffer.from(JSON.stringify(body));
+    payload = Buffer.from(encodeBody(body));
   }
-  const now = new Date().toUTCString();
+  const now = httpDate();
   const headers: Record<string, string | number> = {
     Server: 'pve-api-daemon/3.0',
     Date: now,
