@@ -49,10 +49,24 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/**
+ * Secrets already found to match a stored hash (secret → hash): a client sends the same token
+ * on every request, and hashing it each time was a visible part of the request cost. Only
+ * matching secrets are kept (in memory, never written anywhere), so wrong guesses always take
+ * the hashing, timing-safe path and cannot grow the map; it is bounded anyway.
+ */
+const verified = new Map<string, string>();
+
 export function secretMatches(secret: string, hash: string): boolean {
+  if (verified.get(secret) === hash) return true;
   const a = Buffer.from(hashSecret(secret), 'hex');
   const b = Buffer.from(hash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
+  const ok = a.length === b.length && timingSafeEqual(a, b);
+  if (ok) {
+    if (verified.size >= 256) verified.clear();
+    verified.set(secret, hash);
+  }
+  return ok;
 }
 
 export class AccessStore {

@@ -8,9 +8,9 @@ describe('json-cache', () => {
     const row = cacheableRow({ id: 'qemu/100', name: 'a"b', n: 1.5, u: undefined });
     const values: unknown[] = [[row, { x: 1 }, null, undefined, 'é\n', row], [], { a: [row] }, 'text', 42, null];
     for (const value of values) {
-      expect(encodeJson(value)).toBe(JSON.stringify(value) ?? 'null');
+      expect(encodeJson(value).toString()).toBe(JSON.stringify(value) ?? 'null');
       const body = { data: value, errors: { a: 'b' }, message: 'm\n', skipped: undefined, total: 3 };
-      expect(encodeBody(body)).toBe(JSON.stringify(body));
+      expect(encodeBody(body).toString()).toBe(JSON.stringify(body));
     }
     expect(Object.isFrozen(row)).toBe(true);
   });
@@ -37,7 +37,7 @@ describe('json-cache', () => {
       });
       const after = (await m.call('GET', '/cluster/resources', { type: 'vm' })) as Record<string, unknown>[];
       expect(after[0]).toMatchObject({ name: 'b', maxmem: 2048 * 1024 ** 2, tags: 't1' });
-      expect(encodeJson(after)).toBe(JSON.stringify(after));
+      expect(encodeJson(after).toString()).toBe(JSON.stringify(after));
       expect(before[0]).toMatchObject({ name: 'a', maxmem: 1024 * 1024 ** 2 });
     } finally {
       m.close();

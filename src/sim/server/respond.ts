@@ -69,7 +69,7 @@ export function writeAnswer(
       body['message'] = answer.message.endsWith('\n') ? answer.message : `${answer.message}\n`;
     }
     Object.assign(body, answer.extras);
-    payload = Buffer.from(encodeBody(body));
+    payload = encodeBody(body);
   }
   const now = httpDate();
   const headers: Record<string, string | number> = {
