@@ -63,11 +63,12 @@ export const benchmark: Benchmark = {
         target: { op: '>=', value: 20000 },
       },
       {
-        // ≥ 2,000 calls/s, i.e. < 0.5 ms per call: the model must never limit the HTTP figure.
+        // ≥ 1,000 calls/s, i.e. < 1 ms per call with encoding: the model must never limit
+        // the HTTP figure.
         name: 'model GET /cluster/resources (1000 guests)',
         value: Math.round(resources),
         unit: 'req/s',
-        target: { op: '>=', value: 2000 },
+        target: { op: '>=', value: 1000 },
         details: { msPerCall: Math.round((1000 / resources) * 1000) / 1000 },
       },
     );

@@ -67,8 +67,8 @@ export function guestSummary(ctx: SimContext, guest: Guest): GuestSummary {
   const c = guest.config;
   const maxmem = memoryMiB(guest) * MiB;
   const running = guest.status === 'running';
-  const node = ctx.nodes.get(guest.node);
-  const cores = typeof c.cores === 'number' ? c.cores : guest.type === 'qemu' ? 1 : (node?.cores ?? 1);
+  const cores =
+    typeof c.cores === 'number' ? c.cores : guest.type === 'qemu' ? 1 : (ctx.nodes.get(guest.node)?.cores ?? 1);
   const sockets = typeof c.sockets === 'number' ? c.sockets : 1;
   const name =
     guest.type === 'qemu'
