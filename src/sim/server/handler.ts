@@ -171,6 +171,8 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
       const status = answer === 'dropped' ? 0 : answer.status;
       if (answer !== 'dropped' && !res.headersSent && !res.destroyed)
         writeAnswer(req, res, answer, { messageInBody: options.messageInBody ?? true });
+      // Nobody listening: skip building (and redacting) the log entry.
+      if (options.logSinks.length === 0) return;
       const entry: RequestLogEntry = {
         time: new Date().toISOString(),
         method: ctx.method,
