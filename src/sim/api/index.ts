@@ -4,6 +4,7 @@
 import type { SimRoute } from '../contract.ts';
 import type { SimContext } from '../state/context.ts';
 import { clusterRoutes } from './cluster-routes.ts';
+import { diskRoutes } from './disk-routes.ts';
 import { firewallRoutes } from './firewall-routes.ts';
 import { lxcRoutes } from './lxc-routes.ts';
 import { networkRoutes } from './network-routes.ts';
@@ -26,5 +27,6 @@ export function allRoutes(ctx: SimContext): SimRoute[] {
     ...qemuGuestRoutes(ctx),
     ...firewallRoutes(ctx),
     ...poolRoutes(ctx),
+    ...diskRoutes(ctx),
   ];
 }

@@ -14,6 +14,7 @@ import { configLockPath, LockTimeoutError, type FlockTable, type ReleaseLock } f
 import { missingConfig, type Guest, type GuestType } from './guests.ts';
 import type { NetworkState } from './network.ts';
 import type { FirewallState } from './firewall.ts';
+import type { NodeDisks } from './disks.ts';
 
 export interface SimNode {
   name: string;
@@ -22,6 +23,8 @@ export interface SimNode {
   ip: string;
   bootTimeMs: number;
   network: NetworkState;
+  /** Local disks and ZFS pools (`/nodes/{node}/disks`). */
+  disks: NodeDisks;
   /** False after `control('set-node-status', { online: false })`: the node is unreachable. */
   online?: boolean;
 }

@@ -10,6 +10,7 @@ import { DEFAULT_DURATIONS, type Pool, type SimContext, type SimNode } from './c
 import { emptyFirewall, type FirewallState } from './firewall.ts';
 import type { Guest } from './guests.ts';
 import { FlockTable } from './locks.ts';
+import { defaultDisks } from './disks.ts';
 import { defaultNetwork } from './network.ts';
 import { createRandom } from './rng.ts';
 import { defaultStorages, StorageState, type StorageConfig } from './storage.ts';
@@ -49,6 +50,7 @@ interface Snapshot {
   firewall: FirewallState;
   storage: ReturnType<StorageState['toJSON']>;
   networks: Record<string, SimNode['network']>;
+  disks?: Record<string, SimNode['disks']>;
   tasks: TaskRecord[];
   leases: [string, string][];
   rng?: number;
@@ -70,7 +72,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
   const nodes = new Map<string, SimNode>();
   options.nodes.forEach((n, i) => {
     const ip = `192.168.100.${11 + i}`;
-    nodes.set(n.name, { ...n, ip, bootTimeMs, network: defaultNetwork(ip) });
+    nodes.set(n.name, { ...n, ip, bootTimeMs, network: defaultNetwork(ip), disks: defaultDisks(i) });
   });
   const storage = new StorageState(options.storages ?? defaultStorages());
   const ctx: SimContext = {
@@ -116,6 +118,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
       firewall: ctx.firewall,
       storage: storage.toJSON(),
       networks: Object.fromEntries([...nodes].map(([k, n]) => [k, n.network])),
+      disks: Object.fromEntries([...nodes].map(([k, n]) => [k, n.disks])),
       tasks: ctx.tasks.toJSON(),
       leases: [...ctx.leases],
       rng: random.state(),
@@ -141,6 +144,10 @@ function restore(ctx: SimContext, raw: unknown): void {
   for (const [name, net] of Object.entries(snap.networks ?? {})) {
     const node = ctx.nodes.get(name);
     if (node) node.network = net;
+  }
+  for (const [name, disks] of Object.entries(snap.disks ?? {})) {
+    const node = ctx.nodes.get(name);
+    if (node) node.disks = disks;
   }
   ctx.tasks.restore(snap.tasks ?? []);
   for (const [mac, ip] of snap.leases ?? []) ctx.leases.set(mac, ip);
