@@ -2,13 +2,10 @@
  * LXC: desired spec → the attributes Phoenix manages, the create parameters
  * (`POST /nodes/{node}/lxc`) and the config parameters (`PUT .../config`). Pure functions.
  */
-import { normalizeValue, type Attribute, type Effect } from './attributes.ts';
-import { formatPropertyString, formatTags } from './property-string.ts';
-import { MANAGED_TAG, type GuestSpec, type NetSpec } from './spec.ts';
-
-function attr(path: string, raw: string | number | boolean | undefined, effect: Effect): Attribute {
-  return { path, value: normalizeValue(path, raw), effect };
-}
+import type { Attribute } from './attributes.ts';
+import { attr, commonTailAttributes, guestTags, setCommonTailParams } from './guest-config.ts';
+import { formatPropertyString } from './property-string.ts';
+import type { GuestSpec, NetSpec } from './spec.ts';
 
 export function lxcNetString(net: NetSpec, observedMac?: string): string {
   return formatPropertyString({
@@ -23,18 +20,9 @@ export function lxcNetString(net: NetSpec, observedMac?: string): string {
   });
 }
 
-export function startupString(startup: GuestSpec['startup']): string | undefined {
-  if (!startup) return undefined;
-  return formatPropertyString({ order: startup.order, up: startup.up, down: startup.down }, 'order');
-}
-
 export function featuresString(features: Record<string, boolean> | undefined): string | undefined {
   if (!features || Object.keys(features).length === 0) return undefined;
   return formatPropertyString(features);
-}
-
-export function guestTags(spec: Pick<GuestSpec, 'tags'>): string {
-  return formatTags([...spec.tags, MANAGED_TAG]);
 }
 
 /** Everything Phoenix manages on a container, in canonical form. */
@@ -66,13 +54,7 @@ export function lxcAttributes(spec: GuestSpec): Attribute[] {
   if (spec.searchdomain !== undefined) out.push(attr('searchdomain', spec.searchdomain, 'restart'));
   if (spec.unprivileged !== undefined) out.push(attr('unprivileged', spec.unprivileged, 'replace'));
   for (const [name, on] of Object.entries(spec.features ?? {})) out.push(attr(`features.${name}`, on, 'restart'));
-  if (spec.onboot !== undefined) out.push(attr('onboot', spec.onboot, 'in-place'));
-  if (spec.startup) {
-    out.push(attr('startup.order', spec.startup.order, 'in-place'));
-    out.push(attr('startup.up', spec.startup.up, 'in-place'), attr('startup.down', spec.startup.down, 'in-place'));
-  }
-  out.push(attr('tags', guestTags(spec), 'in-place'));
-  if (spec.description !== undefined) out.push(attr('description', spec.description, 'in-place'));
+  out.push(...commonTailAttributes(spec));
   return out;
 }
 
@@ -115,10 +97,7 @@ export function lxcConfigParams(
   if (spec.searchdomain !== undefined) params.searchdomain = spec.searchdomain;
   const features = featuresString(spec.features);
   if (features !== undefined) params.features = features;
-  if (spec.onboot !== undefined) params.onboot = spec.onboot ? 1 : 0;
-  const startup = startupString(spec.startup);
-  if (startup !== undefined) params.startup = startup;
-  if (spec.description !== undefined) params.description = spec.description;
+  setCommonTailParams(spec, params);
   return params;
 }
 

@@ -3,14 +3,10 @@
  * template (`POST /nodes/{node}/qemu` with `import-from`), clone parameters and the config
  * parameters of `POST .../config`. Pure functions.
  */
-import { normalizeValue, type Attribute, type Effect } from './attributes.ts';
-import { guestTags, startupString } from './lxc-config.ts';
+import type { Attribute } from './attributes.ts';
+import { attr, commonTailAttributes, guestTags, setCommonTailParams } from './guest-config.ts';
 import { encodeSshKeys, formatPropertyString } from './property-string.ts';
 import type { GuestSpec, NetSpec } from './spec.ts';
-
-function attr(path: string, raw: string | number | boolean | undefined, effect: Effect): Attribute {
-  return { path, value: normalizeValue(path, raw), effect };
-}
 
 /** `virtio=<MAC>,bridge=vmbr0,firewall=1`: QEMU writes the model as the key of the MAC. */
 export function vmNetString(net: NetSpec, observedMac?: string): string {
@@ -48,13 +44,7 @@ export function vmAttributes(spec: GuestSpec): Attribute[] {
   }
   if (spec.nameserver !== undefined) out.push(attr('nameserver', spec.nameserver, 'cloud-init'));
   if (spec.searchdomain !== undefined) out.push(attr('searchdomain', spec.searchdomain, 'cloud-init'));
-  if (spec.onboot !== undefined) out.push(attr('onboot', spec.onboot, 'in-place'));
-  if (spec.startup) {
-    out.push(attr('startup.order', spec.startup.order, 'in-place'));
-    out.push(attr('startup.up', spec.startup.up, 'in-place'), attr('startup.down', spec.startup.down, 'in-place'));
-  }
-  out.push(attr('tags', guestTags(spec), 'in-place'));
-  if (spec.description !== undefined) out.push(attr('description', spec.description, 'in-place'));
+  out.push(...commonTailAttributes(spec));
   return out;
 }
 
@@ -116,10 +106,7 @@ export function vmConfigParams(
   }
   if (spec.nameserver !== undefined) params.nameserver = spec.nameserver;
   if (spec.searchdomain !== undefined) params.searchdomain = spec.searchdomain;
-  if (spec.onboot !== undefined) params.onboot = spec.onboot ? 1 : 0;
-  const startup = startupString(spec.startup);
-  if (startup !== undefined) params.startup = startup;
-  if (spec.description !== undefined) params.description = spec.description;
+  setCommonTailParams(spec, params);
   return params;
 }
 

@@ -1,0 +1,42 @@
+/**
+ * What LXC and QEMU guests declare alike: the attribute constructor, tags, the startup string,
+ * and the keys both kinds manage the same way (boot, startup order, tags, description). Kept in
+ * one place so `lxc-config.ts` and `vm-config.ts` cannot drift apart on them. Pure functions.
+ */
+import { normalizeValue, type Attribute, type Effect } from './attributes.ts';
+import { formatPropertyString, formatTags } from './property-string.ts';
+import { MANAGED_TAG, type GuestSpec } from './spec.ts';
+
+export function attr(path: string, raw: string | number | boolean | undefined, effect: Effect): Attribute {
+  return { path, value: normalizeValue(path, raw), effect };
+}
+
+export function guestTags(spec: Pick<GuestSpec, 'tags'>): string {
+  return formatTags([...spec.tags, MANAGED_TAG]);
+}
+
+export function startupString(startup: GuestSpec['startup']): string | undefined {
+  if (!startup) return undefined;
+  return formatPropertyString({ order: startup.order, up: startup.up, down: startup.down }, 'order');
+}
+
+/** The attributes every guest ends with: onboot, startup order, tags, description. */
+export function commonTailAttributes(spec: GuestSpec): Attribute[] {
+  const out: Attribute[] = [];
+  if (spec.onboot !== undefined) out.push(attr('onboot', spec.onboot, 'in-place'));
+  if (spec.startup) {
+    out.push(attr('startup.order', spec.startup.order, 'in-place'));
+    out.push(attr('startup.up', spec.startup.up, 'in-place'), attr('startup.down', spec.startup.down, 'in-place'));
+  }
+  out.push(attr('tags', guestTags(spec), 'in-place'));
+  if (spec.description !== undefined) out.push(attr('description', spec.description, 'in-place'));
+  return out;
+}
+
+/** Sets the config keys every guest writes last: onboot, startup, description. */
+export function setCommonTailParams(spec: GuestSpec, params: Record<string, string | number>): void {
+  if (spec.onboot !== undefined) params.onboot = spec.onboot ? 1 : 0;
+  const startup = startupString(spec.startup);
+  if (startup !== undefined) params.startup = startup;
+  if (spec.description !== undefined) params.description = spec.description;
+}
