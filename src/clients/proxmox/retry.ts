@@ -9,6 +9,8 @@
  */
 import { isConnectError, isLockError, isRetryable, isWorkerStartError } from './errors.ts';
 
+export { backoffDelay } from '../../util/backoff.ts';
+
 export interface RetryPolicy {
   /** Total tries including the first. */
   maxAttempts: number;
@@ -30,13 +32,4 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export function mayRetry(error: unknown, repeatable: boolean): boolean {
   if (isConnectError(error) || isLockError(error) || isWorkerStartError(error)) return true;
   return repeatable && isRetryable(error);
-}
-
-/**
- * Exponential backoff with "equal jitter": half the delay fixed, half random, so retries of
- * parallel workers spread out but never collapse to zero. `attempt` is 1 after the first failure.
- */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exp / 2 + (exp / 2) * random());
 }

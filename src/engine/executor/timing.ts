@@ -35,11 +35,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
 
-/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exp / 2 + (exp / 2) * random());
-}
+/** Exponential backoff with "equal jitter" (shared with the Proxmox client's request retries). */
+export { backoffDelay } from '../../util/backoff.ts';
 
 /** True when the error should be retried by the executor (see `isRetryableError`). */
 export function shouldRetry(error: unknown, attempt: number, policy: RetryPolicy): boolean {
