@@ -11,11 +11,11 @@ import { Resolver } from 'node:dns/promises';
 import { appendFileSync, chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPhoenix, type Phoenix } from '../../src/app/create-phoenix.ts';
 import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
 import { findPeer, freePort } from '../../src/clients/ssh/_test-peers.ts';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
 import type { Resource } from '../../src/engine/handler.ts';
 import { executePlan, makePlan } from '../../src/engine/index.ts';
 import { FILE_KIND, type ManagedFile, type TargetRef } from '../../src/providers/node/index.ts';
@@ -63,26 +63,10 @@ function nodeTree(phoenix: Phoenix): SimTree {
   return tree;
 }
 
-/** Runs the real CLI entry, capturing its output. */
+/** The real CLI entry with its output captured (the shared `runCli`), as `out` / `err`. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
+  const { code, stdout, stderr } = await runCli(argv);
+  return { code, out: stdout, err: stderr };
 }
 
 function failures(result: Awaited<ReturnType<typeof applyPlan>>): string[] {
