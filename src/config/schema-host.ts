@@ -87,7 +87,39 @@ export const HostAcl = z
     message: hinted('an ACL entry needs exactly one of user or token', 'token ids look like "phoenix@pve!gitops"'),
   });
 
+/** A ZFS pool created through `POST /nodes/{node}/disks/zfs` (never destroyed or altered). */
+export const HostZfsPool = z
+  .strictObject({
+    node: z.string().describe('node the disks are in'),
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, { message: 'must be a pool name like "tank"' }),
+    devices: z
+      .array(z.string().regex(/^(\/dev\/)?[A-Za-z0-9/_.-]+$/, { message: 'must be a block device like /dev/sdb' }))
+      .min(1)
+      .describe('unused block devices, e.g. [/dev/sdb, /dev/sdc]'),
+    raidlevel: z.enum(['single', 'mirror', 'raid10', 'raidz', 'raidz2', 'raidz3']),
+    ashift: z.number().int().min(9).max(16).optional().describe('sector size exponent (PVE default 12)'),
+    compression: z.enum(['on', 'off', 'gzip', 'lz4', 'lzjb', 'zle', 'zstd']).optional(),
+    addStorage: z
+      .boolean()
+      .optional()
+      .describe('let PVE add a zfspool storage named like the pool (or declare it under storage instead)'),
+  })
+  .refine(
+    (p) => {
+      const n = p.devices.length;
+      const min = { single: 1, mirror: 2, raid10: 4, raidz: 3, raidz2: 4, raidz3: 5 }[p.raidlevel];
+      return n >= min && (p.raidlevel !== 'single' || n === 1) && (p.raidlevel !== 'raid10' || n % 2 === 0);
+    },
+    {
+      message: hinted(
+        'the device count does not fit the raid level',
+        'single: 1, mirror: 2+, raid10: an even 4+, raidz: 3+, raidz2: 4+, raidz3: 5+',
+      ),
+    },
+  );
+
 export const Host = z.strictObject({
+  zfs: z.array(HostZfsPool).default([]).describe('ZFS pools: created when missing, never destroyed or altered'),
   firewall: HostFirewall.optional(),
   pools: z
     .array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]+$/), comment: z.string().optional() }))

@@ -30,6 +30,9 @@ export const HOST_API_CALLS: readonly ApiCall[] = calls(`
   PUT /nodes/{node}/network
   GET /nodes/{node}/tasks/{upid}/status
   GET /nodes/{node}/tasks/{upid}/log
+  GET /nodes/{node}/disks/zfs
+  GET /nodes/{node}/disks/zfs/{name}
+  POST /nodes/{node}/disks/zfs
   GET /storage
   POST /storage
   PUT /storage/{storage}

@@ -1,6 +1,6 @@
 /**
  * Derivation: the host resources of a config — bridges (`network.bridges`, per node), storages
- * (`storage`), and the `host` section (firewall, pools, roles, users, tokens, ACLs).
+ * (`storage`), and the `host` section (ZFS pools, firewall, pools, roles, users, tokens, ACLs).
  */
 import type { PhoenixConfig } from '../../config/schema.ts';
 import type { Resource } from '../../engine/handler.ts';
@@ -14,6 +14,7 @@ import { normDesired } from './rules.ts';
 import { storageAddress, STORAGE_KIND } from './storage.ts';
 import { tokenAddress, TOKEN_KIND, type TokenDesired } from './token.ts';
 import { userAddress, USER_KIND } from './user.ts';
+import { zfsAddress, ZFS_KIND, type ZfsDesired } from './zfs.ts';
 
 function res<D>(address: string, kind: string, desired: D, extra: Partial<Resource<D>> = {}): Resource<D> {
   return { address, kind, desired, dependsOn: [], ...extra };
@@ -37,7 +38,26 @@ export function deriveHostResources(config: PhoenixConfig): Resource[] {
       out.push(res(bridgeAddress(node, b.name), BRIDGE_KIND, desired, { node, lockKeys: [`network:${node}`] }));
     }
   }
-  for (const s of config.storage) out.push(res(storageAddress(s.id), STORAGE_KIND, s, { protected: true }));
+  const zfs = config.host.zfs;
+  for (const z of zfs) {
+    const desired: ZfsDesired = {
+      node: z.node,
+      name: z.name,
+      devices: z.devices,
+      raidlevel: z.raidlevel,
+      ...(z.ashift !== undefined ? { ashift: z.ashift } : {}),
+      ...(z.compression ? { compression: z.compression } : {}),
+      ...(z.addStorage ? { addStorage: true } : {}),
+    };
+    // Never destroyed: a change that would need destroy + create is refused in the plan.
+    out.push(res(zfsAddress(z.node, z.name), ZFS_KIND, desired, { node: z.node, protected: true }));
+  }
+  for (const s of config.storage) {
+    // A zfspool storage on a declared pool (`tank` or `tank/data`) waits for the pool.
+    const root = s.type === 'zfspool' && typeof s.pool === 'string' ? s.pool.split('/')[0] : undefined;
+    const pools = zfs.filter((z) => z.name === root && !z.addStorage).map((z) => zfsAddress(z.node, z.name));
+    out.push(res(storageAddress(s.id), STORAGE_KIND, s, { protected: true, dependsOn: pools }));
+  }
 
   const host = config.host;
   for (const p of host.pools)

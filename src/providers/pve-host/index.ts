@@ -1,5 +1,5 @@
 /**
- * The pve-host provider: the Proxmox host itself through the API — bridges, storages, pools,
+ * The pve-host provider: the Proxmox host itself through the API — bridges, ZFS pools, storages, pools,
  * roles, users, API tokens, ACLs and the datacenter/node firewall. See readme.md.
  */
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
@@ -14,6 +14,7 @@ import { noSecretSink, type SecretSink } from './secret-sink.ts';
 import { createStorageHandler } from './storage.ts';
 import { createTokenHandler } from './token.ts';
 import { createUserHandler } from './user.ts';
+import { createZfsHandler } from './zfs.ts';
 
 export { deriveHostResources } from './derive.ts';
 export { linkToHost } from './link.ts';
@@ -32,6 +33,7 @@ export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
   const client = deps.client;
   return [
     createBridgeHandler({ client, taskTimeoutMs: deps.taskTimeoutMs }),
+    createZfsHandler({ client, taskTimeoutMs: deps.taskTimeoutMs }),
     createStorageHandler({ client }),
     createPoolHandler({ client }),
     createRoleHandler({ client }),
@@ -48,6 +50,7 @@ export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
 /** Every kind this provider handles (for discovery of owned objects when pruning). */
 export const HOST_KINDS = [
   'pve.bridge',
+  'pve.zfs',
   'pve.storage',
   'pve.pool',
   'pve.role',

@@ -52,6 +52,8 @@ const CODE_CHECKS: Record<string, string[]> = {
   'POST /nodes/{node}/qemu/{vmid}/clone': ['Datastore.AllocateSpace'],
   'PUT /nodes/{node}/lxc/{vmid}/resize': ['Datastore.AllocateSpace'],
   'PUT /nodes/{node}/qemu/{vmid}/resize': ['Datastore.AllocateSpace'],
+  // Schema note: "Requires additionally 'Datastore.Allocate' on /storage when setting 'add_storage'".
+  'POST /nodes/{node}/disks/zfs': ['Datastore.Allocate'],
 };
 
 /** Privileges one check expression needs: every branch of `and`, the first usable one of `or`. */
