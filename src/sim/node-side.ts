@@ -6,12 +6,11 @@
  * The client key is generated (and kept in `<dataDir>/ssh/client_ed25519_key`, so a restarted
  * simulator accepts the same key) unless the caller brings its own authorized keys.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { SimContext } from './state/context.ts';
 import { enableAgentShell } from './guests/agent-shell.ts';
 import { guestDirectoryFor } from './ssh/guest-directory.ts';
-import { generateEd25519KeyPair, startSimSshServer, type SimSshServer } from './ssh/server.ts';
+import { loadOrCreateKeyPair, startSimSshServer, type SimSshServer } from './ssh/server.ts';
 
 export interface NodeSideOptions {
   /** Where the node and guest trees live (`nodes/<node>/root`, `guests/<vmid>/root`) and the host key. */
@@ -44,19 +43,7 @@ export interface NodeSide {
 
 /** Loads or creates the client key pair kept in the data dir. */
 function clientKeyIn(dataDir: string): { privateKey: string; publicKey: string; privateKeyPath: string } {
-  const dir = join(dataDir, 'ssh');
-  const file = join(dir, 'client_ed25519_key');
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const pair = generateEd25519KeyPair('phoenix-sim-client');
-    writeFileSync(file, pair.private, { mode: 0o600 });
-    writeFileSync(`${file}.pub`, `${pair.public}\n`);
-  }
-  return {
-    privateKey: readFileSync(file, 'utf8'),
-    publicKey: readFileSync(`${file}.pub`, 'utf8').trim(),
-    privateKeyPath: file,
-  };
+  return loadOrCreateKeyPair(dataDir, 'client_ed25519_key', 'phoenix-sim-client');
 }
 
 export async function startNodeSide(context: SimContext, options: NodeSideOptions): Promise<NodeSide> {

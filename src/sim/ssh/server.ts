@@ -51,17 +51,34 @@ export function generateEd25519KeyPair(comment: string): { private: string; publ
   throw new Error('could not generate a readable ed25519 key pair');
 }
 
-/** Load `<dataDir>/ssh/host_ed25519_key`, creating it on first start. */
-export function loadHostKey(dataDir: string): { privateKey: string; publicKey: string } {
+/**
+ * Load the ed25519 key pair `<dataDir>/ssh/<name>` (+ `.pub`), creating it on first use: the
+ * private key owner-only, so a restarted simulator keeps its identity.
+ */
+export function loadOrCreateKeyPair(
+  dataDir: string,
+  name: string,
+  comment: string,
+): { privateKey: string; publicKey: string; privateKeyPath: string } {
   const dir = join(dataDir, 'ssh');
-  const file = join(dir, 'host_ed25519_key');
+  const file = join(dir, name);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
-    const pair = generateEd25519KeyPair('phoenix-sim');
+    const pair = generateEd25519KeyPair(comment);
     writeFileSync(file, pair.private, { mode: 0o600 });
     writeFileSync(`${file}.pub`, `${pair.public}\n`);
   }
-  return { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
+  return {
+    privateKey: readFileSync(file, 'utf8'),
+    publicKey: readFileSync(`${file}.pub`, 'utf8').trim(),
+    privateKeyPath: file,
+  };
+}
+
+/** Load `<dataDir>/ssh/host_ed25519_key`, creating it on first start. */
+export function loadHostKey(dataDir: string): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = loadOrCreateKeyPair(dataDir, 'host_ed25519_key', 'phoenix-sim');
+  return { privateKey, publicKey };
 }
 
 function parsePublic(line: string): ssh2.ParsedKey {
