@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan, ResourceChange } from '../engine/index.ts';
-import { nodeStatusRows, renderNodeStatus } from './node-status.ts';
+import { hostStatusRows, nodeStatusRows, renderNodeStatus, statusDocument } from './node-status.ts';
 
 function change(address: string, action: ResourceChange['action'], before: unknown = {}): ResourceChange {
   return {
@@ -40,5 +40,33 @@ describe('node status rows', () => {
       'node.pve.dns               drifted (/etc/phoenix/dnsmasq.hosts)',
     );
     expect(renderNodeStatus([])).toBe('');
+  });
+
+  it('host objects (pve.*) get their own rows; a refused replace is drifted; the JSON document has all three', () => {
+    const host = (address: string, kind: string, action: ResourceChange['action'], before: unknown = {}) =>
+      ({
+        ...change(address, action, before),
+        kind,
+        attributes: action === 'replace' ? [{ path: 'raidlevel', before: 'mirror', after: 'raidz' }] : [],
+      }) as ResourceChange;
+    const plan = {
+      changes: [
+        change('guest.101', 'noop'),
+        change('node.pve.dns', 'noop'),
+        host('zfs.pve.tank', 'pve.zfs', 'replace'),
+        host('pool.platform', 'pve.pool', 'noop'),
+        host('user.phoenix@pve', 'pve.user', 'create', null),
+      ],
+      drift: [],
+    } as unknown as Plan;
+    expect(hostStatusRows(plan).map((r) => [r.address, r.sync, r.drift])).toEqual([
+      ['pool.platform', 'in sync', []],
+      ['user.phoenix@pve', 'missing', []],
+      ['zfs.pve.tank', 'drifted', ['raidlevel']],
+    ]);
+    const doc = statusDocument([{ id: 101 }], plan);
+    expect(doc.guests).toEqual([{ id: 101 }]);
+    expect(doc.node.map((r) => r.address)).toEqual(['node.pve.dns']);
+    expect(doc.host).toHaveLength(3);
   });
 });

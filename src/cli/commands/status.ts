@@ -10,30 +10,31 @@ export function define(program: Command): void {
     .description('show every declared guest: running, healthy, in sync or drifted, IP')
     .option('-c, --config <dir>', 'config directory', 'examples/homelab')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
-    .option('--json', 'print the rows as JSON')
+    .option('--json', 'print { guests, node, host } as JSON (node-shell resources and host objects with their sync)')
     .addHelpText(
       'after',
       `
 Healthy means: LXC running; VM running and its QEMU guest agent answering (when enabled).
 Node resources (internal DNS, NFS exports) are listed below the guests when Phoenix manages them.
+--json adds the host objects (bridges, ZFS pools, storages, users, tokens, ACLs, firewall) under "host".
 Exit 0 when every guest is in sync, running and healthy and every node resource in sync; 2 otherwise.
 
 Examples:
   $ phoenix status
-  $ phoenix status -c examples/homelab --json | jq '.[] | select(.sync != "in sync")'
+  $ phoenix status -c examples/homelab --json | jq '.guests[], .node[], .host[] | select(.sync != "in sync")'
 `,
     )
     .action(async (options: { config?: string; state?: string; json?: boolean }) => {
       const { openEnvironment } = await import('../../app/cli-support.ts');
       const { environmentStatus, renderStatusTable } = await import('../../app/status.ts');
       const { planEnvironment } = await import('../../app/operations.ts');
-      const { nodeStatusRows, renderNodeStatus } = await import('../../app/node-status.ts');
+      const { nodeStatusRows, renderNodeStatus, statusDocument } = await import('../../app/node-status.ts');
       const phoenix = await openEnvironment(options);
       try {
         const planned = await planEnvironment(phoenix);
         const rows = await environmentStatus(phoenix, planned);
         const nodeRows = nodeStatusRows(planned.plan);
-        if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        if (options.json) process.stdout.write(JSON.stringify(statusDocument(rows, planned.plan), null, 2) + '\n');
         else {
           process.stdout.write(renderStatusTable(rows));
           for (const r of rows.filter((row) => row.drift.length > 0)) {
