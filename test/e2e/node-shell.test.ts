@@ -6,7 +6,7 @@
  * (no mutating request, no reload); an out-of-band edit of a managed file on the node is drift in
  * `phoenix plan` and `phoenix apply` puts it back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { appendFileSync, chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { findPeer, freePort } from '../../src/clients/ssh/_test-peers.ts';
 import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
 import type { Resource } from '../../src/engine/handler.ts';
 import { executePlan, makePlan } from '../../src/engine/index.ts';
+import { spawnLoopbackDnsmasq } from '../../src/providers/node/dns/_test-dnsmasq.ts';
 import { FILE_KIND, type ManagedFile, type TargetRef } from '../../src/providers/node/index.ts';
 import type { SimTree } from '../../src/sim/ssh/sim-tree.ts';
 import { startTestSimulator, type TestSimulator } from '../../src/sim/testing.ts';
@@ -145,22 +146,12 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
       );
       const port = await freePort();
       let log = '';
-      const child: ChildProcess = spawn(
+      const child: ChildProcess = spawnLoopbackDnsmasq(
         dnsmasq as string,
-        [
-          '-k',
-          `--conf-file=${join(peerDir, 'phoenix.conf')}`,
-          `--port=${port}`,
-          '--listen-address=127.0.0.1',
-          '--bind-interfaces',
-          '--no-resolv',
-          '--no-hosts',
-          '--pid-file=',
-          '--log-facility=-',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        join(peerDir, 'phoenix.conf'),
+        port,
+        (text) => (log += text),
       );
-      child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
       try {
         const resolver = new Resolver({ timeout: 1000, tries: 2 });
         resolver.setServers([`127.0.0.1:${port}`]);

@@ -2,7 +2,7 @@
  * The rendered files checked by the real dnsmasq (Debian's dnsmasq-base): started on 127.0.0.1
  * with a random high port, it must answer every declared name and NXDOMAIN for other names.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { findPeer, freePort } from '../../../clients/ssh/_test-peers.ts';
 import { deriveDnsRecords } from './records.ts';
 import { renderDnsmasq } from './render.ts';
 import { homelabSource } from './_fixture.ts';
+import { spawnLoopbackDnsmasq } from './_test-dnsmasq.ts';
 
 const dnsmasqPath = findPeer('/usr/sbin/dnsmasq');
 
@@ -42,22 +43,7 @@ describe.skipIf(!dnsmasqPath)('dnsmasq serves the rendered records', () => {
     chmodSync(dir, 0o755);
     render(source());
     const port = await freePort();
-    child = spawn(
-      dnsmasqPath as string,
-      [
-        '-k',
-        `--conf-file=${join(dir, 'phoenix.conf')}`,
-        `--port=${port}`,
-        '--listen-address=127.0.0.1',
-        '--bind-interfaces',
-        '--no-resolv',
-        '--no-hosts',
-        '--pid-file=',
-        '--log-facility=-',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child = spawnLoopbackDnsmasq(dnsmasqPath as string, join(dir, 'phoenix.conf'), port, (text) => (log += text));
     resolver = new Resolver({ timeout: 1000, tries: 2 });
     resolver.setServers([`127.0.0.1:${port}`]);
     for (let attempt = 0; attempt < 50; attempt += 1) {
