@@ -40,6 +40,7 @@ const HOST_CREATES = [
   'role.Phoenix',
   'token.phoenix@pve!gitops',
   'user.phoenix@pve',
+  'zfs.pve.tank',
 ];
 
 describe('homelab host section end to end (HTTP simulator)', () => {
