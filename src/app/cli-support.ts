@@ -4,7 +4,6 @@
  * by the command actions (it pulls in the whole engine).
  */
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import type { ExecuteResult } from '../engine/index.ts';
 import type { Hook } from '../engine/hook.ts';
@@ -18,13 +17,6 @@ export const DEFAULT_CONFIG_DIR = 'examples/homelab';
 export interface CommonOptions {
   config?: string;
   state?: string;
-}
-
-/** `-c, --config <dir>` and `--state <file>` on a command. */
-export function addCommonOptions(command: Command): Command {
-  return command
-    .option('-c, --config <dir>', 'config directory', DEFAULT_CONFIG_DIR)
-    .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)');
 }
 
 export async function openEnvironment(

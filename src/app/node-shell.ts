@@ -6,10 +6,8 @@
  * same Proxmox client. Order: DNS after the guests it names; a guest that mounts an NFS export
  * after that export.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import { SshClient } from '../clients/ssh/ssh-client.ts';
 import type { PhoenixConfig, Ssh } from '../config/schema.ts';
@@ -24,8 +22,6 @@ import {
   shellResolver,
 } from '../providers/node/index.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
-import { startNodeSide, type NodeSide } from '../sim/node-side.ts';
-import type { SimContext } from '../sim/state/context.ts';
 
 /** SSH endpoints per node that all accept one key, each with a pinned host key. */
 export interface NodeSshEndpoints {
@@ -150,26 +146,6 @@ export async function wireNodeShell(input: {
     handlers: nodeHandlers(shells),
     warnings,
     close: () => transports.close(),
-  };
-}
-
-/**
- * The built-in simulator's node side: SSH servers for its nodes over file trees in `dataDir`
- * (default: a temp dir removed at close), reached with the key the simulator generated.
- */
-export async function startSimulatorNodeSide(
-  context: SimContext,
-  dataDir: string | undefined,
-): Promise<{ access: NodeShellAccess; side: NodeSide; close(): Promise<void> }> {
-  const temp = dataDir ? undefined : mkdtempSync(join(tmpdir(), 'phoenix-sim-nodes-'));
-  const side = await startNodeSide(context, { dataDir: dataDir ?? (temp as string), nodes: [...context.nodes.keys()] });
-  return {
-    access: { kind: 'endpoints', ssh: { endpoints: side.endpoints, privateKey: side.clientKey?.privateKey ?? '' } },
-    side,
-    async close() {
-      await side.close();
-      if (temp) rmSync(temp, { recursive: true, force: true });
-    },
   };
 }
 

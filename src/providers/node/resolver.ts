@@ -32,8 +32,3 @@ export function shellResolver(options: ShellResolverOptions): ShellResolver {
     return target.kind === 'node' ? nodeShell(target.node, ssh) : lxcShell(target.node, target.vmid, ssh);
   };
 }
-
-/** Stable address suffix for a target, e.g. `pve`, `pve/ct101`, `pve/vm1001`. */
-export function targetKey(target: TargetRef): string {
-  return target.kind === 'node' ? target.node : `${target.node}/${target.kind === 'lxc' ? 'ct' : 'vm'}${target.vmid}`;
-}
