@@ -3,25 +3,14 @@
  * capacity) and its storages, so `phoenix up` runs the declared topology as written.
  */
 import type { PhoenixConfig } from '../config/schema.ts';
+import type { StorageConfig } from '../sim/state/index.ts';
 
 const GiB = 1024 ** 3;
 
 export interface SimTopology {
   nodes: { name: string; cores: number; memoryMiB: number }[];
-  storages: {
-    storage: string;
-    type: 'dir' | 'nfs' | 'zfspool' | 'lvmthin';
-    content: string[];
-    path?: string;
-    pool?: string;
-    vgname?: string;
-    thinpool?: string;
-    server?: string;
-    export?: string;
-    shared?: number;
-    nodes?: string[];
-    capacity: number;
-  }[];
+  /** The simulator's own storage.cfg entry type, so the two cannot drift apart. */
+  storages: StorageConfig[];
 }
 
 export function simTopology(config: PhoenixConfig): SimTopology {
