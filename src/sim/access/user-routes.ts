@@ -60,6 +60,16 @@ export function userRoutes(store: AccessStore): SimRoute[] {
     if (!user) throw noSuchUser(String(userid));
     return user;
   };
+  /** `<userid>!<tokenid>`; an unknown user is the user's error, as in PVE. */
+  const tokenIdOf = (params: Record<string, unknown>): string =>
+    `${getUser(params['userid']).userid}!${String(params['tokenid'])}`;
+  const noSuchToken = (params: Record<string, unknown>): SimApiError =>
+    new SimApiError(500, `no such token '${String(params['tokenid'])}' for user '${String(params['userid'])}'`);
+  const getToken = (params: Record<string, unknown>): TokenRecord => {
+    const token = store.tokens.get(tokenIdOf(params));
+    if (!token) throw noSuchToken(params);
+    return token;
+  };
   const checkGroups = (params: Record<string, unknown>): void => {
     for (const group of splitList(String(params['groups'] ?? ''))) {
       if (!store.groups.has(group)) throw new SimApiError(500, `no such group '${group}'`);
@@ -139,13 +149,7 @@ export function userRoutes(store: AccessStore): SimRoute[] {
       method: 'GET',
       route: '/access/users/{userid}/token/{tokenid}',
       handler: ({ params }) => {
-        const fullid = `${getUser(params['userid']).userid}!${String(params['tokenid'])}`;
-        const token = store.tokens.get(fullid);
-        if (!token)
-          throw new SimApiError(
-            500,
-            `no such token '${String(params['tokenid'])}' for user '${String(params['userid'])}'`,
-          );
+        const token = getToken(params);
         const { tokenid: _t, ...info } = tokenView(token);
         return info;
       },
@@ -170,13 +174,7 @@ export function userRoutes(store: AccessStore): SimRoute[] {
       method: 'PUT',
       route: '/access/users/{userid}/token/{tokenid}',
       handler: ({ params }) => {
-        const fullid = `${getUser(params['userid']).userid}!${String(params['tokenid'])}`;
-        const token = store.tokens.get(fullid);
-        if (!token)
-          throw new SimApiError(
-            500,
-            `no such token '${String(params['tokenid'])}' for user '${String(params['userid'])}'`,
-          );
+        const token = getToken(params);
         if (params['privsep'] !== undefined) token.privsep = params['privsep'] === 1 ? 1 : 0;
         if (params['expire'] !== undefined) token.expire = Number(params['expire']);
         if (params['comment'] !== undefined) token.comment = String(params['comment']);
@@ -188,13 +186,8 @@ export function userRoutes(store: AccessStore): SimRoute[] {
       method: 'DELETE',
       route: '/access/users/{userid}/token/{tokenid}',
       handler: ({ params }) => {
-        const fullid = `${getUser(params['userid']).userid}!${String(params['tokenid'])}`;
-        if (!store.tokens.delete(fullid)) {
-          throw new SimApiError(
-            500,
-            `no such token '${String(params['tokenid'])}' for user '${String(params['userid'])}'`,
-          );
-        }
+        const fullid = tokenIdOf(params);
+        if (!store.tokens.delete(fullid)) throw noSuchToken(params);
         store.acl = store.acl.filter((e) => !(e.type === 'token' && e.ugid === fullid));
         return null;
       },
