@@ -19,8 +19,6 @@
  */
 export type Action = 'noop' | 'create' | 'update' | 'update-restart' | 'replace' | 'delete' | 'read';
 
-export const ACTIONS = ['noop', 'create', 'update', 'update-restart', 'replace', 'delete', 'read'] as const;
-
 /** True for the actions that change the managed system. */
 export function isMutating(action: Action): boolean {
   return action !== 'noop' && action !== 'read';
