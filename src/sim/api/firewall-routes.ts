@@ -90,6 +90,13 @@ function ruleRoutes(base: string, rulesOf: (req: SimRequest) => FwRule[], ctx: S
 }
 
 function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: SimContext): SimRoute[] {
+  function ipsetEntry(req: SimRequest) {
+    const set = scopeOf(req).ipsets[String(req.params.name)];
+    if (!set) throw new SimApiError(500, `no such IPSet '${String(req.params.name)}'`);
+    const entry = set.entries.find((e) => e.cidr === String(req.params.cidr));
+    if (!entry) throw paramError('cidr', 'no such IP/Network');
+    return { set, entry };
+  }
   return [
     route('GET', `${base}/options`, (req) => ({ ...scopeOf(req).options, digest: listDigest(scopeOf(req).options) })),
     route('PUT', `${base}/options`, (req) => {
@@ -135,6 +142,27 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
       });
       return null;
     }),
+    // Single entries (pve-firewall API2/Firewall/IPSet.pm): read, update comment/nomatch, remove.
+    route('GET', `${base}/ipset/{name}/{cidr}`, (req) => ipsetEntry(req).entry),
+    route('PUT', `${base}/ipset/{name}/{cidr}`, (req) => {
+      const { set, entry } = ipsetEntry(req);
+      checkDigest(set.entries, req.params.digest);
+      if (req.params.comment !== undefined) {
+        if (req.params.comment === '') delete entry.comment;
+        else entry.comment = String(req.params.comment);
+      }
+      if (req.params.nomatch !== undefined) {
+        if (req.params.nomatch === 1) entry.nomatch = 1;
+        else delete entry.nomatch;
+      }
+      return null;
+    }),
+    route('DELETE', `${base}/ipset/{name}/{cidr}`, (req) => {
+      const { set, entry } = ipsetEntry(req);
+      checkDigest(set.entries, req.params.digest);
+      set.entries.splice(set.entries.indexOf(entry), 1);
+      return null;
+    }),
     route('DELETE', `${base}/ipset/{name}`, (req) => {
       const name = String(req.params.name);
       const set = scopeOf(req).ipsets[name];
@@ -158,6 +186,29 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
         cidr: String(req.params.cidr),
         ...(req.params.comment ? { comment: String(req.params.comment) } : {}),
       };
+      return null;
+    }),
+    route('GET', `${base}/aliases/{name}`, (req) => {
+      const alias = scopeOf(req).aliases[String(req.params.name)];
+      if (!alias) throw paramError('name', 'no such alias');
+      return { name: String(req.params.name), ...alias, digest: listDigest(scopeOf(req).aliases) };
+    }),
+    route('PUT', `${base}/aliases/{name}`, (req) => {
+      const aliases = scopeOf(req).aliases;
+      const name = String(req.params.name);
+      const alias = aliases[name];
+      if (!alias) throw paramError('name', 'no such alias');
+      checkDigest(aliases, req.params.digest);
+      const next = {
+        cidr: String(req.params.cidr),
+        ...(req.params.comment ? { comment: String(req.params.comment) } : {}),
+      };
+      const rename = req.params.rename === undefined ? name : String(req.params.rename);
+      if (rename !== name) {
+        if (aliases[rename]) throw paramError('rename', `alias '${rename}' already exists`);
+        delete aliases[name];
+      }
+      aliases[rename] = next;
       return null;
     }),
     route('DELETE', `${base}/aliases/{name}`, (req) => {

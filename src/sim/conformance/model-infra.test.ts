@@ -247,6 +247,47 @@ describe('firewall (§A.8) and pools (§A.9)', () => {
     expect(((await m.call('GET', '/cluster/firewall/groups/{group}', { group: 'web' })) as unknown[]).length).toBe(1);
   });
 
+  it('§A.8 single IPSet entries and aliases: read, update, remove, rename', async () => {
+    const m = testModel();
+    await m.call('POST', '/cluster/firewall/ipset', { name: 'admins' });
+    await m.call('POST', '/cluster/firewall/ipset/{name}', { name: 'admins', cidr: '10.0.0.0/24', comment: 'lan' });
+    const entry = { name: 'admins', cidr: '10.0.0.0/24' };
+    expect(await m.call('GET', '/cluster/firewall/ipset/{name}/{cidr}', entry)).toEqual({
+      cidr: '10.0.0.0/24',
+      comment: 'lan',
+    });
+    await m.call('PUT', '/cluster/firewall/ipset/{name}/{cidr}', { ...entry, comment: 'office', nomatch: 1 });
+    expect(await m.call('GET', '/cluster/firewall/ipset/{name}/{cidr}', entry)).toEqual({
+      cidr: '10.0.0.0/24',
+      comment: 'office',
+      nomatch: 1,
+    });
+    const stale = await apiError(
+      m.call('DELETE', '/cluster/firewall/ipset/{name}/{cidr}', { ...entry, digest: 'f'.repeat(40) }),
+    );
+    expect(stale.message).toMatch(/^detected modified configuration/);
+    await m.call('DELETE', '/cluster/firewall/ipset/{name}/{cidr}', entry);
+    expect(await m.call('GET', '/cluster/firewall/ipset/{name}', { name: 'admins' })).toEqual([]);
+    const gone = await apiError(m.call('GET', '/cluster/firewall/ipset/{name}/{cidr}', entry));
+    expect([gone.status, gone.errors]).toEqual([400, { cidr: 'no such IP/Network' }]);
+
+    await m.call('POST', '/cluster/firewall/aliases', { name: 'gw', cidr: '10.0.0.1' });
+    await m.call('POST', '/cluster/firewall/aliases', { name: 'dns', cidr: '10.0.0.53' });
+    await m.call('PUT', '/cluster/firewall/aliases/{name}', { name: 'gw', cidr: '10.0.0.254', comment: 'router' });
+    expect(await m.call('GET', '/cluster/firewall/aliases/{name}', { name: 'gw' })).toMatchObject({
+      name: 'gw',
+      cidr: '10.0.0.254',
+      comment: 'router',
+    });
+    const clash = await apiError(
+      m.call('PUT', '/cluster/firewall/aliases/{name}', { name: 'gw', cidr: '10.0.0.254', rename: 'dns' }),
+    );
+    expect([clash.status, clash.errors]).toEqual([400, { rename: "alias 'dns' already exists" }]);
+    await m.call('PUT', '/cluster/firewall/aliases/{name}', { name: 'gw', cidr: '10.0.0.254', rename: 'router' });
+    const missing = await apiError(m.call('GET', '/cluster/firewall/aliases/{name}', { name: 'gw' }));
+    expect([missing.status, missing.errors]).toEqual([400, { name: 'no such alias' }]);
+  });
+
   it('§A.8 node firewall options round-trip with a digest', async () => {
     const m = testModel();
     await m.call('PUT', '/nodes/{node}/firewall/options', { node: 'pve', enable: 1, nosmurfs: 1 });
