@@ -153,6 +153,28 @@ describe('pve-host handlers', () => {
     expect(mutatingChanges(await fx.plan(changed))).toEqual([]);
   });
 
+  it('changes an alias and drops an IPSet entry in place (no re-create)', async () => {
+    await converge();
+    const changed = structuredClone(HOST_CONFIG) as unknown as {
+      host: { firewall: { ipsets: { cidrs: string[] }[]; aliases: { cidr: string }[] } };
+    };
+    const fw = changed.host.firewall;
+    fw.ipsets[0]!.cidrs = ['192.168.1.0/24'];
+    fw.aliases[0]!.cidr = '192.168.2.0/24';
+    const mark = fx.sim.requests.length;
+    await converge(changed);
+    expect(fx.mutatingRequests(mark).sort()).toEqual([
+      'DELETE /api2/json/cluster/firewall/ipset/trusted/10.10.0.0%2F24',
+      'PUT /api2/json/cluster/firewall/aliases/lan',
+    ]);
+    const c = fx.client;
+    expect((await c.firewall.ipsetEntries({ level: 'cluster' }, 'trusted')).map((e) => e.cidr)).toEqual([
+      '192.168.1.0/24',
+    ]);
+    expect((await c.firewall.aliases({ level: 'cluster' })).find((a) => a.name === 'lan')?.cidr).toBe('192.168.2.0/24');
+    expect(mutatingChanges(await fx.plan(changed))).toEqual([]);
+  });
+
   it('never touches objects Phoenix does not own, and prunes only its own', async () => {
     const c = fx.client;
     // Someone else's objects: a bridge, a rule, a user with a token, an alias, a storage.
