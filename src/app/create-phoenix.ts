@@ -49,7 +49,8 @@ export interface Phoenix {
   readonly loaded: LoadedConfig;
   readonly derived: DerivedResources;
   readonly resources: Resource[];
-  readonly registry: HandlerRegistry;
+  /** Every handler of this environment; `kinds()` lists them (prune discovers all of them). */
+  readonly registry: HandlerRegistry & { kinds(): string[] };
   readonly client: ProxmoxClient;
   /** Name of the environment the lease and the journal are kept under. */
   readonly environment: string;

@@ -46,7 +46,10 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
   const result = await makePlan({
     resources: phoenix.resources,
     registry: phoenix.registry,
-    kinds: [GUEST_KIND],
+    // Managed guests are always discovered (a guest left out of the config is worth showing);
+    // with --prune every kind is, so Phoenix's own bridges, rules or users are found even when
+    // the config no longer declares anything of their kind.
+    kinds: options.prune ? phoenix.registry.kinds() : [GUEST_KIND],
     prune: options.prune ?? false,
     targets,
     hook: options.hook,
@@ -62,7 +65,8 @@ export async function prepareSaved(phoenix: Phoenix, saved: Plan, options: PlanO
   return prepareSavedPlan(saved, {
     resources: phoenix.resources,
     registry: phoenix.registry,
-    kinds: [GUEST_KIND],
+    // Re-observe what the plan observed: with --prune, every kind (see planEnvironment).
+    kinds: saved.options.prune ? phoenix.registry.kinds() : [GUEST_KIND],
     hook: options.hook,
     signal: options.signal,
   });

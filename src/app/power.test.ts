@@ -7,7 +7,7 @@ import { renderStatusTable } from './status.ts';
 async function homelab() {
   const { config } = await loadConfig('examples/homelab');
   const derived = deriveResources(config);
-  return { resources: derived.all, registry: { get: () => undefined }, derived };
+  return { resources: derived.all, registry: { get: () => undefined, kinds: () => [] }, derived };
 }
 
 describe('powerSteps', () => {

@@ -4,7 +4,7 @@
  * requests; the token secret lands only in its file; and the token Phoenix created for itself,
  * holding only the role `phoenix init` derives, can plan and apply the whole environment.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPhoenix } from '../../src/app/create-phoenix.ts';
@@ -159,5 +159,34 @@ describe('homelab host section end to end (HTTP simulator)', () => {
     const text = readFileSync('examples/homelab/host.yaml', 'utf8');
     const declared = [...text.matchAll(/^ {8}- ([A-Z][\w.]+)$/gm)].map((m) => m[1]);
     expect(declared).toEqual(access.privileges);
+  });
+
+  it("with --prune finds Phoenix's own host objects even when no object of their kind is declared", async () => {
+    env = await startE2e();
+    let phoenix = await env.open();
+    try {
+      expect(failures(await applyPlan(phoenix, await planEnvironment(phoenix)))).toEqual([]);
+    } finally {
+      await phoenix.close();
+    }
+    // The config drops its only pool: nothing of kind pve.pool is declared any more.
+    const hostFile = join(env.configDir, 'host.yaml');
+    const text = readFileSync(hostFile, 'utf8');
+    const withoutPools = text.replace(/\n {2}pools:\n {4}- \{ id: platform[^\n]*\n/, '\n');
+    expect(withoutPools).not.toBe(text);
+    writeFileSync(hostFile, withoutPools);
+    phoenix = await env.open();
+    try {
+      const kept = await planEnvironment(phoenix);
+      expect(kept.plan.changes.filter((c) => c.action !== 'noop').map((c) => c.address)).toEqual([]);
+      const pruned = await planEnvironment(phoenix, { prune: true });
+      expect(pruned.plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.address}`)).toEqual([
+        'delete pool.platform',
+      ]);
+      expect(failures(await applyPlan(phoenix, pruned))).toEqual([]);
+      expect((await phoenix.client.access.pools()).map((p) => p.poolid)).not.toContain('platform');
+    } finally {
+      await phoenix.close();
+    }
   });
 });
