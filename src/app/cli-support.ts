@@ -10,6 +10,7 @@ import type { Hook } from '../engine/hook.ts';
 import { shouldColor } from '../cli/views/color.ts';
 import { PlainProgressHook } from '../cli/views/progress-plain.ts';
 import { TtyProgressHook } from '../cli/views/progress-tty.ts';
+import { formatDiagnostic } from '../config/report.ts';
 import { createPhoenix, type CreatePhoenixOptions, type Phoenix } from './create-phoenix.ts';
 
 export const DEFAULT_CONFIG_DIR = 'examples/homelab';
@@ -23,7 +24,12 @@ export async function openEnvironment(
   options: CommonOptions,
   extra: Partial<CreatePhoenixOptions> = {},
 ): Promise<Phoenix> {
-  return createPhoenix({ configDir: options.config ?? DEFAULT_CONFIG_DIR, statePath: options.state, ...extra });
+  const configDir = options.config ?? DEFAULT_CONFIG_DIR;
+  const phoenix = await createPhoenix({ configDir, statePath: options.state, ...extra });
+  // Warnings (config findings, node resources left out for want of SSH access) go to stderr so
+  // they never mix with --json output, and never stop the command.
+  for (const warning of phoenix.loaded.warnings) process.stderr.write(formatDiagnostic(configDir, warning));
+  return phoenix;
 }
 
 export interface Progress {

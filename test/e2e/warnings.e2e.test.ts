@@ -1,0 +1,34 @@
+/**
+ * Warnings reach the user: a config for a real endpoint without `proxmox.ssh` plans the API side
+ * and says, on stderr, that DNS and NFS are left alone and how to enable them.
+ */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
+import { startE2e, type E2eEnv } from './_harness.ts';
+
+let env: E2eEnv | undefined;
+afterEach(async () => {
+  delete process.env['PHOENIX_TEST_TOKEN_SECRET'];
+  await env?.cleanup();
+  env = undefined;
+});
+
+describe('warnings of the environment', () => {
+  it('plan prints the no-SSH warning with its hint on stderr, and still plans', async () => {
+    env = await startE2e();
+    process.env['PHOENIX_TEST_TOKEN_SECRET'] = env.tokenSecret;
+    appendFileSync(
+      join(env.configDir, 'phoenix.yaml'),
+      `\nproxmox:\n  endpoint: ${env.sim.url}\n  tokenId: "${env.sim.tokenId}"\n  tokenSecret: env:PHOENIX_TEST_TOKEN_SECRET\n`,
+    );
+    const run = await runCli(['plan', '-c', env.configDir, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('warning: internal DNS and NFS exports are not managed: no SSH access to the nodes');
+    expect(run.stderr).toContain('hint: set proxmox.ssh');
+    const plan = JSON.parse(run.stdout) as { changes: { address: string }[] };
+    expect(plan.changes.some((c) => c.address === 'guest.1001')).toBe(true);
+    expect(plan.changes.some((c) => c.address.startsWith('node.'))).toBe(false);
+  });
+});
