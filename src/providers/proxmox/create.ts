@@ -13,16 +13,10 @@ import {
   ProxmoxTaskError,
 } from '../../clients/proxmox/index.ts';
 import { ProviderError } from '../../errors.ts';
+import { RetryableProviderError } from '../pve-retry.ts';
 import { convergeGuest } from './converge.ts';
 import type { ObservedGuest } from './diff.ts';
-import {
-  destroyGuest,
-  guestStatus,
-  RetryableProviderError,
-  waitTask,
-  type GuestRef,
-  type OpsContext,
-} from './guest-ops.ts';
+import { destroyGuest, guestStatus, waitTask, type GuestRef, type OpsContext } from './guest-ops.ts';
 import { lxcCreateParams } from './lxc-config.ts';
 import { CREATING_MARKER, guestTypeOf, readGuest } from './observe.ts';
 import type { GuestSpec } from './spec.ts';

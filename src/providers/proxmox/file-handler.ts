@@ -18,7 +18,7 @@ import type {
 } from '../../engine/handler.ts';
 import { ProviderError } from '../../errors.ts';
 import { FILE_KIND } from './derive.ts';
-import { asRetryable } from './guest-ops.ts';
+import { asRetryable } from '../pve-retry.ts';
 import { volid, type StorageFileSpec } from './spec.ts';
 
 export interface ObservedFile {

@@ -25,7 +25,8 @@ import { convergeGuest } from './converge.ts';
 import { createGuest, type CreateContext } from './create.ts';
 import { GUEST_KIND } from './derive.ts';
 import { diffGuest, type ObservedGuest } from './diff.ts';
-import { asRetryable, destroyGuest, guestStatus, type GuestRef, type OpsContext } from './guest-ops.ts';
+import { asRetryable } from '../pve-retry.ts';
+import { destroyGuest, guestStatus, type GuestRef, type OpsContext } from './guest-ops.ts';
 import { observeGuests } from './observe.ts';
 import { guestAddress, type GuestSpec } from './spec.ts';
 

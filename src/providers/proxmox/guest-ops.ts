@@ -4,14 +4,9 @@
  * that repeating it (after a retry or a resumed apply) never does the work twice.
  */
 import type { GuestApi, ProxmoxClient } from '../../clients/proxmox/index.ts';
-import { isLockError, isNotFound, isRetryable, ProxmoxTaskError } from '../../clients/proxmox/index.ts';
-import { ProviderError } from '../../errors.ts';
+import { isNotFound, ProxmoxTaskError } from '../../clients/proxmox/index.ts';
+import { RetryableProviderError } from '../pve-retry.ts';
 import type { GuestType } from './spec.ts';
-
-/** A failure that is safe to retry: the engine retries errors with `retryable: true`. */
-export class RetryableProviderError extends ProviderError {
-  readonly retryable = true;
-}
 
 export interface OpsContext {
   client: ProxmoxClient;
@@ -32,20 +27,6 @@ export interface GuestRef {
 
 export function guestApiOf(client: ProxmoxClient, type: GuestType): GuestApi {
   return type === 'lxc' ? client.lxc : client.qemu;
-}
-
-/**
- * Marks errors that are safe to repeat so the engine retries them: transient API errors, and
- * failed tasks — every provider step re-reads the guest before acting, so a repeat never
- * duplicates work (a failed create was already cleaned up by `createGuest`).
- */
-export function asRetryable(error: unknown, address: string): unknown {
-  if (error instanceof RetryableProviderError) return error;
-  if (isRetryable(error) || isLockError(error) || error instanceof ProxmoxTaskError) {
-    const message = error instanceof Error ? error.message : String(error);
-    return new RetryableProviderError(message, { code: 'E_PVE_TRANSIENT', resource: address, cause: error });
-  }
-  return error;
 }
 
 export async function waitTask(ctx: OpsContext, node: string, upid: string | null, address: string): Promise<void> {

@@ -14,7 +14,7 @@ import type {
   Resource,
   ResourceHandler,
 } from '../../engine/handler.ts';
-import { asRetryable } from '../proxmox/guest-ops.ts';
+import { asRetryable } from '../pve-retry.ts';
 
 /** One object of the kind as listed by the API. */
 export interface Listed<Observed> {
