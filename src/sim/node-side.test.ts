@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SshClient } from '../clients/ssh/ssh-client.ts';
-import { generateEd25519KeyPair } from './ssh/server.ts';
+import { generateEd25519KeyPair } from '../clients/ssh/keys.ts';
 import { startSimulator, type RunningSimulator } from './index.ts';
 import { connectionText, parseSimFlags } from './standalone.ts';
 

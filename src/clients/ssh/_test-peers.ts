@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateEd25519KeyPair } from './keys.ts';
 
 /** The binary's path, or undefined (skip). Under CI=true a missing peer throws: tests must not silently pass. */
 export function findPeer(path: string): string | undefined {
@@ -18,7 +18,7 @@ export function findPeer(path: string): string | undefined {
 }
 
 export function generateKeyPair(comment = 'phoenix-test'): { privateKey: string; publicKey: string } {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const pair = generateEd25519KeyPair(comment);
   return { privateKey: pair.private, publicKey: pair.public };
 }
 
