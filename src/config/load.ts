@@ -88,7 +88,8 @@ export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
     }
     mergeInto(raw, parsed.value, [], diagnostics);
   });
-  if (diagnostics.length > 0) return { dir, files, raw, diagnostics };
+  // Syntax errors stop here; warnings (e.g. an ambiguous YAML anchor) travel on with the checks.
+  if (diagnostics.some((d) => d.severity === 'error')) return { dir, files, raw, diagnostics };
 
   applyGuestDefaults(raw);
   const result = PhoenixConfig.safeParse(raw);

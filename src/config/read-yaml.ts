@@ -20,7 +20,15 @@ export interface YamlFile {
 
 export function readYaml(file: string, text: string): YamlFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  // logLevel 'error': the library would otherwise print its warnings through process.emitWarning,
+  // raw and unlocated; they are reported below as located diagnostics instead.
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: false,
+    logLevel: 'error',
+  });
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number | undefined, link: PathLink | undefined): Position =>
     new Position(file, offset ?? 0, link, lineCounter);
@@ -34,6 +42,14 @@ export function readYaml(file: string, text: string): YamlFile {
     });
   }
   if (diagnostics.length > 0) return { file, value: undefined, diagnostics };
+  for (const warning of doc.warnings) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'W_YAML',
+      message: `YAML: ${firstLine(warning.message)}`,
+      location: at(warning.pos[0], undefined).toLocation(),
+    });
+  }
 
   let budget = NODE_BUDGET;
   const toJs = (node: unknown, path: PathLink | undefined, depth: number): unknown => {

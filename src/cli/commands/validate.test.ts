@@ -32,6 +32,19 @@ describe('phoenix validate', () => {
     }
   });
 
+  it('reports a YAML library warning as a located warning, keeps checking, and never prints it raw', async () => {
+    const temp = writeConfig({ 'phoenix.yaml': BASE, 'x.yaml': 'extra: &ge: 1\n' });
+    try {
+      const run = await runCli(['validate', temp.dir]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toContain('YAMLWarning');
+      expect(run.stderr).toContain(`${temp.dir}/x.yaml:1:1: error: unknown key "extra"`);
+      expect(run.stderr).toContain(`${temp.dir}/x.yaml:1:11: warning: YAML: Anchor ending in : is ambiguous`);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
   it('--json prints a versioned report', async () => {
     const temp = writeConfig({ 'phoenix.yaml': BASE, 'g.yaml': `guests:\n${lxc(101, 'a', 'memory: lots')}` });
     try {
