@@ -153,6 +153,14 @@ describe('validate fuzz (real CLI entry)', () => {
     180_000 * SCALE,
   );
 
+  it('an unresolved tag in a compose file prints no raw library warning (a fuzz finding)', async () => {
+    const compose = Object.keys(original).find((f) => f.endsWith('whoami.compose.yaml'));
+    expect(compose, 'the example ships a compose file').toBeDefined();
+    const text = original[compose as string] ?? '';
+    expect(text).toContain('LOG_LEVEL: ${LOG_LEVEL}');
+    await check({ [compose as string]: text.replace('LOG_LEVEL: ${LOG_LEVEL}', 'LOG_LEVEL: !custom ${LOG_LEVEL}') });
+  });
+
   it('the unmutated copy is valid (the fuzz starts from a clean config)', async () => {
     await check({});
     const run = await runCli(['validate', temp.dir, '--json']);

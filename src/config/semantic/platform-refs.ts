@@ -147,7 +147,9 @@ function readComposeServices(ctx: CheckContext, path: (string | number)[], file:
   }
   let doc: unknown;
   try {
-    doc = parse(readFileSync(full, 'utf8'));
+    // logLevel 'error': the library would otherwise print warnings (an unresolved tag, say)
+    // through process.emitWarning, raw on stderr; a compose file's own checks come later.
+    doc = parse(readFileSync(full, 'utf8'), { logLevel: 'error' });
   } catch (error) {
     ctx.report(
       path,
