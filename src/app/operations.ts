@@ -6,11 +6,13 @@ import { CliError } from '../errors.ts';
 import type { Hook } from '../engine/hook.ts';
 import {
   executePlan,
+  isMutating,
   makePlan,
   prepareSavedPlan,
   type ExecuteResult,
   type Plan,
   type PlanResult,
+  type RetryPolicy,
 } from '../engine/index.ts';
 import { GUEST_KIND } from '../providers/proxmox/derive.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
@@ -80,24 +82,72 @@ export interface ApplyOptions {
   perNodeConcurrency?: number;
   /** Health wait bound per resource (ms). */
   healthTimeoutMs?: number;
+  /** Executor retries of retryable failures (tests shorten them). */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * The lease, when the caller took it before planning (`acquireApplyLease`); it is then kept
+   * (the caller releases it). Without it, applyPlan takes and releases the lease itself.
+   */
+  lease?: ApplyLease;
+  /**
+   * How to check, after an apply whose every step succeeded, that nothing is left to do: a fresh
+   * plan (default: the same targets and prune flag as the applied plan), or `false` not to.
+   */
+  verify?: false | (() => Promise<PlanResult>);
+}
+
+/** A change that a plan made right after the apply still shows: work left undone. */
+export interface PendingChange {
+  address: string;
+  action: string;
+  reasons: string[];
+}
+
+export interface ApplyResult extends ExecuteResult {
+  /** The run recorded in the state file. */
+  runId: string;
+  /** Changes still planned after the apply (empty when converged or not checked). */
+  pending: PendingChange[];
+  /** Why convergence could not be checked (the verifying plan failed), if it could not. */
+  unverified?: string;
+}
+
+export interface ApplyLease {
+  readonly holderId: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the environment's lease (the local one in the state file). Commands take it BEFORE
+ * planning, so a second apply is refused at once instead of after printing its whole plan.
+ */
+export async function acquireApplyLease(phoenix: Phoenix): Promise<ApplyLease> {
+  const local = phoenix.state().leases.acquire(phoenix.environment);
+  local.keepAlive();
+  return {
+    holderId: local.holderId,
+    release: async () => local.release(),
+  };
 }
 
 /**
  * Applies a plan under the environment's lease (a second apply on the same environment fails
- * with a clear error naming the holder), recording every step in the journal first.
+ * with a clear error naming the holder), recording every step in the journal first. The run is
+ * recorded `succeeded` only when every step succeeded AND a fresh plan shows nothing left to do.
  */
 export async function applyPlan(
   phoenix: Phoenix,
   planned: PlanResult,
   options: ApplyOptions = {},
-): Promise<ExecuteResult> {
+): Promise<ApplyResult> {
+  const lease = options.lease ?? (await acquireApplyLease(phoenix));
   const store = phoenix.state();
-  const lease = store.leases.acquire(phoenix.environment);
-  lease.keepAlive();
-  const interrupted = store.runs.recoverInterrupted(phoenix.environment);
-  const run = store.runs.start({ environment: phoenix.environment, planHash: planned.plan.observedDigest });
-  let result: ExecuteResult | undefined;
+  let runId: string | undefined;
+  let outcome: 'succeeded' | 'failed' | 'interrupted' = 'failed';
   try {
+    const interrupted = store.runs.recoverInterrupted(phoenix.environment);
+    const run = store.runs.start({ environment: phoenix.environment, planHash: planned.plan.observedDigest });
+    runId = run.id;
     if (interrupted.length > 0) {
       store.events.add({
         runId: run.id,
@@ -107,7 +157,7 @@ export async function applyPlan(
         data: { runs: interrupted.map((r) => r.id) },
       });
     }
-    result = await executePlan({
+    const executed = await executePlan({
       plan: planned.plan,
       resources: planned.resources,
       observations: planned.observations,
@@ -117,13 +167,68 @@ export async function applyPlan(
       signal: options.signal,
       concurrency: options.concurrency ?? 8,
       perNodeConcurrency: options.perNodeConcurrency ?? 6,
-      retry: { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 5_000 },
+      retry: { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 5_000, ...options.retry },
       health: { intervalMs: 200, maxIntervalMs: 2_000, timeoutMs: options.healthTimeoutMs ?? 300_000 },
     });
+    const result: ApplyResult = { ...executed, runId: run.id, pending: [] };
+    if (executed.succeeded && !executed.cancelled && options.verify !== false) {
+      await verifyConverged(phoenix, planned, result, options.verify);
+    }
+    outcome = result.succeeded ? 'succeeded' : result.cancelled ? 'interrupted' : 'failed';
+    if (!result.succeeded) recordFailure(store, result);
     return result;
   } finally {
-    store.runs.finish(run.id, result?.succeeded ? 'succeeded' : result?.cancelled ? 'interrupted' : 'failed');
-    lease.release();
+    // Every journal write of the run is done here (the executor resolves only after the last).
+    if (runId) store.runs.finish(runId, outcome);
+    if (!options.lease) await lease.release();
     phoenix.simulator?.save();
   }
+}
+
+/** Re-plans; any change still planned, or a plan that cannot be made, means "not done". */
+async function verifyConverged(
+  phoenix: Phoenix,
+  planned: PlanResult,
+  result: ApplyResult,
+  verify: (() => Promise<PlanResult>) | undefined,
+): Promise<void> {
+  const options = planned.plan.options;
+  try {
+    const after = await (
+      verify ?? (() => planEnvironment(phoenix, { targets: options.targets, prune: options.prune }))
+    )();
+    if (after.plan.errored) {
+      const first = after.plan.diagnostics.find((d) => d.severity === 'error');
+      result.unverified = first ? `${first.address ? `${first.address}: ` : ''}${first.message}` : 'the plan failed';
+    }
+    result.pending = after.plan.changes
+      .filter((c) => isMutating(c.action))
+      .map((c) => ({ address: c.address, action: c.action, reasons: c.reasons }));
+  } catch (error) {
+    result.unverified = error instanceof Error ? error.message : String(error);
+  }
+  if (result.pending.length > 0 || result.unverified !== undefined) result.succeeded = false;
+}
+
+/** The state file says which resources failed, with the API's answer, and what is left to do. */
+function recordFailure(store: ReturnType<Phoenix['state']>, result: ApplyResult): void {
+  const failed = [...result.outcomes.values()]
+    .filter((o) => o.outcome === 'failed')
+    .map((o) => ({ address: o.address, message: o.error instanceof Error ? o.error.message : String(o.error) }));
+  const skipped = [...result.outcomes.values()]
+    .filter((o) => o.outcome === 'skipped')
+    .map((o) => ({ address: o.address, reason: o.reason ?? '' }));
+  const parts = [
+    failed.length > 0 ? `${failed.length} failed (${failed.map((f) => f.address).join(', ')})` : '',
+    skipped.length > 0 ? `${skipped.length} skipped` : '',
+    result.pending.length > 0 ? `${result.pending.length} still pending` : '',
+    result.unverified !== undefined ? `not verified: ${result.unverified}` : '',
+  ].filter(Boolean);
+  store.events.add({
+    runId: result.runId,
+    level: 'error',
+    type: result.cancelled ? 'apply.interrupted' : 'apply.failed',
+    message: parts.join('; ') || 'apply did not complete',
+    data: { failed, skipped, pending: result.pending, ...(result.unverified ? { unverified: result.unverified } : {}) },
+  });
 }
