@@ -90,8 +90,8 @@ export interface ApplyOptions {
    */
   lease?: ApplyLease;
   /**
-   * How to check, after an apply whose every step succeeded, that nothing is left to do: a fresh
-   * plan (default: the same targets and prune flag as the applied plan), or `false` not to.
+   * How to check, after an apply whose every step succeeded, that the plan's work is done: a
+   * fresh plan (default: the same targets and prune flag as the applied plan), or `false` not to.
    */
   verify?: false | (() => Promise<PlanResult>);
 }
@@ -201,8 +201,15 @@ async function verifyConverged(
       const first = after.plan.diagnostics.find((d) => d.severity === 'error');
       result.unverified = first ? `${first.address ? `${first.address}: ` : ''}${first.message}` : 'the plan failed';
     }
+    // What this plan set out to do, checked resource by resource: a deletion is done when the
+    // object is gone, anything else when the fresh plan has nothing left to change on it.
+    const applied = new Map(planned.plan.changes.filter((c) => isMutating(c.action)).map((c) => [c.address, c.action]));
     result.pending = after.plan.changes
-      .filter((c) => isMutating(c.action))
+      .filter((c) => {
+        const action = applied.get(c.address);
+        if (action === undefined) return false;
+        return action === 'delete' ? after.observations.has(c.address) : isMutating(c.action);
+      })
       .map((c) => ({ address: c.address, action: c.action, reasons: c.reasons }));
   } catch (error) {
     result.unverified = error instanceof Error ? error.message : String(error);

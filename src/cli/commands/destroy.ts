@@ -52,8 +52,6 @@ Examples:
             hook: progress.hook,
             signal: interrupt.signal,
             lease,
-            // Done = none of the guests to destroy is left.
-            verify: async () => (await planDestroy(phoenix, options.target)).planned,
           });
           progress.stop();
           process.exitCode =
