@@ -15,6 +15,7 @@ import {
   type RetryPolicy,
 } from '../engine/index.ts';
 import { GUEST_KIND } from '../providers/proxmox/derive.ts';
+import { targetLeaseManager, type TargetLease } from '../providers/pve-host/target-lease.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
@@ -114,19 +115,58 @@ export interface ApplyResult extends ExecuteResult {
 
 export interface ApplyLease {
   readonly holderId: string;
+  /**
+   * Takes the lease on the Proxmox target too (applyPlan calls it only when the plan changes
+   * something, so an apply with nothing to do still sends zero mutating requests).
+   */
+  engage(): Promise<void>;
+  /** Aborted when a lease is lost mid-apply (taken over after it expired): start nothing new. */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
 }
 
 /**
- * Takes the environment's lease (the local one in the state file). Commands take it BEFORE
- * planning, so a second apply is refused at once instead of after printing its whole plan.
+ * Takes the environment's lease: the local one in the state file (it also guards the journal),
+ * and checks the one on the Proxmox target (a firewall alias, see pve-host/target-lease.ts)
+ * without writing. Commands take it BEFORE planning, so a second apply, from this checkout or
+ * any other, is refused at once instead of after printing its whole plan.
  */
 export async function acquireApplyLease(phoenix: Phoenix): Promise<ApplyLease> {
+  const lost = new AbortController();
   const local = phoenix.state().leases.acquire(phoenix.environment);
-  local.keepAlive();
+  local.keepAlive(undefined, (error) => lost.abort(error));
+  const target = targetLeaseManager({
+    client: phoenix.client,
+    endpoint: phoenix.endpointKind === 'simulator' ? 'the built-in simulator' : phoenix.environment,
+    environment: phoenix.environment,
+    holder: local.holderId,
+  });
+  try {
+    await target.check();
+  } catch (error) {
+    // Held by someone else (or a foreign alias in its place): refuse now. Anything else (the
+    // target unreachable) is reported by the plan with its own explanation.
+    const code = (error as { code?: unknown }).code;
+    if (code === 'E_TARGET_LEASE_HELD' || code === 'E_TARGET_LEASE_FOREIGN') {
+      local.release();
+      throw error;
+    }
+  }
+  let held: TargetLease | undefined;
   return {
     holderId: local.holderId,
-    release: async () => local.release(),
+    lost: lost.signal,
+    engage: async () => {
+      held ??= await target.acquire();
+      held.keepAlive((error) => lost.abort(error));
+    },
+    release: async () => {
+      try {
+        await held?.release();
+      } finally {
+        local.release();
+      }
+    },
   };
 }
 
@@ -145,6 +185,7 @@ export async function applyPlan(
   let runId: string | undefined;
   let outcome: 'succeeded' | 'failed' | 'interrupted' = 'failed';
   try {
+    if (planned.plan.changes.some((c) => isMutating(c.action))) await lease.engage();
     const interrupted = store.runs.recoverInterrupted(phoenix.environment);
     const run = store.runs.start({ environment: phoenix.environment, planHash: planned.plan.observedDigest });
     runId = run.id;
@@ -164,7 +205,7 @@ export async function applyPlan(
       registry: phoenix.registry,
       journal: stateJournal(store, run.id),
       hook: options.hook,
-      signal: options.signal,
+      signal: options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost,
       concurrency: options.concurrency ?? 8,
       perNodeConcurrency: options.perNodeConcurrency ?? 6,
       retry: { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 5_000, ...options.retry },
