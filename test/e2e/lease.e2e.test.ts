@@ -11,6 +11,9 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createProxmoxClient } from '../../src/clients/proxmox/index.ts';
+import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
+import { targetLeaseManager } from '../../src/providers/pve-host/target-lease.ts';
 import { openStateStore } from '../../src/state/index.ts';
 import { startE2e, type E2eEnv } from './_harness.ts';
 
@@ -111,5 +114,48 @@ describe('concurrent applies', () => {
     expect(loser?.stderr).not.toMatch(/creating|Plan:/);
     for (const r of runs) expect(r.stderr).not.toMatch(/database is locked|SQLITE_BUSY/);
     expect(winner?.stderr).toMatch(/Apply complete!/);
+  });
+});
+
+describe('phoenix lease', () => {
+  it('shows the target lease with its holder, renewal and expiry; free once released', async () => {
+    env = await startE2e();
+    pointAt(env, env.configDir);
+    process.env['PHOENIX_E2E_TOKEN'] = env.tokenSecret;
+    const client = createProxmoxClient({
+      endpoint: env.sim.url,
+      tokenId: env.sim.tokenId,
+      tokenSecret: env.tokenSecret,
+    });
+    try {
+      const held = await targetLeaseManager({
+        client,
+        endpoint: env.sim.url,
+        environment: 'other-checkout',
+        holder: 'phoenix@ci:42/abcd',
+        hostname: 'ci',
+        pid: 42,
+      }).acquire();
+      const shown = await runCli(['lease', '-c', env.configDir]);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toMatch(/local lease \(state file\): free/);
+      expect(shown.stdout).toMatch(
+        /target lease \(firewall alias phoenix-lease\): held by phoenix@ci:42\/abcd \(environment other-checkout, pid 42 on ci\), since \S+, renewed \S+, expires \S+/,
+      );
+      // And an apply from this checkout is refused before it plans, naming that holder.
+      const refused = await runCli(['apply', '-c', env.configDir, '--auto-approve']);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(/is locked by phoenix@ci:42\/abcd \(environment other-checkout/);
+      await held.release();
+      const json = JSON.parse((await runCli(['lease', '-c', env.configDir, '--json'])).stdout) as Record<
+        string,
+        unknown
+      >;
+      expect(json).toEqual({});
+    } finally {
+      delete process.env['PHOENIX_E2E_TOKEN'];
+      await client.close();
+    }
   });
 });
