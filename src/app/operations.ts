@@ -212,7 +212,13 @@ export async function applyPlan(
       health: { intervalMs: 200, maxIntervalMs: 2_000, timeoutMs: options.healthTimeoutMs ?? 300_000 },
     });
     const result: ApplyResult = { ...executed, runId: run.id, pending: [] };
-    if (executed.succeeded && !executed.cancelled && options.verify !== false) {
+    if (lease.lost.aborted) {
+      // Someone took the lease over (ours had expired): the walk stopped; say why.
+      const reason: unknown = lease.lost.reason;
+      result.unverified = `lease lost during the apply: ${reason instanceof Error ? reason.message : String(reason)}`;
+      result.succeeded = false;
+    }
+    if (result.succeeded && !executed.cancelled && options.verify !== false) {
       await verifyConverged(phoenix, planned, result, options.verify);
     }
     outcome = result.succeeded ? 'succeeded' : result.cancelled ? 'interrupted' : 'failed';
