@@ -35,6 +35,7 @@ Examples:
       try {
         // Powering guests acts on the environment like an apply: never beside one.
         lease = await acquireApplyLease(phoenix);
+        await lease.engage();
         await powerGuests(phoenix, ids, verb, (line) => process.stderr.write(line));
       } finally {
         await lease?.release();
