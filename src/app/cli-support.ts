@@ -12,6 +12,7 @@ import { PlainProgressHook } from '../cli/views/progress-plain.ts';
 import { TtyProgressHook } from '../cli/views/progress-tty.ts';
 import { formatDiagnostic } from '../config/report.ts';
 import { createPhoenix, type CreatePhoenixOptions, type Phoenix } from './create-phoenix.ts';
+import type { ApplyResult } from './operations.ts';
 
 export const DEFAULT_CONFIG_DIR = 'examples/homelab';
 
@@ -64,23 +65,40 @@ export async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** One summary line plus one line per failure; returns the exit code. */
-export function reportApply(result: ExecuteResult, write: (text: string) => void): number {
+/**
+ * The summary of an apply: one line per failed resource (with the API's answer), per skipped
+ * one, per change still pending, then one verdict line. Returns the exit code: 0 only when every
+ * step succeeded and nothing is left to do.
+ */
+export function reportApply(
+  result: ExecuteResult & Partial<Pick<ApplyResult, 'pending' | 'unverified'>>,
+  write: (text: string) => void,
+): number {
   const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, skipped: 0 };
   for (const o of result.outcomes.values()) counts[o.outcome] += 1;
   for (const o of result.outcomes.values()) {
     if (o.outcome === 'failed') {
       const e = o.error as { message?: string; hint?: string } | undefined;
-      write(`error: ${o.address}: ${e?.message ?? 'failed'}\n`);
+      write(`error: ${o.address}: ${e?.message ?? String(o.error ?? 'failed')}\n`);
       if (e?.hint) write(`  hint: ${e.hint}\n`);
     } else if (o.outcome === 'skipped' && o.reason) {
       write(`skipped: ${o.address}: ${o.reason}\n`);
     }
   }
-  const verb = result.cancelled ? 'Apply interrupted' : result.succeeded ? 'Apply complete' : 'Apply failed';
+  const pending = result.pending ?? [];
+  for (const p of pending) write(`pending: ${p.address} (${p.action}): ${p.reasons.join('; ') || 'still differs'}\n`);
+  if (result.unverified !== undefined) write(`error: could not check that the apply converged: ${result.unverified}\n`);
+  const verb = result.cancelled
+    ? 'Apply interrupted'
+    : result.succeeded
+      ? 'Apply complete'
+      : counts.failed === 0 && counts.skipped === 0
+        ? 'Apply incomplete'
+        : 'Apply failed';
   write(
     `${verb}! Resources: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} destroyed` +
-      `${counts.failed ? `, ${counts.failed} failed` : ''}${counts.skipped ? `, ${counts.skipped} skipped` : ''}.\n`,
+      `${counts.failed ? `, ${counts.failed} failed` : ''}${counts.skipped ? `, ${counts.skipped} skipped` : ''}` +
+      `${pending.length ? `, ${pending.length} still pending` : ''}.\n`,
   );
   return result.succeeded ? 0 : 1;
 }

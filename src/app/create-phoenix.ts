@@ -7,6 +7,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
+import type { RetryPolicy } from '../clients/proxmox/retry.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
 import { loadConfig, resolveSecret, type LoadedConfig } from '../config/index.ts';
 import type { Resource } from '../engine/handler.ts';
@@ -28,6 +29,8 @@ export interface EndpointOverride {
   caPem?: string;
   /** SSH endpoints of the nodes (a simulator started with `ssh`); none = no node resources. */
   ssh?: NodeSshEndpoints;
+  /** Request retry policy of the client (tests shorten it). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface CreatePhoenixOptions {
@@ -100,6 +103,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       tokenSecret: e.tokenSecret,
       tls: e.url.startsWith('https:') ? { fingerprint: e.fingerprint, caPem: e.caPem } : undefined,
       onRequest: options.onRequest,
+      ...(e.retry ? { retry: e.retry } : {}),
     });
     environment = e.url;
   } else if (proxmox) {

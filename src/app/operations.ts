@@ -6,13 +6,16 @@ import { CliError } from '../errors.ts';
 import type { Hook } from '../engine/hook.ts';
 import {
   executePlan,
+  isMutating,
   makePlan,
   prepareSavedPlan,
   type ExecuteResult,
   type Plan,
   type PlanResult,
+  type RetryPolicy,
 } from '../engine/index.ts';
 import { GUEST_KIND } from '../providers/proxmox/derive.ts';
+import { targetLeaseManager, type TargetLease } from '../providers/pve-host/target-lease.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
@@ -80,24 +83,112 @@ export interface ApplyOptions {
   perNodeConcurrency?: number;
   /** Health wait bound per resource (ms). */
   healthTimeoutMs?: number;
+  /** Executor retries of retryable failures (tests shorten them). */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * The lease, when the caller took it before planning (`acquireApplyLease`); it is then kept
+   * (the caller releases it). Without it, applyPlan takes and releases the lease itself.
+   */
+  lease?: ApplyLease;
+  /**
+   * How to check, after an apply whose every step succeeded, that the plan's work is done: a
+   * fresh plan (default: the same targets and prune flag as the applied plan), or `false` not to.
+   */
+  verify?: false | (() => Promise<PlanResult>);
+}
+
+/** A change that a plan made right after the apply still shows: work left undone. */
+export interface PendingChange {
+  address: string;
+  action: string;
+  reasons: string[];
+}
+
+export interface ApplyResult extends ExecuteResult {
+  /** The run recorded in the state file. */
+  runId: string;
+  /** Changes still planned after the apply (empty when converged or not checked). */
+  pending: PendingChange[];
+  /** Why convergence could not be checked (the verifying plan failed), if it could not. */
+  unverified?: string;
+}
+
+export interface ApplyLease {
+  readonly holderId: string;
+  /**
+   * Takes the lease on the Proxmox target too (applyPlan calls it only when the plan changes
+   * something, so an apply with nothing to do still sends zero mutating requests).
+   */
+  engage(): Promise<void>;
+  /** Aborted when a lease is lost mid-apply (taken over after it expired): start nothing new. */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the environment's lease: the local one in the state file (it also guards the journal),
+ * and checks the one on the Proxmox target (a firewall alias, see pve-host/target-lease.ts)
+ * without writing. Commands take it BEFORE planning, so a second apply, from this checkout or
+ * any other, is refused at once instead of after printing its whole plan.
+ */
+export async function acquireApplyLease(phoenix: Phoenix): Promise<ApplyLease> {
+  const lost = new AbortController();
+  const local = phoenix.state().leases.acquire(phoenix.environment);
+  local.keepAlive(undefined, (error) => lost.abort(error));
+  const target = targetLeaseManager({
+    client: phoenix.client,
+    endpoint: phoenix.endpointKind === 'simulator' ? 'the built-in simulator' : phoenix.environment,
+    environment: phoenix.environment,
+    holder: local.holderId,
+  });
+  try {
+    await target.check();
+  } catch (error) {
+    // Held by someone else (or a foreign alias in its place): refuse now. Anything else (the
+    // target unreachable) is reported by the plan with its own explanation.
+    const code = (error as { code?: unknown }).code;
+    if (code === 'E_TARGET_LEASE_HELD' || code === 'E_TARGET_LEASE_FOREIGN') {
+      local.release();
+      throw error;
+    }
+  }
+  let held: TargetLease | undefined;
+  return {
+    holderId: local.holderId,
+    lost: lost.signal,
+    engage: async () => {
+      held ??= await target.acquire();
+      held.keepAlive((error) => lost.abort(error));
+    },
+    release: async () => {
+      try {
+        await held?.release();
+      } finally {
+        local.release();
+      }
+    },
+  };
 }
 
 /**
  * Applies a plan under the environment's lease (a second apply on the same environment fails
- * with a clear error naming the holder), recording every step in the journal first.
+ * with a clear error naming the holder), recording every step in the journal first. The run is
+ * recorded `succeeded` only when every step succeeded AND a fresh plan shows nothing left to do.
  */
 export async function applyPlan(
   phoenix: Phoenix,
   planned: PlanResult,
   options: ApplyOptions = {},
-): Promise<ExecuteResult> {
+): Promise<ApplyResult> {
+  const lease = options.lease ?? (await acquireApplyLease(phoenix));
   const store = phoenix.state();
-  const lease = store.leases.acquire(phoenix.environment);
-  lease.keepAlive();
-  const interrupted = store.runs.recoverInterrupted(phoenix.environment);
-  const run = store.runs.start({ environment: phoenix.environment, planHash: planned.plan.observedDigest });
-  let result: ExecuteResult | undefined;
+  let runId: string | undefined;
+  let outcome: 'succeeded' | 'failed' | 'interrupted' = 'failed';
   try {
+    if (planned.plan.changes.some((c) => isMutating(c.action))) await lease.engage();
+    const interrupted = store.runs.recoverInterrupted(phoenix.environment);
+    const run = store.runs.start({ environment: phoenix.environment, planHash: planned.plan.observedDigest });
+    runId = run.id;
     if (interrupted.length > 0) {
       store.events.add({
         runId: run.id,
@@ -107,23 +198,91 @@ export async function applyPlan(
         data: { runs: interrupted.map((r) => r.id) },
       });
     }
-    result = await executePlan({
+    const executed = await executePlan({
       plan: planned.plan,
       resources: planned.resources,
       observations: planned.observations,
       registry: phoenix.registry,
       journal: stateJournal(store, run.id),
       hook: options.hook,
-      signal: options.signal,
+      signal: options.signal ? AbortSignal.any([options.signal, lease.lost]) : lease.lost,
       concurrency: options.concurrency ?? 8,
       perNodeConcurrency: options.perNodeConcurrency ?? 6,
-      retry: { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 5_000 },
+      retry: { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 5_000, ...options.retry },
       health: { intervalMs: 200, maxIntervalMs: 2_000, timeoutMs: options.healthTimeoutMs ?? 300_000 },
     });
+    const result: ApplyResult = { ...executed, runId: run.id, pending: [] };
+    if (lease.lost.aborted) {
+      // Someone took the lease over (ours had expired): the walk stopped; say why.
+      const reason: unknown = lease.lost.reason;
+      result.unverified = `lease lost during the apply: ${reason instanceof Error ? reason.message : String(reason)}`;
+      result.succeeded = false;
+    }
+    if (result.succeeded && !executed.cancelled && options.verify !== false) {
+      await verifyConverged(phoenix, planned, result, options.verify);
+    }
+    outcome = result.succeeded ? 'succeeded' : result.cancelled ? 'interrupted' : 'failed';
+    if (!result.succeeded) recordFailure(store, result);
     return result;
   } finally {
-    store.runs.finish(run.id, result?.succeeded ? 'succeeded' : result?.cancelled ? 'interrupted' : 'failed');
-    lease.release();
+    // Every journal write of the run is done here (the executor resolves only after the last).
+    if (runId) store.runs.finish(runId, outcome);
+    if (!options.lease) await lease.release();
     phoenix.simulator?.save();
   }
+}
+
+/** Re-plans; any change still planned, or a plan that cannot be made, means "not done". */
+async function verifyConverged(
+  phoenix: Phoenix,
+  planned: PlanResult,
+  result: ApplyResult,
+  verify: (() => Promise<PlanResult>) | undefined,
+): Promise<void> {
+  const options = planned.plan.options;
+  try {
+    const after = await (
+      verify ?? (() => planEnvironment(phoenix, { targets: options.targets, prune: options.prune }))
+    )();
+    if (after.plan.errored) {
+      const first = after.plan.diagnostics.find((d) => d.severity === 'error');
+      result.unverified = first ? `${first.address ? `${first.address}: ` : ''}${first.message}` : 'the plan failed';
+    }
+    // What this plan set out to do, checked resource by resource: a deletion is done when the
+    // object is gone, anything else when the fresh plan has nothing left to change on it.
+    const applied = new Map(planned.plan.changes.filter((c) => isMutating(c.action)).map((c) => [c.address, c.action]));
+    result.pending = after.plan.changes
+      .filter((c) => {
+        const action = applied.get(c.address);
+        if (action === undefined) return false;
+        return action === 'delete' ? after.observations.has(c.address) : isMutating(c.action);
+      })
+      .map((c) => ({ address: c.address, action: c.action, reasons: c.reasons }));
+  } catch (error) {
+    result.unverified = error instanceof Error ? error.message : String(error);
+  }
+  if (result.pending.length > 0 || result.unverified !== undefined) result.succeeded = false;
+}
+
+/** The state file says which resources failed, with the API's answer, and what is left to do. */
+function recordFailure(store: ReturnType<Phoenix['state']>, result: ApplyResult): void {
+  const failed = [...result.outcomes.values()]
+    .filter((o) => o.outcome === 'failed')
+    .map((o) => ({ address: o.address, message: o.error instanceof Error ? o.error.message : String(o.error) }));
+  const skipped = [...result.outcomes.values()]
+    .filter((o) => o.outcome === 'skipped')
+    .map((o) => ({ address: o.address, reason: o.reason ?? '' }));
+  const parts = [
+    failed.length > 0 ? `${failed.length} failed (${failed.map((f) => f.address).join(', ')})` : '',
+    skipped.length > 0 ? `${skipped.length} skipped` : '',
+    result.pending.length > 0 ? `${result.pending.length} still pending` : '',
+    result.unverified !== undefined ? `not verified: ${result.unverified}` : '',
+  ].filter(Boolean);
+  store.events.add({
+    runId: result.runId,
+    level: 'error',
+    type: result.cancelled ? 'apply.interrupted' : 'apply.failed',
+    message: parts.join('; ') || 'apply did not complete',
+    data: { failed, skipped, pending: result.pending, ...(result.unverified ? { unverified: result.unverified } : {}) },
+  });
 }

@@ -4,7 +4,7 @@
  * dependency order), so a service is never left running without what it needs.
  */
 import { buildConfigGraph } from '../engine/index.ts';
-import { ensureRunning, ensureStopped, type GuestRef, type OpsContext } from '../providers/proxmox/guest-ops.ts';
+import { ensureRunning, shutdownGuest, type GuestRef, type OpsContext } from '../providers/proxmox/guest-ops.ts';
 import type { GuestResource } from '../providers/proxmox/derive.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { resolveTarget } from './operations.ts';
@@ -80,6 +80,7 @@ export async function powerGuests(
     const g: GuestRef = { vmid: spec.vmid, node, type: spec.type, address: step.address };
     write(`${step.address} (${spec.name}): ${step.action === 'start' ? 'starting' : 'stopping'}\n`);
     if (step.action === 'start') await ensureRunning(ctx, g);
-    else await ensureStopped(ctx, g);
+    // A clean shutdown with the guest's declared timeout and fallback, never a plain power-off.
+    else await shutdownGuest(ctx, g, spec.restart);
   }
 }

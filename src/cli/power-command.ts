@@ -29,10 +29,16 @@ Examples:
     .action(async (ids: string[], options: { config?: string; state?: string }) => {
       const { openEnvironment } = await import('../app/cli-support.ts');
       const { powerGuests } = await import('../app/power.ts');
+      const { acquireApplyLease } = await import('../app/operations.ts');
       const phoenix = await openEnvironment(options);
+      let lease;
       try {
+        // Powering guests acts on the environment like an apply: never beside one.
+        lease = await acquireApplyLease(phoenix);
+        await lease.engage();
         await powerGuests(phoenix, ids, verb, (line) => process.stderr.write(line));
       } finally {
+        await lease?.release();
         await phoenix.close();
       }
     });

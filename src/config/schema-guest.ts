@@ -125,6 +125,26 @@ export const CloudInit = z.strictObject({
 });
 export type CloudInit = z.infer<typeof CloudInit>;
 
+/**
+ * A change that needs a restart is applied with a clean shutdown (ACPI / the container's init),
+ * never a power-off, unless the guest does not go down in time and the fallback says so.
+ */
+export const RestartPolicy = z.strictObject({
+  shutdownTimeout: z
+    .int()
+    .min(1)
+    .max(3600)
+    .default(180)
+    .describe('seconds to wait for the clean shutdown (status/shutdown) before the fallback'),
+  fallback: z
+    .enum(['stop', 'fail'])
+    .default('stop')
+    .describe(
+      'when the guest has not shut down in time: stop it hard (status/stop), or fail the apply and leave it running',
+    ),
+});
+export type RestartPolicy = z.infer<typeof RestartPolicy>;
+
 /** Fields both guest types share. */
 const guestCommon = {
   id: Vmid,
@@ -146,7 +166,13 @@ const guestCommon = {
   snapshots: z.array(Snapshot).default([]),
   firewall: Firewall.optional(),
   dependsOn: z.array(GuestRef).default([]).describe('guests that must be up before this one'),
-  protected: z.boolean().default(false).describe('Proxmox protection: blocks removal'),
+  protected: z
+    .boolean()
+    .default(false)
+    .describe('Proxmox protection flag: PVE then refuses to delete the guest (Phoenix sets it, never clears it)'),
+  restart: RestartPolicy.optional().describe(
+    'how a change that needs a restart restarts the running guest (default: clean shutdown, 180 s, then stop)',
+  ),
   role: z
     .union([PlatformRole, z.array(PlatformRole)])
     .optional()

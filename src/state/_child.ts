@@ -1,6 +1,8 @@
 /**
  * Test-only child process for the multi-process tests (run with `fork` + tsx). Modes:
  * - `race <db> <env>`: on "go", tries to take the lease, reports the outcome, releases on "exit".
+ * - `contend <db> <env> <ms>`: on "go", for <ms> keeps opening the file and trying to take the lease
+ *   (as a second `phoenix apply` does), then reports the error codes it saw.
  * - `crash <db> <env>`: takes the lease, journals an apply up to an in-flight clone, reports
  *   "ready" and then idles until the parent kills it with SIGKILL.
  */
@@ -24,6 +26,31 @@ if (mode === 'race') {
       store.close();
       process.exit(0);
     }
+  });
+  send('listening');
+} else if (mode === 'contend') {
+  const durationMs = Number(process.argv[5] ?? 1000);
+  process.on('message', (message) => {
+    if (message !== 'go') return;
+    const codes: Record<string, number> = {};
+    const deadline = Date.now() + durationMs;
+    let attempts = 0;
+    while (Date.now() < deadline && attempts < 100_000) {
+      attempts += 1;
+      let code = 'won';
+      try {
+        const store = openStateStore(dbPath);
+        try {
+          store.leases.acquire(environment, { ttlMs: 30_000 }).release();
+        } finally {
+          store.close();
+        }
+      } catch (error) {
+        code = String((error as { code?: unknown }).code ?? (error as Error).message);
+      }
+      codes[code] = (codes[code] ?? 0) + 1;
+    }
+    send({ attempts, codes });
   });
   send('listening');
 } else if (mode === 'crash') {

@@ -107,6 +107,12 @@ export function leasesApi(db: Database.Database, ctx: StoreContext): LeasesApi {
     acquire: (environment, options = {}) => {
       const ttlMs = options.ttlMs ?? 60_000;
       const holderId = options.holderId ?? `phoenix@${ctx.hostname}:${ctx.pid}/${randomUUID().slice(0, 8)}`;
+      // A plain read first: when a live holder has the lease, refuse without ever taking the
+      // write lock, so a losing process never makes the holder's writes wait.
+      const current = select.get(environment);
+      if (current && current.expires_at > ctx.now() && ctx.isAlive(current.pid, current.hostname)) {
+        throw new LeaseHeldError(toInfo(current));
+      }
       try {
         tryAcquire.immediate(environment, holderId, ttlMs);
       } catch (error) {

@@ -80,5 +80,7 @@ export function migrate(db: Database.Database, path: string): void {
       db.pragma(`user_version = ${v + 1}`);
     }
   });
+  // Up to date (the common case): read only, so opening the file never takes the write lock.
+  if ((db.pragma('user_version', { simple: true }) as number) === MIGRATIONS.length) return;
   apply.immediate();
 }

@@ -99,3 +99,50 @@ describe('state file across processes', () => {
     }
   });
 });
+
+describe('a lease race never disturbs the holder', () => {
+  it('the holder journals without a single SQLITE_BUSY while other processes keep trying to take the lease', async () => {
+    const db = join(dir, 'state.db');
+    const store = openStateStore(db);
+    try {
+      const lease = store.leases.acquire('homelab', { ttlMs: 30_000 });
+      const contenders = Array.from({ length: 3 }, () => spawnChild('contend', db, 'homelab', '1500'));
+      await Promise.all(contenders.map((c) => nextMessage(c, (m) => m === 'listening')));
+      const reports = contenders.map((c) =>
+        nextMessage<{ attempts: number; codes: Record<string, number> }>(c, (m) => typeof m === 'object'),
+      );
+      for (const c of contenders) c.send('go');
+      // The holder does what an apply does: journal steps, notes, events, lease renewals.
+      const errors: string[] = [];
+      const run = store.runs.start({ environment: 'homelab' });
+      const deadline = Date.now() + 1500;
+      let steps = 0;
+      while (Date.now() < deadline && steps < 50_000) {
+        const stepId = `s${steps++}`;
+        try {
+          store.journal.plan(run.id, { stepId, address: `guest.${steps}`, action: 'create' });
+          store.journal.start(run.id, stepId);
+          store.journal.note(run.id, stepId, { upid: 'UPID:pve:1' });
+          store.journal.succeed(run.id, stepId);
+          store.events.add({ runId: run.id, type: 'tick', message: stepId });
+          if (steps % 20 === 0) lease.renew();
+        } catch (error) {
+          errors.push(String((error as { code?: unknown }).code ?? (error as Error).message));
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+      store.runs.finish(run.id, 'succeeded');
+      const seen = await Promise.all(reports);
+      expect(errors).toEqual([]);
+      expect(steps).toBeGreaterThan(10);
+      for (const report of seen) {
+        expect(report.attempts).toBeGreaterThan(0);
+        // The only answer a contender ever gets is the clean refusal naming the holder.
+        expect(Object.keys(report.codes)).toEqual(['E_LEASE_HELD']);
+      }
+      lease.release();
+    } finally {
+      store.close();
+    }
+  });
+});

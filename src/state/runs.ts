@@ -165,10 +165,13 @@ export function journalApi(db: Database.Database, ctx: StoreContext): JournalApi
       const t = ctx.now();
       insert.run(runId, step.stepId, step.address, step.action, JSON.stringify(step.details ?? {}), t, t);
     },
-    start: (runId, stepId, details = {}) => transition(runId, stepId, 'started', details),
-    note: (runId, stepId, details) => transition(runId, stepId, undefined, details),
-    succeed: (runId, stepId, details = {}) => transition(runId, stepId, 'succeeded', details),
-    fail: (runId, stepId, details = {}) => transition(runId, stepId, 'failed', details),
+    // IMMEDIATE: a read-then-write (deferred) transaction cannot wait for another process's
+    // write lock (SQLite answers SQLITE_BUSY at once, whatever the busy timeout), so a second
+    // Phoenix merely opening the file would fail the apply holding the lease.
+    start: (runId, stepId, details = {}) => transition.immediate(runId, stepId, 'started', details),
+    note: (runId, stepId, details) => transition.immediate(runId, stepId, undefined, details),
+    succeed: (runId, stepId, details = {}) => transition.immediate(runId, stepId, 'succeeded', details),
+    fail: (runId, stepId, details = {}) => transition.immediate(runId, stepId, 'failed', details),
     entries: (runId) => byRun.all(runId).map(toEntry),
     inFlight: (environment) => inFlight.all(environment).map(toEntry),
     lastFor: (environment, address) => {

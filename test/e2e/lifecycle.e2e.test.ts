@@ -39,7 +39,9 @@ describe('lifecycle rules', () => {
       expect((await applyPlan(phoenix, planned)).succeeded).toBe(true);
       const calls = env.mutating(mark).map((r) => `${r.method} ${r.path.replace(/^\/api2\/json/, '')}`);
       expect(calls).toContain('PUT /nodes/pve/qemu/1002/cloudinit');
-      expect(calls).toContain('POST /nodes/pve/qemu/1002/status/stop');
+      // A clean shutdown, never a hard power-off (issue 8).
+      expect(calls).toContain('POST /nodes/pve/qemu/1002/status/shutdown');
+      expect(calls).not.toContain('POST /nodes/pve/qemu/1002/status/stop');
       expect(calls).toContain('POST /nodes/pve/qemu/1002/status/start');
       expect((await phoenix.client.qemu.config('pve', 1002)).ciuser).toBe('admin');
     } finally {

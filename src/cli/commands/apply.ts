@@ -1,7 +1,8 @@
 /**
  * `phoenix apply [FILE]`: carry out a plan. Without FILE it plans first and asks for approval on
  * a TTY (`--auto-approve` otherwise); with FILE it applies exactly that saved plan, refusing it
- * if what it was based on has changed. A lease in the state file stops two applies at once.
+ * if what it was based on has changed. A lease, taken before planning, stops two applies at once. Exit code 0 only when every step
+ * succeeded and a fresh plan shows nothing left to do; 1 otherwise.
  */
 import type { Command } from 'commander';
 
@@ -46,7 +47,10 @@ Examples:
       const { loadPlan, planHasChanges } = await import('../../engine/index.ts');
       const phoenix = await support.openEnvironment(options);
       const interrupt = support.interruptSignal();
+      let lease;
       try {
+        // The lease first: a second apply is refused before it plans or prints anything.
+        lease = await ops.acquireApplyLease(phoenix);
         let planned;
         if (file) {
           planned = await ops.prepareSaved(phoenix, await loadPlan(file));
@@ -70,6 +74,7 @@ Examples:
             hook: progress.hook,
             signal: interrupt.signal,
             concurrency: Number(options.concurrency ?? 8),
+            lease,
           });
           progress.stop();
           process.exitCode = support.reportApply(result, (t) => process.stderr.write(t));
@@ -77,6 +82,7 @@ Examples:
           progress.stop();
         }
       } finally {
+        await lease?.release();
         interrupt.dispose();
         await phoenix.close();
       }

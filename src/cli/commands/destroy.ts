@@ -26,12 +26,14 @@ Examples:
     .action(async (options: { config?: string; state?: string; target?: string[]; autoApprove?: boolean }) => {
       const support = await import('../../app/cli-support.ts');
       const { planDestroy } = await import('../../app/destroy.ts');
-      const { applyPlan } = await import('../../app/operations.ts');
+      const { acquireApplyLease, applyPlan } = await import('../../app/operations.ts');
       const { planView } = await import('../views/plan-view.ts');
       const { shouldColor } = await import('../views/color.ts');
       const phoenix = await support.openEnvironment(options);
       const interrupt = support.interruptSignal();
+      let lease;
       try {
+        lease = await acquireApplyLease(phoenix);
         const { planned, refused } = await planDestroy(phoenix, options.target);
         for (const a of refused) process.stderr.write(`refused: ${a} is protected and is not destroyed\n`);
         process.stdout.write(planView('human', { color: shouldColor(process.stdout) }).render(planned.plan));
@@ -46,7 +48,11 @@ Examples:
         }
         const progress = support.progressFor();
         try {
-          const result = await applyPlan(phoenix, planned, { hook: progress.hook, signal: interrupt.signal });
+          const result = await applyPlan(phoenix, planned, {
+            hook: progress.hook,
+            signal: interrupt.signal,
+            lease,
+          });
           progress.stop();
           process.exitCode =
             support.reportApply(result, (t) => process.stderr.write(t)) || (refused.length > 0 ? 1 : 0);
@@ -54,6 +60,7 @@ Examples:
           progress.stop();
         }
       } finally {
+        await lease?.release();
         interrupt.dispose();
         await phoenix.close();
       }

@@ -38,7 +38,9 @@ Examples:
       const { planHasChanges, summarizePlan } = await import('../../engine/index.ts');
       const phoenix = await support.openEnvironment(options, { simulator: { speed: Number(options.speed ?? 0.02) } });
       const interrupt = support.interruptSignal();
+      let lease;
       try {
+        lease = await ops.acquireApplyLease(phoenix);
         const where =
           phoenix.endpointKind === 'simulator'
             ? `the built-in Proxmox simulator (${phoenix.derived.guests.length} guests declared)`
@@ -63,7 +65,7 @@ Examples:
           const progress = support.progressFor();
           let result;
           try {
-            result = await ops.applyPlan(phoenix, planned, { hook: progress.hook, signal: interrupt.signal });
+            result = await ops.applyPlan(phoenix, planned, { hook: progress.hook, signal: interrupt.signal, lease });
           } finally {
             progress.stop();
           }
@@ -82,6 +84,7 @@ Examples:
           '\n' + renderStatusTable(await environmentStatus(phoenix, after)) + (nodes && `\n${nodes}`),
         );
       } finally {
+        await lease?.release();
         interrupt.dispose();
         await phoenix.close();
       }

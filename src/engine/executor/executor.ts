@@ -190,10 +190,12 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       input.signal?.removeEventListener('abort', onAbort);
       inFlightSignal.removeEventListener('abort', onAbort);
       if (cancelled) for (const node of graph.nodes()) finishSkipped(node, 'cancelled');
+      // Anything never started (cannot happen while the walk is sound) is work left undone.
+      for (const node of graph.nodes()) finishSkipped(node, 'not started');
       const all = [...outcomes.values()];
       resolve({
         outcomes,
-        succeeded: all.every((o) => o.outcome !== 'failed' && o.outcome !== 'skipped'),
+        succeeded: all.length === changes.size && all.every((o) => o.outcome !== 'failed' && o.outcome !== 'skipped'),
         cancelled,
         durationMs: now() - started,
       });
@@ -235,10 +237,11 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
           for (const key of slot.lockKeys) heldLocks.delete(key);
           if (!cancelled) pump();
         };
-        void runStep(address, release).then((result) => {
-          running -= 1;
-          release();
-          if (slot.node !== undefined) perNodeRunning.set(slot.node, (perNodeRunning.get(slot.node) ?? 1) - 1);
+        const settle = (result: ResourceOutcome): void => {
+          // Record the outcome and its consequences (dependents ready or skipped) BEFORE the step
+          // stops counting as running: otherwise `pump` could see nothing running and nothing
+          // ready, resolve the apply, and then start the dependents after the caller has closed
+          // the journal ("The database connection is not open" after "Apply complete!").
           outcomes.set(address, result);
           if (result.outcome === 'failed') skipDownstream(address);
           else {
@@ -248,8 +251,21 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
               if (left === 0 && !outcomes.has(dependent)) ready.add(dependent);
             }
           }
+          running -= 1;
+          if (slot.node !== undefined) perNodeRunning.set(slot.node, (perNodeRunning.get(slot.node) ?? 1) - 1);
+          release();
           pump();
-        });
+        };
+        void runStep(address, release).then(settle, (error: unknown) =>
+          settle({
+            address,
+            action: changes.get(address)?.action ?? 'noop',
+            outcome: 'failed',
+            error,
+            attempts: 1,
+            durationMs: 0,
+          }),
+        );
       }
       if (running === 0 && (ready.size === 0 || cancelled)) done();
     };

@@ -12,6 +12,7 @@ import {
   ensureStopped,
   guestApiOf,
   guestStatus,
+  hasPendingChanges,
   restart,
   waitTask,
   waitUnlocked,
@@ -71,7 +72,10 @@ export async function convergeGuest(ctx: OpsContext, spec: GuestSpec, g: GuestRe
     if (!spec.isTemplate) await ensureStopped(ctx, g);
   } else if (diff.action === 'update-restart' && status.status === 'running') {
     if (cloudInitRestart) await ctx.client.qemu.regenerateCloudinit(g.node, g.vmid);
-    await restart(ctx, g);
+    // Restart only for what is really waiting: a write that put back the running value (an
+    // out-of-band change that was only pending) leaves nothing pending, and the guest alone.
+    if (cloudInitRestart || (await hasPendingChanges(ctx, g))) await restart(ctx, g, spec.restart);
+    else await ctx.note?.({ restart: 'skipped: nothing pending after the config write' });
   } else {
     await ensureRunning(ctx, g);
   }

@@ -9,6 +9,7 @@ import {
   isAlreadyExists,
   isConnectError,
   isLockError,
+  isRetryable,
   isWorkerStartError,
   ProxmoxTaskError,
 } from '../../clients/proxmox/index.ts';
@@ -81,7 +82,9 @@ async function ensureCreated(ctx: CreateContext, spec: GuestSpec, g: GuestRef): 
     }
     // Unknown outcome (5xx, 596, reset) or "already exists": look before doing anything else.
     if (await adoptIfOurs(ctx, spec, g)) return;
-    if (isAlreadyExists(error)) throw error;
+    // A refusal (400 bad parameter, 401/403 no permission) stays a refusal: repeating it only
+    // delays the report (six retries of "Permission check failed").
+    if (isAlreadyExists(error) || !isRetryable(error)) throw error;
     throw new RetryableProviderError(`${errorText(error)} (the guest was not created; safe to retry)`, {
       code: 'E_PVE_TRANSIENT',
       resource: address,

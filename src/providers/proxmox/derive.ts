@@ -206,6 +206,7 @@ function guestSpec(g: Guest, node: string, source: GuestSpec['source'], dependsO
       : undefined,
     isTemplate: g.isTemplate,
     protected: g.protected,
+    ...(g.restart ? { restart: { shutdownTimeoutSec: g.restart.shutdownTimeout, fallback: g.restart.fallback } } : {}),
     running: !g.isTemplate,
     dependsOn,
   };

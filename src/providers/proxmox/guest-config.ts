@@ -24,6 +24,9 @@ export function startupString(startup: GuestSpec['startup']): string | undefined
 export function commonTailAttributes(spec: GuestSpec): Attribute[] {
   const out: Attribute[] = [];
   if (spec.onboot !== undefined) out.push(attr('onboot', spec.onboot, 'in-place'));
+  // Only a declared `protected: true` is managed: Phoenix sets PVE's flag (its absence is drift)
+  // and never clears a flag someone set by hand, which would make the guest deletable.
+  if (spec.protected) out.push(attr('protection', true, 'in-place'));
   if (spec.startup) {
     out.push(attr('startup.order', spec.startup.order, 'in-place'));
     out.push(attr('startup.up', spec.startup.up, 'in-place'), attr('startup.down', spec.startup.down, 'in-place'));
@@ -36,6 +39,7 @@ export function commonTailAttributes(spec: GuestSpec): Attribute[] {
 /** Sets the config keys every guest writes last: onboot, startup, description. */
 export function setCommonTailParams(spec: GuestSpec, params: Record<string, string | number>): void {
   if (spec.onboot !== undefined) params.onboot = spec.onboot ? 1 : 0;
+  if (spec.protected) params.protection = 1;
   const startup = startupString(spec.startup);
   if (startup !== undefined) params.startup = startup;
   if (spec.description !== undefined) params.description = spec.description;

@@ -5,8 +5,9 @@
  */
 import type { GuestApi, ProxmoxClient } from '../../clients/proxmox/index.ts';
 import { isNotFound, ProxmoxTaskError } from '../../clients/proxmox/index.ts';
+import { ProviderError } from '../../errors.ts';
 import { RetryableProviderError } from '../pve-retry.ts';
-import type { GuestType } from './spec.ts';
+import { DEFAULT_RESTART, type GuestType, type RestartSpec } from './spec.ts';
 
 export interface OpsContext {
   client: ProxmoxClient;
@@ -100,10 +101,52 @@ export async function ensureStopped(ctx: OpsContext, g: GuestRef): Promise<void>
   await waitTask(ctx, g.node, upid, g.address);
 }
 
-/** Restart to pick up pending changes: stop then start (a reboot may keep pending values). */
-export async function restart(ctx: OpsContext, g: GuestRef): Promise<void> {
+/**
+ * Shuts a running guest down cleanly (`status/shutdown`: ACPI for a VM, the container's init for
+ * a CT), waiting at most the policy's timeout. When it is still up then, the declared fallback
+ * decides: a hard `status/stop` (journalled as such), or an error that leaves it running.
+ */
+export async function shutdownGuest(
+  ctx: OpsContext,
+  g: GuestRef,
+  policy: RestartSpec = DEFAULT_RESTART,
+): Promise<void> {
+  const s = await guestStatus(ctx, g);
+  if (!s || s.status !== 'running') return;
+  const timeout = policy.shutdownTimeoutSec;
+  try {
+    const upid = await guestApiOf(ctx.client, g.type).shutdown(g.node, g.vmid, timeout);
+    await waitTask(ctx, g.node, upid, g.address);
+    return;
+  } catch (error) {
+    if (!(error instanceof ProxmoxTaskError)) throw error;
+    if ((await guestStatus(ctx, g))?.status !== 'running') return;
+    if (policy.fallback === 'fail') {
+      throw new ProviderError(`guest ${g.vmid} did not shut down within ${timeout} s; it is left running`, {
+        code: 'E_PVE_SHUTDOWN_TIMEOUT',
+        resource: g.address,
+        cause: error,
+        hint: 'shut it down by hand, or declare restart: { fallback: stop } (a hard power-off) or a longer shutdownTimeout',
+      });
+    }
+    await ctx.note?.({ shutdown: 'timed out', fallback: 'stop' });
+  }
   await ensureStopped(ctx, g);
+}
+
+/**
+ * Restart to pick up pending changes: clean shutdown (see `shutdownGuest`) then start. Not a
+ * reboot: a reboot may keep pending values.
+ */
+export async function restart(ctx: OpsContext, g: GuestRef, policy: RestartSpec = DEFAULT_RESTART): Promise<void> {
+  await shutdownGuest(ctx, g, policy);
   await ensureRunning(ctx, g);
+}
+
+/** Does the guest have config changes waiting for a restart (`GET …/pending`)? */
+export async function hasPendingChanges(ctx: OpsContext, g: GuestRef): Promise<boolean> {
+  const rows = await guestApiOf(ctx.client, g.type).pending(g.node, g.vmid);
+  return rows.some((r) => r.pending !== undefined || Boolean(r.delete));
 }
 
 /** Destroys a guest with its disks; a guest that is already gone counts as destroyed. */

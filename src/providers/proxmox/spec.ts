@@ -77,6 +77,14 @@ export type GuestSource =
       storage: string;
     };
 
+/** Clean shutdown with a bound, then the declared fallback: hard stop, or fail and leave it running. */
+export interface RestartSpec {
+  shutdownTimeoutSec: number;
+  fallback: 'stop' | 'fail';
+}
+
+export const DEFAULT_RESTART: RestartSpec = { shutdownTimeoutSec: 180, fallback: 'stop' };
+
 export interface GuestSpec {
   vmid: number;
   name: string;
@@ -103,6 +111,8 @@ export interface GuestSpec {
   /** Guest is itself a template (convert after creation, never started). */
   isTemplate: boolean;
   protected: boolean;
+  /** How a running guest is restarted to pick up pending changes (default `DEFAULT_RESTART`). */
+  restart?: RestartSpec;
   /** Desired power state; templates are never started. */
   running: boolean;
   cloudInit?: CloudInitSpec;

@@ -106,6 +106,7 @@ ${['lxc', 'qemu']
   POST /nodes/{node}/${t}/{vmid}/template
   PUT /nodes/{node}/${t}/{vmid}/resize
   GET /nodes/{node}/${t}/{vmid}/status/current
+  GET /nodes/{node}/${t}/{vmid}/pending
   POST /nodes/{node}/${t}/{vmid}/status/start
   POST /nodes/{node}/${t}/{vmid}/status/stop
   POST /nodes/{node}/${t}/{vmid}/status/shutdown

@@ -5,6 +5,7 @@
  */
 import { GUEST_API_CALLS, HOST_API_CALLS } from './api-calls.ts';
 import { requiredPrivileges, type EndpointPermissions } from './privileges.ts';
+import { LEASE_API_CALLS } from './target-lease.ts';
 
 export interface BootstrapOptions {
   user: string;
@@ -29,7 +30,10 @@ export function phoenixAccess(
   options: BootstrapOptions,
   lookup: (method: string, route: string) => EndpointPermissions | undefined | null,
 ): PhoenixAccess {
-  const { privileges, unknown } = requiredPrivileges([...HOST_API_CALLS, ...GUEST_API_CALLS], lookup);
+  const { privileges, unknown } = requiredPrivileges(
+    [...HOST_API_CALLS, ...GUEST_API_CALLS, ...LEASE_API_CALLS],
+    lookup,
+  );
   if (unknown.length > 0) throw new Error(`api-calls.ts names endpoints the PVE schema lacks: ${unknown.join(', ')}`);
   const tokenId = `${options.user}!${options.token}`;
   const acl = [

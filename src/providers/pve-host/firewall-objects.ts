@@ -10,6 +10,7 @@ import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
 import { isOwned, markComment } from './marker.ts';
 import { normObserved, rewriteRules, ruleReferences, type NormRule } from './rules.ts';
+import { isLeaseAlias } from './target-lease.ts';
 
 export const GROUP_KIND = 'pve.fw-group';
 export const IPSET_KIND = 'pve.fw-ipset';
@@ -141,12 +142,15 @@ export function createAliasHandler(deps: { client: ProxmoxClient }): ResourceHan
   return listHandler<AliasDesired, AliasObserved>({
     kind: ALIAS_KIND,
     async list() {
-      return (await fw.aliases(CLUSTER)).map((a) => ({
-        address: `firewall.alias.${a.name}`,
-        observed: { name: a.name, cidr: a.cidr, ...(a.comment ? { comment: a.comment } : {}) },
-        owned: isOwned(a.comment),
-        summary: `alias ${a.name} = ${a.cidr}`,
-      }));
+      // The apply lease (target-lease.ts) is not a resource: never planned, diffed or pruned.
+      return (await fw.aliases(CLUSTER))
+        .filter((a) => !isLeaseAlias(a.name))
+        .map((a) => ({
+          address: `firewall.alias.${a.name}`,
+          observed: { name: a.name, cidr: a.cidr, ...(a.comment ? { comment: a.comment } : {}) },
+          owned: isOwned(a.comment),
+          summary: `alias ${a.name} = ${a.cidr}`,
+        }));
     },
     diff: ({ resource, observed }) =>
       verdict(

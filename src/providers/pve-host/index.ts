@@ -21,6 +21,7 @@ export { linkToHost } from './link.ts';
 export { fileSecretSink, memorySecretSink, type SecretSink } from './secret-sink.ts';
 export { MARKER } from './marker.ts';
 export { HOST_API_CALLS, GUEST_API_CALLS, type ApiCall } from './api-calls.ts';
+export { LEASE_API_CALLS } from './target-lease.ts';
 
 export interface HostProviderDeps {
   client: ProxmoxClient;

@@ -196,9 +196,10 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
     route('PUT', `${base}/aliases/{name}`, (req) => {
       const aliases = scopeOf(req).aliases;
       const name = String(req.params.name);
+      // Aliases.pm update_alias: the list digest is checked first, under the firewall lock.
+      checkDigest(aliases, req.params.digest);
       const alias = aliases[name];
       if (!alias) throw paramError('name', 'no such alias');
-      checkDigest(aliases, req.params.digest);
       const next = {
         cidr: String(req.params.cidr),
         ...(req.params.comment ? { comment: String(req.params.comment) } : {}),
@@ -212,7 +213,8 @@ function scopeRoutes(base: string, scopeOf: (req: SimRequest) => FwScope, ctx: S
       return null;
     }),
     route('DELETE', `${base}/aliases/{name}`, (req) => {
-      if (!scopeOf(req).aliases[String(req.params.name)]) throw paramError('name', 'no such alias');
+      // Aliases.pm remove_alias: compare-and-delete on the list digest; a missing name is no error.
+      checkDigest(scopeOf(req).aliases, req.params.digest);
       delete scopeOf(req).aliases[String(req.params.name)];
       return null;
     }),

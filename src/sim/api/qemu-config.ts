@@ -90,4 +90,10 @@ export function applyQemuUpdate(ctx: SimContext, guest: Guest, params: Record<st
     if (running && !HOT_KEYS.test(key)) guest.pending[key] = prepared;
     else guest.config[key] = prepared;
   }
+  // qemu-server update_vm_api + cleanup_pending: a pending value equal to the current one, or a
+  // pending delete of a key that is gone, is dropped ("remove pending changes when nothing changed").
+  for (const [key, value] of Object.entries(guest.pending)) {
+    if (guest.config[key] !== undefined && String(guest.config[key]) === String(value)) delete guest.pending[key];
+  }
+  guest.pendingDelete = guest.pendingDelete.filter((key) => guest.config[key] !== undefined);
 }

@@ -38,6 +38,14 @@ export interface Snapshot {
 /** A task id string as returned by async calls; parse it with `parseUpid`. */
 export type UpidString = string;
 
+/** One row of `GET …/pending`: the current value, and the value or deletion waiting for a restart. */
+export interface PendingEntry {
+  key: string;
+  value?: unknown;
+  pending?: unknown;
+  delete?: number;
+}
+
 export interface GuestApi {
   list(node: string): Promise<GuestListEntry[]>;
   /** POST create: never retried blindly (the provider checks existence first). */
@@ -54,6 +62,8 @@ export interface GuestApi {
   start(node: string, vmid: number): Promise<UpidString>;
   stop(node: string, vmid: number): Promise<UpidString>;
   shutdown(node: string, vmid: number, timeoutSeconds?: number, forceStop?: boolean): Promise<UpidString>;
+  /** The config with its pending changes: rows with `pending` or `delete` wait for a restart. */
+  pending(node: string, vmid: number): Promise<PendingEntry[]>;
   reboot(node: string, vmid: number): Promise<UpidString>;
   destroy(node: string, vmid: number, params?: Params): Promise<UpidString>;
   snapshots(node: string, vmid: number): Promise<Snapshot[]>;
@@ -80,6 +90,7 @@ export function guestApi(t: ProxmoxTransport, kind: GuestKind): GuestApi {
     shutdown: (node, vmid, timeout, forceStop) =>
       t.request('POST', `${base(node, vmid)}/status/shutdown`, { timeout, forceStop }),
     reboot: (node, vmid) => t.request('POST', `${base(node, vmid)}/status/reboot`),
+    pending: (node, vmid) => t.request('GET', `${base(node, vmid)}/pending`),
     destroy: (node, vmid, params) => t.request('DELETE', base(node, vmid), params),
     snapshots: (node, vmid) => t.request('GET', `${base(node, vmid)}/snapshot`),
     snapshot: (node, vmid, snapname, description) =>
