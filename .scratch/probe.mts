@@ -1,0 +1,14 @@
+import fc from 'fast-check';
+import { arbitraryRouteTable } from '/work/wt/gateway/src/providers/gateway/_arbitrary.ts';
+import { renderNginx } from '/work/wt/gateway/src/providers/gateway/render-nginx.ts';
+import { createNginxPrefix } from '/work/wt/gateway/src/providers/gateway/_test-nginx.ts';
+const p = createNginxPrefix('/usr/sbin/nginx');
+p.installCertificate('edge', ['a.test']);
+const [s] = fc.sample(arbitraryRouteTable(), { numRuns: 1, seed: 7 });
+const r = renderNginx(s!.routes, p.layout, s!.settings);
+for (const [k, f] of Object.entries(r.files)) console.log('=====', k, '\n' + f.content);
+console.log(r.entries);
+p.writeRender(r); console.log(p.test());
+s!.routes.find((r) => !r.passthrough)!.responseHeaders.push(['X-Bad', '$nope']);
+p.writeRender(renderNginx(s!.routes, p.layout, s!.settings)); console.log(p.test());
+await p.cleanup();
