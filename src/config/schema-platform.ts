@@ -78,6 +78,10 @@ export const RouteTarget = z.strictObject({
   stack: z.string().optional(),
   service: z.string().optional(),
   port: z.int().min(1).max(65535),
+  scheme: z
+    .enum(['http', 'https'])
+    .default('http')
+    .describe('protocol the target speaks (https is verified against the internal root)'),
 });
 export type RouteTarget = z.infer<typeof RouteTarget>;
 

@@ -8,8 +8,8 @@ import type { Guest, PhoenixConfig, Route } from '../../config/schema.ts';
 import type { Diagnostic } from '../../errors.ts';
 
 export type RouteTargetRef =
-  | { kind: 'guest'; guest: string; address: string; port: number }
-  | { kind: 'stack'; stack: string; service: string; swarmService: string; port: number };
+  | { kind: 'guest'; guest: string; address: string; port: number; scheme: 'http' | 'https' }
+  | { kind: 'stack'; stack: string; service: string; swarmService: string; port: number; scheme: 'http' | 'https' };
 
 export interface TableRoute {
   /** Stable id: the config path (`routes[2]` or `stacks[1].environments.testing`), for messages. */
@@ -98,10 +98,11 @@ function toTableRoute(
       });
       return undefined;
     }
-    target = { kind: 'guest', guest: guest.name, address, port: route.target.port };
+    target = { kind: 'guest', guest: guest.name, address, port: route.target.port, scheme: route.target.scheme };
   } else if (route.target.stack !== undefined && route.target.service !== undefined) {
-    const { stack, service, port } = route.target;
-    target = { kind: 'stack', stack, service, swarmService: swarmServiceName(stack, service, environment), port };
+    const { stack, service, port, scheme } = route.target;
+    const swarmService = swarmServiceName(stack, service, environment);
+    target = { kind: 'stack', stack, service, swarmService, port, scheme };
   } else return undefined; // the semantic checks already reported it
   const certificate = route.passthrough ? undefined : pickCertificate(config, route, gateway);
   if (!route.passthrough && certificate === undefined) {
