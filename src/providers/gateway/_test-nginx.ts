@@ -5,7 +5,16 @@
  * included exactly as on the guest. Certificates come from the test CA.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findPeer } from '../../clients/ssh/_test-peers.ts';
@@ -35,11 +44,16 @@ export interface NginxPrefix {
   /** Runs `nginx -t`: exit code and output. */
   test(): { code: number; output: string };
   start(): Promise<void>;
+  /** `nginx -s reload`, then a short wait for the new workers (the signal is asynchronous). */
+  reload(): Promise<void>;
+  errorLog(): string;
   stop(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
-export function createNginxPrefix(nginx: string, options: { listen?: string } = {}): NginxPrefix {
+/** `wrap`: argv prefix for every nginx command, e.g. `ip netns exec <ns>` to run it in a namespace. */
+export function createNginxPrefix(nginx: string, options: { wrap?: string[] } = {}): NginxPrefix {
+  const wrap = options.wrap ?? [];
   const dir = mkdtempSync(join(tmpdir(), 'phoenix-nginx-'));
   chmodSync(dir, 0o755); // workers drop to nobody
   const root = join(dir, 'etc-nginx');
@@ -73,13 +87,12 @@ export function createNginxPrefix(nginx: string, options: { listen?: string } = 
   const base = ['-p', dir, '-c', conf, '-e', join(dir, 'logs', 'error.log')];
   let child: ChildProcess | undefined;
   let log = '';
-  void options;
   const prefix: NginxPrefix = {
     dir,
     layout,
     ca,
-    testArgv: [nginx, '-t', '-q', ...base],
-    reloadArgv: [nginx, ...base, '-s', 'reload'],
+    testArgv: [...wrap, nginx, '-t', '-q', ...base],
+    reloadArgv: [...wrap, nginx, ...base, '-s', 'reload'],
     installCertificate(name, names) {
       const issued = ca.issue(names[0] as string, names);
       const files = layout.certificate(name);
@@ -112,13 +125,23 @@ export function createNginxPrefix(nginx: string, options: { listen?: string } = 
       return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
     },
     async start() {
-      child = spawn(nginx, base, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const [bin, ...args] = [...wrap, nginx, ...base];
+      child = spawn(bin as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
       for (let i = 0; i < 100 && !existsSync(join(dir, 'nginx.pid')); i += 1) {
         if (child.exitCode !== null) throw new Error(`nginx exited: ${log}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       if (!existsSync(join(dir, 'nginx.pid'))) throw new Error(`nginx did not start: ${log}`);
+    },
+    async reload() {
+      const [bin, ...args] = prefix.reloadArgv;
+      const result = spawnSync(bin as string, args, { encoding: 'utf8', timeout: 10_000 });
+      if (result.status !== 0) throw new Error(`nginx reload failed: ${result.stderr}`);
+      await new Promise((r) => setTimeout(r, 400));
+    },
+    errorLog() {
+      return existsSync(join(dir, 'logs', 'error.log')) ? readFileSync(join(dir, 'logs', 'error.log'), 'utf8') : '';
     },
     async stop() {
       if (!child || child.exitCode !== null) return;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
-import { deriveRouteTable, type TableRoute } from './routes.ts';
+import { deriveRouteTable } from './routes.ts';
 import { renderNginx, type GatewaySettings } from './render-nginx.ts';
 import { gatewaySettings } from './settings.ts';
 import { createNginxPrefix, findNginx, type NginxPrefix } from './_test-nginx.ts';

@@ -51,7 +51,10 @@ export function routeName(host: string, path: string, passthroughPort?: number):
   const base = host.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   if (passthroughPort !== undefined) return `${base}-tcp${passthroughPort}`;
   if (path === '/') return base;
-  const readable = path.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  const readable = path
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
   const hash = createHash('sha256').update(path).digest('hex').slice(0, 8);
   return readable ? `${base}-${readable}-${hash}` : `${base}-${hash}`;
 }
