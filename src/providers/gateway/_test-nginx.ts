@@ -114,9 +114,9 @@ export function createNginxPrefix(nginx: string, options: { wrap?: string[] } = 
       symlinkSync(generation, paths.live);
       rmSync(paths.streamEntry, { force: true });
       for (const [path, content] of Object.entries(render.entries)) writeFileSync(path, content);
-      for (const [path, ref] of Object.entries(render.secrets)) {
-        mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, secret(ref));
+      for (const [rel, ref] of Object.entries(render.secrets)) {
+        mkdirSync(dirname(join(generation, rel)), { recursive: true });
+        writeFileSync(join(generation, rel), secret(ref));
       }
     },
     test() {

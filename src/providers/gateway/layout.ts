@@ -1,7 +1,7 @@
 /**
  * Where the gateway's files live on the gateway guest. Phoenix owns only what is under these
  * names: `phoenix` (a symlink to the active generation under `phoenix.d/`), the two entry files
- * that include it, and the secrets directory. Tests point `root` at a temporary nginx prefix.
+ * that include it (htpasswd files live inside the generation). Tests point `root` at a temporary nginx prefix.
  */
 import { posix } from 'node:path';
 
@@ -34,7 +34,6 @@ export function layoutPaths(layout: NginxLayout) {
     /** The live include directory: a symlink to one generation. */
     live: posix.join(root, 'phoenix'),
     generations: posix.join(root, 'phoenix.d'),
-    secrets: posix.join(root, 'phoenix-secrets'),
     /** Included by Debian's nginx.conf inside http {} (conf.d/*.conf). */
     httpEntry: posix.join(root, 'conf.d', 'phoenix.conf'),
     /** Included by Debian's nginx.conf at top level (modules-enabled/*.conf), after the stream module loads. */
