@@ -22,6 +22,7 @@ import {
   shellResolver,
 } from '../providers/node/index.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
+import { routeHostsForDns } from '../providers/gateway/index.ts';
 
 /** SSH endpoints per node that all accept one key, each with a pinned host key. */
 export interface NodeSshEndpoints {
@@ -107,7 +108,8 @@ export async function wireNodeShell(input: {
   proxmox: ProxmoxClient;
   access?: NodeShellAccess;
 }): Promise<NodeShellWiring> {
-  const derived = deriveNodeResources(input.config);
+  // Every route host (stack environment hosts included) resolves to the gateway.
+  const derived = deriveNodeResources({ ...input.config, routes: routeHostsForDns(input.config) });
   const errors = derived.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);
   const warnings = derived.diagnostics.filter((d) => d.severity !== 'error');

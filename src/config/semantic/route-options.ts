@@ -1,10 +1,13 @@
 /**
- * Route options the schema alone cannot judge: one declaration per host and path, pass-through
+ * Route options the schema alone cannot judge: header names, pass-through
  * routes that also ask for HTTP-only options, listening ports that collide (with each other or
  * with the gateway's own HTTP/HTTPS ports) and allow-list entries that are not real addresses.
  */
 import { parseIpv4Cidr } from '../schema-common.ts';
 import type { CheckContext } from './context.ts';
+
+/** RFC 9110 token characters. */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
 const HTTP_ONLY = ['maxBodySize', 'headers', 'allow', 'basicAuth', 'timeout'] as const;
 
@@ -14,19 +17,19 @@ export function checkRouteOptions(ctx: CheckContext): void {
     [platform.gateway?.httpPort ?? 80, 'platform.gateway.httpPort'],
     [platform.gateway?.httpsPort ?? 443, 'platform.gateway.httpsPort'],
   ]);
-  const seen = new Map<string, number>();
   const portProtocol = new Map<number, { protocol: string; index: number }>();
   routes.forEach((route, ri) => {
-    const key = `${route.host.toLowerCase()} ${route.passthrough ? `:${route.passthrough.port}` : route.path}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      ctx.report(
-        ['routes', ri, 'host'],
-        'E_DUPLICATE_ROUTE',
-        `route ${route.host}${route.path} is declared twice (first as routes[${first}])`,
-        'keep one declaration per host and path',
-      );
-    } else seen.set(key, ri);
+    for (const side of ['request', 'response'] as const) {
+      for (const name of Object.keys(route.headers?.[side] ?? {})) {
+        if (!HEADER_NAME.test(name))
+          ctx.report(
+            ['routes', ri, 'headers', side, name],
+            'E_ROUTE_HEADER',
+            `"${name}" is not an HTTP header name`,
+            'letters, digits and "-" (RFC 9110 token characters), e.g. X-Frame-Options',
+          );
+      }
+    }
     (route.allow ?? []).forEach((entry, ai) => {
       const value = entry.includes('/') ? entry : `${entry}/32`;
       if (parseIpv4Cidr(value) === undefined)
