@@ -4,7 +4,16 @@
  * fields are added as optional so existing configs keep validating.
  */
 import { z } from 'zod';
-import { CertificateName, Duration, GuestRef, hinted, Hostname, ResourceName, SecretRef } from './schema-common.ts';
+import {
+  CertificateName,
+  Checksum,
+  Duration,
+  GuestRef,
+  hinted,
+  Hostname,
+  ResourceName,
+  SecretRef,
+} from './schema-common.ts';
 
 /** Per-role settings; which guest plays a role is said by the guest's `role` field. */
 export const Platform = z.strictObject({
@@ -43,6 +52,13 @@ export const Platform = z.strictObject({
       acmeProvisioner: z.string().default('acme').describe("step-ca's ACME provisioner the certificate resolver uses"),
       acmeEmail: z.string().optional().describe('contact address of the ACME account'),
       swarmNetwork: z.string().optional().describe('overlay network Traefik reaches routed services on'),
+      release: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/ }).describe('release archive (.tar.gz) holding the traefik binary'),
+          checksum: Checksum.describe('checksum of the archive; a download that differs is never installed'),
+        })
+        .optional()
+        .describe('where the traefik binary comes from (Debian ships no Traefik package)'),
     })
     .optional(),
   swarm: z

@@ -9,7 +9,8 @@
 import type { PhoenixConfig } from '../../config/schema.ts';
 import type { Diagnostic } from '../../errors.ts';
 import type { Resource } from '../../engine/handler.ts';
-import { FILE_KIND, type ManagedFile, type TargetRef } from '../node/index.ts';
+import { FILE_KIND, PACKAGES_KIND, SERVICE_KIND, type ManagedFile, type TargetRef } from '../node/index.ts';
+import { BINARY_KIND, traefikUnit, type BinaryDesired } from './binary.ts';
 import { deriveRouteTable } from '../gateway/routes.ts';
 import { roleGuest } from '../gateway/settings.ts';
 import { swarmServiceLabels } from './labels.ts';
@@ -20,6 +21,8 @@ export interface TraefikValidate {
   static(document: unknown): string[];
   dynamic(document: unknown): string[];
 }
+
+export const TRAEFIK_BINARY = '/usr/local/bin/traefik';
 
 export interface TraefikDeriveOptions {
   paths?: TraefikPaths;
@@ -82,5 +85,60 @@ export function deriveTraefikResources(
       },
     });
   }
-  return { resources, labels, diagnostics };
+  const release = config.platform.traefik?.release;
+  if (!release) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'W_TRAEFIK_NO_RELEASE',
+      message: 'Traefik is not installed by Phoenix (no platform.traefik.release): only its files are managed',
+      hint: 'declare platform.traefik.release { url, checksum } of a Traefik v3 release archive',
+    });
+    return { resources, labels, diagnostics };
+  }
+  const prefix = `traefik.${guest.id}`;
+  const install: Resource[] = [
+    {
+      address: `${prefix}.packages`,
+      kind: PACKAGES_KIND,
+      node: guest.node,
+      dependsOn: [`guest.${guest.id}`],
+      desired: { target, packages: ['curl', 'ca-certificates'] },
+    },
+    {
+      address: `${prefix}.binary`,
+      kind: BINARY_KIND,
+      node: guest.node,
+      dependsOn: [`${prefix}.packages`],
+      desired: {
+        target,
+        url: release.url,
+        checksum: release.checksum.toLowerCase(),
+        path: TRAEFIK_BINARY,
+        stamp: '/usr/local/lib/phoenix/traefik.source',
+        unit: 'traefik',
+      } satisfies BinaryDesired,
+    },
+    {
+      address: `${prefix}.unit`,
+      kind: FILE_KIND,
+      node: guest.node,
+      dependsOn: [`guest.${guest.id}`],
+      desired: {
+        target,
+        path: '/etc/systemd/system/traefik.service',
+        content: traefikUnit(TRAEFIK_BINARY, settings.paths.staticFile),
+        mode: '0644',
+        owner: 'root',
+        group: 'root',
+      } satisfies ManagedFile,
+    },
+  ];
+  const service: Resource = {
+    address: `${prefix}.service.traefik`,
+    kind: SERVICE_KIND,
+    node: guest.node,
+    dependsOn: [`${prefix}.binary`, `${prefix}.unit`, ...resources.map((r) => r.address)],
+    desired: { target, unit: 'traefik', enabled: true, active: true },
+  };
+  return { resources: [...resources, ...install, service], labels, diagnostics };
 }
