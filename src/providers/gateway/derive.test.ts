@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { deriveDnsRecords } from '../node/dns/records.ts';
 import { deriveGatewayResources, routeHostsForDns } from './derive.ts';
+import { deriveRouteTable } from './routes.ts';
 import type { NginxDesired } from './nginx-handler.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -61,5 +62,19 @@ describe('deriveGatewayResources', () => {
       type: 'A',
       value: '192.168.1.101',
     });
+  });
+});
+
+describe('deriveRouteTable', () => {
+  it('routes of one host must serve one certificate', async () => {
+    const { config } = await loadConfig(join(ROOT, 'examples', 'homelab'));
+    const routes = [
+      ...config.routes,
+      { ...config.routes[1]!, path: '/api/', tls: { certificate: 'traefik-internal' } },
+    ];
+    const { diagnostics } = deriveRouteTable({ ...config, routes });
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      'routes[2] (whoami.home.arpa/api/) serves certificate "traefik-internal", but routes[1] serves "gateway-edge" for the same host',
+    ]);
   });
 });

@@ -177,5 +177,19 @@ export function deriveRouteTable(config: PhoenixConfig): RouteTable {
     }
   });
   routes.sort((a, b) => a.host.localeCompare(b.host) || a.path.localeCompare(b.path) || a.name.localeCompare(b.name));
+  // One TLS server per host: its routes must agree on the certificate it serves.
+  const certificateOf = new Map<string, TableRoute>();
+  for (const route of routes) {
+    if (route.passthrough) continue;
+    const first = certificateOf.get(route.host);
+    if (!first) certificateOf.set(route.host, route);
+    else if (first.certificate !== route.certificate)
+      diagnostics.push({
+        severity: 'error',
+        code: 'E_ROUTE_CERTIFICATE',
+        message: `${route.origin} (${route.host}${route.path}) serves certificate "${route.certificate}", but ${first.origin} serves "${first.certificate}" for the same host`,
+        hint: 'give every route of one host the same tls.certificate',
+      });
+  }
   return { domain: config.cluster.domain, routes, diagnostics };
 }
