@@ -23,6 +23,7 @@ import { startTlsUpstream } from './_tls-upstream.ts';
 const nginx = findNginx();
 const dnsmasq = findPeer('/usr/sbin/dnsmasq');
 const HOST = 'app.home.arpa';
+const PT_HOST = 'pt.home.arpa';
 
 function liveConfig(lan: NetnsLan): PhoenixConfig {
   const guest = (id: number, name: string, role: string | undefined, host: string) => ({
@@ -45,6 +46,8 @@ function liveConfig(lan: NetnsLan): PhoenixConfig {
         target: { guest: 'traefik', port: 8081 },
         headers: { response: { 'X-Phoenix-Route': 'app' } },
       },
+      // TLS pass-through: nginx routes by SNI and never terminates; the upstream's own certificate reaches curl.
+      { host: PT_HOST, target: { guest: 'traefik', port: 8443 }, passthrough: { protocol: 'tls', port: 8443 } },
     ],
   });
 }
@@ -101,6 +104,15 @@ describe.skipIf(!nginx || !dnsmasq || !netnsAvailable())('live chain in network 
       // Traefik's stand-in: TLS with its own certificate from the same CA, forwarding to a backend.
       const upstreamCert = prefix.ca.issue(HOST, [HOST]);
       await startTlsUpstream(lan, 'tr', join(prefix.dir, 'upstream'), upstreamCert, 443, 8081, 'good');
+      await startTlsUpstream(
+        lan,
+        'tr',
+        join(prefix.dir, 'pt'),
+        prefix.ca.issue(PT_HOST, [PT_HOST]),
+        8443,
+        8083,
+        'passthrough',
+      );
       // Another CA's certificate for the same name, on another port (used once, below).
       const otherCa = createTestCa(join(prefix.dir, 'other-ca'), 'Somebody Else CA');
       await startTlsUpstream(lan, 'tr', join(prefix.dir, 'evil'), otherCa.issue(HOST, [HOST]), 4443, 8082, 'evil');
@@ -153,6 +165,14 @@ describe.skipIf(!nginx || !dnsmasq || !netnsAvailable())('live chain in network 
   it('a client that does not trust the internal root is refused the connection', () => {
     const result = curl([`https://${HOST}/`]);
     expect(result.code).toBe(60); // curl: peer certificate cannot be authenticated
+  });
+
+  it('TLS pass-through: routed by SNI through nginx stream, the upstream terminates TLS with its own certificate', () => {
+    // The gateway certificate names only app.home.arpa: verification of pt.home.arpa succeeds only
+    // if the TLS session reaches the upstream untouched.
+    const result = curl(['--cacert', join(clientDir, 'root.pem'), `https://${PT_HOST}:8443/through`]);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toMatchObject({ upstream: 'passthrough', sni: PT_HOST, url: '/through' });
   });
 
   it('plain HTTP is redirected to HTTPS', () => {
