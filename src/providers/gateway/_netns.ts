@@ -23,9 +23,8 @@ export interface NetnsLan {
 
 /** `ip` is needed, and root: missing under CI=true is a failure. */
 export function netnsAvailable(): boolean {
-  const ip =
-    findPeer('/usr/sbin/ip') ?? findPeer('/sbin/ip') ?? (existsSync('/usr/bin/ip') ? '/usr/bin/ip' : undefined);
-  if (!ip) return false;
+  const found = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip'].find((path) => existsSync(path));
+  if (!findPeer(found ?? '/usr/sbin/ip')) return false;
   if (process.getuid?.() !== 0) {
     if (process.env.CI === 'true') throw new Error('network namespace tests need root');
     return false;
