@@ -19,6 +19,7 @@ import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
 import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
+import { wireRouting } from './routing.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
 export interface EndpointOverride {
@@ -172,6 +173,13 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     }),
   });
   loaded.warnings.push(...nodeShell.warnings);
+  const routing = wireRouting({
+    loaded,
+    shells: nodeShell.shells,
+    simulator: simulator !== undefined,
+    resolveSecret: secret,
+  });
+  loaded.warnings.push(...routing.warnings);
   const registry = handlerRegistry([
     ...providerHandlers({
       proxmox: client,
@@ -181,12 +189,13 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       secretSink: fileSecretSink(configDir),
     }),
     ...nodeShell.handlers,
+    ...routing.handlers,
   ]);
   return {
     configDir,
     loaded,
     derived,
-    resources: nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]),
+    resources: [...nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]), ...routing.resources],
     registry,
     client,
     environment,

@@ -20,8 +20,10 @@ import {
   guestAgentFromQemuApi,
   nodeHandlers,
   shellResolver,
+  type ShellResolver,
 } from '../providers/node/index.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
+import { routeHostsForDns } from '../providers/gateway/index.ts';
 
 /** SSH endpoints per node that all accept one key, each with a pinned host key. */
 export interface NodeSshEndpoints {
@@ -40,6 +42,8 @@ export interface NodeShellWiring {
   /** `all` plus the node resources, with the ordering edges between them and the guests. */
   link(all: readonly Resource[]): Resource[];
   handlers: AnyResourceHandler[];
+  /** Shells into nodes and guests (absent without SSH access), for providers working inside guests. */
+  shells?: ShellResolver;
   /** Why node resources are left out (no SSH access), for the user to see. */
   warnings: Diagnostic[];
   close(): Promise<void>;
@@ -107,7 +111,8 @@ export async function wireNodeShell(input: {
   proxmox: ProxmoxClient;
   access?: NodeShellAccess;
 }): Promise<NodeShellWiring> {
-  const derived = deriveNodeResources(input.config);
+  // Every route host (stack environment hosts included) resolves to the gateway.
+  const derived = deriveNodeResources({ ...input.config, routes: routeHostsForDns(input.config) });
   const errors = derived.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);
   const warnings = derived.diagnostics.filter((d) => d.severity !== 'error');
@@ -144,6 +149,7 @@ export async function wireNodeShell(input: {
     resources: derived.resources,
     link: (all) => linkToGuests(input.config, derived.resources, all),
     handlers: nodeHandlers(shells),
+    shells,
     warnings,
     close: () => transports.close(),
   };

@@ -4,7 +4,16 @@
  * fields are added as optional so existing configs keep validating.
  */
 import { z } from 'zod';
-import { CertificateName, Duration, GuestRef, Hostname, ResourceName, SecretRef } from './schema-common.ts';
+import {
+  CertificateName,
+  Checksum,
+  Duration,
+  GuestRef,
+  hinted,
+  Hostname,
+  ResourceName,
+  SecretRef,
+} from './schema-common.ts';
 
 /** Per-role settings; which guest plays a role is said by the guest's `role` field. */
 export const Platform = z.strictObject({
@@ -22,12 +31,34 @@ export const Platform = z.strictObject({
       httpPort: z.int().min(1).max(65535).default(80),
       httpsPort: z.int().min(1).max(65535).default(443),
       redirectHttp: z.boolean().default(true),
+      hstsMaxAge: z
+        .int()
+        .min(0)
+        .max(63_072_000)
+        .default(31_536_000)
+        .describe('Strict-Transport-Security max-age in seconds (0 turns HSTS off)'),
     })
     .optional(),
   traefik: z
     .strictObject({
       entryPort: z.int().min(1).max(65535).default(80),
+      tlsPort: z
+        .int()
+        .min(1)
+        .max(65535)
+        .default(443)
+        .describe('TLS entry point the gateway proxies to (verified against the internal root)'),
       dashboard: z.boolean().default(false),
+      acmeProvisioner: z.string().default('acme').describe("step-ca's ACME provisioner the certificate resolver uses"),
+      acmeEmail: z.string().optional().describe('contact address of the ACME account'),
+      swarmNetwork: z.string().optional().describe('overlay network Traefik reaches routed services on'),
+      release: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/ }).describe('release archive (.tar.gz) holding the traefik binary'),
+          checksum: Checksum.describe('checksum of the archive; a download that differs is never installed'),
+        })
+        .optional()
+        .describe('where the traefik binary comes from (Debian ships no Traefik package)'),
     })
     .optional(),
   swarm: z
@@ -63,14 +94,64 @@ export const RouteTarget = z.strictObject({
   stack: z.string().optional(),
   service: z.string().optional(),
   port: z.int().min(1).max(65535),
+  scheme: z
+    .enum(['http', 'https'])
+    .default('http')
+    .describe('protocol the target speaks (https is verified against the internal root)'),
 });
 export type RouteTarget = z.infer<typeof RouteTarget>;
 
+/** nginx size syntax: a number with an optional k/m/g suffix. */
+const BodySize = z.string().regex(/^[0-9]{1,9}[kmg]?$/i, {
+  message: hinted('must be a size such as "10m", "512k" or "1g"', 'a whole number with an optional k, m or g suffix'),
+});
+
+/** Header name → one-line value (nginx variables like $remote_addr allowed); names are checked semantically. */
+const HeaderMap = z.record(
+  z.string(),
+  z.string().regex(/^[^\r\n\0]{0,4096}$/, { message: 'must be a single-line header value' }),
+);
+
+/** An IPv4 address or CIDR for an allow-list. */
+const AllowEntry = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/, {
+  message: hinted('must be an IPv4 address or CIDR', 'e.g. 192.168.1.0/24 or 192.168.1.20'),
+});
+
 export const Route = z.strictObject({
   host: Hostname,
-  path: z.string().regex(/^\//).default('/'),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, {
+      message: hinted('must be a URL path starting with "/"', 'e.g. "/" or "/api/"; no spaces, quotes or "?"'),
+    })
+    .default('/'),
   target: RouteTarget,
   tls: z.strictObject({ certificate: z.string().describe('name from the certificates section') }).optional(),
+  maxBodySize: BodySize.optional().describe('largest request body accepted (nginx client_max_body_size)'),
+  headers: z
+    .strictObject({
+      request: HeaderMap.optional().describe('headers added to the request sent upstream'),
+      response: HeaderMap.optional().describe('headers added to every response'),
+    })
+    .optional(),
+  allow: z.array(AllowEntry).min(1).optional().describe('only these client addresses may use the route'),
+  basicAuth: z
+    .strictObject({
+      realm: z
+        .string()
+        .regex(/^[^"\\$\r\n]{1,128}$/, { message: 'must be one line without quotes, "\\" or "$"' })
+        .default('Restricted'),
+      htpasswd: SecretRef.describe('htpasswd file content (reference), e.g. file:secrets/app.htpasswd'),
+    })
+    .optional(),
+  timeout: z.int().min(1).max(86_400).optional().describe('upstream read/send timeout in seconds (default 60)'),
+  passthrough: z
+    .strictObject({
+      protocol: z.enum(['tls', 'tcp']).describe('tls: routed by SNI, not terminated; tcp: the whole port'),
+      port: z.int().min(1).max(65535).describe('port the gateway listens on'),
+    })
+    .optional()
+    .describe('forward raw TCP/TLS instead of terminating HTTPS (nginx stream)'),
 });
 export type Route = z.infer<typeof Route>;
 

@@ -152,7 +152,7 @@ export function checkDuplicates(ctx: CheckContext): void {
   unique(
     ctx,
     config.routes,
-    (r) => `${r.host}${r.path}`,
+    (r) => `${r.host}${r.passthrough ? `:${r.passthrough.port}` : r.path}`,
     (i) => ['routes', i, 'host'],
     'route',
     'one route per host and path',

@@ -12,6 +12,7 @@ import { checkGuestReferences } from './guest-refs.ts';
 import { checkInfrastructure } from './infra-refs.ts';
 import { checkNetwork } from './network.ts';
 import { checkPlatform } from './platform-refs.ts';
+import { checkRouteOptions } from './route-options.ts';
 
 export type SemanticCheck = (ctx: CheckContext) => void;
 
@@ -23,6 +24,7 @@ export const semanticChecks: SemanticCheck[] = [
   checkNetwork,
   checkCycles,
   checkPlatform,
+  checkRouteOptions,
 ];
 
 export function checkSemantics(loaded: LoadedConfig): Diagnostic[] {
