@@ -19,7 +19,10 @@ let built: Promise<string | undefined> | undefined;
 export function buildStepCa(): Promise<string | undefined> {
   built ??= (async () => {
     try {
-      const { stdout } = await run(join(ROOT, 'scripts/build-step-ca.sh'), [], { timeout: 240_000, maxBuffer: 1 << 22 });
+      const { stdout } = await run(join(ROOT, 'scripts/build-step-ca.sh'), [], {
+        timeout: 240_000,
+        maxBuffer: 1 << 22,
+      });
       return stdout.trim().split('\n').pop();
     } catch (error) {
       if (process.env.CI === 'true') throw new Error(`step-ca cannot be built: ${(error as Error).message}`);
@@ -51,7 +54,12 @@ export interface StartOptions {
 
 export async function startRealStepCa(options: StartOptions): Promise<RealStepCa> {
   const out = openSync(options.logFile, 'a');
-  const args = ['--password-file', options.passwordFile, ...(options.resolver ? ['--resolver', options.resolver] : []), options.configPath];
+  const args = [
+    '--password-file',
+    options.passwordFile,
+    ...(options.resolver ? ['--resolver', options.resolver] : []),
+    options.configPath,
+  ];
   const child: ChildProcess = spawn(options.binary, args, { stdio: ['ignore', out, out], detached: true });
   closeSync(out);
   const pid = child.pid;
@@ -70,7 +78,15 @@ export async function startRealStepCa(options: StartOptions): Promise<RealStepCa
   const until = Date.now() + (options.deadlineMs ?? 20_000);
   for (let attempt = 0; attempt < 400 && Date.now() < until; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`step-ca exited with ${child.exitCode}:\n${log()}`);
-    if (await portOpen(options.port)) return { pid, port: options.port, logFile: options.logFile, log, reload: () => process.kill(pid, 'SIGHUP'), stop };
+    if (await portOpen(options.port))
+      return {
+        pid,
+        port: options.port,
+        logFile: options.logFile,
+        log,
+        reload: () => process.kill(pid, 'SIGHUP'),
+        stop,
+      };
     await sleep(50);
   }
   await stop();

@@ -83,7 +83,12 @@ export class StepCaClient {
         } as never,
         callback,
       );
-    this.agent = new Agent({ connect: connector, connections: 8, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    this.agent = new Agent({
+      connect: connector,
+      connections: 8,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
   }
 
   /** The audience step-ca expects for an endpoint: `https://<name>[:port]/1.0/<what>`. */
@@ -115,10 +120,14 @@ export class StepCaClient {
     const served = (await this.roots()).map(pemFingerprint);
     const expected = expectedFingerprint.toLowerCase().replace(/:/g, '');
     if (served.length !== 1 || served[0] !== expected) {
-      throw new StepCaError('/roots.pem', `serves a root that is not the one Phoenix generated (got ${served.join(', ') || 'none'})`, {
-        code: 'E_STEPCA_ROOT_MISMATCH',
-        hint: `expected root fingerprint ${expected}; another CA answers at ${this.url.origin}, or its root was replaced`,
-      });
+      throw new StepCaError(
+        '/roots.pem',
+        `serves a root that is not the one Phoenix generated (got ${served.join(', ') || 'none'})`,
+        {
+          code: 'E_STEPCA_ROOT_MISMATCH',
+          hint: `expected root fingerprint ${expected}; another CA answers at ${this.url.origin}, or its root was replaced`,
+        },
+      );
     }
   }
 
@@ -139,9 +148,8 @@ export class StepCaClient {
     return SignResponse.parse(await this.call('POST', '/1.0/sign', { csr: csrPem, ott, ...options }));
   }
 
-  /** mTLS renew: the client certificate is the one renewed (use withClientCertificate). */
+  /** mTLS renew: the client certificate (withClientCertificate) is the one renewed. */
   async renew(): Promise<SignResponse> {
-    if (!this.options.clientCert) throw new Error('renew needs a client certificate (withClientCertificate)');
     return SignResponse.parse(await this.call('POST', '/1.0/renew'));
   }
 
@@ -160,7 +168,12 @@ export class StepCaClient {
     return AcmeDirectory.parse(await this.call('GET', `/acme/${encodeURIComponent(provisioner)}/directory`));
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    as: 'json' | 'text' = 'json',
+  ): Promise<unknown> {
     const endpoint = `${this.url.origin}${path.replace(/\?.*/, '')}`;
     let response;
     try {

@@ -10,7 +10,11 @@ export class StepCaError extends PhoenixError {
   readonly status: number | undefined;
   readonly endpoint: string;
 
-  constructor(endpoint: string, message: string, options: { status?: number; code?: string; hint?: string; cause?: unknown } = {}) {
+  constructor(
+    endpoint: string,
+    message: string,
+    options: { status?: number; code?: string; hint?: string; cause?: unknown } = {},
+  ) {
     super(`step-ca ${endpoint}: ${message}`, {
       code: options.code ?? 'E_STEPCA',
       ...(options.hint ? { hint: options.hint } : {}),

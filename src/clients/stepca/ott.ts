@@ -17,7 +17,11 @@ export interface ProvisionerSigner {
 /** step writes p2c = 100000; anything far above is refused (a JWE could otherwise burn CPU). */
 const MAX_PBES2_COUNT = 600_000;
 
-export async function openProvisioner(name: string, encryptedKey: string, password: string): Promise<ProvisionerSigner> {
+export async function openProvisioner(
+  name: string,
+  encryptedKey: string,
+  password: string,
+): Promise<ProvisionerSigner> {
   let jwk: JWK;
   try {
     const { plaintext } = await compactDecrypt(encryptedKey, new TextEncoder().encode(password), {

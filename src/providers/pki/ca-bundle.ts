@@ -76,7 +76,11 @@ export async function generateCaBundle(input: CaBundleInput): Promise<CaBundle> 
     address: input.address,
     dnsNames: input.dnsNames,
     paths,
-    jwk: { name: input.provisionerName, publicJwk: provisionerKey.publicJwk, encryptedKey: provisionerKey.encryptedKey },
+    jwk: {
+      name: input.provisionerName,
+      publicJwk: provisionerKey.publicJwk,
+      encryptedKey: provisionerKey.encryptedKey,
+    },
     acme: { name: input.acmeName },
     claims: input.claims,
   });
@@ -89,14 +93,23 @@ export async function generateCaBundle(input: CaBundleInput): Promise<CaBundle> 
     ...(offline ? [] : [{ path: paths.rootKey, content: material.rootKeyPem, mode: 0o600, secret: true }]),
     { path: paths.passwordFile, content: `${input.caPassword}\n`, mode: 0o600, secret: true },
     { path: paths.config, content: `${JSON.stringify(config, null, 2)}\n`, mode: 0o640, secret: false },
-    { path: `${input.baseDir}/config/defaults.json`, content: `${JSON.stringify(defaults, null, 2)}\n`, mode: 0o644, secret: false },
+    {
+      path: `${input.baseDir}/config/defaults.json`,
+      content: `${JSON.stringify(defaults, null, 2)}\n`,
+      mode: 0o644,
+      secret: false,
+    },
   ];
   const { rootKeyPem, intermediateKeyPem: _k, ...publicMaterial } = material;
   return {
     files,
     paths,
     material: publicMaterial,
-    provisioner: { name: input.provisionerName, kid: provisionerKey.publicJwk.kid, encryptedKey: provisionerKey.encryptedKey },
+    provisioner: {
+      name: input.provisionerName,
+      kid: provisionerKey.publicJwk.kid,
+      encryptedKey: provisionerKey.encryptedKey,
+    },
     ...(offline ? { offlineRootKeyPem: rootKeyPem } : {}),
   };
 }
