@@ -25,16 +25,16 @@ interface Running {
 
 interface Target {
   name: string;
-  start(fixture: CaFixture): Promise<Running | undefined>;
+  start(fixture: CaFixture, passwordFile?: string): Promise<Running | undefined>;
 }
 
 const targets: Target[] = [
   {
     name: 'simulated step-ca',
-    async start(fixture) {
+    async start(fixture, passwordFile) {
       const sim = await startSimStepCa({
         configPath: fixture.bundle.paths.config,
-        passwordFile: fixture.bundle.paths.passwordFile,
+        passwordFile: passwordFile ?? fixture.bundle.paths.passwordFile,
         port: fixture.port,
       });
       return { stop: () => sim.stop(), log: () => sim.log().join('\n') };
@@ -42,13 +42,13 @@ const targets: Target[] = [
   },
   {
     name: 'real step-ca 0.19',
-    async start(fixture) {
+    async start(fixture, passwordFile) {
       const binary = await buildStepCa();
       if (!binary) return undefined;
       const ca = await startRealStepCa({
         binary,
         configPath: fixture.bundle.paths.config,
-        passwordFile: fixture.bundle.paths.passwordFile,
+        passwordFile: passwordFile ?? fixture.bundle.paths.passwordFile,
         port: fixture.port,
         logFile: join(fixture.dir, 'step-ca.log'),
       });
@@ -325,6 +325,18 @@ describe.each(targets)('step-ca contract: $name', (target) => {
     expect(directory.newAccount).toBe(`${fixture.url}/acme/acme/new-account`);
     expect(directory.newOrder).toBe(`${fixture.url}/acme/acme/new-order`);
     await expect(client.acmeDirectory('nope')).rejects.toMatchObject({ status: expect.any(Number) });
+  });
+
+  it('does not start with a wrong CA password', async ({ skip }) => {
+    if (!live()) return skip();
+    const other = await makeCaFixture({ port: await freePort() });
+    const wrong = join(other.dir, 'wrong-password');
+    writeFileSync(wrong, 'not-the-password\n');
+    try {
+      await expect(target.start(other, wrong)).rejects.toThrow(/decryption password incorrect/);
+    } finally {
+      rmSync(other.dir, { recursive: true, force: true });
+    }
   });
 
   it('splits PEM bundles', () => {
