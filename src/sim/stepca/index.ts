@@ -16,6 +16,8 @@ export interface SimStepCaOptions {
   /** Listen here instead of ca.json's address (0 = any free port). Always loopback. */
   port?: number;
   host?: string;
+  /** The CA's clock (issuance times, token expiry): tests move it to cross renewal times. */
+  now?: () => Date;
 }
 
 export interface SimStepCa {
@@ -35,7 +37,7 @@ export async function startSimStepCa(options: SimStepCaOptions): Promise<SimStep
   if (password === undefined) throw new Error('error allocating terminal: pass a password or a password file');
   const config = loadCaConfig(options.configPath, password);
   const state: SimStepCaState = { requests: new Map(), log: [] };
-  const { server, authority } = await createStepCaServer(config, state);
+  const { server, authority } = await createStepCaServer(config, state, options.now);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -47,12 +47,14 @@ class HttpRefused extends Error {
 export async function createStepCaServer(
   config: SimCaConfig,
   state: SimStepCaState,
+  now: () => Date = () => new Date(),
 ): Promise<{ server: Server; authority: SimAuthority }> {
   const authority = new SimAuthority(config);
   const tokens: TokenContext = {
     provisioners: config.provisioners,
     dnsNames: config.dnsNames,
-    startedAt: Date.now(),
+    startedAt: now().getTime(),
+    now,
     usedJtis: new Set(),
     disableIssuedAtCheck: config.raw.authority.disableIssuedAtCheck ?? false,
   };
@@ -136,10 +138,14 @@ export async function createStepCaServer(
         403,
         `certificate request does not contain the valid SANs (${csrSans.join(', ')} vs ${tokenSans.join(', ')})`,
       );
-    const validity = authority.validity(config.claimsFor(provisioner), {
-      ...(typeof request.notBefore === 'string' && request.notBefore ? { notBefore: request.notBefore } : {}),
-      ...(typeof request.notAfter === 'string' && request.notAfter ? { notAfter: request.notAfter } : {}),
-    });
+    const validity = authority.validity(
+      config.claimsFor(provisioner),
+      {
+        ...(typeof request.notBefore === 'string' && request.notBefore ? { notBefore: request.notBefore } : {}),
+        ...(typeof request.notAfter === 'string' && request.notAfter ? { notAfter: request.notAfter } : {}),
+      },
+      now(),
+    );
     const { crt } = await authority.issue({
       ...(commonName ? { commonName } : {}),
       sans: csrSans,
@@ -156,10 +162,9 @@ export async function createStepCaServer(
     const serial = BigInt(`0x${current.serialNumber}`).toString(10);
     if (!authority.issuedHere(peer)) throw new CaRefused(401, 'certificate was not issued by this CA');
     if (authority.revoked.has(serial)) throw new CaRefused(401, 'certificate has been revoked');
-    if (current.notAfter.getTime() < Date.now()) throw new CaRefused(401, 'certificate expired');
+    if (current.notAfter.getTime() < now().getTime()) throw new CaRefused(401, 'certificate expired');
     const lifetime = current.notAfter.getTime() - current.notBefore.getTime();
-    const now = Date.now();
-    const notBefore = new Date(now - config.backdateMs);
+    const notBefore = new Date(now().getTime() - config.backdateMs);
     const commonName = current.subjectName.getField('CN')[0];
     const { crt } = await authority.issue({
       ...(commonName ? { commonName } : {}),

@@ -25,6 +25,7 @@ export interface TokenContext {
   startedAt: number;
   usedJtis: Set<string>;
   disableIssuedAtCheck: boolean;
+  now: () => Date;
 }
 
 export interface VerifiedToken {
@@ -87,6 +88,7 @@ export async function verifyToken(
     ({ payload: claims } = await jwtVerify(token, key, {
       issuer: provisioner.name,
       clockTolerance: 60,
+      currentDate: context.now(),
       algorithms: ['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'PS256'],
     }));
   } catch (error) {
