@@ -16,7 +16,12 @@ import { makeCaFixture, type CaFixture } from '../../../test/stepca/_ca-fixture.
 import { applyContext, converge, resource, startSimFixture, type SimFixture } from '../node/_sim-fixture.ts';
 import type { ShellResolver } from '../node/resolver.ts';
 import { certificateFacts } from './certificate-facts.ts';
-import { CERTIFICATE_KIND, certificateHandler, type CaSession, type CertificateDesired } from './certificate-handler.ts';
+import {
+  CERTIFICATE_KIND,
+  certificateHandler,
+  type CaSession,
+  type CertificateDesired,
+} from './certificate-handler.ts';
 
 describe('pki.certificate on the simulator', () => {
   let fixture: CaFixture;
@@ -30,7 +35,12 @@ describe('pki.certificate on the simulator', () => {
 
   beforeAll(async () => {
     fixture = await makeCaFixture({ port: await freePort(), claims: { defaultDuration: '24h', maxDuration: '720h' } });
-    ca = await startSimStepCa({ configPath: fixture.bundle.paths.config, passwordFile: fixture.bundle.paths.passwordFile, port: fixture.port, now });
+    ca = await startSimStepCa({
+      configPath: fixture.bundle.paths.config,
+      passwordFile: fixture.bundle.paths.passwordFile,
+      port: fixture.port,
+      now,
+    });
     sim = await startSimFixture({ 101: 'lxc' });
     // Record every command run in the guest (to count reloads), forwarding to the real shell.
     shells = (target) => {
@@ -44,9 +54,17 @@ describe('pki.certificate on the simulator', () => {
         writeFile: (path, content, options) => shell.writeFile(path, content, options),
       };
     };
-    const client = new StepCaClient({ url: fixture.url, rootPem: fixture.bundle.material.rootCertPem, dial: { host: '127.0.0.1', port: fixture.port } });
+    const client = new StepCaClient({
+      url: fixture.url,
+      rootPem: fixture.bundle.material.rootCertPem,
+      dial: { host: '127.0.0.1', port: fixture.port },
+    });
     await client.verifyRoots(fixture.bundle.material.rootFingerprint);
-    session = { client, signer: await openProvisioner('phoenix', fixture.bundle.provisioner.encryptedKey, fixture.provisionerPassword), rootFingerprint: fixture.bundle.material.rootFingerprint };
+    session = {
+      client,
+      signer: await openProvisioner('phoenix', fixture.bundle.provisioner.encryptedKey, fixture.provisionerPassword),
+      rootFingerprint: fixture.bundle.material.rootFingerprint,
+    };
     const lxc = sim.shells({ kind: 'lxc', node: 'pve', vmid: 101 });
     await lxc.exec(['mkdir', '-p', '/etc/nginx/tls']);
     await lxc.exec(['systemctl', 'start', 'nginx']);
@@ -98,7 +116,13 @@ describe('pki.certificate on the simulator', () => {
     const intermediateFile = join(fixture.dir, 'int.pem');
     writeFileSync(leafFile, certText.split(/(?<=-----END CERTIFICATE-----\n)/)[0]!);
     writeFileSync(intermediateFile, fixture.bundle.material.intermediateCertPem);
-    expect(execFileSync('openssl', ['verify', '-CAfile', fixture.bundle.paths.root, '-untrusted', intermediateFile, leafFile], { encoding: 'utf8' })).toMatch(/OK/);
+    expect(
+      execFileSync(
+        'openssl',
+        ['verify', '-CAfile', fixture.bundle.paths.root, '-untrusted', intermediateFile, leafFile],
+        { encoding: 'utf8' },
+      ),
+    ).toMatch(/OK/);
 
     clock += 5 * 60_000; // 5 of 10 minutes: before 2/3
     expect(await converge(handler, res)).toBe('noop');
@@ -129,7 +153,12 @@ describe('pki.certificate on the simulator', () => {
   });
 
   it('CA stopped: plan still works and shows the expiry; issuing fails naming the CA endpoint and the certificate', async () => {
-    const unreachable = new StepCaClient({ url: fixture.url, rootPem: fixture.bundle.material.rootCertPem, dial: { host: '127.0.0.1', port: await freePort() }, timeoutMs: 2000 });
+    const unreachable = new StepCaClient({
+      url: fixture.url,
+      rootPem: fixture.bundle.material.rootCertPem,
+      dial: { host: '127.0.0.1', port: await freePort() },
+      timeoutMs: 2000,
+    });
     const handler = certificateHandler({ shells, ca: async () => ({ ...session, client: unreachable }), now });
     const res = resource('cert.gateway', CERTIFICATE_KIND, desired({ sans: ['gateway.home.arpa', 'api.home.arpa'] }));
     clock += 9 * 60_000;
@@ -139,7 +168,9 @@ describe('pki.certificate on the simulator', () => {
     expect(plan.reasons[0]).toMatch(/^renew: expires /);
     const before = signs();
     await expect(converge(handler, res)).rejects.toThrow(
-      new RegExp(`^certificate gateway \\(cert\\.gateway\\): step-ca ${fixture.url.replace(/[.]/g, '\\.')}/1\\.0/sign: unreachable`),
+      new RegExp(
+        `^certificate gateway \\(cert\\.gateway\\): step-ca ${fixture.url.replace(/[.]/g, '\\.')}/1\\.0/sign: unreachable`,
+      ),
     );
     expect(signs()).toBe(before);
     await unreachable.close();
@@ -147,14 +178,19 @@ describe('pki.certificate on the simulator', () => {
 
   it('keeps no key material in what it returns (observe, diff, apply response)', async () => {
     const handler = certificateHandler({ shells, ca: async () => session, now });
-    const res = resource('cert.other', CERTIFICATE_KIND, desired({ name: 'other', files: { cert: '/etc/nginx/tls/o.crt', key: '/etc/nginx/tls/o.key' } }));
+    const res = resource(
+      'cert.other',
+      CERTIFICATE_KIND,
+      desired({ name: 'other', files: { cert: '/etc/nginx/tls/o.crt', key: '/etc/nginx/tls/o.key' } }),
+    );
     const ctx = applyContext();
     const notes: unknown[] = [];
     ctx.journal = { note: (n) => void notes.push(n) };
     const created = await handler.create({ ctx, resource: res, change: {} as never });
     const observed = (await handler.observe({ ctx, resource: res })).observed;
     const plan = await handler.diff({ resource: res, observed });
-    const key = (await sim.shells({ kind: 'lxc', node: 'pve', vmid: 101 }).exec(['cat', '/etc/nginx/tls/o.key'])).stdout;
+    const key = (await sim.shells({ kind: 'lxc', node: 'pve', vmid: 101 }).exec(['cat', '/etc/nginx/tls/o.key']))
+      .stdout;
     expect(key).toMatch(/PRIVATE KEY/);
     const body = key.split('\n').slice(1, -2).join('');
     const everything = JSON.stringify([created, observed, plan, notes]);
