@@ -4,7 +4,8 @@
  * CA acts on are read; the rest is accepted unchanged.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync as readFile } from 'node:fs';
+import { join, posix } from 'node:path';
 import { z } from 'zod';
 
 const GoDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
@@ -76,7 +77,13 @@ export function goDurationMs(value: string): number {
   return total;
 }
 
-export function loadCaConfig(configPath: string, password: string): SimCaConfig {
+/**
+ * `fsRoot`: the simulated guest's filesystem on the host; the paths inside ca.json are the
+ * guest's own (`/etc/step-ca/...`) and resolve under it, as they would inside the guest.
+ */
+export function loadCaConfig(configPath: string, password: string, fsRoot?: string): SimCaConfig {
+  const inGuest = (path: string): string => (fsRoot ? join(fsRoot, posix.normalize(path)) : path);
+  const readFileSync = (path: string, encoding: 'utf8'): string => readFile(inGuest(path), encoding);
   const raw = CaJson.parse(JSON.parse(readFileSync(configPath, 'utf8')));
   const rootPaths = Array.isArray(raw.root) ? raw.root : [raw.root];
   const roots = rootPaths.map((path) => readFileSync(path, 'utf8'));

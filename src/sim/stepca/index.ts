@@ -4,6 +4,7 @@
  * test/stepca/stepca.contract.test.ts, which runs against both) and signs real certificates.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadCaConfig } from './config.ts';
 import { createStepCaServer, type SimStepCaState } from './server.ts';
@@ -18,6 +19,8 @@ export interface SimStepCaOptions {
   host?: string;
   /** The CA's clock (issuance times, token expiry): tests move it to cross renewal times. */
   now?: () => Date;
+  /** The guest's filesystem root on the host: `configPath` and the paths in ca.json are inside it. */
+  fsRoot?: string;
 }
 
 export interface SimStepCa {
@@ -33,9 +36,14 @@ export interface SimStepCa {
 export async function startSimStepCa(options: SimStepCaOptions): Promise<SimStepCa> {
   const password =
     options.password ??
-    (options.passwordFile ? readFileSync(options.passwordFile, 'utf8').replace(/\s+$/, '') : undefined);
+    (options.passwordFile
+      ? readFileSync(
+          options.fsRoot ? join(options.fsRoot, options.passwordFile) : options.passwordFile,
+          'utf8',
+        ).replace(/\s+$/, '')
+      : undefined);
   if (password === undefined) throw new Error('error allocating terminal: pass a password or a password file');
-  const config = loadCaConfig(options.configPath, password);
+  const config = loadCaConfig(options.configPath, password, options.fsRoot);
   const state: SimStepCaState = { requests: new Map(), log: [] };
   const { server, authority } = await createStepCaServer(config, state, options.now);
   const host = options.host ?? '127.0.0.1';
