@@ -18,6 +18,7 @@ import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
 import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
+import type { ShellResolver } from '../providers/node/index.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
 export interface EndpointOverride {
@@ -58,6 +59,8 @@ export interface Phoenix {
   readonly endpointKind: 'proxmox' | 'simulator';
   readonly simulator?: BuiltinSimulator;
   readonly statePath: string;
+  /** Shells on the nodes and guests when Phoenix can reach them (see app/node-shell.ts). */
+  readonly shells?: ShellResolver;
   /** Opens the state file on first use. */
   state(): StateStore;
   close(): Promise<void>;
@@ -189,6 +192,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     endpointKind: simulator ? 'simulator' : 'proxmox',
     simulator,
     statePath,
+    shells: nodeShell.shells,
     state,
     async close() {
       store?.close();

@@ -20,6 +20,7 @@ import {
   guestAgentFromQemuApi,
   nodeHandlers,
   shellResolver,
+  type ShellResolver,
 } from '../providers/node/index.ts';
 import { guestAddress } from '../providers/proxmox/spec.ts';
 
@@ -40,6 +41,8 @@ export interface NodeShellWiring {
   /** `all` plus the node resources, with the ordering edges between them and the guests. */
   link(all: readonly Resource[]): Resource[];
   handlers: AnyResourceHandler[];
+  /** Shells on the nodes and guests (absent without SSH access); the pki provider uses them too. */
+  shells?: ShellResolver;
   /** Why node resources are left out (no SSH access), for the user to see. */
   warnings: Diagnostic[];
   close(): Promise<void>;
@@ -144,6 +147,7 @@ export async function wireNodeShell(input: {
     resources: derived.resources,
     link: (all) => linkToGuests(input.config, derived.resources, all),
     handlers: nodeHandlers(shells),
+    shells,
     warnings,
     close: () => transports.close(),
   };

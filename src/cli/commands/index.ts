@@ -17,6 +17,7 @@ import { define as defineImport } from './import.ts';
 import { define as defineGraph } from './graph.ts';
 import { define as defineSim } from './sim.ts';
 import { define as defineInit } from './init.ts';
+import { define as defineCerts } from './certs.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -35,4 +36,5 @@ export const commandDefinitions: CommandDefinition[] = [
   defineSchema,
   defineSim,
   defineInit,
+  defineCerts,
 ];
