@@ -19,6 +19,7 @@ import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulato
 import { simTopology } from './sim-topology.ts';
 import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
 import type { ShellResolver } from '../providers/node/index.ts';
+import { wirePki } from './pki-wiring.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
 export interface EndpointOverride {
@@ -171,6 +172,13 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     }),
   });
   loaded.warnings.push(...nodeShell.warnings);
+  const pki = wirePki({
+    config: loaded.config,
+    shells: nodeShell.shells,
+    resolveSecret: secret,
+    simulatorDataDir: simulator?.nodeSide?.dataDir,
+  });
+  loaded.warnings.push(...pki.warnings);
   const registry = handlerRegistry([
     ...providerHandlers({
       proxmox: client,
@@ -180,12 +188,13 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       secretSink: fileSecretSink(configDir),
     }),
     ...nodeShell.handlers,
+    ...pki.handlers,
   ]);
   return {
     configDir,
     loaded,
     derived,
-    resources: nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]),
+    resources: [...nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]), ...pki.resources],
     registry,
     client,
     environment,
@@ -196,6 +205,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     state,
     async close() {
       store?.close();
+      await pki.close();
       await nodeShell.close();
       await client.close();
       await simulator?.close();

@@ -11,6 +11,7 @@
  *   replaced serial revoked (passively; a failed revocation is a warning, not a failure).
  * Errors name the certificate and the CA endpoint.
  */
+import { posix } from 'node:path';
 import type { ApplyContext, ApplyResponse, DiffResponse, ResourceHandler } from '../../engine/handler.ts';
 import type { Diagnostic } from '../../errors.ts';
 import { ProviderError } from '../../errors.ts';
@@ -149,6 +150,9 @@ export function certificateHandler(
       });
     }
     const chain = signed.crt + signed.ca;
+    const dirs = [...new Set([posix.dirname(desired.files.key), posix.dirname(desired.files.cert)])];
+    const made = await shell.exec(['mkdir', '-p', ...dirs]);
+    if (made.code !== 0) throw commandFailed(describeTarget(shell.target), ['mkdir', '-p', ...dirs], made);
     // Key first: the certificate is the file that tells observe a new pair is in place.
     await shell.writeFile(desired.files.key, keyPem, {
       mode: desired.keyMode,
@@ -195,6 +199,22 @@ export function certificateHandler(
 
     async observe({ resource }) {
       const shell = deps.shells(resource.desired.target);
+      // A guest that does not exist yet (planned before its creation) has no certificate.
+      const probe = await shell
+        .exec(['test', '-d', '/'], { idempotent: true })
+        .catch((error: unknown) => error as Error);
+      if (probe instanceof Error || probe.code !== 0) {
+        return {
+          observed: null,
+          diagnostics: [
+            {
+              severity: 'warning',
+              code: 'W_CERT_GUEST_UNREACHABLE',
+              message: `certificate ${resource.desired.name}: ${describeTarget(resource.desired.target)} cannot be read yet: planned as a new issuance`,
+            },
+          ],
+        };
+      }
       const { facts, diagnostic } = await readCertificate(shell, resource.desired.files.cert);
       const key = await observeFile(shell, resource.desired.files.key);
       return {

@@ -111,6 +111,9 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
 
   async function observe(desired: StepCaDesired): Promise<StepCaObserved | null> {
     const shell = deps.shells(desired.target);
+    // A guest that does not exist yet has no CA.
+    const probe = await shell.exec(['test', '-d', '/'], { idempotent: true }).catch((error: unknown) => error as Error);
+    if (probe instanceof Error || probe.code !== 0) return null;
     const paths = caPaths(desired.baseDir);
     const [root, intermediate, config] = await Promise.all([
       readText(shell, paths.root),
