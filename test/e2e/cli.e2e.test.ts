@@ -19,8 +19,6 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 beforeAll(() => {
-  // examples/homelab's CA password reference (platform.stepCa.password): `up` sets up the CA.
-  process.env.PHOENIX_CA_PASSWORD ??= 'cli-e2e-ca-password';
   dir = mkdtempSync(join(tmpdir(), 'phoenix-cli-'));
   cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
 });

@@ -52,7 +52,8 @@ export interface CertificateDesired {
 
 export interface CertificateObserved {
   facts: CertificateFacts | null;
-  key: FileObservation | null;
+  /** Mode/owner of the key file (never its content); absent when the transport reads without commands (VMs: the key's mode is enforced at write time only). */
+  key?: FileObservation | null;
 }
 
 /** A live session with the CA; opened only when something must be issued or revoked. */
@@ -199,6 +200,25 @@ export function certificateHandler(
 
     async observe({ resource }) {
       const shell = deps.shells(resource.desired.target);
+      if (shell.readFile) {
+        // VMs: one agent file-read (a GET), no command: a no-op plan sends no mutating request.
+        try {
+          return { observed: { facts: certificateFacts(await shell.readFile(resource.desired.files.cert)) } };
+        } catch (error) {
+          const message = (error as Error).message;
+          if (/No such file or directory/.test(message)) return { observed: null };
+          return {
+            observed: null,
+            diagnostics: [
+              {
+                severity: 'warning',
+                code: 'W_CERT_GUEST_UNREACHABLE',
+                message: `certificate ${resource.desired.name}: ${describeTarget(resource.desired.target)} cannot be read yet (${message}): planned as a new issuance`,
+              },
+            ],
+          };
+        }
+      }
       // A guest that does not exist yet (planned before its creation) has no certificate.
       const probe = await shell
         .exec(['test', '-d', '/'], { idempotent: true })
