@@ -31,6 +31,7 @@ function memoryShell(): TargetShell {
     async exec(argv) {
       const path = argv[argv.length - 1] as string;
       const file = files.get(path);
+      if (argv[0] === 'mkdir') return { code: 0, stdout: '', stderr: '' };
       if (argv[0] === 'stat')
         return file
           ? { code: 0, stdout: `${file.mode.replace(/^0/, '')} root root\n`, stderr: '' }
