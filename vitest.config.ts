@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // examples/homelab's CA password reference: every `phoenix up` of the example sets up its CA.
+    env: { PHOENIX_CA_PASSWORD: 'test-ca-password' },
   },
 });

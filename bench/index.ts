@@ -13,4 +13,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   converge: async () => (await import('./converge.bench.ts')).benchmark,
   startup: async () => (await import('./startup.bench.ts')).benchmark,
   gateway: async () => (await import('./gateway.bench.ts')).benchmark,
+  pki: async () => (await import('./pki.bench.ts')).benchmark,
 };

@@ -20,6 +20,8 @@ import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulato
 import { simTopology } from './sim-topology.ts';
 import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
 import { wireRouting } from './routing.ts';
+import type { ShellResolver } from '../providers/node/index.ts';
+import { wirePki } from './pki-wiring.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
 export interface EndpointOverride {
@@ -62,6 +64,8 @@ export interface Phoenix {
   readonly endpointKind: 'proxmox' | 'simulator';
   readonly simulator?: BuiltinSimulator;
   readonly statePath: string;
+  /** Shells on the nodes and guests when Phoenix can reach them (see app/node-shell.ts). */
+  readonly shells?: ShellResolver;
   /** Opens the state file on first use. */
   state(): StateStore;
   close(): Promise<void>;
@@ -180,6 +184,13 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     resolveSecret: secret,
   });
   loaded.warnings.push(...routing.warnings);
+  const pki = wirePki({
+    config: loaded.config,
+    shells: nodeShell.shells,
+    resolveSecret: secret,
+    simulatorDataDir: simulator?.nodeSide?.dataDir,
+  });
+  loaded.warnings.push(...pki.warnings);
   const registry = handlerRegistry([
     ...providerHandlers({
       proxmox: client,
@@ -190,21 +201,28 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     }),
     ...nodeShell.handlers,
     ...routing.handlers,
+    ...pki.handlers,
   ]);
   return {
     configDir,
     loaded,
     derived,
-    resources: [...nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]), ...routing.resources],
+    resources: [
+      ...nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]),
+      ...routing.resources,
+      ...pki.resources,
+    ],
     registry,
     client,
     environment,
     endpointKind: simulator ? 'simulator' : 'proxmox',
     simulator,
     statePath,
+    shells: nodeShell.shells,
     state,
     async close() {
       store?.close();
+      await pki.close();
       await nodeShell.close();
       await client.close();
       await simulator?.close();

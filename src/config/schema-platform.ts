@@ -24,6 +24,22 @@ export const Platform = z.strictObject({
       provisioner: z.string().default('admin'),
       password: SecretRef.optional().describe('password of the CA keys (reference)'),
       defaultDuration: Duration.default('720h'),
+      maxDuration: Duration.optional().describe('longest certificate the CA signs (default: 3 x defaultDuration)'),
+      provisionerPassword: SecretRef.optional().describe("password of Phoenix's JWK provisioner key (reference)"),
+      acmeProvisioner: z.string().default('acme').describe('name of the ACME provisioner (Traefik and services)'),
+      keyType: z.enum(['EC-P256', 'EC-P384', 'RSA-2048']).default('EC-P256'),
+      rootKey: z
+        .enum(['online', 'offline'])
+        .default('online')
+        .describe('online: the encrypted root key stays in the CA guest; offline: only in rootKeyFile'),
+      rootKeyFile: z
+        .string()
+        .optional()
+        .describe('where the encrypted root key is written once when rootKey is offline'),
+    })
+    .refine((ca) => ca.rootKey !== 'offline' || ca.rootKeyFile !== undefined, {
+      message: 'rootKey: offline needs rootKeyFile (where the encrypted root key is kept)',
+      path: ['rootKeyFile'],
     })
     .optional(),
   gateway: z

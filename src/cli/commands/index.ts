@@ -18,6 +18,7 @@ import { define as defineGraph } from './graph.ts';
 import { define as defineSim } from './sim.ts';
 import { define as defineInit } from './init.ts';
 import { define as defineLease } from './lease.ts';
+import { define as defineCerts } from './certs.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -37,4 +38,5 @@ export const commandDefinitions: CommandDefinition[] = [
   defineSim,
   defineInit,
   defineLease,
+  defineCerts,
 ];

@@ -22,6 +22,8 @@ export interface SimFixture {
   shells: ShellResolver;
   agent: GuestAgent;
   running: Set<number>;
+  /** Host directory of the simulated machines (`guests/<vmid>/root` is a guest's filesystem). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startSimFixture(guests: Record<number, 'lxc' | 'qemu'>): P
     shells: shellResolver({ node: (name) => (name === 'pve' ? ssh : undefined), agent }),
     agent,
     running,
+    dataDir,
     close: async () => {
       await ssh.close();
       await server.close();

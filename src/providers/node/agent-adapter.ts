@@ -3,7 +3,7 @@ import type { QemuApi } from '../../clients/proxmox/api/qemu.ts';
 import type { GuestAgent } from './guest-agent.ts';
 
 export function guestAgentFromQemuApi(
-  qemu: Pick<QemuApi, 'agentExec' | 'agentExecStatus' | 'agentFileWrite'>,
+  qemu: Pick<QemuApi, 'agentExec' | 'agentExecStatus' | 'agentFileWrite'> & Partial<Pick<QemuApi, 'agentFileRead'>>,
 ): GuestAgent {
   return {
     exec: (node, vmid, argv, input) => qemu.agentExec(node, vmid, argv, input),
@@ -19,5 +19,11 @@ export function guestAgentFromQemuApi(
     async fileWrite(node, vmid, path, content) {
       await qemu.agentFileWrite(node, vmid, path, content);
     },
+    ...(qemu.agentFileRead
+      ? {
+          fileRead: async (node: string, vmid: number, path: string) =>
+            (await qemu.agentFileRead!(node, vmid, path)).content,
+        }
+      : {}),
   };
 }

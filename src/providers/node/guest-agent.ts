@@ -55,6 +55,7 @@ export function vmShell(node: string, vmid: number, agent: GuestAgent, options: 
   return {
     target: { kind: 'vm', node, vmid },
     exec,
+    ...(agent.fileRead ? { readFile: (path: string) => agent.fileRead!(node, vmid, path) } : {}),
     async writeFile(path, content, writeOptions) {
       const text = typeof content === 'string' ? content : content.toString('utf8');
       if (Buffer.byteLength(text) > AGENT_FILE_WRITE_MAX) {

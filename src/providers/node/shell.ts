@@ -42,6 +42,8 @@ export interface TargetShell {
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Replace a file atomically (temp file + rename in the same directory). */
   writeFile(path: string, content: string | Buffer, options: WriteFileOptions): Promise<void>;
+  /** Read a (non-secret) file without running a command, where the transport offers it (VM agent file-read: a GET). */
+  readFile?(path: string): Promise<string>;
 }
 
 /** The SSH side a node shell needs; `SshClient` implements it, and so can a test double. */

@@ -34,6 +34,8 @@ export interface QemuApi extends GuestApi {
   agentExec(node: string, vmid: number, command: readonly string[], inputData?: string): Promise<{ pid: number }>;
   agentExecStatus(node: string, vmid: number, pid: number): Promise<AgentExecStatus>;
   agentFileWrite(node: string, vmid: number, file: string, content: string): Promise<null>;
+  /** A read (GET): observing a file in a VM sends no mutating request. */
+  agentFileRead(node: string, vmid: number, file: string): Promise<{ content: string; truncated?: unknown }>;
   agentNetworkInterfaces(node: string, vmid: number): Promise<{ result: AgentInterface[] }>;
 }
 
@@ -52,6 +54,7 @@ export function qemuApi(t: ProxmoxTransport): QemuApi {
     agentExecStatus: (node, vmid, pid) => t.request('GET', `${base(node, vmid)}/agent/exec-status`, { pid }),
     agentFileWrite: (node, vmid, file, content) =>
       t.request('POST', `${base(node, vmid)}/agent/file-write`, { file, content }, { retryUnsafe: true }),
+    agentFileRead: (node, vmid, file) => t.request('GET', `${base(node, vmid)}/agent/file-read`, { file }),
     agentNetworkInterfaces: (node, vmid) => t.request('GET', `${base(node, vmid)}/agent/network-get-interfaces`),
   };
 }

@@ -1,0 +1,106 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { loadConfig } from '../../config/index.ts';
+import { PhoenixConfig } from '../../config/schema.ts';
+import { derivePkiResources, type PkiSource } from './derive.ts';
+
+describe('derivePkiResources', () => {
+  it('accepts the parsed config as its source', () => {
+    expectTypeOf<PhoenixConfig>().toExtend<PkiSource>();
+  });
+
+  it('examples/homelab: the declared certificates plus the ones the topology needs', async () => {
+    const { config } = await loadConfig('examples/homelab');
+    const { resources, diagnostics } = derivePkiResources(config);
+    expect(diagnostics).toEqual([]);
+    const rows = resources.map((r) => [
+      r.address,
+      r.desired.target,
+      r.desired.files.cert,
+      r.desired.reload?.service ?? null,
+      r.desired.origin,
+    ]);
+    expect(rows.map((r) => r[0])).toEqual(
+      expect.arrayContaining(['cert.gateway-edge', 'cert.traefik-internal', 'cert.portainer']),
+    );
+    // Each Swarm VM's Docker daemon gets its own certificate without being told.
+    const docker = resources.filter((r) => r.desired.files.cert === '/etc/docker/tls/server-cert.pem');
+    expect(docker.map((r) => r.desired.target)).toEqual([
+      { kind: 'vm', node: 'pve', vmid: 1001 },
+      { kind: 'vm', node: 'pve', vmid: 1002 },
+    ]);
+    for (const r of docker) expect(r.desired.origin).toMatch(/^derived: docker of /);
+    const gateway = resources.find((r) => r.address === 'cert.gateway-edge')!;
+    expect(gateway.desired).toMatchObject({
+      commonName: 'gateway.home.arpa',
+      keyMode: '0600',
+      certMode: '0644',
+      renewBefore: '240h',
+      reload: { service: 'nginx' },
+      files: { cert: '/etc/nginx/tls/gateway-edge.crt', key: '/etc/nginx/tls/gateway-edge.key' },
+    });
+    expect(gateway.desired.sans[0]).toBe('gateway.home.arpa');
+    expect(gateway.dependsOn).toEqual(['guest.101', 'guest.103']);
+    // The gateway guest already has a declared certificate: no derived duplicate.
+    expect(rows.map((r) => r[0])).not.toContain('cert.gateway-nginx-gateway');
+  });
+
+  const base = {
+    version: 1,
+    cluster: { domain: 'lab.internal', nodes: [{ name: 'pve', address: '10.0.0.2' }] },
+    platform: { stepCa: { password: 'env:CA_PW' } },
+    guests: [
+      {
+        id: 103,
+        name: 'ca',
+        type: 'lxc',
+        node: 'pve',
+        role: 'step-ca',
+        net: [{ name: 'eth0', bridge: 'vmbr0', ip: '10.0.0.13/24' }],
+      },
+      {
+        id: 101,
+        name: 'gw',
+        type: 'lxc',
+        node: 'pve',
+        role: 'gateway',
+        net: [{ name: 'eth0', bridge: 'vmbr0', ip: '10.0.0.11/24' }],
+      },
+    ],
+  };
+
+  it('derives the gateway certificate when none is declared, and a declared one with its name overrides it', () => {
+    const derived = derivePkiResources(PhoenixConfig.parse(base));
+    expect(derived.resources.map((r) => [r.address, r.desired.sans])).toEqual([
+      ['cert.gateway-gw', ['gw.lab.internal', '10.0.0.11']],
+    ]);
+    const overridden = derivePkiResources(
+      PhoenixConfig.parse({
+        ...base,
+        certificates: [{ name: 'gateway-gw', commonName: 'edge.lab.internal', guest: 'gw', duration: '48h' }],
+      }),
+    );
+    expect(overridden.resources.map((r) => [r.address, r.desired.commonName, r.desired.duration])).toEqual([
+      ['cert.gateway-gw', 'edge.lab.internal', '48h'],
+    ]);
+  });
+
+  it('name policy: only names under the cluster domain and the guests own addresses', () => {
+    const { diagnostics } = derivePkiResources(
+      PhoenixConfig.parse({
+        ...base,
+        certificates: [
+          { name: 'bad', commonName: 'evil.example.com', sans: ['10.0.0.11', '8.8.8.8', 'x.lab.internal'], guest: 101 },
+        ],
+      }),
+    );
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      "certificates[0].commonName: evil.example.com is outside the cluster domain lab.internal and is no guest's address",
+      "certificates[0].sans[1]: 8.8.8.8 is outside the cluster domain lab.internal and is no guest's address",
+    ]);
+  });
+
+  it('nothing without a CA and without certificates', () => {
+    const { stepCa: _omit, ...platform } = base.platform;
+    expect(derivePkiResources(PhoenixConfig.parse({ ...base, platform })).resources).toEqual([]);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The certificates a config implies: every entry of `certificates`, plus those the topology
+ * needs without being told — the gateway (nginx), Traefik, each Swarm node's Docker daemon and
+ * Portainer. A derived certificate is named `<role>-<guest>`; declaring a certificate with that
+ * name overrides it. Names are checked against the policy (the cluster domain and the guests'
+ * own addresses), which step-ca 0.19 itself cannot enforce (no name policy before 0.20).
+ *
+ * Structural input (like the node provider's): the config satisfies it, no import of config/.
+ */
+import { isIP } from 'node:net';
+import type { Diagnostic } from '../../errors.ts';
+import type { Resource } from '../../engine/handler.ts';
+import type { TargetRef } from '../node/shell.ts';
+import { CERTIFICATE_KIND, type CertificateDesired } from './certificate-handler.ts';
+import type { KeyType } from './keys.ts';
+
+export interface PkiSourceGuest {
+  id: number;
+  name: string;
+  type: 'lxc' | 'vm';
+  node: string;
+  net: { ip: string }[];
+  role?: string | string[];
+}
+
+export interface PkiSourceCertificate {
+  name: string;
+  commonName: string;
+  sans: string[];
+  renewBefore?: string;
+  duration?: string;
+  guest?: string | number;
+}
+
+export interface PkiSource {
+  cluster: { domain: string };
+  guests: PkiSourceGuest[];
+  platform?: { stepCa?: { defaultDuration: string; keyType?: KeyType } };
+  certificates: PkiSourceCertificate[];
+}
+
+interface Placement {
+  dir: string;
+  cert: string;
+  key: string;
+  reload?: string;
+}
+
+/** Where each role's software reads its certificate (Debian layouts), and what to reload. */
+const PLACEMENT: Record<string, (name: string) => Placement> = {
+  gateway: (name) => ({ dir: '/etc/nginx/tls', cert: `${name}.crt`, key: `${name}.key`, reload: 'nginx' }),
+  // Traefik watches its dynamic configuration's certificate files: no reload needed.
+  traefik: (name) => ({ dir: '/etc/traefik/tls', cert: `${name}.crt`, key: `${name}.key` }),
+  // dockerd reads its TLS files only at start; the swarm provider restarts it when it must.
+  docker: () => ({ dir: '/etc/docker/tls', cert: 'server-cert.pem', key: 'server-key.pem' }),
+  portainer: (name) => ({ dir: '/etc/portainer/tls', cert: `${name}.crt`, key: `${name}.key` }),
+  default: (name) => ({ dir: '/etc/ssl/phoenix', cert: `${name}.crt`, key: `${name}.key` }),
+};
+
+function roles(guest: PkiSourceGuest): string[] {
+  return guest.role === undefined ? [] : Array.isArray(guest.role) ? guest.role : [guest.role];
+}
+
+function address(guest: PkiSourceGuest): string | undefined {
+  return guest.net.find((nic) => nic.ip !== 'dhcp')?.ip.split('/')[0];
+}
+
+function target(guest: PkiSourceGuest): TargetRef {
+  return { kind: guest.type, node: guest.node, vmid: guest.id };
+}
+
+function placementFor(guest: PkiSourceGuest | undefined, name: string): Placement {
+  const r = guest ? roles(guest) : [];
+  if (r.includes('gateway')) return PLACEMENT.gateway!(name);
+  if (r.includes('traefik')) return PLACEMENT.traefik!(name);
+  if (r.includes('portainer-server')) return PLACEMENT.portainer!(name);
+  return PLACEMENT.default!(name);
+}
+
+export function certificateAddress(name: string): string {
+  return `cert.${name}`;
+}
+
+/** Names a certificate may carry: under the cluster domain, or a guest's own address. */
+export function nameAllowed(name: string, domain: string, guestAddresses: Set<string>): boolean {
+  if (isIP(name)) return guestAddresses.has(name);
+  const lower = name.toLowerCase().replace(/^\*\./, '');
+  const zone = domain.toLowerCase();
+  return lower === zone || lower.endsWith(`.${zone}`);
+}
+
+export function derivePkiResources(source: PkiSource): {
+  resources: Resource<CertificateDesired>[];
+  diagnostics: Diagnostic[];
+} {
+  const diagnostics: Diagnostic[] = [];
+  const resources: Resource<CertificateDesired>[] = [];
+  const stepCa = source.platform?.stepCa;
+  const caGuest = source.guests.find((g) => roles(g).includes('step-ca'));
+  if (!stepCa && source.certificates.length === 0) return { resources, diagnostics };
+  const domain = source.cluster.domain;
+  const defaultDuration = stepCa?.defaultDuration ?? '720h';
+  const keyType = stepCa?.keyType ?? 'EC-P256';
+  const guestAddresses = new Set(source.guests.map(address).filter((a): a is string => a !== undefined));
+  const byRef = (ref: string | number | undefined): PkiSourceGuest | undefined =>
+    ref === undefined ? undefined : source.guests.find((g) => g.id === ref || g.name === ref);
+
+  const make = (
+    name: string,
+    guest: PkiSourceGuest,
+    commonName: string,
+    extra: string[],
+    origin: string,
+    placement: Placement,
+    options: { duration?: string; renewBefore?: string } = {},
+  ): Resource<CertificateDesired> => ({
+    address: certificateAddress(name),
+    kind: CERTIFICATE_KIND,
+    node: guest.node,
+    dependsOn: [`guest.${guest.id}`, ...(caGuest ? [`guest.${caGuest.id}`] : [])],
+    desired: {
+      name,
+      target: target(guest),
+      commonName,
+      sans: [...new Set([commonName, ...extra])],
+      keyType,
+      duration: options.duration ?? defaultDuration,
+      ...(options.renewBefore ? { renewBefore: options.renewBefore } : {}),
+      files: { cert: `${placement.dir}/${placement.cert}`, key: `${placement.dir}/${placement.key}` },
+      owner: 'root',
+      group: 'root',
+      keyMode: '0600',
+      certMode: '0644',
+      ...(placement.reload ? { reload: { service: placement.reload } } : {}),
+      origin,
+    },
+  });
+
+  const declared = new Set<string>();
+  source.certificates.forEach((cert, index) => {
+    declared.add(cert.name);
+    const path = `certificates[${index}]`;
+    for (const [j, name] of [cert.commonName, ...cert.sans].entries()) {
+      if (!nameAllowed(name, domain, guestAddresses)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'E_CERT_NAME_POLICY',
+          message: `${path}${j === 0 ? '.commonName' : `.sans[${j - 1}]`}: ${name} is outside the cluster domain ${domain} and is no guest's address`,
+          hint: `the internal CA only issues names under ${domain} (and the guests' own addresses)`,
+        });
+      }
+    }
+    const guest = byRef(cert.guest);
+    if (!guest) {
+      if (cert.guest !== undefined) {
+        diagnostics.push({ severity: 'error', code: 'E_CERT_GUEST', message: `${path}.guest: no guest ${cert.guest}` });
+      } else {
+        diagnostics.push({
+          severity: 'warning',
+          code: 'W_CERT_NO_GUEST',
+          message: `${path}: certificate ${cert.name} names no guest: it is not issued`,
+        });
+      }
+      return;
+    }
+    resources.push(
+      make(cert.name, guest, cert.commonName, cert.sans, path, placementFor(guest, cert.name), {
+        ...(cert.duration ? { duration: cert.duration } : {}),
+        ...(cert.renewBefore ? { renewBefore: cert.renewBefore } : {}),
+      }),
+    );
+  });
+
+  const coveredGuests = new Set(resources.map((r) => r.desired.target).map((t) => (t.kind === 'node' ? -1 : t.vmid)));
+  const derive = (role: string, guest: PkiSourceGuest, placement: Placement, skipIfCovered: boolean): void => {
+    const name = `${role}-${guest.name}`;
+    if (declared.has(name) || (skipIfCovered && coveredGuests.has(guest.id))) return;
+    const ip = address(guest);
+    resources.push(
+      make(
+        name,
+        guest,
+        `${guest.name}.${domain}`,
+        ip ? [ip] : [],
+        `derived: ${role} of ${guest.name} (${guest.id})`,
+        placement,
+      ),
+    );
+  };
+  if (stepCa) {
+    for (const guest of source.guests) {
+      const r = roles(guest);
+      // A declared certificate on the gateway/Traefik/Portainer guest is its certificate.
+      if (r.includes('gateway')) derive('gateway', guest, PLACEMENT.gateway!(`gateway-${guest.name}`), true);
+      if (r.includes('traefik')) derive('traefik', guest, PLACEMENT.traefik!(`traefik-${guest.name}`), true);
+      if (r.includes('portainer-server'))
+        derive('portainer', guest, PLACEMENT.portainer!(`portainer-${guest.name}`), true);
+      if (r.includes('swarm-manager') || r.includes('swarm-worker'))
+        derive('docker', guest, PLACEMENT.docker!(guest.name), false);
+    }
+  }
+  return { resources, diagnostics };
+}

@@ -1,0 +1,159 @@
+/**
+ * The pki provider: the CA in the `step-ca` guest and every certificate's lifecycle.
+ * Self-contained: `derivePki(config)` gives the resources, `pkiHandlers(deps)` the handlers
+ * (`pki.step-ca`, `pki.certificate`); the CA session for issuance is opened lazily, once per
+ * run, from the CA guest's own files (no trust on first use).
+ */
+import type { AnyResourceHandler, Resource } from '../../engine/handler.ts';
+import type { Diagnostic } from '../../errors.ts';
+import type { ShellResolver } from '../node/resolver.ts';
+import { openCaSession } from './ca-session.ts';
+import { certificateHandler, type CaSession } from './certificate-handler.ts';
+import { derivePkiResources, type PkiSource, type PkiSourceGuest } from './derive.ts';
+import { durationMs } from './duration.ts';
+import type { KeyType } from './keys.ts';
+import { STEP_CA_KIND, stepCaHandler, type StepCaDesired } from './step-ca-handler.ts';
+
+export { CERTIFICATE_KIND } from './certificate-handler.ts';
+export { STEP_CA_KIND } from './step-ca-handler.ts';
+export { certificateRow, certsExitCode, renderCertsTable, type CertificateRow } from './report.ts';
+
+export const STEP_CA_BASE_DIR = '/etc/step-ca';
+
+export interface PkiConfigSource extends PkiSource {
+  platform?: {
+    stepCa?: {
+      caName: string;
+      port: number;
+      provisioner: string;
+      password?: string;
+      provisionerPassword?: string;
+      defaultDuration: string;
+      maxDuration?: string;
+      acmeProvisioner?: string;
+      keyType?: KeyType;
+      rootKey?: 'online' | 'offline';
+      rootKeyFile?: string;
+    };
+  };
+}
+
+function stepCaGuest(config: PkiSource): PkiSourceGuest | undefined {
+  return config.guests.find((g) => (Array.isArray(g.role) ? g.role.includes('step-ca') : g.role === 'step-ca'));
+}
+
+function caDnsName(config: PkiSource, guest: PkiSourceGuest): string {
+  return `${guest.name}.${config.cluster.domain}`;
+}
+
+/** The CA resource (when a `step-ca` guest and `platform.stepCa` exist) and every certificate. */
+export function derivePki(config: PkiConfigSource): { resources: Resource[]; diagnostics: Diagnostic[] } {
+  const certs = derivePkiResources(config);
+  const stepCa = config.platform?.stepCa;
+  const guest = stepCaGuest(config);
+  const diagnostics = [...certs.diagnostics];
+  const resources: Resource[] = [];
+  if (stepCa && guest) {
+    if (!stepCa.password) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'E_STEPCA_PASSWORD',
+        message: 'platform.stepCa.password: the CA password reference is required to set up the CA',
+        hint: 'e.g. password: env:PHOENIX_CA_PASSWORD',
+      });
+    }
+    const ip = guest.net.find((n) => n.ip !== 'dhcp')?.ip.split('/')[0];
+    const name = caDnsName(config, guest);
+    const desired: StepCaDesired = {
+      target: { kind: guest.type, node: guest.node, vmid: guest.id },
+      baseDir: STEP_CA_BASE_DIR,
+      caName: stepCa.caName,
+      dnsNames: [name, ...(ip ? [ip] : [])],
+      address: `:${stepCa.port}`,
+      url: `https://${name}${stepCa.port === 443 ? '' : `:${stepCa.port}`}`,
+      provisionerName: stepCa.provisioner,
+      acmeName: stepCa.acmeProvisioner ?? 'acme',
+      claims: {
+        defaultDuration: stepCa.defaultDuration,
+        maxDuration: stepCa.maxDuration ?? `${(durationMs(stepCa.defaultDuration) * 3) / 3_600_000}h`,
+      },
+      keyType: stepCa.keyType ?? 'EC-P256',
+      rootKey: stepCa.rootKey ?? 'online',
+      ...(stepCa.rootKeyFile ? { rootKeyFile: stepCa.rootKeyFile } : {}),
+      passwordRef: stepCa.password ?? '',
+      // Without its own reference the provisioner key is protected by the CA password.
+      provisionerPasswordRef: stepCa.provisionerPassword ?? stepCa.password ?? '',
+      user: 'step',
+      service: 'step-ca',
+      binary: '/usr/bin/step-ca',
+    };
+    resources.push({
+      address: `stepca.${guest.id}`,
+      kind: STEP_CA_KIND,
+      node: guest.node,
+      dependsOn: [`guest.${guest.id}`],
+      desired,
+    });
+  }
+  // Certificates wait for the CA.
+  const caAddress = resources[0]?.address;
+  resources.push(
+    ...certs.resources.map((r) =>
+      caAddress ? { ...r, dependsOn: [...r.dependsOn.filter((d) => d !== `guest.${guest?.id}`), caAddress] } : r,
+    ),
+  );
+  return { resources, diagnostics };
+}
+
+export interface PkiDeps {
+  shells: ShellResolver;
+  resolveSecret: (ref: string) => Promise<string>;
+  /** The dialer: where to connect for the CA's logical URL (direct, tunnel, or the simulator's port). */
+  dial?: (desired: StepCaDesired) => Promise<{ host: string; port: number } | undefined>;
+  now?: () => Date;
+}
+
+/** Handlers of both kinds; `ca` is the StepCaDesired of the environment's CA (from derivePki). */
+export function pkiHandlers(deps: PkiDeps, ca: StepCaDesired | undefined): AnyResourceHandler[] {
+  let session: Promise<CaSession> | undefined;
+  const open = async (desired: StepCaDesired): Promise<CaSession> => {
+    const dial = await deps.dial?.(desired);
+    return openCaSession({
+      shells: deps.shells,
+      target: desired.target,
+      baseDir: desired.baseDir,
+      url: desired.url,
+      ...(dial ? { dial } : {}),
+      provisionerName: desired.provisionerName,
+      provisionerPasswordRef: desired.provisionerPasswordRef,
+      resolveSecret: deps.resolveSecret,
+    });
+  };
+  return [
+    stepCaHandler({
+      shells: deps.shells,
+      resolveSecret: deps.resolveSecret,
+      checkHealth: async (desired) => {
+        const probe = await open(desired);
+        try {
+          await probe.client.health();
+        } finally {
+          await probe.client.close();
+        }
+      },
+    }),
+    certificateHandler({
+      shells: deps.shells,
+      ...(deps.now ? { now: deps.now } : {}),
+      ca: () => {
+        if (!ca) return Promise.reject(new Error('no CA: declare a guest with role step-ca and platform.stepCa'));
+        // One session per run; a failed open is retried by the next certificate.
+        session ??= open(ca).catch((error: unknown) => {
+          session = undefined;
+          throw error;
+        });
+        return session;
+      },
+    }),
+  ];
+}
