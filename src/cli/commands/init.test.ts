@@ -67,6 +67,7 @@ describe('phoenix init', () => {
       written: string[];
     };
     expect(json.written.map((w) => w.slice(dir.length + 1)).sort()).toEqual([
+      '.gitignore',
       'host.yaml',
       'phoenix.schema.json',
       'phoenix.yaml',
