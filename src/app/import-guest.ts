@@ -115,7 +115,9 @@ function guestYaml(
   if (typeof config.nameserver === 'string') out.nameserver = config.nameserver;
   if (typeof config.searchdomain === 'string') out.searchdomain = config.searchdomain;
   if (config.onboot !== undefined) out.onboot = Number(config.onboot) === 1;
-  if (type === 'lxc' && config.unprivileged !== undefined) out.unprivileged = Number(config.unprivileged) === 1;
+  // PVE leaves `unprivileged` out of the config of a privileged container (default 0): written
+  // explicitly, or `defaults.lxc.unprivileged` would make the plan replace the imported guest.
+  if (type === 'lxc') out.unprivileged = Number(config.unprivileged ?? 0) === 1;
   const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined).filter((t) => t !== MANAGED_TAG);
   if (tags.length > 0) out.tags = tags;
   if (typeof config.description === 'string') out.description = config.description;

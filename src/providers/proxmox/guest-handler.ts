@@ -83,6 +83,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
           observed: o,
           node: o.node,
           protected: Number(o.config.protection ?? 0) === 1,
+          owned: o.managed,
         }));
       const unmanaged = result.unmanaged.map((row) => ({
         address: guestAddress(Number(row.vmid)),

@@ -54,6 +54,7 @@ export function listHandler<Desired, Observed>(
           kind: spec.kind,
           observed: item.observed,
           node: item.node,
+          owned: item.owned,
           ...(item.dependsOn ? { dependsOn: item.dependsOn } : {}),
         });
       else unmanaged.push({ address: item.address, kind: spec.kind, summary: item.summary });
