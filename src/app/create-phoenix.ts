@@ -13,7 +13,7 @@ import type { Resource } from '../engine/handler.ts';
 import { handlerRegistry, type HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
 import { providerHandlers } from '../providers/registry.ts';
-import { deriveHostResources, fileSecretSink, linkToHost } from '../providers/pve-host/index.ts';
+import { deriveHostResources, fileSecretSink, linkToHost, type SelfAccess } from '../providers/pve-host/index.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
@@ -79,6 +79,13 @@ export function defaultStatePath(configDir: string): string {
   return writableDir(configDir) ? join(configDir, '.phoenix', 'state.db') : resolve('.phoenix', 'state.db');
 }
 
+/** Phoenix's own token and the roles the config grants to it or its user. */
+function selfAccess(tokenId: string, config: LoadedConfig['config']): SelfAccess {
+  const user = tokenId.split('!')[0];
+  const roles = config.host.acl.filter((a) => a.token === tokenId || a.user === user).map((a) => a.role);
+  return { tokenId, roles: [...new Set(roles)] };
+}
+
 export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoenix> {
   const configDir = resolve(options.configDir);
   const env = options.env ?? process.env;
@@ -91,6 +98,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;
   let environment: string;
+  /** The token Phoenix authenticates with (its own access is never changed by Phoenix). */
+  let tokenId: string | undefined;
   const proxmox = loaded.config.proxmox;
   if (options.endpoint) {
     const e = options.endpoint;
@@ -102,6 +111,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       onRequest: options.onRequest,
     });
     environment = e.url;
+    tokenId = e.tokenId;
   } else if (proxmox) {
     const tls = proxmox.tls
       ? {
@@ -117,6 +127,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       onRequest: options.onRequest,
     });
     environment = proxmox.endpoint;
+    tokenId = proxmox.tokenId;
   } else {
     simulator = await startBuiltinSimulator({
       topology: simTopology(loaded.config),
@@ -175,6 +186,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       secretSink: fileSecretSink(configDir),
+      self: tokenId ? selfAccess(tokenId, loaded.config) : undefined,
     }),
     ...nodeShell.handlers,
   ]);

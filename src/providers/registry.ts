@@ -4,7 +4,7 @@
  */
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import { handlerRegistry, type AnyResourceHandler } from '../engine/handler.ts';
-import { hostHandlers, type SecretSink } from './pve-host/index.ts';
+import { hostHandlers, type SecretSink, type SelfAccess } from './pve-host/index.ts';
 import { createFileHandler } from './proxmox/file-handler.ts';
 import { createGuestHandler } from './proxmox/guest-handler.ts';
 
@@ -18,6 +18,8 @@ export interface ProviderDeps {
   isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
   /** Receives API token secrets created by the host provider (default: refuses). */
   secretSink?: SecretSink;
+  /** Phoenix's own token and roles: observed, never changed. */
+  self?: SelfAccess;
 }
 
 export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
@@ -30,7 +32,12 @@ export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
       observeConcurrency: deps.observeConcurrency,
       isAdopted: deps.isAdopted,
     }),
-    ...hostHandlers({ client: deps.proxmox, secretSink: deps.secretSink, taskTimeoutMs: deps.taskTimeoutMs }),
+    ...hostHandlers({
+      client: deps.proxmox,
+      secretSink: deps.secretSink,
+      taskTimeoutMs: deps.taskTimeoutMs,
+      self: deps.self,
+    }),
   ];
 }
 

@@ -11,7 +11,7 @@ import { createPhoenix } from '../../src/app/create-phoenix.ts';
 import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
 import { isMutating } from '../../src/engine/index.ts';
 import { phoenixAccess } from '../../src/providers/pve-host/bootstrap.ts';
-import { GUEST_API_CALLS, HOST_API_CALLS } from '../../src/providers/pve-host/index.ts';
+import { ACCESS_API_CALLS, GUEST_API_CALLS, HOST_API_CALLS } from '../../src/providers/pve-host/index.ts';
 import { getEndpoint, matchRoute } from '../../src/sim/schema/index.ts';
 import { startE2e, type E2eEnv } from './_harness.ts';
 
@@ -31,6 +31,8 @@ function failures(result: Applied): string[] {
 const HOST_CREATES = [
   'acl./.Phoenix.phoenix@pve',
   'acl./.Phoenix.phoenix@pve!gitops',
+  'acl./access.PVEAuditor.phoenix@pve',
+  'acl./access.PVEAuditor.phoenix@pve!gitops',
   'bridge.pve.vmbr1',
   'firewall.alias.lan',
   'firewall.alias.services',
@@ -97,7 +99,9 @@ describe('homelab host section end to end (HTTP simulator)', () => {
       expect(env.mutating(mark)).toEqual([]);
 
       // Every call the apply made is one `phoenix init` derived the role from.
-      const known = new Set([...HOST_API_CALLS, ...GUEST_API_CALLS].map((call) => `${call.method} ${call.route}`));
+      const known = new Set(
+        [...HOST_API_CALLS, ...GUEST_API_CALLS, ...ACCESS_API_CALLS].map((call) => `${call.method} ${call.route}`),
+      );
       const made = new Set(
         env.sim.requests.map((r) => {
           const path = (r.path.replace(/^\/api2\/json/, '').split('?')[0] ?? '').replace(/\/$/, '');
@@ -115,7 +119,12 @@ describe('homelab host section end to end (HTTP simulator)', () => {
     // Bootstrap as root exactly what `phoenix init` tells a person to create: role, user, token, ACL.
     const root = await env.open();
     try {
-      const access = ['acl./.Phoenix.phoenix@pve', 'acl./.Phoenix.phoenix@pve!gitops'];
+      const access = [
+        'acl./.Phoenix.phoenix@pve',
+        'acl./.Phoenix.phoenix@pve!gitops',
+        'acl./access.PVEAuditor.phoenix@pve',
+        'acl./access.PVEAuditor.phoenix@pve!gitops',
+      ];
       const bootstrap = await planEnvironment(root, { targets: access });
       expect(
         bootstrap.plan.changes

@@ -11,6 +11,7 @@ import { createFirewallHandler } from './firewall.ts';
 import { createPoolHandler } from './pool.ts';
 import { createRoleHandler } from './role.ts';
 import { noSecretSink, type SecretSink } from './secret-sink.ts';
+import type { SelfAccess } from './self-access.ts';
 import { createStorageHandler } from './storage.ts';
 import { createTokenHandler } from './token.ts';
 import { createUserHandler } from './user.ts';
@@ -20,13 +21,16 @@ export { deriveHostResources } from './derive.ts';
 export { linkToHost } from './link.ts';
 export { fileSecretSink, memorySecretSink, type SecretSink } from './secret-sink.ts';
 export { MARKER } from './marker.ts';
-export { HOST_API_CALLS, GUEST_API_CALLS, type ApiCall } from './api-calls.ts';
+export { HOST_API_CALLS, GUEST_API_CALLS, ACCESS_API_CALLS, type ApiCall } from './api-calls.ts';
+export type { SelfAccess } from './self-access.ts';
 
 export interface HostProviderDeps {
   client: ProxmoxClient;
   /** Receives API token secrets on creation (never printed); without one, token creation is refused. */
   secretSink?: SecretSink;
   taskTimeoutMs?: number;
+  /** Phoenix's own token and roles: observed, never changed (self-access.ts). */
+  self?: SelfAccess;
 }
 
 export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
@@ -36,10 +40,10 @@ export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
     createZfsHandler({ client, taskTimeoutMs: deps.taskTimeoutMs }),
     createStorageHandler({ client }),
     createPoolHandler({ client }),
-    createRoleHandler({ client }),
-    createUserHandler({ client }),
-    createTokenHandler({ client, sink: deps.secretSink ?? noSecretSink }),
-    createAclHandler({ client }),
+    createRoleHandler({ client, self: deps.self }),
+    createUserHandler({ client, self: deps.self }),
+    createTokenHandler({ client, sink: deps.secretSink ?? noSecretSink, self: deps.self }),
+    createAclHandler({ client, self: deps.self }),
     createFirewallHandler({ client }),
     createGroupHandler({ client }),
     createIpsetHandler({ client }),

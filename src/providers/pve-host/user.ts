@@ -6,6 +6,7 @@ import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
+import { guardSelf, selfUser, type SelfAccess } from './self-access.ts';
 import { isOwned, markComment } from './marker.ts';
 
 export const USER_KIND = 'pve.user';
@@ -30,34 +31,43 @@ function fields(d: UserDesired) {
   return { comment: markComment(d.comment), email: d.email, enable: d.enabled ? 1 : 0 };
 }
 
-export function createUserHandler(deps: { client: ProxmoxClient }): ResourceHandler<UserDesired, UserObserved> {
+export function createUserHandler(deps: {
+  client: ProxmoxClient;
+  self?: SelfAccess;
+}): ResourceHandler<UserDesired, UserObserved> {
   const { client } = deps;
-  return listHandler<UserDesired, UserObserved>({
-    kind: USER_KIND,
-    async list() {
-      return (await client.access.users()).map((u) => ({
-        address: userAddress(u.userid),
-        observed: {
-          id: u.userid,
-          ...(u.comment ? { comment: u.comment } : {}),
-          ...(u.email ? { email: u.email } : {}),
-          enabled: Number(u.enable ?? 1) === 1,
+  return listHandler<UserDesired, UserObserved>(
+    guardSelf<UserDesired, UserObserved>(
+      {
+        kind: USER_KIND,
+        async list() {
+          return (await client.access.users()).map((u) => ({
+            address: userAddress(u.userid),
+            observed: {
+              id: u.userid,
+              ...(u.comment ? { comment: u.comment } : {}),
+              ...(u.email ? { email: u.email } : {}),
+              enabled: Number(u.enable ?? 1) === 1,
+            },
+            owned: isOwned(u.comment),
+            summary: `user ${u.userid}`,
+          }));
         },
-        owned: isOwned(u.comment),
-        summary: `user ${u.userid}`,
-      }));
-    },
-    diff: ({ resource, observed }) => {
-      const d = resource.desired;
-      return verdict(
-        observed !== null,
-        observed
-          ? attributeChanges({ comment: markComment(d.comment), email: d.email, enabled: d.enabled }, observed)
-          : [],
-      );
-    },
-    create: (_ctx, r) => client.access.createUser({ userid: r.desired.id, ...fields(r.desired) }).then(() => undefined),
-    update: (_ctx, r) => client.access.updateUser(r.desired.id, fields(r.desired)).then(() => undefined),
-    remove: (_ctx, _address, o) => client.access.deleteUser(o.id).then(() => undefined),
-  });
+        diff: ({ resource, observed }) => {
+          const d = resource.desired;
+          return verdict(
+            observed !== null,
+            observed
+              ? attributeChanges({ comment: markComment(d.comment), email: d.email, enabled: d.enabled }, observed)
+              : [],
+          );
+        },
+        create: (_ctx, r) =>
+          client.access.createUser({ userid: r.desired.id, ...fields(r.desired) }).then(() => undefined),
+        update: (_ctx, r) => client.access.updateUser(r.desired.id, fields(r.desired)).then(() => undefined),
+        remove: (_ctx, _address, o) => client.access.deleteUser(o.id).then(() => undefined),
+      },
+      { self: deps.self, isSelf: (self, _address, v) => v.id === selfUser(self) },
+    ),
+  );
 }
