@@ -17,6 +17,7 @@ import { deriveHostResources, fileSecretSink, linkToHost, type SelfAccess } from
 import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
+import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
 import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
@@ -54,6 +55,8 @@ export interface Phoenix {
   readonly client: ProxmoxClient;
   /** Name of the environment the lease and the journal are kept under. */
   readonly environment: string;
+  /** The identity carried in Phoenix's ownership markers (declared `environment:` or derived). */
+  readonly identity: EnvironmentIdentity;
   /** `simulator` when the built-in simulator serves this environment. */
   readonly endpointKind: 'proxmox' | 'simulator';
   readonly simulator?: BuiltinSimulator;
@@ -90,6 +93,9 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const configDir = resolve(options.configDir);
   const env = options.env ?? process.env;
   const loaded = await loadConfig(configDir);
+  // The identity every ownership marker carries; derivation reads it from the config.
+  const identity = environmentIdentity(configDir, loaded.config.environment);
+  loaded.config.environment = identity.id;
   const derived = deriveResources(loaded.config);
   const hostResources = deriveHostResources(loaded.config);
   const statePath = options.statePath ?? defaultStatePath(configDir);
@@ -187,6 +193,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       isAdopted,
       secretSink: fileSecretSink(configDir),
       self: tokenId ? selfAccess(tokenId, loaded.config) : undefined,
+      environment: identity.id,
     }),
     ...nodeShell.handlers,
   ]);
@@ -198,6 +205,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     registry,
     client,
     environment,
+    identity,
     endpointKind: simulator ? 'simulator' : 'proxmox',
     simulator,
     statePath,

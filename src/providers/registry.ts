@@ -20,6 +20,8 @@ export interface ProviderDeps {
   secretSink?: SecretSink;
   /** Phoenix's own token and roles: observed, never changed. */
   self?: SelfAccess;
+  /** This environment's identity, carried in every ownership marker. */
+  environment?: string;
 }
 
 export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
@@ -31,12 +33,14 @@ export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
       taskTimeoutMs: deps.taskTimeoutMs,
       observeConcurrency: deps.observeConcurrency,
       isAdopted: deps.isAdopted,
+      environment: deps.environment,
     }),
     ...hostHandlers({
       client: deps.proxmox,
       secretSink: deps.secretSink,
       taskTimeoutMs: deps.taskTimeoutMs,
       self: deps.self,
+      environment: deps.environment,
     }),
   ];
 }

@@ -74,7 +74,8 @@ describe('homelab host section end to end (HTTP simulator)', () => {
       const vmbr1 = (await c.network.list('pve', 'bridge')).find((b) => b.iface === 'vmbr1');
       expect(vmbr1).toMatchObject({
         cidr: '10.10.0.1/24',
-        comments: 'phoenix: internal services network (NAT through the host)',
+        // The ownership marker names the environment (issue 8).
+        comments: `phoenix[${phoenix.identity.id}]: internal services network (NAT through the host)`,
       });
       expect((await c.firewall.rules({ level: 'cluster' })).map((r) => [r.type, r.action, r.dport ?? ''])).toEqual([
         ['group', 'pve-mgmt', ''],

@@ -22,6 +22,8 @@ export interface ObservedGuest {
   template: boolean;
   tags: string[];
   managed: boolean;
+  /** Tagged for another environment (its identity). */
+  foreign?: string;
   lock?: string;
   config: Record<string, unknown>;
   firewall?: ObservedFirewall;

@@ -17,6 +17,8 @@ export interface OpsContext {
   /** Upper bound for one task or lock wait (ms). */
   taskTimeoutMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** This environment: only its guests (or untagged-environment legacy ones) are ever deleted. */
+  environment?: string;
   /** Records in-flight task ids in the journal (never secrets). */
   note?: (data: Record<string, unknown>) => void | Promise<void>;
 }
@@ -69,7 +71,7 @@ async function assertOurs(ctx: OpsContext, g: GuestRef): Promise<void> {
     throw error;
   }
   const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined);
-  if (isManagedConfig(tags, config)) return;
+  if (isManagedConfig(tags, config, ctx.environment)) return;
   throw new ProviderError(`refusing to delete guest ${g.vmid}: it does not carry Phoenix's ownership tag`, {
     code: 'E_NOT_OWNED',
     resource: g.address,

@@ -9,7 +9,7 @@ import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
 import { guardSelf, selfUser, type SelfAccess } from './self-access.ts';
-import { isOwned } from './marker.ts';
+import { marker, type Marker } from './marker.ts';
 import { roleAddress } from './role.ts';
 import { tokenAddress } from './token.ts';
 import { userAddress } from './user.ts';
@@ -42,7 +42,9 @@ function grant(d: AclDesired, remove = false) {
 export function createAclHandler(deps: {
   client: ProxmoxClient;
   self?: SelfAccess;
+  marker?: Marker;
 }): ResourceHandler<AclDesired, AclObserved> {
+  const m = deps.marker ?? marker();
   const { client } = deps;
   return listHandler<AclDesired, AclObserved>(
     guardSelf<AclDesired, AclObserved>(
@@ -51,8 +53,8 @@ export function createAclHandler(deps: {
         async list() {
           const owned = new Set<string>();
           for (const u of await client.access.users()) {
-            if (isOwned(u.comment)) owned.add(u.userid);
-            for (const t of u.tokens ?? []) if (isOwned(t.comment)) owned.add(`${u.userid}!${t.tokenid}`);
+            if (m.owned(u.comment)) owned.add(u.userid);
+            for (const t of u.tokens ?? []) if (m.owned(t.comment)) owned.add(`${u.userid}!${t.tokenid}`);
           }
           return (await client.access.acl())
             .filter((e) => e.type === 'user' || e.type === 'token')

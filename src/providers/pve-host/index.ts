@@ -12,6 +12,7 @@ import { createPoolHandler } from './pool.ts';
 import { createRoleHandler } from './role.ts';
 import { noSecretSink, type SecretSink } from './secret-sink.ts';
 import type { SelfAccess } from './self-access.ts';
+import { marker } from './marker.ts';
 import { createStorageHandler } from './storage.ts';
 import { createTokenHandler } from './token.ts';
 import { createUserHandler } from './user.ts';
@@ -20,7 +21,7 @@ import { createZfsHandler } from './zfs.ts';
 export { deriveHostResources } from './derive.ts';
 export { linkToHost } from './link.ts';
 export { fileSecretSink, memorySecretSink, type SecretSink } from './secret-sink.ts';
-export { MARKER } from './marker.ts';
+export { MARKER, marker, type Marker } from './marker.ts';
 export { HOST_API_CALLS, GUEST_API_CALLS, ACCESS_API_CALLS, type ApiCall } from './api-calls.ts';
 export type { SelfAccess } from './self-access.ts';
 
@@ -31,23 +32,26 @@ export interface HostProviderDeps {
   taskTimeoutMs?: number;
   /** Phoenix's own token and roles: observed, never changed (self-access.ts). */
   self?: SelfAccess;
+  /** This environment's identity, written into every ownership marker (marker.ts). */
+  environment?: string;
 }
 
 export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
   const client = deps.client;
+  const m = marker(deps.environment);
   return [
-    createBridgeHandler({ client, taskTimeoutMs: deps.taskTimeoutMs }),
+    createBridgeHandler({ client, marker: m, taskTimeoutMs: deps.taskTimeoutMs }),
     createZfsHandler({ client, taskTimeoutMs: deps.taskTimeoutMs }),
     createStorageHandler({ client }),
-    createPoolHandler({ client }),
+    createPoolHandler({ client, marker: m }),
     createRoleHandler({ client, self: deps.self }),
-    createUserHandler({ client, self: deps.self }),
-    createTokenHandler({ client, sink: deps.secretSink ?? noSecretSink, self: deps.self }),
-    createAclHandler({ client, self: deps.self }),
-    createFirewallHandler({ client }),
-    createGroupHandler({ client }),
-    createIpsetHandler({ client }),
-    createAliasHandler({ client }),
+    createUserHandler({ client, marker: m, self: deps.self }),
+    createTokenHandler({ client, marker: m, sink: deps.secretSink ?? noSecretSink, self: deps.self }),
+    createAclHandler({ client, marker: m, self: deps.self }),
+    createFirewallHandler({ client, marker: m }),
+    createGroupHandler({ client, marker: m }),
+    createIpsetHandler({ client, marker: m }),
+    createAliasHandler({ client, marker: m }),
   ];
 }
 

@@ -10,7 +10,7 @@ import type { DiffResponse, ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
 import { guardSelf, type SelfAccess } from './self-access.ts';
-import { isOwned, markComment } from './marker.ts';
+import { marker, type Marker } from './marker.ts';
 import type { SecretSink } from './secret-sink.ts';
 import { userAddress } from './user.ts';
 
@@ -41,12 +41,14 @@ export function createTokenHandler(deps: {
   client: ProxmoxClient;
   sink: SecretSink;
   self?: SelfAccess;
+  marker?: Marker;
 }): ResourceHandler<TokenDesired, TokenObserved> {
+  const m = deps.marker ?? marker();
   const { client, sink } = deps;
   const create = async (d: TokenDesired): Promise<void> => {
     sink.assertWritable(d.secret);
     const created = await client.access.createToken(d.user, d.name, {
-      comment: markComment(d.comment),
+      comment: m.mark(d.comment),
       privsep: d.privsep ? 1 : 0,
     });
     await sink.store(d.secret, created.value);
@@ -69,10 +71,11 @@ export function createTokenHandler(deps: {
                   name: t.tokenid,
                   ...(t.comment ? { comment: t.comment } : {}),
                   privsep: Number(t.privsep ?? 1) === 1,
-                  owned: isOwned(t.comment),
+                  owned: m.owned(t.comment),
                   ...(ref ? { secretStored: sink.has(ref) } : {}),
                 },
-                owned: isOwned(t.comment),
+                owned: m.owned(t.comment),
+                foreign: m.foreign(t.comment),
                 dependsOn: [userAddress(u.userid)],
                 summary: `API token ${u.userid}!${t.tokenid}`,
               });
@@ -83,7 +86,7 @@ export function createTokenHandler(deps: {
         diff({ resource, observed }) {
           const d = resource.desired;
           if (!observed) return verdict(false, []);
-          const changes = attributeChanges({ comment: markComment(d.comment), privsep: d.privsep }, observed);
+          const changes = attributeChanges({ comment: m.mark(d.comment), privsep: d.privsep }, observed);
           // The secret is not an attribute: PVE never shows it again, so there is nothing to compare,
           // and replacing a token to get a new one would cut off whoever uses it. A lost secret is reported.
           const lost: DiffResponse['diagnostics'] =
@@ -103,7 +106,7 @@ export function createTokenHandler(deps: {
         async update(_ctx, r) {
           const d = r.desired;
           await client.request('PUT', apiPath`/access/users/${d.user}/token/${d.name}`, {
-            comment: markComment(d.comment),
+            comment: m.mark(d.comment),
             privsep: d.privsep ? 1 : 0,
           });
         },
