@@ -12,6 +12,7 @@ import { poolAddress, POOL_KIND } from './pool.ts';
 import { roleAddress, ROLE_KIND } from './role.ts';
 import { normDesired } from './rules.ts';
 import { marker } from './marker.ts';
+import { claimsAddress, CLAIMED_KINDS, CLAIMS_KIND, type ClaimsDesired } from './claims.ts';
 import { storageAddress, STORAGE_KIND } from './storage.ts';
 import { tokenAddress, TOKEN_KIND, type TokenDesired } from './token.ts';
 import { userAddress, USER_KIND } from './user.ts';
@@ -146,5 +147,11 @@ export function deriveHostResources(config: PhoenixConfig): Resource[] {
         ...(a.comment ? { comment: a.comment } : {}),
       }),
     );
+  // The comment-less objects this environment declares, recorded where other environments see them.
+  const claimed = out.filter((r) => CLAIMED_KINDS.includes(r.kind)).map((r) => r.address);
+  if (config.environment && claimed.length > 0) {
+    const desired: ClaimsDesired = { environment: config.environment, addresses: claimed.sort() };
+    out.push(res(claimsAddress(config.environment), CLAIMS_KIND, desired));
+  }
   return out;
 }

@@ -5,6 +5,7 @@
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { AnyResourceHandler } from '../../engine/handler.ts';
 import { createAclHandler } from './acl.ts';
+import { createClaimsHandler } from './claims.ts';
 import { createBridgeHandler } from './bridge.ts';
 import { createAliasHandler, createGroupHandler, createIpsetHandler } from './firewall-objects.ts';
 import { createFirewallHandler } from './firewall.ts';
@@ -41,8 +42,8 @@ export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
   const m = marker(deps.environment);
   return [
     createBridgeHandler({ client, marker: m, taskTimeoutMs: deps.taskTimeoutMs }),
-    createZfsHandler({ client, taskTimeoutMs: deps.taskTimeoutMs }),
-    createStorageHandler({ client }),
+    createZfsHandler({ client, taskTimeoutMs: deps.taskTimeoutMs, marker: m }),
+    createStorageHandler({ client, marker: m }),
     createPoolHandler({ client, marker: m }),
     createRoleHandler({ client, self: deps.self }),
     createUserHandler({ client, marker: m, self: deps.self }),
@@ -52,6 +53,7 @@ export function hostHandlers(deps: HostProviderDeps): AnyResourceHandler[] {
     createGroupHandler({ client, marker: m }),
     createIpsetHandler({ client, marker: m }),
     createAliasHandler({ client, marker: m }),
+    createClaimsHandler({ client, marker: m }),
   ];
 }
 
@@ -69,4 +71,5 @@ export const HOST_KINDS = [
   'pve.fw-group',
   'pve.fw-ipset',
   'pve.fw-alias',
+  'pve.claims',
 ] as const;

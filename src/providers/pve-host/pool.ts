@@ -5,6 +5,7 @@
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
+import { isClaimsPool } from './claims.ts';
 import { listHandler } from './list-handler.ts';
 import { marker, type Marker } from './marker.ts';
 
@@ -31,7 +32,9 @@ export function createPoolHandler(deps: {
   return listHandler<PoolDesired, PoolObserved>({
     kind: POOL_KIND,
     async list() {
-      return (await client.access.pools()).map((p) => ({
+      // Environments' claims pools (claims.ts) are not pools anyone declares.
+      const pools = (await client.access.pools()).filter((p) => !isClaimsPool(p.poolid));
+      return pools.map((p) => ({
         address: poolAddress(p.poolid),
         observed: { id: p.poolid, ...(p.comment ? { comment: p.comment } : {}) },
         owned: m.owned(p.comment),
