@@ -24,6 +24,8 @@ export interface ObservedGuest {
   managed: boolean;
   /** Tagged for another environment (its identity). */
   foreign?: string;
+  /** Tagged by a version without environments: adopted, not deletable until re-tagged. */
+  legacy?: boolean;
   lock?: string;
   config: Record<string, unknown>;
   firewall?: ObservedFirewall;

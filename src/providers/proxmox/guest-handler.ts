@@ -87,7 +87,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
           observed: o,
           node: o.node,
           protected: Number(o.config.protection ?? 0) === 1,
-          owned: o.managed,
+          owned: o.managed && !o.legacy,
         }));
       const summary = (row: (typeof result.unmanaged)[number]) =>
         `${row.type} ${row.vmid}${row.name ? ` "${row.name}"` : ''} on ${row.node}`;

@@ -7,7 +7,7 @@ import type { GuestApi, ProxmoxClient } from '../../clients/proxmox/index.ts';
 import { isNotFound, ProxmoxTaskError } from '../../clients/proxmox/index.ts';
 import { ProviderError } from '../../errors.ts';
 import { RetryableProviderError } from '../pve-retry.ts';
-import { isManagedConfig } from './observe.ts';
+import { isOwnedConfig } from './observe.ts';
 import { parseTags } from './property-string.ts';
 import type { GuestType } from './spec.ts';
 
@@ -71,7 +71,7 @@ async function assertOurs(ctx: OpsContext, g: GuestRef): Promise<void> {
     throw error;
   }
   const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined);
-  if (isManagedConfig(tags, config, ctx.environment)) return;
+  if (isOwnedConfig(tags, config, ctx.environment)) return;
   throw new ProviderError(`refusing to delete guest ${g.vmid}: it does not carry Phoenix's ownership tag`, {
     code: 'E_NOT_OWNED',
     resource: g.address,

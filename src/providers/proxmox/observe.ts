@@ -53,6 +53,12 @@ export function apiKind(type: GuestType): 'lxc' | 'qemu' {
 
 /** This environment's guest (see `guestOwner`): tagged, or being created by Phoenix. */
 export function isManagedConfig(tags: string[], config: Record<string, unknown>, environment?: string): boolean {
+  const kind = guestOwner(tags, config.description, environment).kind;
+  return kind === 'ours' || kind === 'legacy';
+}
+
+/** Carries this environment's own tag: may be deleted (prune, destroy, replace). */
+export function isOwnedConfig(tags: string[], config: Record<string, unknown>, environment?: string): boolean {
   return guestOwner(tags, config.description, environment).kind === 'ours';
 }
 
@@ -80,6 +86,9 @@ export async function readGuest(
     template: Number(config.template ?? 0) === 1,
     tags,
     managed: isManagedConfig(tags, config, environment),
+    ...(isManagedConfig(tags, config, environment) && !isOwnedConfig(tags, config, environment)
+      ? { legacy: true }
+      : {}),
     ...foreignOf(tags, config, environment),
     lock: typeof config.lock === 'string' ? config.lock : undefined,
     config: stableConfig(config),

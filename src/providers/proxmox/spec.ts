@@ -12,12 +12,14 @@ export const MANAGED_TAG = 'phoenix-managed';
 /** Prefix of the tag naming the environment that owns a guest (`phoenix-env-homelab`). */
 export const ENV_TAG_PREFIX = 'phoenix-env-';
 
-export type GuestOwner = { kind: 'ours' } | { kind: 'foreign'; environment: string } | { kind: 'none' };
+export type GuestOwner =
+  { kind: 'ours' } | { kind: 'legacy' } | { kind: 'foreign'; environment: string } | { kind: 'none' };
 
 /**
- * Whose guest it is: `phoenix-managed` plus this environment's `phoenix-env-<id>` tag, or plus
- * none (tagged by an earlier version: this environment's, the next apply adds the tag), or the
- * description of a create in progress. Another environment's tag makes it foreign.
+ * Whose guest it is: `phoenix-managed` plus this environment's `phoenix-env-<id>` tag (or the
+ * description of a create in progress). Plus no environment tag: tagged by an earlier version
+ * (`legacy`: adopted when declared, the next apply adds the tag; never deleted before). Another
+ * environment's tag makes it foreign.
  */
 export function guestOwner(tags: readonly string[], description: unknown, environment: string | undefined): GuestOwner {
   const creating = typeof description === 'string' && description.startsWith('phoenix: creating');
@@ -27,7 +29,9 @@ export function guestOwner(tags: readonly string[], description: unknown, enviro
     const m = typeof description === 'string' ? / env=([a-z0-9][a-z0-9_.-]*)/.exec(description) : null;
     if (m?.[1]) envs.push(m[1]);
   }
-  if (envs.length === 0 || !environment || envs.includes(environment)) return { kind: 'ours' };
+  if (!environment || envs.includes(environment)) return { kind: 'ours' };
+  // Tagged before environments existed: adopted when declared, never deleted until re-tagged.
+  if (envs.length === 0) return { kind: 'legacy' };
   return { kind: 'foreign', environment: envs[0] ?? '' };
 }
 

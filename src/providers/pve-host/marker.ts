@@ -4,14 +4,15 @@
  * marker: `phoenix[<environment>]` alone, or `phoenix[<environment>]: <the declared comment>`.
  * Another environment's marker makes the object foreign (never touched; declaring it is a
  * conflict). The marker of earlier versions, `phoenix` / `phoenix: ...` without an environment,
- * counts as this environment's, and the next apply rewrites it with the environment (migration).
+ * is adopted when declared (the next apply rewrites it with the environment: migration) but
+ * never deleted by prune, destroy or replace until it carries this environment's marker.
  * Objects without a comment field are handled where they are defined (see readme.md).
  */
 export const MARKER = 'phoenix';
 
 const PATTERN = /^phoenix(?:\[([a-z0-9][a-z0-9_.-]*)\])?(?::(.*))?$/s;
 
-export type Owner = { kind: 'ours' } | { kind: 'foreign'; environment: string } | { kind: 'none' };
+export type Owner = { kind: 'ours' } | { kind: 'legacy' } | { kind: 'foreign'; environment: string } | { kind: 'none' };
 
 export interface Marker {
   /** This environment (undefined: any marker counts as ours, as before environments existed). */
@@ -19,8 +20,14 @@ export interface Marker {
   /** The comment Phoenix writes for a declared comment (or none). */
   mark(comment: string | undefined): string;
   owner(comment: unknown): Owner;
-  /** True when the comment carries this environment's marker (or the old one without environment). */
+  /** True when the comment carries this environment's marker. */
   owned(comment: unknown): boolean;
+  /**
+   * The marker of earlier versions, without an environment: this environment's to update (a
+   * declared object is re-marked by the next apply), never to delete (it may be another
+   * environment's that has not applied since the upgrade).
+   */
+  legacy(comment: unknown): boolean;
   /** The other environment whose marker the comment carries (undefined: ours or unmarked). */
   foreign(comment: unknown): string | undefined;
 }
@@ -37,7 +44,8 @@ export function marker(environment?: string): Marker {
   const owner = (comment: unknown): Owner => {
     const p = parse(comment);
     if (!p) return { kind: 'none' };
-    if (!p.environment || !environment || p.environment === environment) return { kind: 'ours' };
+    if (!environment || p.environment === environment) return { kind: 'ours' };
+    if (!p.environment) return { kind: 'legacy' };
     return { kind: 'foreign', environment: p.environment };
   };
   return {
@@ -45,6 +53,7 @@ export function marker(environment?: string): Marker {
     mark: (comment) => (comment ? `${head}: ${comment}` : head),
     owner,
     owned: (comment) => owner(comment).kind === 'ours',
+    legacy: (comment) => owner(comment).kind === 'legacy',
     foreign: (comment) => {
       const o = owner(comment);
       return o.kind === 'foreign' ? o.environment : undefined;

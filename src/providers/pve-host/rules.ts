@@ -59,7 +59,7 @@ export function normObserved(rule: ApiRule): NormRule {
 /** Phoenix's rules of a list, in position order, with their positions. */
 export function ownedRules(rules: ApiRule[], m: Marker = marker()): { rules: NormRule[]; positions: number[] } {
   // Rules of other environments and of people are kept where they are, like unmarked ones.
-  const owned = [...rules].sort((a, b) => a.pos - b.pos).filter((r) => m.owned(r.comment));
+  const owned = [...rules].sort((a, b) => a.pos - b.pos).filter((r) => m.owned(r.comment) || m.legacy(r.comment));
   return { rules: owned.map(normObserved), positions: owned.map((r) => r.pos) };
 }
 
