@@ -55,7 +55,9 @@ async function withEnv<T>(open: () => Promise<Phoenix>, fn: (p: Phoenix) => Prom
 }
 
 const active = (plan: { changes: { action: string; address: string }[] }) =>
-  plan.changes.filter((c) => isMutating(c.action)).map((c) => `${c.action} ${c.address}`);
+  plan.changes
+    .filter((c) => isMutating(c.action as Parameters<typeof isMutating>[0]))
+    .map((c) => `${c.action} ${c.address}`);
 
 /** Everything on the host that belongs to one side, as Proxmox reports it (compared byte for byte). */
 async function snapshot(side: 'alpha' | 'beta'): Promise<string> {
