@@ -3,7 +3,7 @@
  * imported (`phoenix import`) but never tagged. Destroy, prune and replace now act only on what
  * carries the ownership marker; an imported guest is Phoenix's only once the apply tagged it.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,5 +76,36 @@ describe('ownership decides what may be deleted', () => {
     const r = await runCli(['destroy', '-c', dir, '--auto-approve', '--target', '150']);
     expect(r.code, r.stderr).toBe(0);
     expect(await guest150()).toBeUndefined();
+  });
+});
+
+describe('a config file that cannot be loaded stops everything, prune included', () => {
+  it('a guest file moved outside the config and linked back: apply --prune fails with a located error, the guest stays', async () => {
+    const cfg = mkdtempSync(join(tmpdir(), 'phoenix-link-'));
+    const outside = mkdtempSync(join(tmpdir(), 'phoenix-link-out-'));
+    try {
+      cpSync('examples/homelab', cfg, { recursive: true, filter: (src) => !src.includes('.phoenix') });
+      expect((await runCli(['up', '-c', cfg, '--speed', '0'])).code).toBe(0);
+      renameSync(join(cfg, 'guests', 'gateway.yaml'), join(outside, 'gateway.yaml'));
+      symlinkSync(join(outside, 'gateway.yaml'), join(cfg, 'guests', 'gateway.yaml'));
+      const validate = await runCli(['validate', cfg]);
+      expect(validate.code).not.toBe(0);
+      expect(validate.stdout + validate.stderr).toMatch(/guests\/gateway\.yaml.*outside the config directory/);
+      const r = await runCli(['apply', '-c', cfg, '--prune', '--auto-approve']);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/guests\/gateway\.yaml/);
+      // Put the file back and look: guest 101 (declared in it) was not pruned.
+      rmSync(join(cfg, 'guests', 'gateway.yaml'));
+      renameSync(join(outside, 'gateway.yaml'), join(cfg, 'guests', 'gateway.yaml'));
+      const p = await createPhoenix({ configDir: cfg });
+      try {
+        expect((await p.client.lxc.config('pve', 101)).hostname).toBe('nginx-gateway');
+      } finally {
+        await p.close();
+      }
+    } finally {
+      rmSync(cfg, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
