@@ -109,6 +109,8 @@ export async function runInit(
     '',
     'ACL:',
     ...access.acl.map((a) => `  ${a.path}  ${a.role}  ${a.type} ${a.ugid}  propagate`),
+    '  (below /access the read-only PVEAuditor replaces the role: Phoenix can change no user, token,',
+    '   role or ACL, its own rights included; README "The role phoenix init prints" says what each privilege is for)',
     '',
     'Run as root on a Proxmox node (the token command prints the secret once: keep it):',
     ...access.commands.map((c) => `  ${c}`),
