@@ -134,6 +134,19 @@ describe("the README's token procedure on the simulator", () => {
     expect(after['VM.Clone']).toBeUndefined();
   });
 
+  it('its own token marked by another environment is still only compared: no conflict, no change', async () => {
+    const r = await sim.api('PUT', `/access/users/phoenix@pve/token/gitops`, { comment: 'phoenix[elsewhere]: shared' });
+    expect(r.status).toBe(200);
+    const mark = sim.requests.length;
+    const plan = await runCli(['plan', '-c', dir, '--json']);
+    const json = JSON.parse(plan.stdout) as { errored: boolean; changes: { address: string; action: string }[] };
+    expect(json.errored).toBe(false);
+    expect(json.changes.find((c) => c.address === `token.${TOKEN}`)?.action).toBe('noop');
+    expect((await runCli(['apply', '-c', dir, '--auto-approve'])).code).toBe(0);
+    expect(mutating(mark)).toEqual([]);
+    expect((await sim.api('GET', '/version', {}, asPhoenix())).status).toBe(200);
+  });
+
   it("the printed role cannot widen Phoenix's own rights, whatever Phoenix sends", async () => {
     const attempts = [
       ['PUT', '/access/roles/Phoenix', { privs: 'Permissions.Modify,Sys.Modify,VM.Clone' }],

@@ -40,8 +40,9 @@ export function guardSelf<D, O>(spec: ListHandlerSpec<D, O>, guard: SelfGuard<D 
     ...spec,
     async list(ctx, desired) {
       // Never owned: prune, destroy and replace skip it, whatever marker it carries.
+      // Not foreign either: whichever environment's marker it carries, it is compared, never changed.
       const listed = (await spec.list(ctx, desired)).map((item) =>
-        mine(item.address, item.observed) ? { ...item, owned: false } : item,
+        mine(item.address, item.observed) ? { ...item, owned: false, foreign: undefined } : item,
       );
       // Its own ACL entries are invisible to the least-privilege token (listing them needs
       // Permissions.Modify). Missing is not a reason to create: it stands as declared, unverified.
