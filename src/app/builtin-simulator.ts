@@ -5,14 +5,15 @@
  * Its cluster is kept in a JSON file beside the state database, so `phoenix status` (another
  * process) sees what `phoenix up` created.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
 import { PhoenixError } from '../errors.ts';
 import { startSimulator, type NodeSide, type RunningSimulator } from '../sim/index.ts';
 import type { NodeSshEndpoints } from './node-shell.ts';
 import type { SimTopology } from './sim-topology.ts';
+import { ownerOnlyDir, PHOENIX_DIR, tightenTree } from '../util/owner-only.ts';
 
 export interface BuiltinSimulator {
   readonly url: string;
@@ -38,7 +39,12 @@ export interface BuiltinSimulatorOptions {
 }
 
 export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): Promise<BuiltinSimulator> {
-  if (options.statePath) mkdirSync(dirname(options.statePath), { recursive: true });
+  if (options.statePath) {
+    // The simulated cluster, its node trees and SSH keys are owner-only like the rest of .phoenix/.
+    ownerOnlyDir(dirname(options.statePath));
+    ownerOnlyDir(`${options.statePath}.d`);
+    ownerOnlyDir(join(`${options.statePath}.d`, 'ssh'));
+  }
   let sim: RunningSimulator;
   try {
     sim = await startSimulator({
@@ -60,6 +66,10 @@ export async function startBuiltinSimulator(options: BuiltinSimulatorOptions): P
       hint: `delete ${options.statePath} to start the simulated cluster afresh`,
     });
   }
+  // Keys and state written by the simulator (and by older Phoenix versions) made owner-only; the
+  // simulated nodes' own file trees keep the modes they simulate (unreachable behind .phoenix/ 0700).
+  if (options.statePath && basename(dirname(options.statePath)) === PHOENIX_DIR)
+    tightenTree(dirname(options.statePath), (rel) => /^[^/]+\.d\/(nodes|guests)\//.test(rel));
   const client = createProxmoxClient({
     endpoint: sim.url,
     tokenId: sim.tokenId,

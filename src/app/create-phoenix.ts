@@ -14,10 +14,11 @@ import type { Resource } from '../engine/handler.ts';
 import { handlerRegistry, type HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
 import { providerHandlers } from '../providers/registry.ts';
-import { deriveHostResources, fileSecretSink, linkToHost } from '../providers/pve-host/index.ts';
+import { deriveHostResources, fileSecretSink, linkToHost, type SelfAccess } from '../providers/pve-host/index.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
+import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
 import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
 import { wireRouting } from './routing.ts';
 import type { ShellResolver } from '../providers/node/index.ts';
@@ -60,6 +61,8 @@ export interface Phoenix {
   readonly client: ProxmoxClient;
   /** Name of the environment the lease and the journal are kept under. */
   readonly environment: string;
+  /** The identity carried in Phoenix's ownership markers (declared `environment:` or derived). */
+  readonly identity: EnvironmentIdentity;
   /** `simulator` when the built-in simulator serves this environment. */
   readonly endpointKind: 'proxmox' | 'simulator';
   readonly simulator?: BuiltinSimulator;
@@ -87,10 +90,20 @@ export function defaultStatePath(configDir: string): string {
   return writableDir(configDir) ? join(configDir, '.phoenix', 'state.db') : resolve('.phoenix', 'state.db');
 }
 
+/** Phoenix's own token and the roles the config grants to it or its user. */
+function selfAccess(tokenId: string, config: LoadedConfig['config']): SelfAccess {
+  const user = tokenId.split('!')[0];
+  const roles = config.host.acl.filter((a) => a.token === tokenId || a.user === user).map((a) => a.role);
+  return { tokenId, roles: [...new Set(roles)] };
+}
+
 export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoenix> {
   const configDir = resolve(options.configDir);
   const env = options.env ?? process.env;
   const loaded = await loadConfig(configDir);
+  // The identity every ownership marker carries; derivation reads it from the config.
+  const identity = environmentIdentity(configDir, loaded.config.environment);
+  loaded.config.environment = identity.id;
   const derived = deriveResources(loaded.config);
   const hostResources = deriveHostResources(loaded.config);
   const statePath = options.statePath ?? defaultStatePath(configDir);
@@ -99,6 +112,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;
   let environment: string;
+  /** The token Phoenix authenticates with (its own access is never changed by Phoenix). */
+  let tokenId: string | undefined;
   const proxmox = loaded.config.proxmox;
   if (options.endpoint) {
     const e = options.endpoint;
@@ -111,6 +126,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       ...(e.retry ? { retry: e.retry } : {}),
     });
     environment = e.url;
+    tokenId = e.tokenId;
   } else if (proxmox) {
     const tls = proxmox.tls
       ? {
@@ -126,6 +142,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       onRequest: options.onRequest,
     });
     environment = proxmox.endpoint;
+    tokenId = proxmox.tokenId;
   } else {
     simulator = await startBuiltinSimulator({
       topology: simTopology(loaded.config),
@@ -198,6 +215,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       secretSink: fileSecretSink(configDir),
+      self: tokenId ? selfAccess(tokenId, loaded.config) : undefined,
+      environment: identity.id,
     }),
     ...nodeShell.handlers,
     ...routing.handlers,
@@ -215,6 +234,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     registry,
     client,
     environment,
+    identity,
     endpointKind: simulator ? 'simulator' : 'proxmox',
     simulator,
     statePath,

@@ -10,7 +10,7 @@ import { CliError } from '../errors.ts';
 import { parseConfigValue, vmBootDiskKey } from '../providers/proxmox/attributes.ts';
 import { guestTypeOf, readGuest } from '../providers/proxmox/observe.ts';
 import { decodeSshKeys, parseSize, parseTags } from '../providers/proxmox/property-string.ts';
-import { MANAGED_TAG } from '../providers/proxmox/spec.ts';
+import { ENV_TAG_PREFIX, MANAGED_TAG } from '../providers/proxmox/spec.ts';
 import { IMPORT_EVENT, type Phoenix } from './create-phoenix.ts';
 
 export async function importGuest(
@@ -115,8 +115,12 @@ function guestYaml(
   if (typeof config.nameserver === 'string') out.nameserver = config.nameserver;
   if (typeof config.searchdomain === 'string') out.searchdomain = config.searchdomain;
   if (config.onboot !== undefined) out.onboot = Number(config.onboot) === 1;
-  if (type === 'lxc' && config.unprivileged !== undefined) out.unprivileged = Number(config.unprivileged) === 1;
-  const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined).filter((t) => t !== MANAGED_TAG);
+  // PVE leaves `unprivileged` out of the config of a privileged container (default 0): written
+  // explicitly, or `defaults.lxc.unprivileged` would make the plan replace the imported guest.
+  if (type === 'lxc') out.unprivileged = Number(config.unprivileged ?? 0) === 1;
+  const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined).filter(
+    (t) => t !== MANAGED_TAG && !t.startsWith(ENV_TAG_PREFIX),
+  );
   if (tags.length > 0) out.tags = tags;
   if (typeof config.description === 'string') out.description = config.description;
   if (type === 'vm') {

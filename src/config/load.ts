@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.ts';
-import { discoverConfigFiles, ROOT_FILES } from './discover.ts';
+import { discoverConfig, ROOT_FILES } from './discover.ts';
 import { isRawMap, mergeInto, withDefaults, type RawMap } from './merge.ts';
 import { readYaml } from './read-yaml.ts';
 import { PhoenixConfig } from './schema.ts';
@@ -44,7 +44,9 @@ export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
   if (!info.isDirectory()) {
     return fail('E_CONFIG_DIR', `not a directory: ${dirArg}`, 'pass the folder holding phoenix.yaml, not a file');
   }
-  const files = await discoverConfigFiles(dir);
+  const { files, problems } = await discoverConfig(dir);
+  // A file that cannot be read as config is an error: dropping it would drop what it declares.
+  diagnostics.push(...problems);
   if (!files[0] || !(ROOT_FILES as readonly string[]).includes(files[0])) {
     return fail(
       'E_NO_ROOT_FILE',

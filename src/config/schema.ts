@@ -170,6 +170,14 @@ export type NfsExport = z.infer<typeof NfsExport>;
 
 export const Nfs = z.strictObject({ exports: z.array(NfsExport).default([]) });
 
+/**
+ * Who owns an object when several config directories manage one Proxmox: written into every
+ * ownership marker (guest tag `phoenix-env-<id>`, comment `phoenix[<id>]`). PVE tag characters.
+ */
+export const EnvironmentId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/, 'lower-case letters, digits, ".", "_" and "-" (at most 40)');
+
 /** The root sections, each optional: what any single YAML file may contain. */
 export const PhoenixFile = z.strictObject({
   version: z.literal(1).optional().describe('config format version (required in phoenix.yaml)'),
@@ -189,6 +197,9 @@ export const PhoenixFile = z.strictObject({
   dns: Dns.optional().describe('extra internal DNS records (guests get theirs automatically)'),
   stacks: z.array(Stack).optional().describe('Docker Swarm stacks with per-environment values'),
   host: Host.optional().describe('the Proxmox host: firewall, pools, roles, users, API tokens, ACLs'),
+  environment: EnvironmentId.optional().describe(
+    "this environment's identity in Phoenix's ownership markers (default: derived from the git repository and the config's path in it)",
+  ),
 });
 
 /** The merged config of a directory, after defaults. Used by the loader to parse. */
@@ -208,6 +219,7 @@ export const PhoenixConfig = z.strictObject({
   dns: Dns.default({ records: [] }),
   stacks: z.array(Stack).default([]),
   host: Host.prefault({}),
+  environment: EnvironmentId.optional(),
 });
 export type PhoenixConfig = z.infer<typeof PhoenixConfig>;
 

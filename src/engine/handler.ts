@@ -66,6 +66,11 @@ export interface ObservedResource<Observed = unknown> {
   /** Observed as protected in the system (e.g. a protection flag). */
   protected?: boolean;
   /**
+   * False when it exists but does not carry Phoenix's ownership marker (declared, not adopted
+   * yet): it may be adopted by an update, but never deleted or replaced. Absent = owned.
+   */
+  owned?: boolean;
+  /**
    * What it depends on, as far as the system tells (e.g. a linked clone's template). Used to
    * order deletes of resources that are no longer in the config.
    */

@@ -4,7 +4,7 @@
  */
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import { handlerRegistry, type AnyResourceHandler } from '../engine/handler.ts';
-import { hostHandlers, type SecretSink } from './pve-host/index.ts';
+import { hostHandlers, type SecretSink, type SelfAccess } from './pve-host/index.ts';
 import { createFileHandler } from './proxmox/file-handler.ts';
 import { createGuestHandler } from './proxmox/guest-handler.ts';
 
@@ -18,6 +18,10 @@ export interface ProviderDeps {
   isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
   /** Receives API token secrets created by the host provider (default: refuses). */
   secretSink?: SecretSink;
+  /** Phoenix's own token and roles: observed, never changed. */
+  self?: SelfAccess;
+  /** This environment's identity, carried in every ownership marker. */
+  environment?: string;
 }
 
 export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
@@ -29,8 +33,15 @@ export function providerHandlers(deps: ProviderDeps): AnyResourceHandler[] {
       taskTimeoutMs: deps.taskTimeoutMs,
       observeConcurrency: deps.observeConcurrency,
       isAdopted: deps.isAdopted,
+      environment: deps.environment,
     }),
-    ...hostHandlers({ client: deps.proxmox, secretSink: deps.secretSink, taskTimeoutMs: deps.taskTimeoutMs }),
+    ...hostHandlers({
+      client: deps.proxmox,
+      secretSink: deps.secretSink,
+      taskTimeoutMs: deps.taskTimeoutMs,
+      self: deps.self,
+      environment: deps.environment,
+    }),
   ];
 }
 

@@ -7,7 +7,7 @@
  * journal write durable before the mutating call it announces is sent; `busy_timeout` makes
  * concurrent processes wait for each other instead of failing with SQLITE_BUSY.
  */
-import { mkdirSync } from 'node:fs';
+import { ownerOnlyDir, ownerOnlyFile } from '../util/owner-only.ts';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PhoenixError } from '../errors.ts';
@@ -39,7 +39,11 @@ export interface OpenStateOptions {
 export function openStateStore(path: string, options: OpenStateOptions = {}): StateStore {
   let db: Database.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // Owner-only before SQLite opens it: the -wal and -shm files take the database's mode.
+      ownerOnlyDir(dirname(path));
+      ownerOnlyFile(path);
+    }
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
   } catch (cause) {
     throw new PhoenixError(`cannot open state file ${path}`, {

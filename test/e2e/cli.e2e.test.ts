@@ -136,7 +136,10 @@ describe('phoenix CLI on the built-in simulator', () => {
     const changed = plan.changes.filter((c) => c.action !== 'noop' && c.address.startsWith('guest.'));
     expect(changed.map((c) => c.address)).toEqual(['guest.150']);
     expect(changed[0]?.attributes.map((a) => a.path)).toContain('tags');
-    expect((await run('apply', '-c', dir, '--auto-approve')).code).toBe(0);
+    // Adopted in place: never a replace (which would delete the guest it adopts).
+    expect(changed[0]?.action).toBe('update');
+    const adopted = await run('apply', '-c', dir, '--auto-approve');
+    expect(adopted.code, adopted.err).toBe(0);
     expect((await run('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
   });
 });

@@ -58,7 +58,12 @@ describe('homelab end to end (HTTP simulator)', () => {
       expect(String(gw.net0)).toMatch(/firewall=1/);
       expect(String(gw.net1)).toMatch(/ip=10\.10\.0\.101\/24/);
       expect(String(gw.features)).toBe('nesting=1');
-      expect(String(gw.tags).split(';').sort()).toEqual(['phoenix', 'phoenix-managed']);
+      // The ownership tags: managed, and by this environment.
+      expect(String(gw.tags).split(';').sort()).toEqual([
+        'phoenix',
+        `phoenix-env-${phoenix.identity.id}`,
+        'phoenix-managed',
+      ]);
       const ca = await c.lxc.config('pve', 103);
       expect(String(ca.mp0)).toMatch(/mp=\/var\/lib\/step-ca/);
       expect(ca.description).toBe('Step-CA (ACME + JWK provisioners)');

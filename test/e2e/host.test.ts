@@ -11,7 +11,12 @@ import { createPhoenix } from '../../src/app/create-phoenix.ts';
 import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
 import { isMutating } from '../../src/engine/index.ts';
 import { phoenixAccess } from '../../src/providers/pve-host/bootstrap.ts';
-import { GUEST_API_CALLS, HOST_API_CALLS, LEASE_API_CALLS } from '../../src/providers/pve-host/index.ts';
+import {
+  ACCESS_API_CALLS,
+  GUEST_API_CALLS,
+  HOST_API_CALLS,
+  LEASE_API_CALLS,
+} from '../../src/providers/pve-host/index.ts';
 import { getEndpoint, matchRoute } from '../../src/sim/schema/index.ts';
 import { startE2e, type E2eEnv } from './_harness.ts';
 
@@ -31,6 +36,8 @@ function failures(result: Applied): string[] {
 const HOST_CREATES = [
   'acl./.Phoenix.phoenix@pve',
   'acl./.Phoenix.phoenix@pve!gitops',
+  'acl./access.PVEAuditor.phoenix@pve',
+  'acl./access.PVEAuditor.phoenix@pve!gitops',
   'bridge.pve.vmbr1',
   'firewall.alias.lan',
   'firewall.alias.services',
@@ -55,7 +62,8 @@ describe('homelab host section end to end (HTTP simulator)', () => {
           .filter((c) => c.action === 'create')
           .map((c) => c.address)
           .sort(),
-      ).toEqual(HOST_CREATES);
+        // The environment's claims on its comment-less objects (storages, ZFS pools): claims.ts.
+      ).toEqual([...HOST_CREATES, `claims.${phoenix.identity.id}`].sort());
       expect(
         host
           .filter((c) => c.action === 'update')
@@ -72,7 +80,8 @@ describe('homelab host section end to end (HTTP simulator)', () => {
       const vmbr1 = (await c.network.list('pve', 'bridge')).find((b) => b.iface === 'vmbr1');
       expect(vmbr1).toMatchObject({
         cidr: '10.10.0.1/24',
-        comments: 'phoenix: internal services network (NAT through the host)',
+        // The ownership marker names the environment (issue 8).
+        comments: `phoenix[${phoenix.identity.id}]: internal services network (NAT through the host)`,
       });
       expect((await c.firewall.rules({ level: 'cluster' })).map((r) => [r.type, r.action, r.dport ?? ''])).toEqual([
         ['group', 'pve-mgmt', ''],
@@ -98,7 +107,9 @@ describe('homelab host section end to end (HTTP simulator)', () => {
 
       // Every call the apply made is one `phoenix init` derived the role from.
       const known = new Set(
-        [...HOST_API_CALLS, ...GUEST_API_CALLS, ...LEASE_API_CALLS].map((call) => `${call.method} ${call.route}`),
+        [...HOST_API_CALLS, ...GUEST_API_CALLS, ...ACCESS_API_CALLS, ...LEASE_API_CALLS].map(
+          (call) => `${call.method} ${call.route}`,
+        ),
       );
       const made = new Set(
         env.sim.requests.map((r) => {
@@ -117,7 +128,12 @@ describe('homelab host section end to end (HTTP simulator)', () => {
     // Bootstrap as root exactly what `phoenix init` tells a person to create: role, user, token, ACL.
     const root = await env.open();
     try {
-      const access = ['acl./.Phoenix.phoenix@pve', 'acl./.Phoenix.phoenix@pve!gitops'];
+      const access = [
+        'acl./.Phoenix.phoenix@pve',
+        'acl./.Phoenix.phoenix@pve!gitops',
+        'acl./access.PVEAuditor.phoenix@pve',
+        'acl./access.PVEAuditor.phoenix@pve!gitops',
+      ];
       const bootstrap = await planEnvironment(root, { targets: access });
       expect(
         bootstrap.plan.changes

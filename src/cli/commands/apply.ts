@@ -53,7 +53,8 @@ Examples:
         lease = await ops.acquireApplyLease(phoenix);
         let planned;
         if (file) {
-          planned = await ops.prepareSaved(phoenix, await loadPlan(file));
+          const { planKey } = await import('../../app/plan-key.ts');
+          planned = await ops.prepareSaved(phoenix, await loadPlan(file, { key: planKey(phoenix.statePath) }));
         } else {
           planned = await ops.planEnvironment(phoenix, { targets: options.target, prune: options.prune });
           process.stdout.write(planView('human', { color: shouldColor(process.stdout) }).render(planned.plan));

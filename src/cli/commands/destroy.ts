@@ -34,8 +34,12 @@ Examples:
       let lease;
       try {
         lease = await acquireApplyLease(phoenix);
-        const { planned, refused } = await planDestroy(phoenix, options.target);
-        for (const a of refused) process.stderr.write(`refused: ${a} is protected and is not destroyed\n`);
+        const destroyPlan = await planDestroy(phoenix, options.target);
+        const { planned } = destroyPlan;
+        const refused = [...destroyPlan.refused, ...destroyPlan.notOwned];
+        for (const a of destroyPlan.refused) process.stderr.write(`refused: ${a} is protected and is not destroyed\n`);
+        for (const a of destroyPlan.notOwned)
+          process.stderr.write(`refused: ${a} does not carry Phoenix's ownership tag and is not destroyed\n`);
         process.stdout.write(planView('human', { color: shouldColor(process.stdout) }).render(planned.plan));
         if (planned.plan.changes.length === 0) {
           process.exitCode = refused.length > 0 ? 1 : 0;

@@ -31,13 +31,10 @@ describe('phoenix init', () => {
 
   it('derives exactly the privileges the API calls need, and no root-only ones', async () => {
     const json = JSON.parse(await run('.', { json: true })) as { privileges: string[]; acl: unknown[] };
-    // Network and firewall edits need Sys.Modify; users/tokens need User.Modify; ACLs Permissions.Modify.
+    // Network and firewall edits need Sys.Modify.
     for (const p of [
       'Sys.Modify',
       'Sys.Audit',
-      'User.Modify',
-      'Realm.AllocateUser',
-      'Permissions.Modify',
       'VM.Allocate',
       'VM.Clone',
       'Datastore.Allocate',
@@ -46,7 +43,11 @@ describe('phoenix init', () => {
       'SDN.Use',
     ])
       expect(json.privileges).toContain(p);
+    // Nothing that lets Phoenix change rights, its own included (issue 8): no user, realm or ACL writes.
     for (const p of [
+      'User.Modify',
+      'Realm.AllocateUser',
+      'Permissions.Modify',
       'Sys.PowerMgmt',
       'Sys.Console',
       'Realm.Allocate',
@@ -56,7 +57,13 @@ describe('phoenix init', () => {
     ])
       expect(json.privileges).not.toContain(p);
     expect(json.privileges).toEqual([...json.privileges].sort());
-    expect(json.acl).toHaveLength(2);
+    // The role on /, and read-only below /access (the more specific entry replaces it there).
+    expect(json.acl).toEqual([
+      { path: '/', role: 'Phoenix', type: 'user', ugid: 'phoenix@pve', propagate: true },
+      { path: '/', role: 'Phoenix', type: 'token', ugid: 'phoenix@pve!gitops', propagate: true },
+      { path: '/access', role: 'PVEAuditor', type: 'user', ugid: 'phoenix@pve', propagate: true },
+      { path: '/access', role: 'PVEAuditor', type: 'token', ugid: 'phoenix@pve!gitops', propagate: true },
+    ]);
   });
 
   it('scaffolds a config dir that loads and declares the same role; refuses an existing config', async () => {
@@ -67,6 +74,7 @@ describe('phoenix init', () => {
       written: string[];
     };
     expect(json.written.map((w) => w.slice(dir.length + 1)).sort()).toEqual([
+      '.gitignore',
       'host.yaml',
       'phoenix.schema.json',
       'phoenix.yaml',
@@ -74,7 +82,12 @@ describe('phoenix init', () => {
     const loaded = await loadConfig(dir);
     const config: PhoenixConfig = loaded.config;
     expect(config.host.roles).toEqual([{ id: 'Phoenix', privileges: json.privileges }]);
-    expect(config.host.acl.map((a) => a.token ?? a.user)).toEqual(['phoenix@pve', 'phoenix@pve!gitops']);
+    expect(config.host.acl.map((a) => a.token ?? a.user)).toEqual([
+      'phoenix@pve',
+      'phoenix@pve!gitops',
+      'phoenix@pve',
+      'phoenix@pve!gitops',
+    ]);
     expect(readFileSync(join(dir, 'phoenix.yaml'), 'utf8')).toMatch(
       /^# yaml-language-server: \$schema=\.\/phoenix\.schema\.json/,
     );

@@ -15,7 +15,10 @@ export function define(program: Command): void {
     .option('--user <userid>', 'the Proxmox user Phoenix acts as', 'phoenix@pve')
     .option('--token <name>', 'the API token name', 'gitops')
     .option('--role <roleid>', 'the role to create', 'Phoenix')
-    .option('--scaffold', 'also write phoenix.yaml, host.yaml and phoenix.schema.json into [dir]')
+    .option(
+      '--scaffold',
+      'also write phoenix.yaml, host.yaml, phoenix.schema.json and a .gitignore for .phoenix/ into [dir]',
+    )
     .option('--json', 'print the role, privileges, ACL and commands as JSON')
     .addHelpText(
       'after',
@@ -59,7 +62,7 @@ export async function runInit(
     });
   if (!/^[A-Za-z][\w.-]*$/.test(options.role))
     throw new CliError(`--role ${options.role}: not a role id`, { code: 'E_INIT_ARGS', hint: 'e.g. Phoenix' });
-  const { existsSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
   const { join, resolve } = await import('node:path');
   const { configJsonSchemaText } = await import('../../config/json-schema.ts');
   const { phoenixAccess, scaffoldFiles } = await import('../../providers/pve-host/bootstrap.ts');
@@ -84,6 +87,17 @@ export async function runInit(
       writeFileSync(join(target, name), text, { flag: 'wx' });
       written.push(join(target, name));
     }
+    // .phoenix/ holds the state, the token secret Phoenix stores and the simulator's SSH keys:
+    // never something to commit (Phoenix refuses to write a secret git would pick up).
+    const ignore = join(target, '.gitignore');
+    const current = existsSync(ignore) ? readFileSync(ignore, 'utf8') : undefined;
+    if (current === undefined || !/^\/?\.phoenix\/?$/m.test(current)) {
+      const prefix = current === undefined || current === '' || current.endsWith('\n') ? '' : '\n';
+      appendFileSync(ignore, `${prefix}# Phoenix's state, secrets and simulator keys (never commit)\n.phoenix/\n`, {
+        mode: 0o644,
+      });
+      written.push(ignore);
+    }
   }
   if (options.json) {
     out(`${JSON.stringify({ formatVersion: 1, ...access, written }, null, 2)}\n`);
@@ -95,6 +109,8 @@ export async function runInit(
     '',
     'ACL:',
     ...access.acl.map((a) => `  ${a.path}  ${a.role}  ${a.type} ${a.ugid}  propagate`),
+    '  (below /access the read-only PVEAuditor replaces the role: Phoenix can change no user, token,',
+    '   role or ACL, its own rights included; README "The role phoenix init prints" says what each privilege is for)',
     '',
     'Run as root on a Proxmox node (the token command prints the secret once: keep it):',
     ...access.commands.map((c) => `  ${c}`),

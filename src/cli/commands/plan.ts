@@ -51,7 +51,7 @@ Examples:
       const phoenix = await openEnvironment(options);
       try {
         const { plan } = await planEnvironment(phoenix, { targets: options.target, prune: options.prune });
-        if (out) await savePlan(plan, out);
+        if (out) await savePlan(plan, out, { key: (await import('../../app/plan-key.ts')).planKey(phoenix.statePath) });
         const view = planView(options.json ? 'json' : 'human', { color: shouldColor(process.stdout) });
         process.stdout.write(view.render(plan));
         if (out && !options.json)

@@ -43,6 +43,16 @@ export async function decideChange(
   const sensitivePaths = diff.changes.filter((a) => a.sensitive).map((a) => a.path);
   const reasons = [...diff.reasons];
   if (action === 'create' && reasons.length === 0) reasons.push('does not exist yet');
+  if (action === 'replace' && found?.owned === false) {
+    // Replacing deletes first: only what carries Phoenix's marker is ever deleted.
+    diagnostics.push({
+      severity: 'error',
+      code: 'E_NOT_OWNED',
+      message: `${resource.address} would be replaced (${diff.requiresReplace.join(', ') || 'replacement required'}) but does not carry Phoenix's ownership marker`,
+      address: resource.address,
+      hint: 'apply once without the change that forces replacement (the apply adds the marker), or delete it yourself',
+    });
+  }
   if (action === 'replace' && (resource.protected || found?.protected)) {
     diagnostics.push({
       severity: 'error',
@@ -83,6 +93,16 @@ export function orphanChange(
         message: `${found.address} is managed by Phoenix but no longer in the configuration; it is left alone`,
         address: found.address,
         hint: 'run with --prune to delete it, or add it back to the configuration',
+      },
+    };
+  }
+  if (found.owned === false) {
+    return {
+      diagnostic: {
+        severity: 'warning',
+        code: 'W_NOT_OWNED',
+        message: `${found.address} is not in the configuration and does not carry Phoenix's ownership marker; it is left alone`,
+        address: found.address,
       },
     };
   }

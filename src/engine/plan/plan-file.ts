@@ -3,11 +3,26 @@
  * plan's JSON with its format version; loading validates the shape so a truncated or foreign
  * file is a clear error, not a crash. Plans hold no secrets (sensitive attributes are
  * redacted by the planner), but the file is still written owner-only.
+ *
+ * Integrity: given a key, the file carries an HMAC-SHA256 over its canonical JSON, and loading
+ * with the key refuses a file that lacks it or was changed after it was made (a hand-edited
+ * `noop` -> `delete`, say). The key lives with the state (see app/plan-key.ts).
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { CliError } from '../../errors.ts';
+import { stableStringify } from './digest.ts';
 import { PLAN_FORMAT_VERSION, type Plan } from './types.ts';
+
+export interface PlanFileOptions {
+  /** HMAC key: written into the file on save, required and checked on load. */
+  key?: Buffer;
+}
+
+const ALGORITHM = 'hmac-sha256';
+const macOf = (key: Buffer, body: unknown): string =>
+  createHmac('sha256', key).update(stableStringify(body)).digest('hex');
 
 const PlanFileChange = z.looseObject({
   address: z.string(),
@@ -47,13 +62,35 @@ const PlanFile = z.looseObject({
   options: z.object({ prune: z.boolean(), targets: z.array(z.string()) }),
 });
 
-export async function savePlan(plan: Plan, file: string): Promise<void> {
+export async function savePlan(plan: Plan, file: string, options: PlanFileOptions = {}): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  // The MAC covers the JSON as it will be read back (undefined values dropped).
+  const body = JSON.parse(JSON.stringify(plan)) as Record<string, unknown>;
+  delete body.integrity;
+  const content = options.key ? { ...body, integrity: { algorithm: ALGORITHM, mac: macOf(options.key, body) } } : body;
+  await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
   await rename(tmp, file);
 }
 
-export async function loadPlan(file: string): Promise<Plan> {
+/** Throws E_PLAN_INTEGRITY unless `json` carries a valid MAC under `key`. */
+function checkIntegrity(file: string, json: Record<string, unknown>, key: Buffer): void {
+  const { integrity, ...body } = json;
+  const mac = (integrity as { algorithm?: unknown; mac?: unknown } | undefined)?.mac;
+  if ((integrity as { algorithm?: unknown } | undefined)?.algorithm !== ALGORITHM || typeof mac !== 'string')
+    throw new CliError(`${file} has no integrity check`, {
+      code: 'E_PLAN_INTEGRITY',
+      hint: 'make a new plan with `phoenix plan -out FILE` (plans are signed with the key in the state folder)',
+    });
+  const expected = Buffer.from(macOf(key, body), 'hex');
+  const given = Buffer.from(mac, 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new CliError(`${file} was changed after it was made (integrity check failed)`, {
+      code: 'E_PLAN_INTEGRITY',
+      hint: 'never edit a saved plan: change the config and run `phoenix plan -out FILE` again (a plan made with another state folder has another key)',
+    });
+}
+
+export async function loadPlan(file: string, options: PlanFileOptions = {}): Promise<Plan> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -77,6 +114,7 @@ export async function loadPlan(file: string): Promise<Plan> {
       hint: `this Phoenix reads plan format ${PLAN_FORMAT_VERSION}; make a new plan with \`phoenix plan -out FILE\``,
     });
   }
+  if (options.key) checkIntegrity(file, json as Record<string, unknown>, options.key);
   const parsed = PlanFile.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -86,5 +124,6 @@ export async function loadPlan(file: string): Promise<Plan> {
       hint: 'make a new plan with `phoenix plan -out FILE`',
     });
   }
-  return parsed.data as unknown as Plan;
+  const { integrity: _checked, ...plan } = parsed.data as Record<string, unknown>;
+  return plan as unknown as Plan;
 }

@@ -19,6 +19,8 @@ export interface NodeSource {
   routes: { host: string }[];
   dns: { records: { name: string; type: 'A' | 'CNAME'; value: string }[] };
   nfs: { exports: { name: string; node?: string; path: string; clients: string[]; options: string[] }[] };
+  /** The environment's identity, named in the header of every file Phoenix writes on a node. */
+  environment?: string;
 }
 
 /** The guest's first static IPv4 address (without prefix), or undefined for DHCP-only guests. */

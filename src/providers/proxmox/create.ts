@@ -110,7 +110,7 @@ async function ensureCreated(ctx: CreateContext, spec: GuestSpec, g: GuestRef): 
 async function adoptIfOurs(ctx: CreateContext, spec: GuestSpec, g: GuestRef): Promise<boolean> {
   const status = await guestStatus(ctx, g);
   if (!status) return false;
-  const observed = await readGuest(ctx.client, { ...g, status: status.status }, undefined);
+  const observed = await readGuest(ctx.client, { ...g, status: status.status }, undefined, spec.environment);
   if (!observed) return false;
   if (observed.managed || ctx.isAdopted?.(spec.vmid, observed)) return true;
   throw new ProviderError(`vmid ${spec.vmid} is already used by a guest Phoenix does not manage`, {
@@ -137,7 +137,7 @@ async function postCreate(ctx: CreateContext, spec: GuestSpec): Promise<{ upid: 
     const params: Record<string, string | number> & { newid: number } = {
       newid: spec.vmid,
       hostname: spec.name,
-      description: `${CREATING_MARKER} guest.${spec.vmid}`,
+      description: `${CREATING_MARKER} guest.${spec.vmid}${spec.environment ? ` env=${spec.environment}` : ''}`,
     };
     if (source.full) {
       params.full = 1;
@@ -153,7 +153,7 @@ async function postCreate(ctx: CreateContext, spec: GuestSpec): Promise<{ upid: 
   const params = {
     ...vmCloneParams(spec, sourceNode),
     newid: spec.vmid,
-    description: `${CREATING_MARKER} guest.${spec.vmid}`,
+    description: `${CREATING_MARKER} guest.${spec.vmid}${spec.environment ? ` env=${spec.environment}` : ''}`,
   };
   const upid = await ctx.client.qemu.clone(sourceNode, source.from, params, { retryUnsafe: false });
   const result = { upid, taskNode: sourceNode };

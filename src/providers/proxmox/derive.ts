@@ -148,6 +148,8 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
   }
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);
   const fileList = [...files.values()];
+  // Every guest carries this environment's ownership tag (guest-config.ts).
+  if (config.environment) for (const g of guests) g.desired.environment = config.environment;
   return { guests, files: fileList, all: [...fileList, ...guests] };
 }
 

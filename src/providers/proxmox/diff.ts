@@ -22,6 +22,10 @@ export interface ObservedGuest {
   template: boolean;
   tags: string[];
   managed: boolean;
+  /** Tagged for another environment (its identity). */
+  foreign?: string;
+  /** Tagged by a version without environments: adopted, not deletable until re-tagged. */
+  legacy?: boolean;
   lock?: string;
   config: Record<string, unknown>;
   firewall?: ObservedFirewall;

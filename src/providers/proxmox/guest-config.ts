@@ -5,14 +5,14 @@
  */
 import { normalizeValue, type Attribute, type Effect } from './attributes.ts';
 import { formatPropertyString, formatTags } from './property-string.ts';
-import { MANAGED_TAG, type GuestSpec } from './spec.ts';
+import { ENV_TAG_PREFIX, MANAGED_TAG, type GuestSpec } from './spec.ts';
 
 export function attr(path: string, raw: string | number | boolean | undefined, effect: Effect): Attribute {
   return { path, value: normalizeValue(path, raw), effect };
 }
 
-export function guestTags(spec: Pick<GuestSpec, 'tags'>): string {
-  return formatTags([...spec.tags, MANAGED_TAG]);
+export function guestTags(spec: Pick<GuestSpec, 'tags' | 'environment'>): string {
+  return formatTags([...spec.tags, MANAGED_TAG, ...(spec.environment ? [`${ENV_TAG_PREFIX}${spec.environment}`] : [])]);
 }
 
 export function startupString(startup: GuestSpec['startup']): string | undefined {

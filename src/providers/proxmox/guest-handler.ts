@@ -44,6 +44,8 @@ export interface GuestHandlerOptions {
    * create/clone lock on it — a QEMU clone gets its tags only at the end).
    */
   isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
+  /** This environment's identity: guests tagged for another one are foreign. */
+  environment?: string;
 }
 
 export function createGuestHandler(options: GuestHandlerOptions): ResourceHandler<GuestSpec, ObservedGuest> {
@@ -56,6 +58,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     note: note ? (data) => note.note(data) : undefined,
     resolveSecret: options.resolveSecret,
     isAdopted: options.isAdopted,
+    environment: options.environment,
   });
   const refOf = (spec: GuestSpec, observed: ObservedGuest | null): GuestRef => ({
     vmid: spec.vmid,
@@ -73,6 +76,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
       const result = await observeGuests(options.client, specs, {
         concurrency: options.observeConcurrency,
         signal: req.ctx.signal,
+        environment: options.environment,
       });
       const desired = new Set(specs.map((s) => s.vmid));
       const found = result.found
@@ -83,12 +87,22 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
           observed: o,
           node: o.node,
           protected: Number(o.config.protection ?? 0) === 1,
+          owned: o.managed && !o.legacy,
         }));
-      const unmanaged = result.unmanaged.map((row) => ({
-        address: guestAddress(Number(row.vmid)),
-        kind: GUEST_KIND,
-        summary: `${row.type} ${row.vmid}${row.name ? ` "${row.name}"` : ''} on ${row.node}`,
-      }));
+      const summary = (row: (typeof result.unmanaged)[number]) =>
+        `${row.type} ${row.vmid}${row.name ? ` "${row.name}"` : ''} on ${row.node}`;
+      const unmanaged = [
+        ...result.unmanaged.map((row) => ({
+          address: guestAddress(Number(row.vmid)),
+          kind: GUEST_KIND,
+          summary: summary(row),
+        })),
+        ...result.foreign.map(({ row, environment }) => ({
+          address: guestAddress(Number(row.vmid)),
+          kind: GUEST_KIND,
+          summary: `${summary(row)} (environment ${environment})`,
+        })),
+      ];
       return { found, unmanaged };
     },
 
@@ -101,6 +115,24 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     diff(req: DiffRequest<GuestSpec, ObservedGuest>): DiffResponse {
       const spec = req.resource.desired;
       const observed = req.observed ?? undefined;
+      if (observed?.foreign !== undefined) {
+        // Declared by two environments: changing it here would flip its owner back and forth.
+        return {
+          action: 'noop',
+          changes: [],
+          requiresReplace: [],
+          requiresRestart: false,
+          reasons: [`owned by environment ${observed.foreign}`],
+          diagnostics: [
+            {
+              severity: 'error',
+              code: 'E_OWNERSHIP_CONFLICT',
+              message: `vmid ${spec.vmid} is declared here but owned by environment ${observed.foreign}`,
+              hint: 'declare each guest in one environment only, or give this one another id',
+            },
+          ],
+        };
+      }
       if (observed && !observed.managed && !options.isAdopted?.(spec.vmid, observed)) {
         return {
           action: 'noop',

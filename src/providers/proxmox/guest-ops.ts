@@ -7,6 +7,8 @@ import type { GuestApi, ProxmoxClient } from '../../clients/proxmox/index.ts';
 import { isNotFound, ProxmoxTaskError } from '../../clients/proxmox/index.ts';
 import { ProviderError } from '../../errors.ts';
 import { RetryableProviderError } from '../pve-retry.ts';
+import { isOwnedConfig } from './observe.ts';
+import { parseTags } from './property-string.ts';
 import { DEFAULT_RESTART, type GuestType, type RestartSpec } from './spec.ts';
 
 export interface OpsContext {
@@ -15,6 +17,8 @@ export interface OpsContext {
   /** Upper bound for one task or lock wait (ms). */
   taskTimeoutMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** This environment: only its guests (or untagged-environment legacy ones) are ever deleted. */
+  environment?: string;
   /** Records in-flight task ids in the journal (never secrets). */
   note?: (data: Record<string, unknown>) => void | Promise<void>;
 }
@@ -52,6 +56,27 @@ export async function guestStatus(
     if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * The last check before a guest is deleted (prune, destroy, replace, a saved plan): it must carry
+ * Phoenix's ownership tag (or the marker of a create in progress) right now, whatever the plan said.
+ */
+async function assertOurs(ctx: OpsContext, g: GuestRef): Promise<void> {
+  let config: Record<string, unknown>;
+  try {
+    config = await guestApiOf(ctx.client, g.type).config(g.node, g.vmid);
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+  const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined);
+  if (isOwnedConfig(tags, config, ctx.environment)) return;
+  throw new ProviderError(`refusing to delete guest ${g.vmid}: it does not carry Phoenix's ownership tag`, {
+    code: 'E_NOT_OWNED',
+    resource: g.address,
+    hint: 'Phoenix deletes only guests it created or adopted (tagged by an apply)',
+  });
 }
 
 /**
@@ -153,6 +178,7 @@ export async function hasPendingChanges(ctx: OpsContext, g: GuestRef): Promise<b
 export async function destroyGuest(ctx: OpsContext, g: GuestRef): Promise<void> {
   const s = await guestStatus(ctx, g);
   if (!s) return;
+  await assertOurs(ctx, g);
   if (s.lock) await waitUnlocked(ctx, g);
   await ensureStopped(ctx, g);
   try {

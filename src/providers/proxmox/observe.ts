@@ -7,7 +7,7 @@ import type { ClusterResource, GuestConfig, ProxmoxClient } from '../../clients/
 import { isNotFound } from '../../clients/proxmox/index.ts';
 import type { ObservedGuest } from './diff.ts';
 import { parseTags } from './property-string.ts';
-import { MANAGED_TAG, type GuestSpec, type GuestType } from './spec.ts';
+import { guestOwner, MANAGED_TAG, type GuestSpec, type GuestType } from './spec.ts';
 
 /** Description written on a guest while Phoenix creates it by cloning (tags come only after). */
 export const CREATING_MARKER = 'phoenix: creating';
@@ -16,11 +16,15 @@ export interface ObserveGuestsResult {
   found: ObservedGuest[];
   /** Guests Phoenix does not own and that are not declared: listed, never touched. */
   unmanaged: ClusterResource[];
+  /** Guests of another environment, not declared here: listed, never touched. */
+  foreign: { row: ClusterResource; environment: string }[];
 }
 
 export interface ObserveOptions {
   concurrency?: number;
   signal?: AbortSignal;
+  /** This environment: guests tagged for another one are foreign (listed, never read or touched). */
+  environment?: string;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
@@ -47,16 +51,22 @@ export function apiKind(type: GuestType): 'lxc' | 'qemu' {
   return type === 'lxc' ? 'lxc' : 'qemu';
 }
 
-export function isManagedConfig(tags: string[], config: Record<string, unknown>): boolean {
-  if (tags.includes(MANAGED_TAG)) return true;
-  const description = config.description;
-  return typeof description === 'string' && description.startsWith(CREATING_MARKER);
+/** This environment's guest (see `guestOwner`): tagged, or being created by Phoenix. */
+export function isManagedConfig(tags: string[], config: Record<string, unknown>, environment?: string): boolean {
+  const kind = guestOwner(tags, config.description, environment).kind;
+  return kind === 'ours' || kind === 'legacy';
+}
+
+/** Carries this environment's own tag: may be deleted (prune, destroy, replace). */
+export function isOwnedConfig(tags: string[], config: Record<string, unknown>, environment?: string): boolean {
+  return guestOwner(tags, config.description, environment).kind === 'ours';
 }
 
 export async function readGuest(
   client: ProxmoxClient,
   row: { vmid: number; node: string; type: GuestType; status?: string; name?: string },
   spec: GuestSpec | undefined,
+  environment: string | undefined = spec?.environment,
 ): Promise<ObservedGuest | undefined> {
   const api = row.type === 'lxc' ? client.lxc : client.qemu;
   let config: GuestConfig;
@@ -75,7 +85,11 @@ export async function readGuest(
     status: row.status === 'running' ? 'running' : 'stopped',
     template: Number(config.template ?? 0) === 1,
     tags,
-    managed: isManagedConfig(tags, config),
+    managed: isManagedConfig(tags, config, environment),
+    ...(isManagedConfig(tags, config, environment) && !isOwnedConfig(tags, config, environment)
+      ? { legacy: true }
+      : {}),
+    ...foreignOf(tags, config, environment),
     lock: typeof config.lock === 'string' ? config.lock : undefined,
     config: stableConfig(config),
   };
@@ -89,6 +103,11 @@ export async function readGuest(
     observed.snapshots = snaps.map((s) => s.name).filter((n) => n !== 'current');
   }
   return observed;
+}
+
+function foreignOf(tags: string[], config: Record<string, unknown>, environment: string | undefined) {
+  const owner = guestOwner(tags, config.description, environment);
+  return owner.kind === 'foreign' ? { foreign: owner.environment } : {};
 }
 
 /** Drops values that change without a config change, so plan digests stay stable. */
@@ -114,12 +133,16 @@ export async function observeGuests(
   const desired = new Map(specs.map((s) => [s.vmid, s]));
   const toRead: { vmid: number; node: string; type: GuestType; status?: string; name?: string }[] = [];
   const unmanaged: ClusterResource[] = [];
+  const foreign: { row: ClusterResource; environment: string }[] = [];
   for (const row of rows) {
     const type = guestTypeOf(row);
     if (!type || row.vmid === undefined || !row.node) continue;
     const vmid = Number(row.vmid);
     const tags = parseTags(row.tags);
-    if (tags.includes(MANAGED_TAG) || desired.has(vmid)) {
+    const owner = guestOwner(tags, undefined, options.environment);
+    if (owner.kind === 'foreign' && !desired.has(vmid)) {
+      foreign.push({ row, environment: owner.environment });
+    } else if (tags.includes(MANAGED_TAG) || desired.has(vmid)) {
       toRead.push({ vmid, node: row.node, type, status: row.status, name: row.name });
     } else {
       unmanaged.push(row);
@@ -127,7 +150,7 @@ export async function observeGuests(
   }
   const results = await mapLimit(toRead, options.concurrency ?? 16, async (row) => {
     options.signal?.throwIfAborted();
-    return readGuest(client, row, desired.get(row.vmid));
+    return readGuest(client, row, desired.get(row.vmid), options.environment);
   });
-  return { found: results.filter((r): r is ObservedGuest => r !== undefined), unmanaged };
+  return { found: results.filter((r): r is ObservedGuest => r !== undefined), unmanaged, foreign };
 }

@@ -9,6 +9,31 @@ export type GuestType = 'lxc' | 'vm';
 
 /** The tag that marks a guest as owned by Phoenix (ARCHITECTURE principle 3). */
 export const MANAGED_TAG = 'phoenix-managed';
+/** Prefix of the tag naming the environment that owns a guest (`phoenix-env-homelab`). */
+export const ENV_TAG_PREFIX = 'phoenix-env-';
+
+export type GuestOwner =
+  { kind: 'ours' } | { kind: 'legacy' } | { kind: 'foreign'; environment: string } | { kind: 'none' };
+
+/**
+ * Whose guest it is: `phoenix-managed` plus this environment's `phoenix-env-<id>` tag (or the
+ * description of a create in progress). Plus no environment tag: tagged by an earlier version
+ * (`legacy`: adopted when declared, the next apply adds the tag; never deleted before). Another
+ * environment's tag makes it foreign.
+ */
+export function guestOwner(tags: readonly string[], description: unknown, environment: string | undefined): GuestOwner {
+  const creating = typeof description === 'string' && description.startsWith('phoenix: creating');
+  if (!tags.includes(MANAGED_TAG) && !creating) return { kind: 'none' };
+  const envs = tags.filter((t) => t.startsWith(ENV_TAG_PREFIX)).map((t) => t.slice(ENV_TAG_PREFIX.length));
+  if (creating && envs.length === 0) {
+    const m = typeof description === 'string' ? / env=([a-z0-9][a-z0-9_.-]*)/.exec(description) : null;
+    if (m?.[1]) envs.push(m[1]);
+  }
+  if (!environment || envs.includes(environment)) return { kind: 'ours' };
+  // Tagged before environments existed: adopted when declared, never deleted until re-tagged.
+  if (envs.length === 0) return { kind: 'legacy' };
+  return { kind: 'foreign', environment: envs[0] ?? '' };
+}
 
 export interface NetSpec {
   /** `eth0` for LXC (inside the container); `net0` index for VMs. */
@@ -103,8 +128,10 @@ export interface GuestSpec {
   mounts: MountSpec[];
   onboot?: boolean;
   startup?: { order?: number; up?: number; down?: number };
-  /** User tags; the ownership tag is added by the provider. */
+  /** User tags; the ownership tags are added by the provider. */
   tags: string[];
+  /** The environment that owns it: tagged `phoenix-env-<id>` next to `phoenix-managed`. */
+  environment?: string;
   description?: string;
   snapshots: { name: string; description?: string }[];
   firewall?: FirewallSpec;

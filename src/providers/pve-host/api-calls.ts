@@ -41,17 +41,8 @@ export const HOST_API_CALLS: readonly ApiCall[] = calls(`
   PUT /pools/{poolid}
   DELETE /pools/{poolid}
   GET /access/roles
-  POST /access/roles
-  PUT /access/roles/{roleid}
   GET /access/users
-  POST /access/users
-  PUT /access/users/{userid}
-  DELETE /access/users/{userid}
-  POST /access/users/{userid}/token/{tokenid}
-  PUT /access/users/{userid}/token/{tokenid}
-  DELETE /access/users/{userid}/token/{tokenid}
   GET /access/acl
-  PUT /access/acl
   GET /cluster/firewall/options
   PUT /cluster/firewall/options
   GET /cluster/firewall/rules
@@ -78,6 +69,24 @@ export const HOST_API_CALLS: readonly ApiCall[] = calls(`
   POST /cluster/firewall/aliases
   PUT /cluster/firewall/aliases/{name}
   DELETE /cluster/firewall/aliases/{name}
+`);
+
+/**
+ * Writes to users, API tokens, roles and ACLs. They are left out of the least-privilege role on
+ * purpose: a token that may write them may widen its own rights (give its role a privilege back,
+ * grant itself Administrator). Declaring access objects other than Phoenix's own needs a token
+ * the operator grants these rights to deliberately; Phoenix never changes its own (self-access.ts).
+ */
+export const ACCESS_API_CALLS: readonly ApiCall[] = calls(`
+  POST /access/roles
+  PUT /access/roles/{roleid}
+  POST /access/users
+  PUT /access/users/{userid}
+  DELETE /access/users/{userid}
+  POST /access/users/{userid}/token/{tokenid}
+  PUT /access/users/{userid}/token/{tokenid}
+  DELETE /access/users/{userid}/token/{tokenid}
+  PUT /access/acl
 `);
 
 /**

@@ -10,7 +10,7 @@ import type { NetworkInterface } from '../../clients/proxmox/api/network.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
-import { isOwned, markComment } from './marker.ts';
+import { marker, type Marker } from './marker.ts';
 import { nodeNames } from './nodes.ts';
 
 export const BRIDGE_KIND = 'pve.bridge';
@@ -54,17 +54,17 @@ function observedOf(node: string, i: NetworkInterface): BridgeObserved {
   };
 }
 
-function wanted(d: BridgeDesired): Record<string, unknown> {
+function wanted(d: BridgeDesired, m: Marker): Record<string, unknown> {
   return {
     cidr: d.cidr,
     gateway: d.gateway ?? null,
     vlanAware: d.vlanAware,
     ports: d.ports,
-    comment: markComment(d.comment),
+    comment: m.mark(d.comment),
   };
 }
 
-function params(d: BridgeDesired, observed: BridgeObserved | null) {
+function params(d: BridgeDesired, observed: BridgeObserved | null, m: Marker) {
   const del: string[] = [];
   if (!d.gateway && observed?.gateway) del.push('gateway');
   if (d.ports.length === 0 && observed && observed.ports.length > 0) del.push('bridge_ports');
@@ -75,7 +75,7 @@ function params(d: BridgeDesired, observed: BridgeObserved | null) {
     gateway: d.gateway,
     bridge_ports: d.ports.length > 0 ? d.ports.join(' ') : undefined,
     bridge_vlan_aware: d.vlanAware ? 1 : undefined,
-    comments: markComment(d.comment),
+    comments: m.mark(d.comment),
     autostart: 1,
     delete: del.length > 0 ? del.join(',') : undefined,
   };
@@ -84,7 +84,9 @@ function params(d: BridgeDesired, observed: BridgeObserved | null) {
 export function createBridgeHandler(deps: {
   client: ProxmoxClient;
   taskTimeoutMs?: number;
+  marker?: Marker;
 }): ResourceHandler<BridgeDesired, BridgeObserved> {
+  const m = deps.marker ?? marker();
   const { client } = deps;
   const reload = async (node: string, signal: AbortSignal) => {
     const upid = await client.network.apply(node);
@@ -104,7 +106,8 @@ export function createBridgeHandler(deps: {
           out.push({
             address: bridgeAddress(node, i.iface),
             observed: observedOf(node, i),
-            owned: isOwned(i.comments),
+            owned: m.owned(i.comments),
+            foreign: m.foreign(i.comments),
             node,
             summary: `bridge ${i.iface} on ${node}`,
           });
@@ -116,8 +119,8 @@ export function createBridgeHandler(deps: {
       const d = resource.desired;
       if (!observed) return verdict(false, []);
       const o: Record<string, unknown> = { ...observed, gateway: observed.gateway ?? null };
-      const changes = attributeChanges(wanted(d), o);
-      const adopt = !isOwned(observed.comment);
+      const changes = attributeChanges(wanted(d, m), o);
+      const adopt = !m.owned(observed.comment);
       return verdict(
         true,
         changes,
@@ -132,12 +135,12 @@ export function createBridgeHandler(deps: {
       );
     },
     async create(ctx, r) {
-      await client.network.create(r.desired.node, { iface: r.desired.name, ...params(r.desired, null) });
+      await client.network.create(r.desired.node, { iface: r.desired.name, ...params(r.desired, null, m) });
       await ctx.journal.note({ staged: r.desired.name, node: r.desired.node });
       await reload(r.desired.node, ctx.signal);
     },
     async update(ctx, r, observed) {
-      await client.network.update(r.desired.node, r.desired.name, params(r.desired, observed));
+      await client.network.update(r.desired.node, r.desired.name, params(r.desired, observed, m));
       await ctx.journal.note({ staged: r.desired.name, node: r.desired.node });
       await reload(r.desired.node, ctx.signal);
     },

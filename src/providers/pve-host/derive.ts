@@ -11,6 +11,8 @@ import { firewallAddress, FIREWALL_KIND, type FirewallDesired } from './firewall
 import { poolAddress, POOL_KIND } from './pool.ts';
 import { roleAddress, ROLE_KIND } from './role.ts';
 import { normDesired } from './rules.ts';
+import { marker } from './marker.ts';
+import { claimsAddress, CLAIMED_KINDS, CLAIMS_KIND, type ClaimsDesired } from './claims.ts';
 import { storageAddress, STORAGE_KIND } from './storage.ts';
 import { tokenAddress, TOKEN_KIND, type TokenDesired } from './token.ts';
 import { userAddress, USER_KIND } from './user.ts';
@@ -22,6 +24,8 @@ function res<D>(address: string, kind: string, desired: D, extra: Partial<Resour
 
 export function deriveHostResources(config: PhoenixConfig): Resource[] {
   const out: Resource[] = [];
+  // Firewall rules carry the ownership marker in their desired comment.
+  const m = marker(config.environment);
   const nodes = config.cluster.nodes.length > 0 ? config.cluster.nodes.map((n) => n.name) : ['pve'];
   for (const b of config.network.bridges) {
     for (const node of b.node ? [b.node] : nodes) {
@@ -102,19 +106,28 @@ export function deriveHostResources(config: PhoenixConfig): Resource[] {
     if (c.policyIn) options.policy_in = c.policyIn;
     if (c.policyOut) options.policy_out = c.policyOut;
     out.push(
-      res(firewallAddress('cluster'), FIREWALL_KIND, { level: 'cluster', options, rules: c.rules.map(normDesired) }),
+      res(firewallAddress('cluster'), FIREWALL_KIND, {
+        level: 'cluster',
+        options,
+        rules: c.rules.map((r) => normDesired(r, m)),
+      }),
     );
   }
   for (const n of fw?.nodes ?? []) {
     const options: FirewallDesired['options'] = n.enabled === undefined ? {} : { enable: n.enabled ? 1 : 0 };
-    const desired: FirewallDesired = { level: 'node', node: n.node, options, rules: n.rules.map(normDesired) };
+    const desired: FirewallDesired = {
+      level: 'node',
+      node: n.node,
+      options,
+      rules: n.rules.map((r) => normDesired(r, m)),
+    };
     out.push(res(firewallAddress('node', n.node), FIREWALL_KIND, desired, { node: n.node }));
   }
   for (const g of fw?.groups ?? [])
     out.push(
       res(`firewall.group.${g.name}`, GROUP_KIND, {
         name: g.name,
-        rules: g.rules.map(normDesired),
+        rules: g.rules.map((r) => normDesired(r, m)),
         ...(g.comment ? { comment: g.comment } : {}),
       }),
     );
@@ -134,5 +147,11 @@ export function deriveHostResources(config: PhoenixConfig): Resource[] {
         ...(a.comment ? { comment: a.comment } : {}),
       }),
     );
+  // The comment-less objects this environment declares, recorded where other environments see them.
+  const claimed = out.filter((r) => CLAIMED_KINDS.includes(r.kind)).map((r) => r.address);
+  if (config.environment && claimed.length > 0) {
+    const desired: ClaimsDesired = { environment: config.environment, addresses: claimed.sort() };
+    out.push(res(claimsAddress(config.environment), CLAIMS_KIND, desired));
+  }
   return out;
 }

@@ -8,7 +8,7 @@ import { apiPath, type ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
-import { isOwned, markComment } from './marker.ts';
+import { marker, type Marker } from './marker.ts';
 import { normObserved, rewriteRules, ruleReferences, type NormRule } from './rules.ts';
 import { isLeaseAlias } from './target-lease.ts';
 
@@ -36,7 +36,11 @@ export interface GroupObserved {
   positions: number[];
 }
 
-export function createGroupHandler(deps: { client: ProxmoxClient }): ResourceHandler<GroupDesired, GroupObserved> {
+export function createGroupHandler(deps: {
+  client: ProxmoxClient;
+  marker?: Marker;
+}): ResourceHandler<GroupDesired, GroupObserved> {
+  const m = deps.marker ?? marker();
   const fw = deps.client.firewall;
   const ops = (group: string) => ({
     remove: (pos: number) => fw.deleteGroupRule(group, pos),
@@ -56,7 +60,8 @@ export function createGroupHandler(deps: { client: ProxmoxClient }): ResourceHan
             rules: rules.map(normObserved),
             positions: rules.map((r) => r.pos),
           },
-          owned: isOwned(g.comment),
+          owned: m.owned(g.comment),
+          foreign: m.foreign(g.comment),
           dependsOn: rules.map(normObserved).flatMap(ruleReferences).map(referenceAddress),
           summary: `security group ${g.group}`,
         });
@@ -66,7 +71,7 @@ export function createGroupHandler(deps: { client: ProxmoxClient }): ResourceHan
     diff: ({ resource, observed }) =>
       verdict(observed !== null, observed ? attributeChanges({ rules: resource.desired.rules }, observed) : []),
     async create(_ctx, r) {
-      await fw.createGroup(r.desired.name, markComment(r.desired.comment));
+      await fw.createGroup(r.desired.name, m.mark(r.desired.comment));
       await rewriteRules([], r.desired.rules, ops(r.desired.name));
     },
     update: (_ctx, r, o) => rewriteRules(o.positions, r.desired.rules, ops(r.desired.name)),
@@ -93,7 +98,11 @@ export interface IpsetObserved {
   cidrs: string[];
 }
 
-export function createIpsetHandler(deps: { client: ProxmoxClient }): ResourceHandler<IpsetDesired, IpsetObserved> {
+export function createIpsetHandler(deps: {
+  client: ProxmoxClient;
+  marker?: Marker;
+}): ResourceHandler<IpsetDesired, IpsetObserved> {
+  const m = deps.marker ?? marker();
   const fw = deps.client.firewall;
   const sync = async (name: string, want: string[], have: string[]) => {
     for (const cidr of have) if (!want.includes(cidr)) await fw.deleteIpsetEntry(CLUSTER, name, cidr);
@@ -108,7 +117,8 @@ export function createIpsetHandler(deps: { client: ProxmoxClient }): ResourceHan
         out.push({
           address: `firewall.ipset.${s.name}`,
           observed: { name: s.name, ...(s.comment ? { comment: s.comment } : {}), cidrs },
-          owned: isOwned(s.comment),
+          owned: m.owned(s.comment),
+          foreign: m.foreign(s.comment),
           summary: `IP set ${s.name}`,
         });
       }
@@ -120,7 +130,7 @@ export function createIpsetHandler(deps: { client: ProxmoxClient }): ResourceHan
         observed ? attributeChanges({ cidrs: [...new Set(resource.desired.cidrs)].sort() }, observed) : [],
       ),
     async create(_ctx, r) {
-      await fw.createIpset(CLUSTER, r.desired.name, markComment(r.desired.comment));
+      await fw.createIpset(CLUSTER, r.desired.name, m.mark(r.desired.comment));
       await sync(r.desired.name, [...new Set(r.desired.cidrs)], []);
     },
     update: (_ctx, r, o) => sync(r.desired.name, [...new Set(r.desired.cidrs)], o.cidrs),
@@ -137,7 +147,11 @@ export interface AliasDesired {
 }
 export type AliasObserved = AliasDesired;
 
-export function createAliasHandler(deps: { client: ProxmoxClient }): ResourceHandler<AliasDesired, AliasObserved> {
+export function createAliasHandler(deps: {
+  client: ProxmoxClient;
+  marker?: Marker;
+}): ResourceHandler<AliasDesired, AliasObserved> {
+  const m = deps.marker ?? marker();
   const fw = deps.client.firewall;
   return listHandler<AliasDesired, AliasObserved>({
     kind: ALIAS_KIND,
@@ -148,7 +162,8 @@ export function createAliasHandler(deps: { client: ProxmoxClient }): ResourceHan
         .map((a) => ({
           address: `firewall.alias.${a.name}`,
           observed: { name: a.name, cidr: a.cidr, ...(a.comment ? { comment: a.comment } : {}) },
-          owned: isOwned(a.comment),
+          owned: m.owned(a.comment),
+          foreign: m.foreign(a.comment),
           summary: `alias ${a.name} = ${a.cidr}`,
         }));
     },
@@ -156,16 +171,16 @@ export function createAliasHandler(deps: { client: ProxmoxClient }): ResourceHan
       verdict(
         observed !== null,
         observed
-          ? attributeChanges({ cidr: resource.desired.cidr, comment: markComment(resource.desired.comment) }, observed)
+          ? attributeChanges({ cidr: resource.desired.cidr, comment: m.mark(resource.desired.comment) }, observed)
           : [],
       ),
     create: (_ctx, r) =>
       fw
-        .createAlias(CLUSTER, { name: r.desired.name, cidr: r.desired.cidr, comment: markComment(r.desired.comment) })
+        .createAlias(CLUSTER, { name: r.desired.name, cidr: r.desired.cidr, comment: m.mark(r.desired.comment) })
         .then(() => undefined),
     update: (_ctx, r) =>
       fw
-        .updateAlias(CLUSTER, r.desired.name, { cidr: r.desired.cidr, comment: markComment(r.desired.comment) })
+        .updateAlias(CLUSTER, r.desired.name, { cidr: r.desired.cidr, comment: m.mark(r.desired.comment) })
         .then(() => undefined),
     remove: (_ctx, _address, o) => fw.deleteAlias(CLUSTER, o.name).then(() => undefined),
   });

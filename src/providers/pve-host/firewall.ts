@@ -12,6 +12,7 @@ import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler, type Listed } from './list-handler.ts';
 import { nodeNames } from './nodes.ts';
+import { marker, type Marker } from './marker.ts';
 import { ownedRules, rewriteRules, ruleReferences, type NormRule } from './rules.ts';
 import { referenceAddress } from './firewall-objects.ts';
 
@@ -50,13 +51,15 @@ function normOptions(raw: Record<string, unknown>): Record<string, string | numb
 
 export function createFirewallHandler(deps: {
   client: ProxmoxClient;
+  marker?: Marker;
 }): ResourceHandler<FirewallDesired, FirewallObserved> {
+  const m = deps.marker ?? marker();
   const { client } = deps;
   const fw = client.firewall;
   const read = async (level: 'cluster' | 'node', node?: string): Promise<Listed<FirewallObserved>> => {
     const scope = scopeOf({ level, node });
     const options = normOptions(await fw.options(scope));
-    const owned = ownedRules(await fw.rules(scope));
+    const owned = ownedRules(await fw.rules(scope), m);
     return {
       address: firewallAddress(level, node),
       observed: { level, ...(node ? { node } : {}), options, ...owned },

@@ -245,18 +245,17 @@ describe('pve-host handlers', () => {
     ]);
   });
 
-  it('re-creates an owned token whose secret was lost, and never shows the secret', async () => {
+  it('never rotates an owned token whose secret was lost: a warning, no change, the token untouched', async () => {
     await converge();
-    const old = fx.sink.values.get('file:secrets/pve-token');
     fx.sink.values.clear();
     const planned = await fx.plan();
     const change = planned.plan.changes.find((ch) => ch.address === 'token.phoenix@pve!gitops');
-    expect(change?.action).toBe('update');
-    expect(change?.attributes).toEqual([{ path: 'secret', before: null, after: null, sensitive: true }]);
-    expect(failures(await fx.apply(planned))).toEqual([]);
-    const fresh = fx.sink.values.get('file:secrets/pve-token');
-    expect(fresh).toBeDefined();
-    expect(fresh).not.toBe(old);
-    expect(mutatingChanges(await fx.plan())).toEqual([]);
+    expect(change?.action).toBe('noop');
+    expect(change?.attributes).toEqual([]);
+    expect(planned.plan.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'W_TOKEN_SECRET_LOST', address: 'token.phoenix@pve!gitops' }),
+    );
+    expect(mutatingChanges(planned)).toEqual([]);
+    expect(fx.sink.values.size).toBe(0);
   });
 });

@@ -22,6 +22,8 @@ export interface Listed<Observed> {
   observed: Observed;
   /** Carries the ownership marker (or is Phoenix's by definition). */
   owned: boolean;
+  /** Carries another environment's marker: never touched; declaring it too is a conflict. */
+  foreign?: string;
   node?: string;
   summary: string;
   /** What it depends on as the system shows it, to order the deletes of pruned objects. */
@@ -48,12 +50,21 @@ export function listHandler<Desired, Observed>(
     const found: ObservedResource<Observed>[] = [];
     const unmanaged: { address: string; kind: string; summary: string }[] = [];
     for (const item of await spec.list(ctx, resources)) {
-      if (item.owned || requested.has(item.address))
+      if (item.foreign !== undefined && item.observed !== null && typeof item.observed === 'object')
+        foreign.set(item.observed, item.foreign);
+      if (item.foreign !== undefined && !requested.has(item.address))
+        unmanaged.push({
+          address: item.address,
+          kind: spec.kind,
+          summary: `${item.summary} (environment ${item.foreign})`,
+        });
+      else if (item.owned || requested.has(item.address))
         found.push({
           address: item.address,
           kind: spec.kind,
           observed: item.observed,
           node: item.node,
+          owned: item.owned,
           ...(item.dependsOn ? { dependsOn: item.dependsOn } : {}),
         });
       else unmanaged.push({ address: item.address, kind: spec.kind, summary: item.summary });
@@ -61,6 +72,8 @@ export function listHandler<Desired, Observed>(
     return { found, unmanaged };
   }
   const done = async (): Promise<ApplyResponse<Observed>> => ({});
+  /** Observations carrying another environment's marker, and which environment. */
+  const foreign = new WeakMap<object, string>();
   /** Transient API failures (5xx, 596/599, resets, lock timeouts) become retryable for the engine. */
   async function transient(address: string, work: () => Promise<void>): Promise<ApplyResponse<Observed>> {
     try {
@@ -78,7 +91,26 @@ export function listHandler<Desired, Observed>(
       return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
     },
     observeAll: ({ ctx, resources }) => observeAll(ctx, resources),
-    diff: (req) => spec.diff(req),
+    diff(req) {
+      const other = req.observed !== null && typeof req.observed === 'object' ? foreign.get(req.observed) : undefined;
+      if (other === undefined) return spec.diff(req);
+      // Declared here and owned by another environment: changing it would flip it back and forth.
+      return {
+        action: 'noop',
+        changes: [],
+        requiresReplace: [],
+        requiresRestart: false,
+        reasons: [`owned by environment ${other}`],
+        diagnostics: [
+          {
+            severity: 'error',
+            code: 'E_OWNERSHIP_CONFLICT',
+            message: `${req.resource.address} is declared here but owned by environment ${other}`,
+            hint: 'declare it in one environment only (remove it from this config, or from the other one and let its owner drop it)',
+          },
+        ],
+      };
+    },
     async create({ ctx, resource }) {
       return transient(resource.address, async () => {
         // A create whose answer was lost (596, reset) may have landed: a repeat re-reads first and

@@ -20,7 +20,8 @@ const LIST_FILTERS: Record<string, string[]> = {
   'GET /storage': ['Datastore.Audit'],
   'GET /pools': ['Pool.Audit'],
   'GET /access/users': ['Sys.Audit'],
-  'GET /access/acl': ['Permissions.Modify'],
+  // 'GET /access/acl' lists only entries on paths where the caller holds Permissions.Modify: the
+  // least-privilege token sees none, by design (it must not be able to change any).
   'GET /cluster/resources': ['VM.Audit', 'Datastore.Audit', 'Sys.Audit'],
   'GET /nodes/{node}/storage': ['Datastore.Audit'],
 };
@@ -86,6 +87,18 @@ export function privilegesOfCheck(check: unknown[]): string[] {
       return [];
   }
 }
+
+/**
+ * Privileges that let a token change who may do what (its own rights included). The derived
+ * role must never contain them; `phoenixAccess` refuses to print a role that does.
+ */
+export const ESCALATING_PRIVILEGES = [
+  'Permissions.Modify',
+  'User.Modify',
+  'Realm.Allocate',
+  'Realm.AllocateUser',
+  'Group.Allocate',
+] as const;
 
 export interface RequiredPrivileges {
   privileges: string[];

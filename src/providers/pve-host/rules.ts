@@ -7,7 +7,7 @@
 import type { FirewallRule as ApiRule } from '../../clients/proxmox/api/firewall.ts';
 import type { Params } from '../../clients/proxmox/types.ts';
 import type { FirewallRule, HostFirewallRule } from '../../config/schema.ts';
-import { isOwned, markComment } from './marker.ts';
+import { marker, type Marker } from './marker.ts';
 
 export interface NormRule {
   type: string;
@@ -25,20 +25,20 @@ export interface NormRule {
 const OPTIONAL = ['proto', 'dport', 'sport', 'source', 'dest', 'iface'] as const;
 
 /** The declared rule as PVE will store it. */
-export function normDesired(rule: FirewallRule | HostFirewallRule): NormRule {
+export function normDesired(rule: FirewallRule | HostFirewallRule, m: Marker = marker()): NormRule {
   if (rule.type === 'group')
     return {
       type: 'group',
       action: rule.group,
       enable: rule.enabled ? 1 : 0,
       ...(rule.iface ? { iface: rule.iface } : {}),
-      comment: markComment(rule.comment),
+      comment: m.mark(rule.comment),
     };
   const out: NormRule = {
     type: rule.type,
     action: rule.action,
     enable: rule.enabled ? 1 : 0,
-    comment: markComment(rule.comment),
+    comment: m.mark(rule.comment),
   };
   for (const key of ['proto', 'dport', 'sport', 'source', 'dest'] as const)
     if (rule[key] !== undefined) out[key] = String(rule[key]);
@@ -57,8 +57,9 @@ export function normObserved(rule: ApiRule): NormRule {
 }
 
 /** Phoenix's rules of a list, in position order, with their positions. */
-export function ownedRules(rules: ApiRule[]): { rules: NormRule[]; positions: number[] } {
-  const owned = [...rules].sort((a, b) => a.pos - b.pos).filter((r) => isOwned(r.comment));
+export function ownedRules(rules: ApiRule[], m: Marker = marker()): { rules: NormRule[]; positions: number[] } {
+  // Rules of other environments and of people are kept where they are, like unmarked ones.
+  const owned = [...rules].sort((a, b) => a.pos - b.pos).filter((r) => m.owned(r.comment) || m.legacy(r.comment));
   return { rules: owned.map(normObserved), positions: owned.map((r) => r.pos) };
 }
 

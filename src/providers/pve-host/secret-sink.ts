@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { PhoenixError } from '../../errors.ts';
+import { gitExposure } from '../../util/git-exposure.ts';
 
 export interface SecretSink {
   /** True when the reference already holds a secret. */
@@ -25,6 +26,19 @@ function pathOf(configDir: string, ref: string): string {
   return isAbsolute(rel) ? rel : join(configDir, rel);
 }
 
+/**
+ * Refuses a secret file git would commit: the config directory is usually a git work tree
+ * and `git add -A` would publish the token in plain text (issue 8).
+ */
+function assertNotCommittable(ref: string, path: string): void {
+  const exposed = gitExposure(path);
+  if (!exposed) return;
+  throw new PhoenixError(`secret ${ref}: ${path} is not ignored by git (repository ${exposed.repository})`, {
+    code: 'E_SECRET_NOT_IGNORED',
+    hint: 'a secret written there would be committed by the next `git add -A`: add `.phoenix/` (or the secret file) to .gitignore, or point the reference outside the repository',
+  });
+}
+
 /** Stores secrets as files below (or relative to) the config directory. */
 export function fileSecretSink(configDir: string): SecretSink {
   return {
@@ -41,9 +55,11 @@ export function fileSecretSink(configDir: string): SecretSink {
           hint: 'make the directory writable before apply: the token secret is shown only once',
         });
       }
+      assertNotCommittable(ref, path);
     },
     async store(ref, value) {
       const path = pathOf(configDir, ref);
+      assertNotCommittable(ref, path);
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const tmp = `${path}.tmp-${process.pid}`;
       writeFileSync(tmp, `${value}\n`, { mode: 0o600 });

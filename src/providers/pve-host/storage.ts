@@ -12,7 +12,9 @@ import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { Storage } from '../../config/schema.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
+import { foreignClaims } from './claims.ts';
 import { listHandler } from './list-handler.ts';
+import { marker, type Marker } from './marker.ts';
 
 export const STORAGE_KIND = 'pve.storage';
 
@@ -53,12 +55,15 @@ function sharedOf(type: string, shared: boolean): boolean {
 
 export function createStorageHandler(deps: {
   client: ProxmoxClient;
+  marker?: Marker;
 }): ResourceHandler<StorageDesired, StorageObserved> {
   const { client } = deps;
+  const m = deps.marker ?? marker();
   return listHandler<StorageDesired, StorageObserved>({
     kind: STORAGE_KIND,
     async list() {
       const rows = await client.request<Record<string, unknown>[]>('GET', '/storage');
+      const claimed = await foreignClaims(client, m);
       return rows.map((row) => {
         const id = String(row.storage);
         const type = String(row.type);
@@ -73,6 +78,7 @@ export function createStorageHandler(deps: {
             identity: identityOf(row),
           },
           owned: false,
+          ...(claimed.has(storageAddress(id)) ? { foreign: claimed.get(storageAddress(id)) } : {}),
           summary: `${type} storage ${id}`,
         };
       });

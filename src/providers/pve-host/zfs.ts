@@ -11,7 +11,9 @@
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
+import { foreignClaims } from './claims.ts';
 import { listHandler } from './list-handler.ts';
+import { marker, type Marker } from './marker.ts';
 import { nodeNames } from './nodes.ts';
 
 export const ZFS_KIND = 'pve.zfs';
@@ -72,13 +74,16 @@ function comparableDevices(observed: string[]): boolean {
 export function createZfsHandler(deps: {
   client: ProxmoxClient;
   taskTimeoutMs?: number;
+  marker?: Marker;
 }): ResourceHandler<ZfsDesired, ZfsObserved> {
+  const m = deps.marker ?? marker();
   const { client } = deps;
   const path = (node: string) => `/nodes/${encodeURIComponent(node)}/disks/zfs`;
   return listHandler<ZfsDesired, ZfsObserved>({
     kind: ZFS_KIND,
     async list(_ctx, desired) {
       const wanted = new Set(desired.map((r) => r.address));
+      const claimed = await foreignClaims(client, m);
       const out = [];
       for (const node of await nodeNames(
         client,
@@ -94,7 +99,15 @@ export function createZfsHandler(deps: {
             );
             observed = { ...observed, ...layoutOf(detail.children) };
           }
-          out.push({ address, observed, owned: false, node, summary: `ZFS pool ${row.name} on ${node}` });
+          const foreign = claimed.get(address);
+          out.push({
+            address,
+            observed,
+            owned: false,
+            node,
+            ...(foreign ? { foreign } : {}),
+            summary: `ZFS pool ${row.name} on ${node}`,
+          });
         }
       }
       return out;

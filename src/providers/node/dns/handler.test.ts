@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyContext, converge, startSimFixture, type SimFixture } from '../_sim-fixture.ts';
 import { DEFAULT_DNS_PATHS, dnsHandler, dnsResource } from './handler.ts';
@@ -54,5 +54,23 @@ describe('node.dns on the simulator', () => {
     await converge(handler, resource);
     expect(reloads()).toBe(3);
     expect(await converge(handler, resource)).toBe('noop');
+  });
+
+  it('files another environment wrote are a conflict, not rewritten; the old header (no environment) is adopted', async () => {
+    const handler = dnsHandler(sim.shells);
+    const alpha = dnsResource({ ...homelabSource(), environment: 'alpha' }, 'pve').resource;
+    expect(await converge(handler, alpha)).toBe('update'); // the header (old, no environment) gains alpha
+    expect(readFileSync(sim.server.nodeTree.resolve(DEFAULT_DNS_PATHS.hostsPath), 'utf8')).toMatch(
+      /^# Managed by Phoenix \(environment alpha\):/,
+    );
+    const source = { ...homelabSource(), environment: 'beta' };
+    source.dns.records.push({ name: 'beta-nas', type: 'A', value: '10.0.0.61' });
+    const beta = dnsResource(source, 'pve').resource;
+    const before = readFileSync(sim.server.nodeTree.resolve(DEFAULT_DNS_PATHS.hostsPath), 'utf8');
+    const { observed } = await handler.observe({ ctx: applyContext(), resource: beta });
+    const diff = await handler.diff({ resource: beta, observed });
+    expect(diff.action).toBe('noop');
+    expect(diff.diagnostics).toEqual([expect.objectContaining({ code: 'E_OWNERSHIP_CONFLICT' })]);
+    expect(readFileSync(sim.server.nodeTree.resolve(DEFAULT_DNS_PATHS.hostsPath), 'utf8')).toBe(before);
   });
 });

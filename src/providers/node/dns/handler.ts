@@ -45,14 +45,19 @@ export function dnsResource(
   paths: DnsPaths = DEFAULT_DNS_PATHS,
 ): { resource: Resource<DnsDesired>; diagnostics: Diagnostic[] } {
   const derived = deriveDnsRecords(source);
-  const rendered = renderDnsmasq(derived.domain, derived.records, paths.hostsPath);
+  const rendered = renderDnsmasq(derived.domain, derived.records, paths.hostsPath, source.environment);
   return {
     resource: {
       address: `node.${node}.dns`,
       kind: DNS_KIND,
       node,
       dependsOn: [`node.${node}.packages.dnsmasq`, `node.${node}.service.dnsmasq`],
-      desired: { node, unit: 'dnsmasq', files: { [paths.hostsPath]: rendered.hosts, [paths.confPath]: rendered.conf } },
+      desired: {
+        node,
+        unit: 'dnsmasq',
+        files: { [paths.hostsPath]: rendered.hosts, [paths.confPath]: rendered.conf },
+        ...(source.environment ? { environment: source.environment } : {}),
+      },
     },
     diagnostics: derived.diagnostics,
   };

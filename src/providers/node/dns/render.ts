@@ -3,6 +3,7 @@
  * snippet (`local=` zones so unknown names get NXDOMAIN instead of being forwarded, `addn-hosts`,
  * `cname=`). Byte-for-byte deterministic, so "changed" means the records changed.
  */
+import { managedHeader } from '../managed-files.ts';
 import type { DnsRecordOut } from './records.ts';
 
 export interface RenderedDns {
@@ -10,15 +11,19 @@ export interface RenderedDns {
   conf: string;
 }
 
-const HEADER = '# Managed by Phoenix: edits here are overwritten on apply and shown as drift by `phoenix plan`.\n';
-
 /** Zones dnsmasq answers authoritatively: the internal domain plus each declared name outside it. */
 export function localZones(domain: string, records: DnsRecordOut[]): string[] {
   const outside = records.map((r) => r.name).filter((name) => name !== domain && !name.endsWith(`.${domain}`));
   return [domain, ...[...new Set(outside)].sort()];
 }
 
-export function renderDnsmasq(domain: string, records: DnsRecordOut[], hostsPath: string): RenderedDns {
+export function renderDnsmasq(
+  domain: string,
+  records: DnsRecordOut[],
+  hostsPath: string,
+  environment?: string,
+): RenderedDns {
+  const HEADER = managedHeader(environment);
   const hosts = records
     .filter((r) => r.type === 'A')
     .map((r) => `${r.value} ${r.name}\n`)

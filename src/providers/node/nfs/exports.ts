@@ -5,6 +5,7 @@
  * Rendered as a file for /etc/exports.d (Debian's exportfs reads `*.exports` there), so
  * entries the admin keeps in /etc/exports are never touched.
  */
+import { managedHeader } from '../managed-files.ts';
 import type { Diagnostic } from '../../../errors.ts';
 import { guestAddress, type NodeSource } from '../source.ts';
 
@@ -73,8 +74,8 @@ export function deriveExports(source: NodeSource): DerivedExports {
 }
 
 /** exports(5) syntax: the path, then `host(opt,opt)` per client. Paths with spaces are quoted. */
-export function renderExports(exports: ExportLine[]): string {
-  const header = '# Managed by Phoenix: edits here are overwritten on apply and shown as drift by `phoenix plan`.\n';
+export function renderExports(exports: ExportLine[], environment?: string): string {
+  const header = managedHeader(environment);
   const lines = exports.map((line) => {
     const path = /\s/.test(line.path) ? `"${line.path}"` : line.path;
     return `${path} ${line.clients.map((client) => `${client.host}(${client.options.join(',')})`).join(' ')}\n`;

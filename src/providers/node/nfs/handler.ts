@@ -38,7 +38,12 @@ export function nfsResources(
       kind: NFS_KIND,
       node,
       dependsOn: [`node.${node}.packages.nfs-kernel-server`],
-      desired: { node, files: { [path]: renderExports(lines) }, directories: lines.map((line) => line.path) },
+      desired: {
+        node,
+        files: { [path]: renderExports(lines, source.environment) },
+        directories: lines.map((line) => line.path),
+        ...(source.environment ? { environment: source.environment } : {}),
+      },
     };
   });
   return { resources, diagnostics: derived.diagnostics };
