@@ -21,11 +21,13 @@ import {
 import { Defaults, Guest } from './schema-guest.ts';
 import { Certificate, Dns, Platform, Route, Stack } from './schema-platform.ts';
 import { Host } from './schema-host.ts';
+import { Gitops } from './schema-gitops.ts';
 
 export * from './schema-common.ts';
 export * from './schema-guest.ts';
 export * from './schema-platform.ts';
 export * from './schema-host.ts';
+export * from './schema-gitops.ts';
 
 export const Tls = z
   .strictObject({
@@ -189,6 +191,7 @@ export const PhoenixFile = z.strictObject({
   dns: Dns.optional().describe('extra internal DNS records (guests get theirs automatically)'),
   stacks: z.array(Stack).optional().describe('Docker Swarm stacks with per-environment values'),
   host: Host.optional().describe('the Proxmox host: firewall, pools, roles, users, API tokens, ACLs'),
+  gitops: Gitops.optional().describe('`phoenix serve`: polling, autoSync, selfHeal, prune, webhook, notifications'),
 });
 
 /** The merged config of a directory, after defaults. Used by the loader to parse. */
@@ -208,6 +211,7 @@ export const PhoenixConfig = z.strictObject({
   dns: Dns.default({ records: [] }),
   stacks: z.array(Stack).default([]),
   host: Host.prefault({}),
+  gitops: Gitops.prefault({}),
 });
 export type PhoenixConfig = z.infer<typeof PhoenixConfig>;
 
