@@ -82,8 +82,8 @@ describe('git source', () => {
     await expect(wrongPath.materialize(await wrongPath.head())).rejects.toMatchObject({ code: 'E_GIT_PATH' });
     const secretUrl = gitSource({ url: 'https://bob:hunter2@127.0.0.1:1/x.git', branch: 'main', workDir: workDir() });
     expect(secretUrl.description).not.toContain('hunter2');
-    const error = await secretUrl.head().catch((e: Error & { detail?: string }) => e);
-    expect(String(error.message) + String((error as { detail?: string }).detail)).not.toContain('hunter2');
+    const error = (await secretUrl.head().catch((e: unknown) => e)) as { message: string; detail?: string };
+    expect(error.message + String(error.detail)).not.toContain('hunter2');
   });
 
   it('a working directory changes revision when a config file changes', async () => {
