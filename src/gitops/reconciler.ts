@@ -96,6 +96,8 @@ export class Reconciler {
   private stopping = false;
   private readonly abort = new AbortController();
   policy: Policy = Gitops.parse({});
+  /** Runs finished since start, by outcome (metrics). */
+  readonly runCounts: Record<string, number> = {};
 
   constructor(options: ReconcilerOptions) {
     this.o = options;
@@ -134,6 +136,11 @@ export class Reconciler {
     }
     this.o.bus.publish('hold.decided', { id: holdId, status: 'rejected' });
     return this.o.store.gitops.holds.get(holdId)!;
+  }
+
+  /** The config directory of the revision in force (relative secret files resolve against it). */
+  configDir(): string | undefined {
+    return this.good?.configDir;
   }
 
   snapshot(): DaemonSnapshot {
@@ -247,6 +254,7 @@ export class Reconciler {
     const finishedAt = Date.now();
     this.o.store.gitops.runs.update(run.id, { ...patch, finishedAt });
     const done = this.o.store.gitops.runs.get(run.id)!;
+    this.runCounts[done.outcome] = (this.runCounts[done.outcome] ?? 0) + 1;
     this.lastSync = {
       runId: run.id,
       at: finishedAt,
