@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPeer } from '../clients/ssh/_test-peers.ts';
 import { startGitopsEnv, type GitopsTestEnv } from '../gitops/_test-env.ts';
-import { openApiDocument } from './openapi.ts';
+import type { openApiDocument } from './openapi.ts';
 import { startDaemon, type RunningDaemon } from './daemon.ts';
 
 const SECRET = 'hook-secret-for-tests';

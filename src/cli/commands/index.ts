@@ -17,6 +17,10 @@ import { define as defineImport } from './import.ts';
 import { define as defineGraph } from './graph.ts';
 import { define as defineSim } from './sim.ts';
 import { define as defineInit } from './init.ts';
+import { define as defineServe } from './serve.ts';
+import { define as defineToken } from './token.ts';
+import { define as defineSync } from './sync.ts';
+import { define as defineHistory } from './history.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -35,4 +39,8 @@ export const commandDefinitions: CommandDefinition[] = [
   defineSchema,
   defineSim,
   defineInit,
+  defineServe,
+  defineToken,
+  defineSync,
+  defineHistory,
 ];
