@@ -93,6 +93,8 @@ export class Reconciler {
   private lastSync: LastSync | undefined;
   private lastSourceError: string | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private periodic: NodeJS.Timeout[] = [];
+  private armed = '';
   private stopping = false;
   private readonly abort = new AbortController();
   policy: Policy = Gitops.parse({});
@@ -168,6 +170,8 @@ export class Reconciler {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.periodic) clearInterval(t);
+    this.periodic = [];
     this.abort.abort(new PhoenixError('the daemon is stopping', { code: 'E_INTERRUPTED' }));
     for (const q of this.queue.splice(0)) q.resolve(undefined);
     await this.current?.promise.catch(() => undefined);
@@ -180,26 +184,21 @@ export class Reconciler {
     this.o.log?.(message, fields);
   }
 
+  /** (Re)arms the poll and self-heal timers from the policy in force. */
   private schedule(): void {
-    const every = (ms: () => number, fn: () => void): void => {
-      const tick = (): void => {
-        this.timers.delete(timer);
-        if (this.stopping) return;
-        fn();
-        timer = setTimeout(tick, ms());
-        this.timers.add(timer);
-      };
-      let timer = setTimeout(tick, ms());
-      this.timers.add(timer);
+    for (const t of this.periodic) clearTimeout(t);
+    this.periodic = [];
+    const every = (ms: number, fn: () => void): void => {
+      const timer = setInterval(() => {
+        if (!this.stopping) fn();
+      }, ms);
+      this.periodic.push(timer);
     };
-    every(
-      () => this.o.intervalsMs?.poll ?? this.policy.pollInterval * 1000,
-      () => void this.trigger('poll').catch(() => undefined),
-    );
-    every(
-      () => this.o.intervalsMs?.selfHeal ?? this.policy.selfHeal.interval * 1000,
-      () => void this.trigger('self-heal').catch(() => undefined),
-    );
+    const poll = this.o.intervalsMs?.poll ?? this.policy.pollInterval * 1000;
+    const heal = this.o.intervalsMs?.selfHeal ?? this.policy.selfHeal.interval * 1000;
+    this.armed = `${poll}/${heal}`;
+    every(poll, () => void this.trigger('poll').catch(() => undefined));
+    every(heal, () => void this.trigger('self-heal').catch(() => undefined));
   }
 
   /** Runs `fn` once after `ms`, unless the daemon stops first. */
@@ -364,6 +363,10 @@ export class Reconciler {
       });
     }
     this.policy = phoenix.loaded.config.gitops;
+    // A commit may change the intervals: re-arm the timers when it did.
+    const poll = this.o.intervalsMs?.poll ?? this.policy.pollInterval * 1000;
+    const heal = this.o.intervalsMs?.selfHeal ?? this.policy.selfHeal.interval * 1000;
+    if (!this.stopping && this.armed !== `${poll}/${heal}`) this.schedule();
     try {
       const planned = await planEnvironment(phoenix, { prune: true, signal: this.abort.signal });
       await this.refreshStatus(phoenix, planned);
