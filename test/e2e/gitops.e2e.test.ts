@@ -71,7 +71,7 @@ describe('phoenix serve (e2e)', () => {
     await d.waitFor('drift reverted', async () => (await env.memoryOf(201)) === 768 || undefined, 3_000 + 10_000);
 
     // prune: hold (the default) — a guest removed from git is held, not deleted.
-    const removed = await env.commitConfig((y) => y.replace(/  - id: 202[\s\S]*?(?=\nproxmox:)/, ''), 'drop app2');
+    const removed = await env.commitConfig((y) => y.replace(/ {2}- id: 202[\s\S]*?(?=\nproxmox:)/, ''), 'drop app2');
     const held = await d.waitFor(
       'the prune hold',
       async () => {
