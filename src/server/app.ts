@@ -300,10 +300,10 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
       access: 'public',
       documented: true,
       handle: ({ req, res }) => {
-        // Public so the dashboard can ask "am I logged in?" without counting as a failed login.
+        // Public, and 200 with scope null when logged out: the dashboard asks "am I logged
+        // in?" on load, which must neither count as a failed login nor log a console error.
         const who = auth.identify(req);
-        if (!who) throw new HttpError(401, 'not logged in', 'E_UNAUTHORIZED');
-        sendJson(res, 200, { scope: who.scope, csrfToken: auth.csrfOf(req) ?? null });
+        sendJson(res, 200, { scope: who?.scope ?? null, csrfToken: who ? (auth.csrfOf(req) ?? null) : null });
       },
     },
     {

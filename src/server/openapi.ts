@@ -222,11 +222,10 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/v1/session': {
         get: {
-          summary: 'The dashboard session (scope and CSRF token)',
-          security: [{ session: [] }],
+          summary: 'The dashboard session (scope and CSRF token; scope null when logged out)',
+          security: [],
           responses: {
-            '200': json(obj({ scope: { enum: ['read', 'operate'] }, csrfToken: nullable(str) })),
-            '401': json(ref('Error')),
+            '200': json(obj({ scope: { enum: ['read', 'operate', null] }, csrfToken: nullable(str) })),
           },
         },
         post: {

@@ -176,6 +176,7 @@ describe('daemon API', () => {
     await check('/api/v1/history/{id}', 'get', await call(`/api/v1/history/${run.id}`, { token: readToken }));
     await check('/api/v1/history/{id}', 'get', await call('/api/v1/history/nope', { token: readToken }));
     await check('/api/v1/status', 'get', await call('/api/v1/status'));
+    await check('/api/v1/session', 'get', await call('/api/v1/session'));
     await check('/api/v1/sync', 'post', await call('/api/v1/sync', { method: 'POST', token: readToken }));
     await check(
       '/api/v1/plans/{id}/approve',
