@@ -12,6 +12,7 @@ import { EventBus } from '../gitops/event-bus.ts';
 import { Reconciler } from '../gitops/reconciler.ts';
 import { directorySource, gitSource, type DesiredStateSource, type GitCredentials } from '../gitops/source.ts';
 import { UpstreamStats } from '../gitops/upstream.ts';
+import { Notifier } from '../gitops/notify.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
 import { createDaemonServer, type DaemonServer } from './app.ts';
 
@@ -40,6 +41,7 @@ export interface RunningDaemon {
   store: StateStore;
   bus: EventBus;
   server: DaemonServer;
+  notifier: Notifier;
   /** The first reconcile (startup). */
   firstRun: Promise<unknown>;
   /** Graceful stop: no new work, the resource in flight finishes, then everything closes. */
@@ -107,10 +109,28 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       return resolveSecret(ref, { configDir: reconciler.configDir() ?? process.cwd(), env }).catch(() => undefined);
     },
   });
+  const secretContext = () => ({ configDir: reconciler.configDir() ?? process.cwd(), env });
+  const notifier = new Notifier({
+    bus,
+    snapshot: () => reconciler.snapshot(),
+    certificatesDue: (now) => store.certificates.due(now),
+    log: o.log,
+    targets: async () => {
+      const out = [];
+      for (const target of reconciler.policy.notifications) {
+        const url = /^(env|file):/.test(target.url)
+          ? await resolveSecret(target.url, secretContext()).catch(() => undefined)
+          : target.url;
+        if (url) out.push({ target, url: url.trim() });
+      }
+      return out;
+    },
+  });
   let url: string;
   try {
     url = await server.listen(host, port);
   } catch (error) {
+    await notifier.close();
     store.close();
     throw new PhoenixError(`cannot listen on ${host}:${port}`, {
       code: 'E_LISTEN',
@@ -127,10 +147,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     store,
     bus,
     server,
+    notifier,
     firstRun,
     stop: () =>
       (stopped ??= (async () => {
         await reconciler.stop();
+        await notifier.close();
         await server.close();
         store.close();
       })()),
