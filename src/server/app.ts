@@ -171,7 +171,14 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
           lastSync: s.lastSync
             ? { ...s.lastSync, at: new Date(s.lastSync.at).toISOString(), revision: s.lastSync.revision ?? null }
             : null,
-          policy: s.policy,
+          // Notification URLs can be secrets themselves (a Slack hook): only references are shown.
+          policy: {
+            ...s.policy,
+            notifications: s.policy.notifications.map((n) => ({
+              ...n,
+              url: /^(env|file):/.test(n.url) ? n.url : '(hidden)',
+            })),
+          },
           rows: s.rows,
         });
       },

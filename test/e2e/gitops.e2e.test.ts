@@ -188,4 +188,45 @@ describe('phoenix serve (e2e)', () => {
       15_000,
     );
   });
+
+  it('SIGTERM mid-apply finishes the step in flight, records the run interrupted, exits 0; a restart converges', async () => {
+    const d = (t = await startDaemonE2e('gitops:\n  pollInterval: 1\n'));
+    const { env } = d;
+    await d.startDaemon();
+    await d.waitFor('the first apply', async () => (await env.memoryOf(202)) === 512 || undefined, 30_000);
+    env.sim.control.setFaults({ rules: [{ method: 'PUT', route: '/nodes/**', latencyMs: 400 }] });
+    await env.commitConfig((y) => setMemory('app2', 700)(setMemory('app1', 700)(y)), 'both to 700');
+    const store = openStateStore(env.statePath);
+    try {
+      await d.waitFor(
+        'a step in flight',
+        () => {
+          const run = store.runs.list(env.sim.url, 1)[0];
+          return run?.outcome === 'running' && store.journal.entries(run.id).some((e) => e.status === 'started')
+            ? true
+            : undefined;
+        },
+        20_000,
+      );
+      const exited = new Promise<number | null>((r) => d.child().once('exit', (code) => r(code)));
+      d.child().kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const last = store.runs.list(env.sim.url, 1)[0]!;
+      // The step in flight finished and was journaled: nothing is left `started`.
+      expect(store.journal.entries(last.id).filter((e) => e.status === 'started')).toEqual([]);
+      expect(last.outcome).not.toBe('running');
+      expect(store.leases.get(env.sim.url)).toBeUndefined();
+      expect(store.gitops.runs.list(1)[0]?.outcome).toMatch(/interrupted|succeeded/);
+      expect(d.output()).toContain('stopping: finishing the work in flight');
+    } finally {
+      store.close();
+    }
+    env.sim.control.setFaults({ rules: [] });
+    await d.startDaemon();
+    await d.waitFor(
+      'both at 700',
+      async () => ((await env.memoryOf(201)) === 700 && (await env.memoryOf(202)) === 700) || undefined,
+      20_000,
+    );
+  });
 });
