@@ -92,3 +92,79 @@ export async function startGitDaemon(base: string): Promise<GitDaemon> {
     },
   };
 }
+
+export interface GitHttpServer {
+  url(repoPath: string): string;
+  /** Authorization headers seen, for asserting how credentials arrived. */
+  readonly authorizations: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * `git http-backend` (the real smart-HTTP server, as CGI) behind a Node HTTP server on
+ * loopback that demands Basic auth `user:password`.
+ */
+export async function startGitHttp(base: string, user: string, password: string): Promise<GitHttpServer> {
+  const { createServer } = await import('node:http');
+  const authorizations: string[] = [];
+  const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const server = createServer((req, res) => {
+    const auth = req.headers.authorization ?? '';
+    authorizations.push(auth);
+    if (auth !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' });
+      res.end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        ...process.env,
+        GIT_PROJECT_ROOT: base,
+        GIT_HTTP_EXPORT_ALL: '1',
+        REQUEST_METHOD: req.method ?? 'GET',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.slice(1),
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        REMOTE_USER: user,
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    req.pipe(cgi.stdin!);
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    cgi.stdout!.on('data', (chunk: Buffer) => {
+      if (headersDone) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      headersDone = true;
+      let status = 200;
+      const headers: Record<string, string> = {};
+      for (const line of head.subarray(0, end).toString().split('\r\n')) {
+        const i = line.indexOf(':');
+        const k = line.slice(0, i).trim();
+        const v = line.slice(i + 1).trim();
+        if (k.toLowerCase() === 'status') status = Number(v.split(' ')[0]);
+        else headers[k] = v;
+      }
+      res.writeHead(status, headers);
+      res.write(head.subarray(end + 4));
+    });
+    cgi.on('close', () => res.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: (repoPath) => `http://127.0.0.1:${port}/${repoPath}`,
+    authorizations,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPeer, generateKeyPair, startOpenSsh } from '../clients/ssh/_test-peers.ts';
 import { directorySource, gitSource } from './source.ts';
-import { makeTestRepo, startGitDaemon, type TestRepo } from './_test-git.ts';
+import { makeTestRepo, startGitDaemon, startGitHttp, type TestRepo } from './_test-git.ts';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -72,6 +72,23 @@ describe('git source', () => {
       credentials: { sshPrivateKey: key.privateKey, knownHosts: `[127.0.0.1]:${peer.port} ${other.publicKey}\n` },
     });
     await expect(bad.head()).rejects.toMatchObject({ code: 'E_GIT' });
+  });
+
+  it('reads over smart HTTP (git http-backend) with a token from a secret, sent as a header', async () => {
+    const repo = await repoWithConfig();
+    const http = await startGitHttp(repo.root, 'deploy', 's3cret-token');
+    cleanups.push(() => http.stop());
+    await checkSource(http.url('origin.git'), repo, { credentials: { username: 'deploy', password: 's3cret-token' } });
+    const wrong = gitSource({
+      url: http.url('origin.git'),
+      branch: 'main',
+      workDir: workDir(),
+      credentials: { password: 'nope' },
+    });
+    await expect(wrong.head()).rejects.toMatchObject({ code: 'E_GIT' });
+    // No credentials: git must not hang on a prompt.
+    const none = gitSource({ url: http.url('origin.git'), branch: 'main', workDir: workDir(), timeoutMs: 20_000 });
+    await expect(none.head()).rejects.toMatchObject({ code: 'E_GIT' });
   });
 
   it('names a missing branch and a missing path, and never prints URL credentials', async () => {
