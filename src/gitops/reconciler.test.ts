@@ -18,7 +18,10 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function start(gitops = ''): Promise<{ env: GitopsTestEnv; r: Reconciler; store: StateStore; bus: EventBus }> {
+async function start(
+  gitops = '',
+  intervals = {},
+): Promise<{ env: GitopsTestEnv; r: Reconciler; store: StateStore; bus: EventBus }> {
   env = await startGitopsEnv({ gitops });
   store = openStateStore(env.statePath);
   const bus = new EventBus();
@@ -29,7 +32,7 @@ async function start(gitops = ''): Promise<{ env: GitopsTestEnv; r: Reconciler; 
     store,
     bus,
     openPhoenix: env.openPhoenix,
-    intervalsMs: { poll: 3_600_000, selfHeal: 3_600_000, leaseRetry: 3_600_000 },
+    intervalsMs: { poll: 3_600_000, selfHeal: 3_600_000, leaseRetry: 3_600_000, certificates: 3_600_000, ...intervals },
   });
   return { env, r: reconciler, store, bus };
 }
@@ -132,5 +135,30 @@ describe('reconciler', () => {
     expect(env.mutating()).toEqual([]);
     lease.release();
     other.close();
+  });
+
+  it('starts a run, once, for a certificate past its renewal time without waiting for a commit', async () => {
+    const { r, store, bus } = await start('', { certificates: 50 });
+    await r.start();
+    const runs: string[] = [];
+    bus.subscribe((e) => {
+      if (e.type === 'run.started') runs.push(String(e.data.trigger));
+    });
+    store.certificates.put({
+      name: 'gateway',
+      serial: '42',
+      subject: 'CN=gateway',
+      issuer: 'CN=ca',
+      notBefore: Date.now() - 1000,
+      notAfter: Date.now() + 3_600_000,
+      renewAt: Date.now() - 1,
+      fingerprint: 'x',
+      pem: '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n',
+      status: 'active',
+    });
+    const until = Date.now() + 5_000;
+    while (!runs.includes('renewal') && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(runs.filter((t) => t === 'renewal')).toEqual(['renewal']);
   });
 });

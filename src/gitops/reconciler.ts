@@ -32,7 +32,7 @@ export interface ReconcilerOptions {
   /** Structured log lines (static message + fields). */
   log?(message: string, fields?: Record<string, unknown>): void;
   /** Test override of the intervals of the policy (ms). */
-  intervalsMs?: { poll?: number; selfHeal?: number; leaseRetry?: number };
+  intervalsMs?: { poll?: number; selfHeal?: number; leaseRetry?: number; certificates?: number };
 }
 
 export interface LastSync {
@@ -95,6 +95,7 @@ export class Reconciler {
   private readonly timers = new Set<NodeJS.Timeout>();
   private periodic: NodeJS.Timeout[] = [];
   private armed = '';
+  private readonly renewals = new Set<string>();
   private stopping = false;
   private readonly abort = new AbortController();
   policy: Policy = Gitops.parse({});
@@ -199,6 +200,17 @@ export class Reconciler {
     this.armed = `${poll}/${heal}`;
     every(poll, () => void this.trigger('poll').catch(() => undefined));
     every(heal, () => void this.trigger('self-heal').catch(() => undefined));
+    // Renewals do not wait for a commit: a certificate past its renewal time starts a run
+    // (once per certificate serial) whose plan carries the renewal.
+    every(this.o.intervalsMs?.certificates ?? 60_000, () => this.checkRenewals());
+  }
+
+  private checkRenewals(): void {
+    const due = this.o.store.certificates.due(Date.now()).filter((c) => !this.renewals.has(`${c.name}#${c.serial}`));
+    if (due.length === 0) return;
+    for (const c of due) this.renewals.add(`${c.name}#${c.serial}`);
+    this.log('certificates due for renewal', { certificates: due.map((c) => c.name) });
+    void this.trigger('renewal').catch(() => undefined);
   }
 
   /** Runs `fn` once after `ms`, unless the daemon stops first. */

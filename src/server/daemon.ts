@@ -32,7 +32,7 @@ export interface DaemonOptions {
   env?: Record<string, string | undefined>;
   log?(message: string, fields?: Record<string, unknown>): void;
   /** Test overrides of the policy intervals. */
-  intervalsMs?: { poll?: number; selfHeal?: number; leaseRetry?: number };
+  intervalsMs?: { poll?: number; selfHeal?: number; leaseRetry?: number; certificates?: number };
 }
 
 export interface RunningDaemon {

@@ -35,7 +35,7 @@ const Row = obj(
 const Run = obj({
   id: str,
   revision: nullable(str),
-  trigger: { enum: ['poll', 'webhook', 'api', 'self-heal', 'startup', 'approve'] },
+  trigger: { enum: ['poll', 'webhook', 'api', 'self-heal', 'startup', 'approve', 'renewal'] },
   outcome: {
     enum: ['running', 'succeeded', 'failed', 'invalid', 'held', 'in-sync', 'blocked', 'interrupted', 'rejected'],
   },

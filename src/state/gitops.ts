@@ -8,7 +8,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { StoreContext } from './context.ts';
 
-export type GitopsTrigger = 'poll' | 'webhook' | 'api' | 'self-heal' | 'startup' | 'approve';
+/** `renewal`: a certificate record is past its renewal time (the PKI provider's plan renews it). */
+export type GitopsTrigger = 'poll' | 'webhook' | 'api' | 'self-heal' | 'startup' | 'approve' | 'renewal';
 export type GitopsOutcome =
   'running' | 'succeeded' | 'failed' | 'invalid' | 'held' | 'in-sync' | 'blocked' | 'interrupted' | 'rejected';
 
