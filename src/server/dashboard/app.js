@@ -167,6 +167,21 @@ function renderSummary() {
   $('summary').replaceChildren(...items.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
 }
 
+const LAYERS = [
+  'step-ca',
+  'gateway',
+  'traefik',
+  'swarm-manager',
+  'portainer-server',
+  'swarm-worker',
+  'portainer-agent',
+];
+function layer(row) {
+  const roles = row.details?.roles ?? [];
+  const found = LAYERS.findIndex((r) => roles.includes(r));
+  return found < 0 ? LAYERS.length : found;
+}
+
 function guestTone(row) {
   if (row.sync === 'missing' || row.health === 'degraded') return 'g-bad';
   if (row.sync !== 'in sync' || row.health === 'progressing') return 'g-warn';
@@ -209,9 +224,12 @@ function renderTopology() {
   let y = 10;
   let width = 0;
   for (const node of nodes) {
-    const list = guests.filter((g) => (g.node ?? '?') === node);
+    // Left to right in traffic order: the CA, the gateway, Traefik, the Swarm, the rest.
+    const list = guests
+      .filter((g) => (g.node ?? '?') === node)
+      .sort((a, b) => layer(a) - layer(b) || a.address.localeCompare(b.address));
     const boxW = list.length * (W + gap) + gap;
-    svg.append(el('svg:rect', { class: 'node-box', x: 5, y, width: boxW, height: H + 40, rx: 8 }));
+    svg.append(el('svg:rect', { class: 'node-box', x: 5, y, width: boxW, height: H + 100, rx: 8 }));
     svg.append(el('svg:text', { x: 12, y: y + 16, text: `node ${node}` }));
     list.forEach((g, i) => {
       const x = 5 + gap + i * (W + gap);
@@ -224,7 +242,7 @@ function renderTopology() {
       svg.append(group);
     });
     width = Math.max(width, boxW + 10);
-    y += H + 60;
+    y += H + 120;
   }
   if (stacks.length > 0) {
     svg.append(el('svg:text', { x: 12, y: y + 14, text: 'stacks' }));
@@ -245,7 +263,7 @@ function renderTopology() {
     const x2 = pb.x + W / 2;
     const y1 = pa.y + H;
     const y2 = pb.y + H;
-    const dip = Math.max(y1, y2) + 14 + (cls === 'issue' ? 8 : 0);
+    const dip = Math.max(y1, y2) + Math.min(60, 12 + Math.abs(x2 - x1) / 12) + (cls === 'issue' ? 6 : 0);
     svg.append(el('svg:path', { class: cls, d: `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2 + 2}` }));
   };
   const swarm = [...byRole('swarm-manager'), ...byRole('swarm-worker')];
@@ -253,6 +271,16 @@ function renderTopology() {
   for (const t of byRole('traefik')) for (const s of swarm) link(t, s, 'edge');
   for (const ca of byRole('step-ca'))
     for (const g of [...byRole('gateway'), ...byRole('traefik'), ...swarm]) link(ca, g, 'issue');
+  if (byRole('gateway').length + byRole('step-ca').length > 0) {
+    svg.append(
+      el('svg:text', {
+        x: 12,
+        y: y + 4,
+        text: 'solid: traffic (gateway → Traefik → Swarm) · dashed: certificates issued by the CA',
+      }),
+    );
+    y += 14;
+  }
   svg.setAttribute('viewBox', `0 0 ${Math.max(width, 300)} ${Math.max(y, 60)}`);
   $('topology').replaceChildren(svg);
 }
