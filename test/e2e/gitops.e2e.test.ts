@@ -4,6 +4,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createPhoenix } from '../../src/app/create-phoenix.ts';
+import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
 import { openStateStore } from '../../src/state/index.ts';
 import { HOOK_SECRET, startDaemonE2e, type DaemonE2e } from './_daemon.ts';
 
@@ -189,13 +192,13 @@ describe('phoenix serve (e2e)', () => {
     );
   });
 
-  it('SIGTERM mid-apply finishes the step in flight, records the run interrupted, exits 0; a restart converges', async () => {
+  it('a CLI apply meets the daemon lease; SIGTERM mid-apply finishes the step in flight, records the run interrupted, exits 0; a restart converges', async () => {
     const d = (t = await startDaemonE2e('gitops:\n  pollInterval: 1\n'));
     const { env } = d;
     await d.startDaemon();
     await d.waitFor('the first apply', async () => (await env.memoryOf(202)) === 512 || undefined, 30_000);
-    env.sim.control.setFaults({ rules: [{ method: 'PUT', route: '/nodes/**', latencyMs: 400 }] });
-    await env.commitConfig((y) => setMemory('app2', 700)(setMemory('app1', 700)(y)), 'both to 700');
+    env.sim.control.setFaults({ rules: [{ method: 'PUT', route: '/nodes/**', latencyMs: 1500 }] });
+    const rev = await env.commitConfig((y) => setMemory('app2', 700)(setMemory('app1', 700)(y)), 'both to 700');
     const store = openStateStore(env.statePath);
     try {
       await d.waitFor(
@@ -208,6 +211,18 @@ describe('phoenix serve (e2e)', () => {
         },
         20_000,
       );
+      // An apply of the CLI (the same operation `phoenix apply` runs) meets the daemon's lease.
+      const cli = await createPhoenix({
+        configDir: join(env.dir, 'gitops-source', 'revisions', rev, 'env'),
+        statePath: env.statePath,
+        env: { PHOENIX_E2E_TOKEN: env.tokenSecret },
+      });
+      try {
+        const planned = await planEnvironment(cli);
+        await expect(applyPlan(cli, planned)).rejects.toMatchObject({ code: 'E_LEASE_HELD' });
+      } finally {
+        await cli.close();
+      }
       const exited = new Promise<number | null>((r) => d.child().once('exit', (code) => r(code)));
       d.child().kill('SIGTERM');
       expect(await exited).toBe(0);
