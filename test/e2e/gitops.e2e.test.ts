@@ -27,6 +27,18 @@ interface Run {
 const setMemory = (name: string, mib: number) => (yaml: string) =>
   yaml.replace(new RegExp(`(name: ${name}\\n(?:\\s+\\w+: .*\\n)*?\\s+memory: )\\d+`), `$1${mib}`);
 
+/** Waits until the daemon applies a resource in the run of `revision`. */
+async function applyingFor(d: DaemonE2e, revision: string): Promise<void> {
+  await d.waitFor(
+    `an apply of ${revision.slice(0, 12)}`,
+    () => {
+      const start = d.events.findIndex((e) => e.type === 'run.started' && e.data.revision === revision);
+      return start >= 0 && d.events.slice(start).some((e) => e.type === 'resource.applying') ? true : undefined;
+    },
+    20_000,
+  );
+}
+
 async function runFor(d: DaemonE2e, revision: string): Promise<Run | undefined> {
   const { runs } = await d.api<{ runs: Run[] }>('/api/v1/history?limit=50');
   return runs.find((r) => r.revision === revision && r.outcome !== 'running');
@@ -140,7 +152,7 @@ describe('phoenix serve (e2e)', () => {
       ],
     });
     const since = env.sim.requests.length;
-    await env.commitConfig(
+    const added = await env.commitConfig(
       (y) =>
         y.replace(
           '\nproxmox:',
@@ -148,6 +160,7 @@ describe('phoenix serve (e2e)', () => {
         ),
       'add app3',
     );
+    await applyingFor(d, added);
     const store = openStateStore(env.statePath);
     try {
       await d.waitFor(
@@ -199,6 +212,7 @@ describe('phoenix serve (e2e)', () => {
     await d.waitFor('the first apply', async () => (await env.memoryOf(202)) === 512 || undefined, 30_000);
     env.sim.control.setFaults({ rules: [{ method: 'PUT', route: '/nodes/**', latencyMs: 1500 }] });
     const rev = await env.commitConfig((y) => setMemory('app2', 700)(setMemory('app1', 700)(y)), 'both to 700');
+    await applyingFor(d, rev);
     const store = openStateStore(env.statePath);
     try {
       await d.waitFor(
