@@ -14,4 +14,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   startup: async () => (await import('./startup.bench.ts')).benchmark,
   gateway: async () => (await import('./gateway.bench.ts')).benchmark,
   pki: async () => (await import('./pki.bench.ts')).benchmark,
+  daemon: async () => (await import('./daemon.bench.ts')).benchmark,
 };

@@ -16,7 +16,7 @@ import { deriveResources, type DerivedResources } from '../providers/proxmox/der
 import { providerHandlers } from '../providers/registry.ts';
 import { deriveHostResources, fileSecretSink, linkToHost, type SelfAccess } from '../providers/pve-host/index.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
-import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
+import type { BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
 import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
 import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
@@ -144,6 +144,9 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     environment = proxmox.endpoint;
     tokenId = proxmox.tokenId;
   } else {
+    // Loaded only when used: the simulator (and the PVE schema it validates with) is tens of MB
+    // a process talking to a real Proxmox (or a long-running daemon) should not carry.
+    const { startBuiltinSimulator } = await import('./builtin-simulator.ts');
     simulator = await startBuiltinSimulator({
       topology: simTopology(loaded.config),
       speed: options.simulator?.speed,

@@ -21,11 +21,13 @@ import {
 import { Defaults, Guest } from './schema-guest.ts';
 import { Certificate, Dns, Platform, Route, Stack } from './schema-platform.ts';
 import { Host } from './schema-host.ts';
+import { Gitops } from './schema-gitops.ts';
 
 export * from './schema-common.ts';
 export * from './schema-guest.ts';
 export * from './schema-platform.ts';
 export * from './schema-host.ts';
+export * from './schema-gitops.ts';
 
 export const Tls = z
   .strictObject({
@@ -200,6 +202,7 @@ export const PhoenixFile = z.strictObject({
   environment: EnvironmentId.optional().describe(
     "this environment's identity in Phoenix's ownership markers (default: derived from the git repository and the config's path in it)",
   ),
+  gitops: Gitops.optional().describe('`phoenix serve`: polling, autoSync, selfHeal, prune, webhook, notifications'),
 });
 
 /** The merged config of a directory, after defaults. Used by the loader to parse. */
@@ -220,6 +223,7 @@ export const PhoenixConfig = z.strictObject({
   stacks: z.array(Stack).default([]),
   host: Host.prefault({}),
   environment: EnvironmentId.optional(),
+  gitops: Gitops.prefault({}),
 });
 export type PhoenixConfig = z.infer<typeof PhoenixConfig>;
 

@@ -5,3 +5,13 @@ export type { JournalApi, RunsApi } from './runs.ts';
 export type { CertificatesApi, EventsApi } from './records.ts';
 export { processAlive, type StoreContext } from './context.ts';
 export type * from './types.ts';
+export {
+  tokenHash,
+  type GitopsApi,
+  type GitopsRunRecord,
+  type GitopsOutcome,
+  type GitopsTrigger,
+  type HoldRecord,
+  type HoldStatus,
+  type TokenScope,
+} from './gitops.ts';

@@ -61,6 +61,47 @@ export const MIGRATIONS: readonly string[] = [
      status TEXT NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // phoenix serve (gitops): reconcile history, held plans, API tokens (hashed), source state.
+  `CREATE TABLE gitops_runs (
+     id TEXT PRIMARY KEY,
+     environment TEXT NOT NULL,
+     revision TEXT,
+     trigger TEXT NOT NULL,
+     started_at INTEGER NOT NULL,
+     finished_at INTEGER,
+     outcome TEXT NOT NULL,
+     message TEXT,
+     summary TEXT NOT NULL DEFAULT '{}',
+     resources TEXT NOT NULL DEFAULT '[]',
+     errors TEXT NOT NULL DEFAULT '[]',
+     apply_run_id TEXT,
+     pid INTEGER NOT NULL
+   );
+   CREATE INDEX gitops_runs_started ON gitops_runs (started_at);
+   CREATE TABLE gitops_holds (
+     id TEXT PRIMARY KEY,
+     run_id TEXT NOT NULL,
+     revision TEXT,
+     reason TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     decided_at INTEGER,
+     decided_by TEXT,
+     summary TEXT NOT NULL DEFAULT '{}',
+     plan TEXT NOT NULL
+   );
+   CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     scope TEXT NOT NULL CHECK (scope IN ('read','operate')),
+     name TEXT,
+     created_at INTEGER NOT NULL,
+     last_used_at INTEGER
+   );
+   CREATE TABLE gitops_kv (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`,
 ];
 
 /** Brings the file up to the newest schema; refuses files written by a newer Phoenix. */

@@ -16,6 +16,7 @@ import { leasesApi, type LeasesApi } from './lease.ts';
 import { migrate } from './migrations.ts';
 import { certificatesApi, eventsApi, type CertificatesApi, type EventsApi } from './records.ts';
 import { journalApi, runsApi, type JournalApi, type RunsApi } from './runs.ts';
+import { gitopsApi, type GitopsApi } from './gitops.ts';
 
 export interface StateStore {
   readonly path: string;
@@ -24,6 +25,8 @@ export interface StateStore {
   readonly leases: LeasesApi;
   readonly events: EventsApi;
   readonly certificates: CertificatesApi;
+  /** `phoenix serve`: reconcile history, held plans, API tokens. */
+  readonly gitops: GitopsApi;
   /** `PRAGMA integrity_check` result: `ok` when the file is sound. */
   integrityCheck(): string;
   close(): void;
@@ -75,6 +78,7 @@ export function openStateStore(path: string, options: OpenStateOptions = {}): St
     leases: leasesApi(db, ctx),
     events: eventsApi(db, ctx),
     certificates: certificatesApi(db, ctx),
+    gitops: gitopsApi(db, ctx),
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
     close: () => {
       if (db.open) db.close();

@@ -19,6 +19,10 @@ import { define as defineSim } from './sim.ts';
 import { define as defineInit } from './init.ts';
 import { define as defineLease } from './lease.ts';
 import { define as defineCerts } from './certs.ts';
+import { define as defineServe } from './serve.ts';
+import { define as defineToken } from './token.ts';
+import { define as defineSync } from './sync.ts';
+import { define as defineHistory } from './history.ts';
 
 export type CommandDefinition = (program: Command) => void;
 
@@ -39,4 +43,8 @@ export const commandDefinitions: CommandDefinition[] = [
   defineInit,
   defineLease,
   defineCerts,
+  defineServe,
+  defineToken,
+  defineSync,
+  defineHistory,
 ];
