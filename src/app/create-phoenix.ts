@@ -10,14 +10,14 @@ import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/inde
 import type { RequestEvent } from '../clients/proxmox/types.ts';
 import { loadConfig, resolveSecret, type LoadedConfig } from '../config/index.ts';
 import type { Resource } from '../engine/handler.ts';
-import { handlerRegistry, type HandlerRegistry } from '../engine/handler.ts';
+import type { HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
-import { providerHandlers } from '../providers/registry.ts';
-import { deriveHostResources, fileSecretSink, linkToHost } from '../providers/pve-host/index.ts';
+import type { Provider, ProviderRuntime, ProviderSettings } from '../providers/provider.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
 import { startBuiltinSimulator, type BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
-import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
+import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
+import { buildRegistry, configFragments, deriveEnvironment, PROVIDERS, unmanagedSections } from './providers.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
 export interface EndpointOverride {
@@ -42,13 +42,20 @@ export interface CreatePhoenixOptions {
   onRequest?: (event: RequestEvent) => void;
   /** Bound of one PVE task or lock wait (default 10 min). */
   taskTimeoutMs?: number;
+  /** The provider modules (default: the registry's `PROVIDERS`; tests add their own). */
+  providers?: readonly Provider[];
 }
 
 export interface Phoenix {
   readonly configDir: string;
   readonly loaded: LoadedConfig;
+  /** The guest provider's view (guests, files), for commands that speak in guests. */
   readonly derived: DerivedResources;
+  /** Every provider's desired resources, with their references. */
   readonly resources: Resource[];
+  readonly providers: readonly Provider[];
+  /** Declared config sections no provider manages ("declared, not managed by this version"). */
+  readonly unmanagedSections: string[];
   /** Every handler of this environment; `kinds()` lists them (prune discovers all of them). */
   readonly registry: HandlerRegistry & { kinds(): string[] };
   readonly client: ProxmoxClient;
@@ -79,12 +86,29 @@ export function defaultStatePath(configDir: string): string {
   return writableDir(configDir) ? join(configDir, '.phoenix', 'state.db') : resolve('.phoenix', 'state.db');
 }
 
+/**
+ * Whether the nodes' shells can be reached, known before connecting: an override's SSH
+ * endpoints, `proxmox.ssh`, or the built-in simulator (which always serves its nodes' SSH).
+ */
+export function nodeShellReachable(config: LoadedConfig['config'], endpoint?: EndpointOverride): boolean {
+  if (endpoint) return endpoint.ssh !== undefined;
+  return config.proxmox ? config.proxmox.ssh !== undefined : true;
+}
+
+/** Config + registry -> the settings every provider derives from (no I/O). */
+export function providerSettings(loaded: LoadedConfig, endpoint?: EndpointOverride): ProviderSettings {
+  return { config: loaded.config, configDir: loaded.dir, nodeShell: nodeShellReachable(loaded.config, endpoint) };
+}
+
 export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoenix> {
   const configDir = resolve(options.configDir);
   const env = options.env ?? process.env;
-  const loaded = await loadConfig(configDir);
+  const providers = options.providers ?? PROVIDERS;
+  const loaded = await loadConfig(configDir, { fragments: configFragments(providers) });
   const derived = deriveResources(loaded.config);
-  const hostResources = deriveHostResources(loaded.config);
+  const settings = providerSettings(loaded, options.endpoint);
+  const environmentResources = deriveEnvironment(providers, settings);
+  loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
   const secret = (ref: string) => resolveSecret(ref, { configDir, env });
 
@@ -134,10 +158,9 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     store ??= openStateStore(statePath);
     return store;
   };
-  // Asked only when a declared vmid exists without the ownership tag.
-  const isAdopted = (vmid: number, observed: { lock?: string }): boolean => {
+  // Asked only when a declared object (e.g. a vmid) exists without its ownership marker.
+  const isAdopted = (address: string, observed: { lock?: string }): boolean => {
     if (!existsSync(statePath)) return false;
-    const address = `guest.${vmid}`;
     if (
       state()
         .events.list({ address, limit: 100 })
@@ -155,10 +178,13 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
           .some((e) => e.address === address && e.status === 'started'),
       );
   };
-  const nodeShell: NodeShellWiring = await wireNodeShell({
-    config: loaded.config,
-    proxmox: client,
-    access: nodeShellAccess({
+  const closers: (() => Promise<void>)[] = [];
+  const runtime: ProviderRuntime = {
+    ...settings,
+    environment,
+    resolveSecret: secret,
+    proxmox: () => client,
+    nodeAccess: nodeShellAccess({
       endpoint: options.endpoint,
       hasProxmox: proxmox !== undefined,
       proxmoxSsh: proxmox?.ssh,
@@ -166,23 +192,26 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       configDir,
       resolveSecret: secret,
     }),
-  });
-  loaded.warnings.push(...nodeShell.warnings);
-  const registry = handlerRegistry([
-    ...providerHandlers({
-      proxmox: client,
-      resolveSecret: secret,
-      taskTimeoutMs: options.taskTimeoutMs,
-      isAdopted,
-      secretSink: fileSecretSink(configDir),
-    }),
-    ...nodeShell.handlers,
-  ]);
+    taskTimeoutMs: options.taskTimeoutMs,
+    isAdopted,
+    onClose: (close) => void closers.push(close),
+  };
+  let registry: Awaited<ReturnType<typeof buildRegistry>>;
+  try {
+    registry = await buildRegistry(providers, runtime);
+  } catch (error) {
+    for (const close of closers.splice(0).reverse()) await close();
+    await client.close();
+    await simulator?.close();
+    throw error;
+  }
   return {
     configDir,
     loaded,
     derived,
-    resources: nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]),
+    resources: environmentResources.resources,
+    providers,
+    unmanagedSections: unmanagedSections(providers, loaded.config),
     registry,
     client,
     environment,
@@ -192,7 +221,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     state,
     async close() {
       store?.close();
-      await nodeShell.close();
+      for (const close of closers.splice(0).reverse()) await close();
       await client.close();
       await simulator?.close();
     },

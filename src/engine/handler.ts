@@ -22,8 +22,14 @@ export interface Resource<Desired = unknown> {
   /** The handler that owns it, e.g. `proxmox.lxc`. */
   kind: string;
   desired: Desired;
-  /** Explicit dependencies (addresses). Implicit ones come from `ResourceHandler.dependencies`. */
+  /** Explicit dependencies (addresses): `dependsOn` of the config, a clone's source. */
   dependsOn: string[];
+  /**
+   * Typed references to other resources this one uses (a guest's bridge and storage, an ACL's
+   * user): the only source of implicit edges. A reference to something not declared is no edge
+   * (it exists outside Phoenix's management).
+   */
+  references?: ResourceRef[];
   /**
    * Resources sharing a lock key never run at the same time (e.g. clones of one source share
    * `clone-source:9000`). Keys are opaque to the engine.
@@ -33,6 +39,15 @@ export interface Resource<Desired = unknown> {
   node?: string;
   /** Never deleted or replaced: a plan that would do either is an error. */
   protected?: boolean;
+}
+
+/**
+ * A typed reference to another resource, built by the referenced provider's own helper (e.g.
+ * `bridgeRef(node, name)`) so the address format lives in one place.
+ */
+export interface ResourceRef {
+  kind: string;
+  address: string;
 }
 
 /** What every handler call receives. */

@@ -1,0 +1,29 @@
+/**
+ * The pve-host provider module: the Proxmox host itself through the API (bridges, ZFS pools,
+ * storages, pools, roles, users, API tokens, ACLs, datacenter/node firewall). Composes the
+ * existing derivation and handlers (index.ts) into the provider contract.
+ */
+import { defineProvider } from '../provider.ts';
+import { deriveHostResources } from './derive.ts';
+import { HOST_KINDS, hostHandlers } from './index.ts';
+import { hostReferences } from './refs.ts';
+import { fileSecretSink } from './secret-sink.ts';
+
+export const pveHostProvider = defineProvider({
+  name: 'pve-host',
+  sections: ['network', 'storage', 'host'],
+  kinds: HOST_KINDS,
+  derive: ({ config }) => ({
+    resources: deriveHostResources(config).map((r) => {
+      const references = hostReferences(r);
+      return references.length > 0 ? { ...r, references } : r;
+    }),
+  }),
+  handlers: (rt) =>
+    hostHandlers({
+      client: rt.proxmox(),
+      // API token secrets PVE shows once go only where the config's `file:` reference says.
+      secretSink: fileSecretSink(rt.configDir),
+      taskTimeoutMs: rt.taskTimeoutMs,
+    }),
+});
