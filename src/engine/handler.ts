@@ -207,12 +207,6 @@ export interface ImportResponse<Desired, Observed> {
   diagnostics?: Diagnostic[];
 }
 
-export interface DependenciesRequest<Desired> {
-  resource: Resource<Desired>;
-  /** Every desired resource, for looking up e.g. which resource provides a template. */
-  all: ReadonlyMap<string, Resource>;
-}
-
 export interface ResourceHandler<Desired = unknown, Observed = unknown> {
   /** The kind this handler owns; equals `Resource.kind`. */
   readonly kind: string;
@@ -228,8 +222,6 @@ export interface ResourceHandler<Desired = unknown, Observed = unknown> {
   create(req: CreateRequest<Desired>): Promise<ApplyResponse<Observed>>;
   update(req: UpdateRequest<Desired, Observed>): Promise<ApplyResponse<Observed>>;
   delete(req: DeleteRequest<Observed>): Promise<ApplyResponse<Observed>>;
-  /** Implicit dependencies (clone source, template, storage, bridge) as addresses. */
-  dependencies?(req: DependenciesRequest<Desired>): string[];
   /**
    * A resource counts as done when this says `healthy`; the executor polls it with a bounded
    * interval and deadline after create/update. Without it, done means the call returned.

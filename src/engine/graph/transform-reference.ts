@@ -13,11 +13,6 @@ export const transformReference: GraphTransform = {
         if (ref.address !== resource.address && ctx.graph.has(ref.address))
           ctx.graph.addEdge(resource.address, ref.address);
       }
-      const handler = ctx.registry?.get(resource.kind);
-      if (!handler?.dependencies) continue;
-      for (const dep of handler.dependencies({ resource, all: ctx.resources })) {
-        if (dep !== resource.address && ctx.graph.has(dep)) ctx.graph.addEdge(resource.address, dep);
-      }
     }
   },
 };

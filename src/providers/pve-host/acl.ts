@@ -9,8 +9,6 @@ import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
 import { isOwned } from './marker.ts';
-import { roleAddress } from './role.ts';
-import { tokenAddress } from './token.ts';
 import { userAddress } from './user.ts';
 
 export const ACL_KIND = 'pve.acl';
@@ -70,11 +68,5 @@ export function createAclHandler(deps: { client: ProxmoxClient }): ResourceHandl
     create: (_ctx, r) => client.access.updateAcl(grant(r.desired)).then(() => undefined),
     update: (_ctx, r) => client.access.updateAcl(grant(r.desired)).then(() => undefined),
     remove: (_ctx, _address, o) => client.access.updateAcl(grant(o, true)).then(() => undefined),
-    dependencies({ resource, all }) {
-      const d = resource.desired;
-      const [user = d.ugid, token] = d.ugid.split('!');
-      const candidates = [roleAddress(d.role), userAddress(user), ...(token ? [tokenAddress(user, token)] : [])];
-      return candidates.filter((a) => all.has(a));
-    },
   });
 }

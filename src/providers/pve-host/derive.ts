@@ -10,6 +10,7 @@ import { ALIAS_KIND, GROUP_KIND, IPSET_KIND } from './firewall-objects.ts';
 import { firewallAddress, FIREWALL_KIND, type FirewallDesired } from './firewall.ts';
 import { poolAddress, POOL_KIND } from './pool.ts';
 import { roleAddress, ROLE_KIND } from './role.ts';
+import { hostReferences } from './refs.ts';
 import { normDesired } from './rules.ts';
 import { storageAddress, STORAGE_KIND } from './storage.ts';
 import { tokenAddress, TOKEN_KIND, type TokenDesired } from './token.ts';
@@ -134,5 +135,9 @@ export function deriveHostResources(config: PhoenixConfig): Resource[] {
         ...(a.comment ? { comment: a.comment } : {}),
       }),
     );
-  return out;
+  // Implicit edges (an ACL after its user, role and token; rules after their groups, IP sets, aliases).
+  return out.map((r) => {
+    const references = hostReferences(r);
+    return references.length > 0 ? { ...r, references } : r;
+  });
 }

@@ -73,11 +73,6 @@ export function createGroupHandler(deps: { client: ProxmoxClient }): ResourceHan
       await rewriteRules(o.positions, [], ops(o.name));
       await fw.deleteGroup(o.name);
     },
-    dependencies: ({ resource, all }) =>
-      resource.desired.rules
-        .flatMap(ruleReferences)
-        .map(referenceAddress)
-        .filter((a) => all.has(a)),
   });
 }
 

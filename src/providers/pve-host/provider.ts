@@ -6,19 +6,13 @@
 import { defineProvider } from '../provider.ts';
 import { deriveHostResources } from './derive.ts';
 import { HOST_KINDS, hostHandlers } from './index.ts';
-import { hostReferences } from './refs.ts';
 import { fileSecretSink } from './secret-sink.ts';
 
 export const pveHostProvider = defineProvider({
   name: 'pve-host',
   sections: ['network', 'storage', 'host'],
   kinds: HOST_KINDS,
-  derive: ({ config }) => ({
-    resources: deriveHostResources(config).map((r) => {
-      const references = hostReferences(r);
-      return references.length > 0 ? { ...r, references } : r;
-    }),
-  }),
+  derive: ({ config }) => ({ resources: deriveHostResources(config) }),
   handlers: (rt) =>
     hostHandlers({
       client: rt.proxmox(),

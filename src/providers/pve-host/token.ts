@@ -123,9 +123,5 @@ export function createTokenHandler(deps: {
       });
     },
     remove: (_ctx, _address, o) => client.access.deleteToken(o.user, o.name).then(() => undefined),
-    dependencies: ({ resource, all }) => {
-      const user = userAddress(resource.desired.user);
-      return all.has(user) ? [user] : [];
-    },
   });
 }
