@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
 import { deriveResources } from '../providers/proxmox/derive.ts';
 import { powerSteps } from './power.ts';
-import { renderStatusTable } from './status.ts';
 
 async function homelab() {
   const { config } = await loadConfig('examples/homelab');
@@ -37,41 +36,6 @@ describe('powerSteps', () => {
       'stop guest.1001',
       'start guest.1001',
       'start guest.1002',
-    ]);
-  });
-});
-
-describe('renderStatusTable', () => {
-  it('aligns columns', () => {
-    const text = renderStatusTable([
-      {
-        id: 101,
-        name: 'gw',
-        type: 'lxc',
-        node: 'pve',
-        status: 'running',
-        health: 'healthy',
-        sync: 'in sync',
-        ip: '10.0.0.1',
-        drift: [],
-      },
-      {
-        id: 1002,
-        name: 'worker',
-        type: 'vm',
-        node: 'pve',
-        status: 'stopped',
-        health: 'pending',
-        sync: 'drifted',
-        ip: '-',
-        drift: ['status'],
-      },
-    ]);
-    expect(text.split('\n')).toEqual([
-      'ID    NAME    TYPE  NODE  STATUS   HEALTH   SYNC     IP',
-      '101   gw      lxc   pve   running  healthy  in sync  10.0.0.1',
-      '1002  worker  vm    pve   stopped  pending  drifted  -',
-      '',
     ]);
   });
 });

@@ -34,7 +34,7 @@ Examples:
     .action(async (options: UpOptions) => {
       const support = await import('../../app/cli-support.ts');
       const ops = await import('../../app/operations.ts');
-      const { environmentStatus, renderStatusTable } = await import('../../app/status.ts');
+      const { environmentStatus } = await import('../../app/status.ts');
       const { planHasChanges, summarizePlan } = await import('../../engine/index.ts');
       const phoenix = await support.openEnvironment(options, { simulator: { speed: Number(options.speed ?? 0.02) } });
       const interrupt = support.interruptSignal();
@@ -75,12 +75,9 @@ Examples:
         } else {
           process.stderr.write('Everything is already up and in sync.\n');
         }
-        const after = await ops.planEnvironment(phoenix);
-        const { nodeStatusRows, renderNodeStatus } = await import('../../app/node-status.ts');
-        const nodes = renderNodeStatus(nodeStatusRows(after.plan));
-        process.stdout.write(
-          '\n' + renderStatusTable(await environmentStatus(phoenix, after)) + (nodes && `\n${nodes}`),
-        );
+        const after = await environmentStatus(phoenix);
+        const { renderStatus } = await import('../views/status-view.ts');
+        process.stdout.write('\n' + renderStatus(after));
       } finally {
         interrupt.dispose();
         await phoenix.close();

@@ -69,8 +69,8 @@ export const proxmoxProvider = defineProvider({
       name: spec?.name ?? observed?.name ?? '',
       type: spec?.type ?? observed?.type ?? '',
       node: observed?.node ?? spec?.node ?? '',
-      status: observed ? (observed.template ? 'template' : observed.status) : 'absent',
       ip: spec ? ipOf(spec) : '-',
+      status: observed ? (observed.template ? 'template' : observed.status) : '-',
     };
   },
   resolveName(text, resources) {
