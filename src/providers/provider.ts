@@ -79,6 +79,11 @@ export interface Provider {
   check?(config: PhoenixConfig): Diagnostic[];
   /** Every resource kind this provider's handlers own (discovery for prune/destroy, the registry test). */
   readonly kinds: readonly string[];
+  /**
+   * Kinds `phoenix destroy` leaves in place by design, with the reason shown to the user (a
+   * storage definition would orphan its volumes; a package may serve others).
+   */
+  readonly keptOnDestroy?: Readonly<Record<string, string>>;
   /** Config -> desired resources. Pure: no I/O. */
   derive(settings: ProviderSettings): DeriveResult;
   /** One handler per kind in `kinds`; clients are built lazily from `runtime`. */

@@ -73,6 +73,11 @@ export const nodeProvider = defineProvider({
   name: 'node',
   sections: ['nfs', 'dns'],
   kinds: [FILE_KIND, PACKAGES_KIND, SERVICE_KIND, PROBE_KIND, DNS_KIND, NFS_KIND],
+  keptOnDestroy: {
+    [PACKAGES_KIND]: 'packages are left installed (Phoenix never removes packages)',
+    [SERVICE_KIND]: 'services are left as they are',
+    [PROBE_KIND]: 'a health probe changes nothing on the target',
+  },
   derive({ config, nodeShell }) {
     const derived = deriveNodeResources(config);
     const warnings = derived.diagnostics.filter((d) => d.severity !== 'error');

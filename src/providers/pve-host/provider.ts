@@ -12,6 +12,11 @@ export const pveHostProvider = defineProvider({
   name: 'pve-host',
   sections: ['network', 'storage', 'host'],
   kinds: HOST_KINDS,
+  keptOnDestroy: {
+    'pve.storage': 'Phoenix never removes a storage definition (its volumes would be orphaned)',
+    'pve.zfs': 'Phoenix never destroys a ZFS pool (its data would be lost)',
+    'pve.role': 'Phoenix never removes a role (ACL entries using it would be revoked silently)',
+  },
   derive: ({ config }) => ({ resources: deriveHostResources(config) }),
   handlers: (rt) =>
     hostHandlers({
