@@ -11,20 +11,29 @@ import { shouldColor } from '../cli/views/color.ts';
 import { PlainProgressHook } from '../cli/views/progress-plain.ts';
 import { TtyProgressHook } from '../cli/views/progress-tty.ts';
 import { formatDiagnostic } from '../config/report.ts';
+import { configDirOf } from './config-dir.ts';
 import { createPhoenix, type CreatePhoenixOptions, type Phoenix } from './create-phoenix.ts';
-
-export const DEFAULT_CONFIG_DIR = 'examples/homelab';
 
 export interface CommonOptions {
   config?: string;
   state?: string;
 }
 
+/**
+ * `fallback`: `bundled-example` for `phoenix up`, which runs the shipped example when the
+ * current directory holds no config (and says so); every other command uses the current directory.
+ */
 export async function openEnvironment(
   options: CommonOptions,
   extra: Partial<CreatePhoenixOptions> = {},
+  fallback: 'none' | 'bundled-example' = 'none',
 ): Promise<Phoenix> {
-  const configDir = options.config ?? DEFAULT_CONFIG_DIR;
+  const choice = configDirOf(options, fallback);
+  const configDir = choice.dir;
+  if (choice.bundled)
+    process.stderr.write(
+      `No phoenix.yaml in ${process.cwd()}: using the bundled example ${configDir} (pass -c DIR for your own config)\n`,
+    );
   const phoenix = await createPhoenix({ configDir, statePath: options.state, ...extra });
   // Warnings (config findings, node resources left out for want of SSH access) go to stderr so
   // they never mix with --json output, and never stop the command.

@@ -14,7 +14,7 @@ export function definePowerCommand(
     .command(verb)
     .description(description)
     .argument('<id...>', 'guest id, name or address')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .addHelpText(
       'after',

@@ -9,7 +9,7 @@ export function define(program: Command): void {
     .command('import')
     .description('adopt an existing Proxmox guest: write its config as YAML and manage it from the next apply')
     .argument('<vmid>', 'id of the existing guest')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .option('--out <file>', 'file to write (default: <config>/guests/imported-<vmid>.yaml)')
     .addHelpText(
@@ -36,7 +36,7 @@ Examples:
       try {
         const { file } = await importGuest(phoenix, Number(vmid), options.out);
         process.stdout.write(
-          `Wrote ${file}\nReview it, then run: phoenix plan -c ${options.config ?? 'examples/homelab'}\n`,
+          `Wrote ${file}\nReview it, then run: phoenix plan${options.config ? ` -c ${options.config}` : ''}\n`,
         );
       } finally {
         await phoenix.close();

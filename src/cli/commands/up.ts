@@ -16,7 +16,7 @@ export function define(program: Command): void {
   program
     .command('up')
     .description('bring the environment up (built-in simulator when no endpoint is configured) and show what runs')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .option('--auto-approve', 'do not ask before changing a real Proxmox endpoint')
     .option('--speed <factor>', 'simulated task duration factor (1 = realistic)', '0.02')
@@ -36,7 +36,11 @@ Examples:
       const ops = await import('../../app/operations.ts');
       const { environmentStatus } = await import('../../app/status.ts');
       const { planHasChanges, summarizePlan } = await import('../../engine/index.ts');
-      const phoenix = await support.openEnvironment(options, { simulator: { speed: Number(options.speed ?? 0.02) } });
+      const phoenix = await support.openEnvironment(
+        options,
+        { simulator: { speed: Number(options.speed ?? 0.02) } },
+        'bundled-example',
+      );
       const interrupt = support.interruptSignal();
       try {
         const where =
