@@ -17,6 +17,7 @@ import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { explainUnreachable } from './reachability.ts';
+import { notManagedDiagnostics } from './providers.ts';
 
 export interface PlanOptions {
   targets?: string[];
@@ -57,6 +58,7 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
     observeConcurrency: 16,
   });
   if (result.plan.errored) await explainUnreachable(phoenix);
+  result.plan.diagnostics.push(...notManagedDiagnostics(phoenix.unmanagedSections));
   return result;
 }
 

@@ -6,6 +6,7 @@
 import type { ConfigFragments } from '../config/index.ts';
 import type { PhoenixConfig } from '../config/schema.ts';
 import { handlerRegistry, type AnyResourceHandler, type HandlerRegistry, type Resource } from '../engine/handler.ts';
+import type { PlanDiagnostic } from '../engine/index.ts';
 import { ConfigError, type Diagnostic } from '../errors.ts';
 import type { Provider, ProviderRuntime, ProviderSettings } from '../providers/provider.ts';
 import { PROVIDERS } from '../providers/registry.ts';
@@ -105,4 +106,17 @@ export function unmanagedSections(providers: readonly Provider[], config: Phoeni
     } else out.push(key);
   }
   return out.sort();
+}
+
+/** One warning naming the declared sections nothing manages (plan human view, --json, apply, up). */
+export function notManagedDiagnostics(sections: readonly string[]): PlanDiagnostic[] {
+  if (sections.length === 0) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'W_NOT_MANAGED',
+      message: `declared, not managed by this version: ${sections.join(', ')} (nothing is planned for ${sections.length === 1 ? 'it' : 'them'})`,
+      hint: 'these sections are validated and kept; they take effect once a Phoenix version manages them',
+    },
+  ];
 }

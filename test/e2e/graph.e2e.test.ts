@@ -31,6 +31,10 @@ describe('phoenix graph', () => {
     try {
       const planned = await planEnvironment(phoenix);
       expect(planned.plan.errored).toBe(false);
+      // What no provider of this version manages is said in the plan, not silently ignored.
+      expect(planned.plan.diagnostics).toContainEqual(
+        expect.objectContaining({ code: 'W_NOT_MANAGED', message: expect.stringMatching(/routes, stacks/) }),
+      );
       // Every declared resource is a change of the plan (creates, and noops for what exists).
       expect(planned.plan.changes).toHaveLength(phoenix.resources.length);
       const { graph } = buildApplyGraph({ changes: planned.plan.changes, keepNoops: true });

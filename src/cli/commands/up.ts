@@ -49,6 +49,8 @@ Examples:
             : phoenix.environment;
         process.stderr.write(`Bringing up ${phoenix.configDir} on ${where}\n`);
         const planned = await ops.planEnvironment(phoenix);
+        for (const d of planned.plan.diagnostics.filter((x) => x.code === 'W_NOT_MANAGED'))
+          process.stderr.write(`warning: ${d.message}\n`);
         if (planned.plan.errored) {
           const { planView } = await import('../views/plan-view.ts');
           process.stdout.write(planView('human', { color: false }).render(planned.plan));
