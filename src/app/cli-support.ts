@@ -1,15 +1,11 @@
 /**
- * What the core-loop commands share: the config-dir option, opening an environment, progress
- * hooks for TTY or plain logs, approval on a TTY, and the summary of an apply. Loaded lazily
+ * What the core-loop commands share: the config-dir option, opening an environment, approval
+ * on a TTY, and the summary of an apply (progress views are the CLI's: cli/progress.ts). Loaded lazily
  * by the command actions (it pulls in the whole engine).
  */
 import { createInterface } from 'node:readline/promises';
 import { CliError } from '../errors.ts';
 import type { ExecuteResult } from '../engine/index.ts';
-import type { Hook } from '../engine/hook.ts';
-import { shouldColor } from '../cli/views/color.ts';
-import { PlainProgressHook } from '../cli/views/progress-plain.ts';
-import { TtyProgressHook } from '../cli/views/progress-tty.ts';
 import { formatDiagnostic } from '../config/report.ts';
 import { configDirOf } from './config-dir.ts';
 import { createPhoenix, type CreatePhoenixOptions, type Phoenix } from './create-phoenix.ts';
@@ -39,21 +35,6 @@ export async function openEnvironment(
   // they never mix with --json output, and never stop the command.
   for (const warning of phoenix.loaded.warnings) process.stderr.write(formatDiagnostic(configDir, warning));
   return phoenix;
-}
-
-export interface Progress {
-  hook: Hook;
-  stop(): void;
-}
-
-/** A live view on a TTY, plain timestamped lines otherwise (CI logs, pipes). */
-export function progressFor(stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (stream.isTTY) {
-    const tty = new TtyProgressHook(stream, { color: shouldColor(stream) });
-    tty.start();
-    return { hook: tty, stop: () => tty.stop() };
-  }
-  return { hook: new PlainProgressHook((line) => stream.write(line)), stop: () => undefined };
 }
 
 /** Asks "yes" on a TTY; without a TTY apply needs --auto-approve. */

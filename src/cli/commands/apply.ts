@@ -64,7 +64,7 @@ Examples:
             return;
           }
         }
-        const progress = support.progressFor();
+        const progress = (await import('../progress.ts')).progressFor();
         try {
           const result = await ops.applyPlan(phoenix, planned, {
             hook: progress.hook,

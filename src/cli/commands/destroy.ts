@@ -54,7 +54,7 @@ Examples:
           process.exitCode = 1;
           return;
         }
-        const progress = support.progressFor();
+        const progress = (await import('../progress.ts')).progressFor();
         try {
           const result = await applyPlan(phoenix, planned, { hook: progress.hook, signal: interrupt.signal });
           progress.stop();

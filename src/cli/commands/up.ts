@@ -66,7 +66,7 @@ Examples:
               return;
             }
           }
-          const progress = support.progressFor();
+          const progress = (await import('../progress.ts')).progressFor();
           let result;
           try {
             result = await ops.applyPlan(phoenix, planned, { hook: progress.hook, signal: interrupt.signal });
