@@ -100,11 +100,6 @@ export interface Provider {
    * adopted resource is written back as config (a YAML fragment keyed by section).
    */
   importer?: ProviderImporter;
-  /**
-   * Power actions (start/stop) through the engine: the desired resource with its power state
-   * set, so the handler's ordinary diff/update converges it under the lease and journal.
-   */
-  power?(resource: Resource, action: 'start' | 'stop'): Resource | undefined;
 }
 
 export interface ProviderImporter {
@@ -118,6 +113,8 @@ export interface ProviderImporter {
   toConfig(resource: Resource, observed: unknown, config: PhoenixConfig): Record<string, unknown>;
   /** Default file (relative to the config dir) the fragment is written to. */
   file(id: string): string;
+  /** What the next apply does with the adopted resource, for the file's header comment. */
+  note?: string;
 }
 
 /** Identity helper: checks the object against the contract where it is written. */

@@ -13,6 +13,7 @@ import { deriveResources, FILE_KIND, GUEST_KIND } from './derive.ts';
 import type { ObservedGuest } from './diff.ts';
 import { createFileHandler } from './file-handler.ts';
 import { createGuestHandler } from './guest-handler.ts';
+import { guestImporter, importGuest } from './import.ts';
 import { guestAddress, type GuestSpec, type StorageFileSpec } from './spec.ts';
 
 function unique(refs: (ResourceRef | undefined)[]): ResourceRef[] {
@@ -52,15 +53,19 @@ export const proxmoxProvider = defineProvider({
   kinds: [FILE_KIND, GUEST_KIND],
   keptOnDestroy: { [FILE_KIND]: 'downloaded OS templates and cloud images are left on the storage' },
   derive: ({ config }) => ({ resources: deriveResources(config).all.map((r) => withReferences(r, config)) }),
-  handlers: (rt) => [
-    createFileHandler({ client: rt.proxmox(), taskTimeoutMs: rt.taskTimeoutMs }),
-    createGuestHandler({
+  handlers(rt) {
+    const guests = createGuestHandler({
       client: rt.proxmox(),
       resolveSecret: rt.resolveSecret,
       taskTimeoutMs: rt.taskTimeoutMs,
       isAdopted: (vmid, observed) => rt.isAdopted(guestAddress(vmid), observed),
-    }),
-  ],
+    });
+    return [
+      createFileHandler({ client: rt.proxmox(), taskTimeoutMs: rt.taskTimeoutMs }),
+      { ...guests, import: (req) => importGuest(rt.proxmox(), req) },
+    ];
+  },
+  importer: guestImporter,
   statusDetails(resource, found): StatusDetails {
     if (resource?.kind !== GUEST_KIND && found?.kind !== GUEST_KIND) return {};
     const spec = resource?.desired as GuestSpec | undefined;
