@@ -16,6 +16,7 @@ import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
 import { configFragments, PROVIDERS } from '../../src/app/providers.ts';
 import { environmentStatus } from '../../src/app/status.ts';
 import { configJsonSchema } from '../../src/config/json-schema.ts';
+import { renderConfigReference } from '../../src/config/reference-doc.ts';
 import type { ResourceHandler } from '../../src/engine/handler.ts';
 import type { Provider, ProviderRuntime } from '../../src/providers/provider.ts';
 
@@ -162,6 +163,7 @@ const open = (): Promise<Phoenix> => createPhoenix({ configDir: dir, providers, 
 describe('a provider defined only in a test', () => {
   it('is covered by schema, graph, plan, apply, status, import and destroy', async () => {
     expect(JSON.stringify(configJsonSchema(configFragments(providers)))).toContain('"lamps"');
+    expect(renderConfigReference(configFragments(providers))).toContain('lamps (a toy provider of the tests)');
     const { graph } = await environmentGraph(dir, { providers });
     expect(graph.dependenciesOf('lamp.desk')).toEqual(['guest.101']);
 
