@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
 import { deriveResources } from '../providers/proxmox/derive.ts';
+import type { AnyResourceHandler } from '../engine/handler.ts';
 import { powerSteps } from './power.ts';
 
 async function homelab() {
   const { config } = await loadConfig('examples/homelab');
   const derived = deriveResources(config);
-  return { resources: derived.all, registry: { get: () => undefined, kinds: () => [] }, derived };
+  // Guests have a power state (templates do not); nothing else in this config does.
+  const guestPower = {
+    power: async () => undefined,
+    powerable: (r: { desired: { isTemplate?: boolean } }) => !r.desired.isTemplate,
+  } as unknown as AnyResourceHandler;
+  const registry = { get: (kind: string) => (kind === 'proxmox.guest' ? guestPower : undefined), kinds: () => [] };
+  return { resources: derived.all, registry, derived };
 }
 
 describe('powerSteps', () => {

@@ -27,12 +27,18 @@ Examples:
 `,
     )
     .action(async (ids: string[], options: { config?: string; state?: string }) => {
-      const { openEnvironment } = await import('../app/cli-support.ts');
-      const { powerGuests } = await import('../app/power.ts');
+      const { openEnvironment, reportApply, interruptSignal } = await import('../app/cli-support.ts');
+      const { powerResources } = await import('../app/power.ts');
       const phoenix = await openEnvironment(options);
+      const interrupt = interruptSignal();
       try {
-        await powerGuests(phoenix, ids, verb, (line) => process.stderr.write(line));
+        const results = await powerResources(phoenix, ids, verb, (line) => process.stderr.write(line), {
+          signal: interrupt.signal,
+        });
+        const failed = results.find((r) => !r.succeeded);
+        if (failed) process.exitCode = reportApply(failed, (t) => process.stderr.write(t));
       } finally {
+        interrupt.dispose();
         await phoenix.close();
       }
     });

@@ -194,6 +194,14 @@ export interface HealthResponse {
   message?: string;
 }
 
+export interface PowerRequest<Desired, Observed> {
+  ctx: ApplyContext;
+  resource: Resource<Desired>;
+  action: 'start' | 'stop';
+  /** The observation the power plan was made from. */
+  observed: Observed;
+}
+
 export interface ImportRequest {
   ctx: HandlerContext;
   /** The system's own id of the thing to adopt, e.g. `150` for a guest. */
@@ -229,6 +237,12 @@ export interface ResourceHandler<Desired = unknown, Observed = unknown> {
   health?(req: HealthRequest<Desired>): Promise<HealthResponse>;
   /** Adopt an existing, unmanaged object. */
   import?(req: ImportRequest): Promise<ImportResponse<Desired, Observed>>;
+  /**
+   * Start or stop (`phoenix start|stop|restart`): run by the executor as a step like any other
+   * (lease, journal, DAG order); `powerable` says which resources have a power state at all.
+   */
+  power?(req: PowerRequest<Desired, Observed>): Promise<void>;
+  powerable?(resource: Resource<Desired>): boolean;
   /**
    * Rough expected duration of a planned change in ms (a clone takes longer than a config
    * update). Only used to rank ready work by remaining critical path; never a timeout.

@@ -5,7 +5,7 @@
  * explicitly — the graph's only source of implicit edges.
  */
 import type { PhoenixConfig } from '../../config/schema.ts';
-import type { Resource, ResourceRef } from '../../engine/handler.ts';
+import type { PowerRequest, Resource, ResourceRef } from '../../engine/handler.ts';
 import { nfsExportRef } from '../node/provider.ts';
 import { defineProvider, type StatusDetails } from '../provider.ts';
 import { bridgeRef, storageRef } from '../pve-host/refs.ts';
@@ -13,6 +13,7 @@ import { deriveResources, FILE_KIND, GUEST_KIND } from './derive.ts';
 import type { ObservedGuest } from './diff.ts';
 import { createFileHandler } from './file-handler.ts';
 import { createGuestHandler } from './guest-handler.ts';
+import { ensureRunning, ensureStopped } from './guest-ops.ts';
 import { guestImporter, importGuest } from './import.ts';
 import { guestAddress, type GuestSpec, type StorageFileSpec } from './spec.ts';
 
@@ -62,7 +63,24 @@ export const proxmoxProvider = defineProvider({
     });
     return [
       createFileHandler({ client: rt.proxmox(), taskTimeoutMs: rt.taskTimeoutMs }),
-      { ...guests, import: (req) => importGuest(rt.proxmox(), req) },
+      {
+        ...guests,
+        import: (req) => importGuest(rt.proxmox(), req),
+        powerable: (resource: Resource<GuestSpec>) => !resource.desired.isTemplate,
+        async power({ ctx, resource, action, observed }: PowerRequest<GuestSpec, ObservedGuest>) {
+          const spec = resource.desired;
+          const ops = {
+            client: rt.proxmox(),
+            signal: ctx.signal,
+            taskTimeoutMs: rt.taskTimeoutMs ?? 600_000,
+            sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+          };
+          // Where it is now (a migrated guest is powered where it runs).
+          const g = { vmid: spec.vmid, node: observed?.node ?? spec.node, type: spec.type, address: resource.address };
+          if (action === 'start') await ensureRunning(ops, g);
+          else await ensureStopped(ops, g);
+        },
+      },
     ];
   },
   importer: guestImporter,
