@@ -13,7 +13,6 @@ import {
   type PlanResult,
 } from '../engine/index.ts';
 import { GUEST_KIND } from '../providers/proxmox/derive.ts';
-import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { explainUnreachable } from './reachability.ts';
@@ -33,9 +32,11 @@ export interface PlanOptions {
 export function resolveTarget(phoenix: Phoenix, text: string): string {
   const addresses = new Set(phoenix.resources.map((r) => r.address));
   if (addresses.has(text)) return text;
-  if (/^\d+$/.test(text) && addresses.has(guestAddress(Number(text)))) return guestAddress(Number(text));
-  const byName = phoenix.derived.guests.find((g) => g.desired.name === text);
-  if (byName) return byName.address;
+  // How users name a resource (a vmid, a guest name) is each provider's to say.
+  for (const provider of phoenix.providers) {
+    const address = provider.resolveName?.(text, phoenix.resources);
+    if (address) return address;
+  }
   throw new CliError(`unknown resource '${text}'`, {
     code: 'E_UNKNOWN_TARGET',
     hint: `use a guest id, a guest name or an address; known: ${[...addresses].slice(0, 12).join(', ')}`,
