@@ -12,7 +12,6 @@ import {
   type Plan,
   type PlanResult,
 } from '../engine/index.ts';
-import { GUEST_KIND } from '../providers/proxmox/derive.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { explainUnreachable } from './reachability.ts';
@@ -48,10 +47,10 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
   const result = await makePlan({
     resources: phoenix.resources,
     registry: phoenix.registry,
-    // Managed guests are always discovered (a guest left out of the config is worth showing);
-    // with --prune every kind is, so Phoenix's own bridges, rules or users are found even when
+    // The kinds providers ask to discover always (managed guests: one left out of the config is
+    // worth showing); with --prune every kind is, so Phoenix's own bridges, rules or users are found even when
     // the config no longer declares anything of their kind.
-    kinds: options.prune ? phoenix.registry.kinds() : [GUEST_KIND],
+    kinds: options.prune ? phoenix.registry.kinds() : phoenix.providers.flatMap((p) => p.alwaysDiscover ?? []),
     prune: options.prune ?? false,
     targets,
     hook: options.hook,
@@ -69,7 +68,7 @@ export async function prepareSaved(phoenix: Phoenix, saved: Plan, options: PlanO
     resources: phoenix.resources,
     registry: phoenix.registry,
     // Re-observe what the plan observed: with --prune, every kind (see planEnvironment).
-    kinds: saved.options.prune ? phoenix.registry.kinds() : [GUEST_KIND],
+    kinds: saved.options.prune ? phoenix.registry.kinds() : phoenix.providers.flatMap((p) => p.alwaysDiscover ?? []),
     hook: options.hook,
     signal: options.signal,
   });

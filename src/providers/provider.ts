@@ -80,6 +80,11 @@ export interface Provider {
   /** Every resource kind this provider's handlers own (discovery for prune/destroy, the registry test). */
   readonly kinds: readonly string[];
   /**
+   * Kinds whose managed objects every plan discovers even when none is declared (a guest left
+   * out of the config is worth showing); the others only with --prune. Each costs reads.
+   */
+  readonly alwaysDiscover?: readonly string[];
+  /**
    * Kinds `phoenix destroy` leaves in place by design, with the reason shown to the user (a
    * storage definition would orphan its volumes; a package may serve others).
    */

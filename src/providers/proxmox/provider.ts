@@ -52,6 +52,7 @@ export const proxmoxProvider = defineProvider({
   name: 'proxmox',
   sections: ['guests', 'templates', 'defaults'],
   kinds: [FILE_KIND, GUEST_KIND],
+  alwaysDiscover: [GUEST_KIND],
   keptOnDestroy: { [FILE_KIND]: 'downloaded OS templates and cloud images are left on the storage' },
   derive: ({ config }) => ({ resources: deriveResources(config).all.map((r) => withReferences(r, config)) }),
   handlers(rt) {
