@@ -2,6 +2,7 @@
 // (named exports only, no enums, no floating promises in the engine).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/generated/**', '.phoenix/**', '.tmp/**', '**/.tmp/**'] },
@@ -40,7 +41,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', 'vitest.config.ts'],
+    // Layers (ARCHITECTURE.md): imports only point down; the rule is proven by eslint/layers.test.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/_*.ts', '**/__fixtures__/**'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports': 'error' },
+  },
+  {
+    files: ['eslint.config.js', 'vitest.config.ts', 'eslint/**/*.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

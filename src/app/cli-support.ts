@@ -1,51 +1,41 @@
 /**
- * What the core-loop commands share: the config-dir option, opening an environment, progress
- * hooks for TTY or plain logs, approval on a TTY, and the summary of an apply. Loaded lazily
+ * What the core-loop commands share: the config-dir option, opening an environment, approval
+ * on a TTY, and the summary of an apply (progress views are the CLI's: cli/progress.ts). Loaded lazily
  * by the command actions (it pulls in the whole engine).
  */
 import { createInterface } from 'node:readline/promises';
 import { CliError } from '../errors.ts';
 import type { ExecuteResult } from '../engine/index.ts';
-import type { Hook } from '../engine/hook.ts';
-import { shouldColor } from '../cli/views/color.ts';
-import { PlainProgressHook } from '../cli/views/progress-plain.ts';
-import { TtyProgressHook } from '../cli/views/progress-tty.ts';
 import { formatDiagnostic } from '../config/report.ts';
+import { configDirOf } from './config-dir.ts';
 import { createPhoenix, type CreatePhoenixOptions, type Phoenix } from './create-phoenix.ts';
 import type { ApplyResult } from './operations.ts';
-
-export const DEFAULT_CONFIG_DIR = 'examples/homelab';
 
 export interface CommonOptions {
   config?: string;
   state?: string;
 }
 
+/**
+ * `fallback`: `bundled-example` for `phoenix up`, which runs the shipped example when the
+ * current directory holds no config (and says so); every other command uses the current directory.
+ */
 export async function openEnvironment(
   options: CommonOptions,
   extra: Partial<CreatePhoenixOptions> = {},
+  fallback: 'none' | 'bundled-example' = 'none',
 ): Promise<Phoenix> {
-  const configDir = options.config ?? DEFAULT_CONFIG_DIR;
+  const choice = configDirOf(options, fallback);
+  const configDir = choice.dir;
+  if (choice.bundled)
+    process.stderr.write(
+      `No phoenix.yaml in ${process.cwd()}: using the bundled example ${configDir} (pass -c DIR for your own config)\n`,
+    );
   const phoenix = await createPhoenix({ configDir, statePath: options.state, ...extra });
   // Warnings (config findings, node resources left out for want of SSH access) go to stderr so
   // they never mix with --json output, and never stop the command.
   for (const warning of phoenix.loaded.warnings) process.stderr.write(formatDiagnostic(configDir, warning));
   return phoenix;
-}
-
-export interface Progress {
-  hook: Hook;
-  stop(): void;
-}
-
-/** A live view on a TTY, plain timestamped lines otherwise (CI logs, pipes). */
-export function progressFor(stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (stream.isTTY) {
-    const tty = new TtyProgressHook(stream, { color: shouldColor(stream) });
-    tty.start();
-    return { hook: tty, stop: () => tty.stop() };
-  }
-  return { hook: new PlainProgressHook((line) => stream.write(line)), stop: () => undefined };
 }
 
 /** Asks "yes" on a TTY; without a TTY apply needs --auto-approve. */

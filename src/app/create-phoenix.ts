@@ -11,18 +11,18 @@ import type { RetryPolicy } from '../clients/proxmox/retry.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
 import { loadConfig, resolveSecret, type LoadedConfig } from '../config/index.ts';
 import type { Resource } from '../engine/handler.ts';
-import { handlerRegistry, type HandlerRegistry } from '../engine/handler.ts';
+import type { HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
-import { providerHandlers } from '../providers/registry.ts';
-import { deriveHostResources, fileSecretSink, linkToHost, type SelfAccess } from '../providers/pve-host/index.ts';
+import { guestAgentFromQemuApi, shellResolver, type ShellResolver } from '../providers/node/index.ts';
+import { nodeTransports } from '../providers/node/provider.ts';
+import type { Provider, ProviderRuntime, ProviderSettings, SelfAccessInfo } from '../providers/provider.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
 import type { BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
 import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
-import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints, type NodeShellWiring } from './node-shell.ts';
-import { wireRouting } from './routing.ts';
-import type { ShellResolver } from '../providers/node/index.ts';
-import { wirePki } from './pki-wiring.ts';
+import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
+import { simulatedStepCaDialer } from './pki-wiring.ts';
+import { buildRegistry, configFragments, deriveEnvironment, PROVIDERS, unmanagedSections } from './providers.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
 export interface EndpointOverride {
@@ -49,26 +49,33 @@ export interface CreatePhoenixOptions {
   onRequest?: (event: RequestEvent) => void;
   /** Bound of one PVE task or lock wait (default 10 min). */
   taskTimeoutMs?: number;
+  /** The provider modules (default: the registry's `PROVIDERS`; tests add their own). */
+  providers?: readonly Provider[];
 }
 
 export interface Phoenix {
   readonly configDir: string;
   readonly loaded: LoadedConfig;
+  /** The guest provider's view (guests, files), for commands that speak in guests. */
   readonly derived: DerivedResources;
+  /** Every provider's desired resources, with their references. */
   readonly resources: Resource[];
+  readonly providers: readonly Provider[];
+  /** Declared config sections no provider manages ("declared, not managed by this version"). */
+  readonly unmanagedSections: string[];
+  /** The identity carried in Phoenix's ownership markers (declared `environment:` or derived). */
+  readonly identity: EnvironmentIdentity;
+  /** Shells on the nodes and guests when Phoenix can reach them (the certs report reads through them). */
+  readonly shells?: ShellResolver;
   /** Every handler of this environment; `kinds()` lists them (prune discovers all of them). */
   readonly registry: HandlerRegistry & { kinds(): string[] };
   readonly client: ProxmoxClient;
   /** Name of the environment the lease and the journal are kept under. */
   readonly environment: string;
-  /** The identity carried in Phoenix's ownership markers (declared `environment:` or derived). */
-  readonly identity: EnvironmentIdentity;
   /** `simulator` when the built-in simulator serves this environment. */
   readonly endpointKind: 'proxmox' | 'simulator';
   readonly simulator?: BuiltinSimulator;
   readonly statePath: string;
-  /** Shells on the nodes and guests when Phoenix can reach them (see app/node-shell.ts). */
-  readonly shells?: ShellResolver;
   /** Opens the state file on first use. */
   state(): StateStore;
   close(): Promise<void>;
@@ -90,8 +97,28 @@ export function defaultStatePath(configDir: string): string {
   return writableDir(configDir) ? join(configDir, '.phoenix', 'state.db') : resolve('.phoenix', 'state.db');
 }
 
+/**
+ * Whether the nodes' shells can be reached, known before connecting: an override's SSH
+ * endpoints, `proxmox.ssh`, or the built-in simulator (which always serves its nodes' SSH).
+ */
+export function nodeShellReachable(config: LoadedConfig['config'], endpoint?: EndpointOverride): boolean {
+  if (endpoint) return endpoint.ssh !== undefined;
+  return config.proxmox ? config.proxmox.ssh !== undefined : true;
+}
+
+/** Config + registry -> the settings every provider derives from (no I/O). */
+export function providerSettings(loaded: LoadedConfig, endpoint?: EndpointOverride): ProviderSettings {
+  return {
+    config: loaded.config,
+    configDir: loaded.dir,
+    nodeShell: nodeShellReachable(loaded.config, endpoint),
+    builtinSimulator: endpoint === undefined && loaded.config.proxmox === undefined,
+    locate: loaded.locate,
+  };
+}
+
 /** Phoenix's own token and the roles the config grants to it or its user. */
-function selfAccess(tokenId: string, config: LoadedConfig['config']): SelfAccess {
+function selfAccess(tokenId: string, config: LoadedConfig['config']): SelfAccessInfo {
   const user = tokenId.split('!')[0];
   const roles = config.host.acl.filter((a) => a.token === tokenId || a.user === user).map((a) => a.role);
   return { tokenId, roles: [...new Set(roles)] };
@@ -100,12 +127,15 @@ function selfAccess(tokenId: string, config: LoadedConfig['config']): SelfAccess
 export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoenix> {
   const configDir = resolve(options.configDir);
   const env = options.env ?? process.env;
-  const loaded = await loadConfig(configDir);
+  const providers = options.providers ?? PROVIDERS;
+  const loaded = await loadConfig(configDir, { fragments: configFragments(providers) });
   // The identity every ownership marker carries; derivation reads it from the config.
   const identity = environmentIdentity(configDir, loaded.config.environment);
   loaded.config.environment = identity.id;
   const derived = deriveResources(loaded.config);
-  const hostResources = deriveHostResources(loaded.config);
+  const settings = providerSettings(loaded, options.endpoint);
+  const environmentResources = deriveEnvironment(providers, settings);
+  loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
   const secret = (ref: string) => resolveSecret(ref, { configDir, env });
 
@@ -125,8 +155,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       onRequest: options.onRequest,
       ...(e.retry ? { retry: e.retry } : {}),
     });
-    environment = e.url;
     tokenId = e.tokenId;
+    environment = e.url;
   } else if (proxmox) {
     const tls = proxmox.tls
       ? {
@@ -141,8 +171,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       tls: proxmox.endpoint.startsWith('https:') ? tls : undefined,
       onRequest: options.onRequest,
     });
-    environment = proxmox.endpoint;
     tokenId = proxmox.tokenId;
+    environment = proxmox.endpoint;
   } else {
     // Loaded only when used: the simulator (and the PVE schema it validates with) is tens of MB
     // a process talking to a real Proxmox (or a long-running daemon) should not carry.
@@ -163,10 +193,9 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     store ??= openStateStore(statePath);
     return store;
   };
-  // Asked only when a declared vmid exists without the ownership tag.
-  const isAdopted = (vmid: number, observed: { lock?: string }): boolean => {
+  // Asked only when a declared object (e.g. a vmid) exists without its ownership marker.
+  const isAdopted = (address: string, observed: { lock?: string }): boolean => {
     if (!existsSync(statePath)) return false;
-    const address = `guest.${vmid}`;
     if (
       state()
         .events.list({ address, limit: 100 })
@@ -184,69 +213,66 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
           .some((e) => e.address === address && e.status === 'started'),
       );
   };
-  const nodeShell: NodeShellWiring = await wireNodeShell({
-    config: loaded.config,
-    proxmox: client,
-    access: nodeShellAccess({
-      endpoint: options.endpoint,
-      hasProxmox: proxmox !== undefined,
-      proxmoxSsh: proxmox?.ssh,
-      simulatorSsh: simulator?.ssh,
-      configDir,
-      resolveSecret: secret,
-    }),
-  });
-  loaded.warnings.push(...nodeShell.warnings);
-  const routing = wireRouting({
-    loaded,
-    shells: nodeShell.shells,
-    simulator: simulator !== undefined,
+  const closers: (() => Promise<void>)[] = [];
+  const nodeAccess = nodeShellAccess({
+    endpoint: options.endpoint,
+    hasProxmox: proxmox !== undefined,
+    proxmoxSsh: proxmox?.ssh,
+    simulatorSsh: simulator?.ssh,
+    configDir,
     resolveSecret: secret,
   });
-  loaded.warnings.push(...routing.warnings);
-  const pki = wirePki({
-    config: loaded.config,
-    shells: nodeShell.shells,
-    resolveSecret: secret,
-    simulatorDataDir: simulator?.nodeSide?.dataDir,
-  });
-  loaded.warnings.push(...pki.warnings);
-  const registry = handlerRegistry([
-    ...providerHandlers({
-      proxmox: client,
+  let registry: Awaited<ReturnType<typeof buildRegistry>>;
+  let shells: ShellResolver | undefined;
+  try {
+    // One set of node connections (opened on first use) for every provider working in guests.
+    if (nodeAccess) {
+      const transports = await nodeTransports(nodeAccess, loaded.config);
+      closers.push(() => transports.close());
+      shells = shellResolver({ node: (name) => transports.get(name), agent: guestAgentFromQemuApi(client.qemu) });
+    }
+    const stepCa = simulator?.nodeSide?.dataDir ? simulatedStepCaDialer(simulator.nodeSide.dataDir) : undefined;
+    if (stepCa) closers.push(() => stepCa.close());
+    const runtime: ProviderRuntime = {
+      ...settings,
+      environment,
+      identity: identity.id,
+      ...(tokenId ? { self: selfAccess(tokenId, loaded.config) } : {}),
       resolveSecret: secret,
+      proxmox: () => client,
+      nodeAccess,
+      ...(shells ? { shells } : {}),
+      ...(stepCa ? { dialStepCa: stepCa.dial } : {}),
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
-      secretSink: fileSecretSink(configDir),
-      self: tokenId ? selfAccess(tokenId, loaded.config) : undefined,
-      environment: identity.id,
-    }),
-    ...nodeShell.handlers,
-    ...routing.handlers,
-    ...pki.handlers,
-  ]);
+      onClose: (close) => void closers.push(close),
+    };
+    registry = await buildRegistry(providers, runtime);
+  } catch (error) {
+    for (const close of closers.splice(0).reverse()) await close();
+    await client.close();
+    await simulator?.close();
+    throw error;
+  }
   return {
     configDir,
     loaded,
     derived,
-    resources: [
-      ...nodeShell.link([...linkToHost(derived.all, hostResources), ...hostResources]),
-      ...routing.resources,
-      ...pki.resources,
-    ],
+    resources: environmentResources.resources,
+    providers,
+    unmanagedSections: unmanagedSections(providers, loaded.config),
+    identity,
+    ...(shells ? { shells } : {}),
     registry,
     client,
     environment,
-    identity,
     endpointKind: simulator ? 'simulator' : 'proxmox',
     simulator,
     statePath,
-    shells: nodeShell.shells,
     state,
     async close() {
       store?.close();
-      await pki.close();
-      await nodeShell.close();
+      for (const close of closers.splice(0).reverse()) await close();
       await client.close();
       await simulator?.close();
     },

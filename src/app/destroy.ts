@@ -1,51 +1,113 @@
 /**
- * `phoenix destroy`: deletes every guest of the config that exists and is managed, dependents
- * before what they depend on (linked clones before their template). Protected guests are
- * refused, and so is a declared guest without the ownership tag (imported but not yet applied:
- * Phoenix deletes only what carries its marker). Storage files (templates, images) are left in place.
+ * `phoenix destroy`: an engine plan with nothing desired over everything Phoenix owns, for every
+ * provider in the registry — guests, host objects, DNS records, NFS exports, and whatever else a
+ * provider adds. Deletes run dependents first (the executor reverses edges for deletes).
+ * Protected resources are refused; objects Phoenix does not own — unmanaged ones, and foreign
+ * ones sitting on a declared id — are listed and never touched; kinds a provider keeps by design
+ * (storage definitions, packages) are listed with the reason. A guest Phoenix may manage but
+ * that does not carry its marker yet (imported, not applied since) is refused too: Phoenix
+ * deletes only what carries its marker.
  */
-import { digestOf, type PlanResult, type ResourceChange } from '../engine/index.ts';
+import {
+  buildConfigGraph,
+  digestOf,
+  makePlan,
+  type PlanResult,
+  type ResourceChange,
+  type UnmanagedEntry,
+} from '../engine/index.ts';
 import type { Phoenix } from './create-phoenix.ts';
-import { planEnvironment, resolveTarget } from './operations.ts';
+import { resolveTarget } from './operations.ts';
+import { providerOf } from './providers.ts';
 
 export interface DestroyPlan {
   planned: PlanResult;
-  /** Guests that are protected: never deleted. */
+  /** Protected resources: never deleted. */
   refused: string[];
-  /** Declared guests that exist without Phoenix's ownership marker (e.g. imported, not applied yet): never deleted. */
+  /** Resources without Phoenix's ownership marker (e.g. imported, not applied yet): never deleted. */
   notOwned: string[];
+  /** Declared addresses held by something Phoenix does not own (left alone). */
+  foreign: { address: string; reason: string }[];
+  /** Phoenix's resources of kinds destroy leaves in place, with the reason. */
+  kept: { address: string; reason: string }[];
 }
 
 export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Promise<DestroyPlan> {
-  const planned = await planEnvironment(phoenix);
   const wanted = targets.length > 0 ? new Set(targets.map((t) => resolveTarget(phoenix, t))) : undefined;
+  // Nothing desired: each handler discovers what carries Phoenix's marker, by its own rules.
+  // A handler that cannot discover (no observeAll: e.g. files on a node) is asked about the
+  // declared resources of its kind instead, so what the config put there is found too.
+  const undiscoverable = phoenix.resources.filter((r) => !phoenix.registry.get(r.kind)?.observeAll);
+  const observed = await makePlan({
+    resources: undiscoverable,
+    registry: phoenix.registry,
+    kinds: phoenix.registry.kinds(),
+    prune: true,
+    observeConcurrency: 16,
+  });
+  const declared = new Map(phoenix.resources.map((r) => [r.address, r]));
+  const { graph } = buildConfigGraph({ resources: phoenix.resources });
   const refused: string[] = [];
   const notOwned: string[] = [];
-  const changes: ResourceChange[] = [];
-  for (const g of phoenix.derived.guests) {
-    const found = planned.observations.get(g.address);
-    if (!found || (wanted && !wanted.has(g.address))) continue;
+  const kept: DestroyPlan['kept'] = [];
+  const deletes: ResourceChange[] = [];
+  for (const found of observed.observations.values()) {
+    if (wanted && !wanted.has(found.address)) continue;
+    const keep = providerOf(phoenix.providers, found.kind)?.keptOnDestroy?.[found.kind];
+    if (keep) {
+      kept.push({ address: found.address, reason: keep });
+      continue;
+    }
     if (found.owned === false) {
-      notOwned.push(g.address);
+      notOwned.push(found.address);
       continue;
     }
-    if (g.protected || found.protected) {
-      refused.push(g.address);
+    const resource = declared.get(found.address);
+    if (resource?.protected || found.protected) {
+      refused.push(found.address);
       continue;
     }
-    changes.push({
-      address: g.address,
-      kind: g.kind,
+    deletes.push({
+      address: found.address,
+      kind: found.kind,
       action: 'delete',
       before: found.observed,
       after: null,
       attributes: [],
       reasons: ['phoenix destroy'],
-      dependsOn: g.dependsOn.filter((d) => planned.observations.has(d)),
+      // What it depends on (the executor deletes dependents first): the config graph's edges
+      // for declared resources, what the system says for the others.
+      dependsOn: (graph.has(found.address) ? graph.dependenciesOf(found.address) : (found.dependsOn ?? [])).filter(
+        (d) => observed.observations.has(d),
+      ),
       observedDigest: digestOf({ node: found.node, observed: found.observed }),
       desiredDigest: '',
     });
   }
-  const plan = { ...planned.plan, changes, drift: [], options: { prune: true, targets: targets } };
-  return { planned: { ...planned, plan }, refused, notOwned };
+  // Something Phoenix does not own on an address the config declares (e.g. a vmid): foreign.
+  const foreign = observed.plan.unmanaged
+    .filter((u) => declared.has(u.address) && (!wanted || wanted.has(u.address)))
+    .map((u) => ({ address: u.address, reason: `${u.summary}: not managed by Phoenix (foreign), left alone` }));
+  const foreignAddresses = new Set(foreign.map((f) => f.address));
+  // Only a failure to observe stops a destroy; the drift of the observed declared ones is moot.
+  const diagnostics = observed.plan.diagnostics.filter((d) => d.severity === 'error' && d.code === 'E_OBSERVE');
+  const errored = diagnostics.length > 0;
+  const unmanaged: UnmanagedEntry[] = [
+    ...observed.plan.unmanaged
+      .filter((u) => foreignAddresses.has(u.address))
+      .map((u) => ({ ...u, summary: `${u.summary} (foreign: on a declared id, not Phoenix's)` })),
+    ...observed.plan.unmanaged.filter((u) => !foreignAddresses.has(u.address)),
+  ];
+  const plan = {
+    ...observed.plan,
+    changes: deletes.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true })),
+    drift: [],
+    unmanaged,
+    diagnostics,
+    errored,
+    applyable: !errored,
+    complete: !errored && targets.length === 0,
+    options: { prune: true, targets },
+  };
+  return { planned: { ...observed, plan }, refused, notOwned, foreign, kept };
 }

@@ -6,8 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import { PhoenixConfig } from '../config/schema.ts';
-import type { Resource } from '../engine/handler.ts';
-import { nodeShellAccess, wireNodeShell, type NodeSshEndpoints } from './node-shell.ts';
+import { buildConfigGraph } from '../engine/index.ts';
+import { nodeProvider, nodeTransports } from '../providers/node/provider.ts';
+import type { ProviderRuntime } from '../providers/provider.ts';
+import { proxmoxProvider } from '../providers/proxmox/provider.ts';
+import { nodeShellAccess, type NodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
+import { deriveEnvironment } from './providers.ts';
 
 const config = PhoenixConfig.parse({
   version: 1,
@@ -19,6 +23,7 @@ const config = PhoenixConfig.parse({
       type: 'lxc',
       node: 'pve',
       role: 'gateway',
+      clone: { from: 9000 },
       net: [{ name: 'eth0', bridge: 'vmbr0', ip: '10.0.0.11/24' }],
     },
     {
@@ -28,6 +33,7 @@ const config = PhoenixConfig.parse({
       node: 'pve',
       net: [{ name: 'net0', bridge: 'vmbr0', ip: '10.0.0.22/24' }],
       mounts: [{ path: '/srv/data', nfs: 'data' }],
+      clone: { from: 9000 },
     },
   ],
   nfs: { exports: [{ name: 'data', path: '/srv/nfs/data' }] },
@@ -37,12 +43,6 @@ const endpoints: NodeSshEndpoints = {
   endpoints: { pve: { host: '127.0.0.1', port: 2222, hostKeyFingerprint: `SHA256:${'A'.repeat(43)}` } },
   privateKey: 'unused: nothing connects in this test',
 };
-const guest = (vmid: number): Resource => ({
-  address: `guest.${vmid}`,
-  kind: 'proxmox.guest',
-  dependsOn: [],
-  desired: {},
-});
 
 describe('node shell wiring', () => {
   it('picks the access of the environment', () => {
@@ -60,49 +60,54 @@ describe('node shell wiring', () => {
     expect(nodeShellAccess({ ...base, hasProxmox: false, simulatorSsh: endpoints })?.kind).toBe('endpoints');
   });
 
-  it('leaves node resources out with a warning when the nodes cannot be reached', async () => {
-    const wired = await wireNodeShell({ config, proxmox });
-    expect(wired.resources).toEqual([]);
-    expect(wired.handlers).toEqual([]);
-    expect(wired.warnings.map((w) => w.code)).toEqual(['W_NODE_NO_SSH']);
-    expect(wired.link([guest(101)])).toEqual([guest(101)]);
+  const settings = { config, configDir: '/cfg', nodeShell: true };
+  const runtime = (nodeAccess?: NodeShellAccess): ProviderRuntime => ({
+    ...settings,
+    environment: 'test',
+    identity: 'test',
+    resolveSecret: async () => 'k',
+    proxmox: () => proxmox,
+    nodeAccess,
+    isAdopted: () => false,
+    onClose: (close) => void closers.push(close),
+  });
+  const closers: (() => Promise<void>)[] = [];
+
+  it('leaves node resources out with a warning when the nodes cannot be reached', () => {
+    const derived = nodeProvider.derive({ ...settings, nodeShell: false });
+    expect(derived.resources).toEqual([]);
+    expect(derived.diagnostics?.map((w) => w.code)).toEqual(['W_NODE_NO_SSH']);
   });
 
   it('adds node resources and handlers; DNS after the guests, the mounting guest after its export', async () => {
-    const wired = await wireNodeShell({ config, proxmox, access: { kind: 'endpoints', ssh: endpoints } });
+    const handlers = await nodeProvider.handlers(runtime({ kind: 'endpoints', ssh: endpoints }));
     try {
-      expect(wired.handlers.map((h) => h.kind).sort()).toEqual(
+      expect(handlers.map((h) => h.kind).sort()).toEqual(
         ['node.dns', 'node.file', 'node.nfs', 'node.packages', 'node.probe', 'node.service'].sort(),
       );
-      const guests = [guest(101), guest(1002)];
-      const linked = new Map(wired.link(guests).map((r) => [r.address, r]));
-      expect(linked.get('node.pve.dns')?.dependsOn).toEqual(expect.arrayContaining(['guest.101', 'guest.1002']));
-      expect(linked.get('guest.1002')?.dependsOn).toEqual(['node.pve.nfs']);
-      expect(linked.get('guest.101')?.dependsOn).toEqual([]);
-      expect(guests[1]?.dependsOn).toEqual([]); // copies, never mutated
-      expect(linked.has('node.pve.nfs')).toBe(true);
+      const resources = [...proxmoxProvider.derive(settings).resources, ...nodeProvider.derive(settings).resources];
+      const { graph } = buildConfigGraph({ resources });
+      expect(graph.dependenciesOf('node.pve.dns')).toEqual(expect.arrayContaining(['guest.101', 'guest.1002']));
+      expect(graph.dependenciesOf('guest.1002')).toContain('node.pve.nfs');
+      expect(graph.dependenciesOf('guest.101')).not.toContain('node.pve.nfs');
+      expect(graph.has('node.pve.nfs')).toBe(true);
     } finally {
-      await wired.close();
+      for (const close of closers.splice(0)) await close();
     }
   });
 
   it('a real host without a pinned key or known_hosts is refused with a hint', async () => {
     const ssh = { user: 'root', port: 22, privateKey: 'file:key' };
+    // createPhoenix opens the node transports once for every provider working in guests.
     await expect(
-      wireNodeShell({
-        config,
-        proxmox,
-        access: { kind: 'config', ssh, configDir: '/cfg', resolveSecret: async () => 'k' },
-      }),
+      nodeTransports({ kind: 'config', ssh, configDir: '/cfg', resolveSecret: async () => 'k' }, config),
     ).rejects.toMatchObject({ code: 'E_SSH_NO_HOST_KEY' });
   });
 
-  it('refuses a config whose DNS names conflict, before anything connects', async () => {
+  it('refuses a config whose DNS names conflict, before anything connects', () => {
     const bad = PhoenixConfig.parse({ ...config, dns: { records: [{ name: 'gw', type: 'A', value: '10.0.0.99' }] } });
-    await expect(
-      wireNodeShell({ config: bad, proxmox, access: { kind: 'endpoints', ssh: endpoints } }),
-    ).rejects.toMatchObject({
-      code: 'E_CONFIG',
-    });
+    expect(() => deriveEnvironment([nodeProvider], { ...settings, config: bad })).toThrow(
+      expect.objectContaining({ code: 'E_CONFIG' }),
+    );
   });
 });

@@ -14,12 +14,11 @@ import {
   type PlanResult,
   type RetryPolicy,
 } from '../engine/index.ts';
-import { GUEST_KIND } from '../providers/proxmox/derive.ts';
 import { targetLeaseManager, type TargetLease } from '../providers/pve-host/target-lease.ts';
-import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { explainUnreachable } from './reachability.ts';
+import { notManagedDiagnostics } from './providers.ts';
 
 export interface PlanOptions {
   targets?: string[];
@@ -35,9 +34,11 @@ export interface PlanOptions {
 export function resolveTarget(phoenix: Phoenix, text: string): string {
   const addresses = new Set(phoenix.resources.map((r) => r.address));
   if (addresses.has(text)) return text;
-  if (/^\d+$/.test(text) && addresses.has(guestAddress(Number(text)))) return guestAddress(Number(text));
-  const byName = phoenix.derived.guests.find((g) => g.desired.name === text);
-  if (byName) return byName.address;
+  // How users name a resource (a vmid, a guest name) is each provider's to say.
+  for (const provider of phoenix.providers) {
+    const address = provider.resolveName?.(text, phoenix.resources);
+    if (address) return address;
+  }
   throw new CliError(`unknown resource '${text}'`, {
     code: 'E_UNKNOWN_TARGET',
     hint: `use a guest id, a guest name or an address; known: ${[...addresses].slice(0, 12).join(', ')}`,
@@ -49,10 +50,10 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
   const result = await makePlan({
     resources: phoenix.resources,
     registry: phoenix.registry,
-    // Managed guests are always discovered (a guest left out of the config is worth showing);
-    // with --prune every kind is, so Phoenix's own bridges, rules or users are found even when
+    // The kinds providers ask to discover always (managed guests: one left out of the config is
+    // worth showing); with --prune every kind is, so Phoenix's own bridges, rules or users are found even when
     // the config no longer declares anything of their kind.
-    kinds: options.prune ? phoenix.registry.kinds() : [GUEST_KIND],
+    kinds: options.prune ? phoenix.registry.kinds() : phoenix.providers.flatMap((p) => p.alwaysDiscover ?? []),
     prune: options.prune ?? false,
     targets,
     hook: options.hook,
@@ -60,6 +61,7 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
     observeConcurrency: 16,
   });
   if (result.plan.errored) await explainUnreachable(phoenix);
+  result.plan.diagnostics.push(...notManagedDiagnostics(phoenix.unmanagedSections));
   return result;
 }
 
@@ -69,7 +71,7 @@ export async function prepareSaved(phoenix: Phoenix, saved: Plan, options: PlanO
     resources: phoenix.resources,
     registry: phoenix.registry,
     // Re-observe what the plan observed: with --prune, every kind (see planEnvironment).
-    kinds: saved.options.prune ? phoenix.registry.kinds() : [GUEST_KIND],
+    kinds: saved.options.prune ? phoenix.registry.kinds() : phoenix.providers.flatMap((p) => p.alwaysDiscover ?? []),
     hook: options.hook,
     signal: options.signal,
   });

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.ts';
 import { deriveResources } from '../providers/proxmox/derive.ts';
+import type { AnyResourceHandler } from '../engine/handler.ts';
 import { powerSteps } from './power.ts';
-import { renderStatusTable } from './status.ts';
 
 async function homelab() {
   const { config } = await loadConfig('examples/homelab');
   const derived = deriveResources(config);
-  return { resources: derived.all, registry: { get: () => undefined, kinds: () => [] }, derived };
+  // Guests have a power state (templates do not); nothing else in this config does.
+  const guestPower = {
+    power: async () => undefined,
+    powerable: (r: { desired: { isTemplate?: boolean } }) => !r.desired.isTemplate,
+  } as unknown as AnyResourceHandler;
+  const registry = { get: (kind: string) => (kind === 'proxmox.guest' ? guestPower : undefined), kinds: () => [] };
+  return { resources: derived.all, registry, derived };
 }
 
 describe('powerSteps', () => {
@@ -37,41 +43,6 @@ describe('powerSteps', () => {
       'stop guest.1001',
       'start guest.1001',
       'start guest.1002',
-    ]);
-  });
-});
-
-describe('renderStatusTable', () => {
-  it('aligns columns', () => {
-    const text = renderStatusTable([
-      {
-        id: 101,
-        name: 'gw',
-        type: 'lxc',
-        node: 'pve',
-        status: 'running',
-        health: 'healthy',
-        sync: 'in sync',
-        ip: '10.0.0.1',
-        drift: [],
-      },
-      {
-        id: 1002,
-        name: 'worker',
-        type: 'vm',
-        node: 'pve',
-        status: 'stopped',
-        health: 'pending',
-        sync: 'drifted',
-        ip: '-',
-        drift: ['status'],
-      },
-    ]);
-    expect(text.split('\n')).toEqual([
-      'ID    NAME    TYPE  NODE  STATUS   HEALTH   SYNC     IP',
-      '101   gw      lxc   pve   running  healthy  in sync  10.0.0.1',
-      '1002  worker  vm    pve   stopped  pending  drifted  -',
-      '',
     ]);
   });
 });

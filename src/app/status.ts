@@ -1,74 +1,113 @@
 /**
- * `phoenix status` / `phoenix up` output: per declared guest, whether it exists, runs, is
- * healthy (LXC: running; VM: running and the guest agent answers), is in sync with the config,
- * and its address.
+ * `phoenix status` / `phoenix up` output: one row per resource of every provider (the engine's
+ * status model), from the same plan `phoenix plan` makes, with each handler's health and each
+ * provider's extra columns. A resource that could not be observed is `unknown` with the
+ * error — never `missing`; a declared id taken by something Phoenix does not own is a
+ * `conflict` saying so — never `in sync`.
  */
-import type { ObservedGuest } from '../providers/proxmox/diff.ts';
-import { guestHealth } from '../providers/proxmox/guest-handler.ts';
-import type { GuestSpec } from '../providers/proxmox/spec.ts';
+import { statusRows, type HealthState, type PlanDiagnostic, type PlanResult, type StatusRow } from '../engine/index.ts';
+import { NoopHook } from '../engine/hook.ts';
 import type { Phoenix } from './create-phoenix.ts';
-import type { PlanResult } from '../engine/index.ts';
 import { planEnvironment } from './operations.ts';
+import { providerOf } from './providers.ts';
 
-export interface StatusRow {
-  id: number;
-  name: string;
-  type: 'lxc' | 'vm';
-  node: string;
-  status: string;
-  health: 'healthy' | 'pending' | 'unhealthy' | '-';
-  sync: 'in sync' | 'drifted' | 'missing';
-  ip: string;
-  /** The attributes that drifted. */
-  drift: string[];
+export type { StatusRow };
+
+export interface EnvironmentStatus {
+  rows: StatusRow[];
+  /** Errors that kept resources from being observed or planned (said once each). */
+  errors: PlanDiagnostic[];
+  /** Objects found that Phoenix does not own (listed, never touched). */
+  unmanaged: { address: string; kind: string; summary: string }[];
+  /** Declared config sections no provider of this version manages. */
+  notManaged: string[];
 }
+
+/** Bound of one health read in `status` (a hung guest agent must not hang the command). */
+const HEALTH_TIMEOUT_MS = 15_000;
+
+const HEALTH: Record<'healthy' | 'pending' | 'unhealthy', HealthState> = {
+  healthy: 'healthy',
+  pending: 'progressing',
+  unhealthy: 'degraded',
+};
 
 /** `planned`: a plan already made for this environment (so callers showing more rows plan once). */
-export async function environmentStatus(phoenix: Phoenix, planned?: PlanResult): Promise<StatusRow[]> {
-  const { plan, observations } = planned ?? (await planEnvironment(phoenix));
-  const changes = new Map(plan.changes.map((c) => [c.address, c]));
-  const rows: StatusRow[] = [];
-  for (const r of phoenix.derived.guests) {
-    const spec = r.desired;
-    const observed = observations.get(r.address)?.observed as ObservedGuest | undefined;
-    const change = changes.get(r.address);
-    const row: StatusRow = {
-      id: spec.vmid,
-      name: spec.name,
-      type: spec.type,
-      node: observed?.node ?? spec.node,
-      status: observed ? (observed.template ? 'template' : observed.status) : 'absent',
-      health: '-',
-      sync: !observed ? 'missing' : change && change.action !== 'noop' ? 'drifted' : 'in sync',
-      ip: ipOf(spec),
-      drift: change?.attributes.map((a) => a.path) ?? [],
-    };
-    if (observed && !observed.template && spec.running) {
-      const h = await guestHealth(
-        { client: phoenix.client, taskTimeoutMs: 10_000, sleep: async () => undefined },
-        { ...spec, node: observed.node },
-      );
-      row.health = h.status;
-    }
-    rows.push(row);
-  }
-  return rows.sort((a, b) => a.id - b.id);
+export async function environmentStatus(phoenix: Phoenix, planned?: PlanResult): Promise<EnvironmentStatus> {
+  const result = planned ?? (await planEnvironment(phoenix));
+  const rows = statusRows({ plan: result.plan, resources: result.resources, observations: result.observations });
+  await Promise.all(
+    rows.map(async (row) => {
+      const resource = result.resources.get(row.address);
+      const found = result.observations.get(row.address);
+      row.details = providerOf(phoenix.providers, row.kind)?.statusDetails?.(resource, found) ?? {};
+      if (!resource || !found || (row.sync !== 'in sync' && row.sync !== 'drifted')) return;
+      const handler = phoenix.registry.get(row.kind);
+      if (!handler?.health) {
+        row.health = 'healthy';
+        return;
+      }
+      try {
+        const ctx = { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS), hook: new NoopHook() };
+        const h = await handler.health({ ctx, resource: { ...resource, node: found.node ?? resource.node } });
+        row.health = HEALTH[h.status];
+        if (h.status !== 'healthy')
+          row.conditions.push({
+            type: 'Healthy',
+            status: 'False',
+            reason: h.status === 'pending' ? 'Progressing' : 'Degraded',
+            message: h.message ?? h.status,
+            lastTransitionTime: new Date().toISOString(),
+          });
+      } catch (error) {
+        row.conditions.push({
+          type: 'Healthy',
+          status: 'Unknown',
+          reason: 'HealthCheckFailed',
+          message: error instanceof Error ? error.message : String(error),
+          lastTransitionTime: new Date().toISOString(),
+        });
+      }
+    }),
+  );
+  const order = new Map(phoenix.providers.flatMap((p) => p.kinds).map((k, i) => [k, i]));
+  rows.sort(
+    (a, b) =>
+      (order.get(a.kind) ?? 999) - (order.get(b.kind) ?? 999) ||
+      a.kind.localeCompare(b.kind) ||
+      compareAddress(a.address, b.address),
+  );
+  const seen = new Set<string>();
+  const errors = result.plan.diagnostics.filter((d) => {
+    if (d.severity !== 'error' || seen.has(d.message)) return false;
+    seen.add(d.message);
+    return true;
+  });
+  return { rows, errors, unmanaged: result.plan.unmanaged, notManaged: phoenix.unmanagedSections };
 }
 
-function ipOf(spec: GuestSpec): string {
-  const ips = spec.net.map((n) => (n.ip && n.ip !== 'dhcp' ? n.ip.split('/')[0] : n.ip)).filter(Boolean);
-  return ips.length > 0 ? ips.join(', ') : '-';
+/** Numeric parts compare as numbers (guest.101 before guest.1001). */
+function compareAddress(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
 }
 
-/** A plain aligned table (no colours: also read by scripts). */
-export function renderStatusTable(rows: StatusRow[]): string {
-  const header = ['ID', 'NAME', 'TYPE', 'NODE', 'STATUS', 'HEALTH', 'SYNC', 'IP'];
-  const body = rows.map((r) => [String(r.id), r.name, r.type, r.node, r.status, r.health, r.sync, r.ip]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...body.map(line)].join('\n') + '\n';
+/**
+ * Exit status of `phoenix status`: 0 when every resource of every kind is in sync and healthy,
+ * 1 when something could not be observed (the answer is not known), 2 otherwise.
+ */
+export function statusExitCode(status: EnvironmentStatus): number {
+  if (status.rows.some((r) => r.sync === 'unknown') || status.errors.some((e) => e.code === 'E_OBSERVE')) return 1;
+  return status.rows.every((r) => r.sync === 'in sync' && r.health === 'healthy') ? 0 : 2;
+}
+
+/** `phoenix status --json` (formatVersion 1): the rows, plus what Phoenix does not manage. */
+export function statusDocument(status: EnvironmentStatus): Record<string, unknown> {
+  return {
+    formatVersion: 1,
+    ok: statusExitCode(status) === 0,
+    rows: status.rows,
+    errors: status.errors,
+    unmanaged: status.unmanaged,
+    notManagedSections: status.notManaged,
+  };
 }

@@ -14,7 +14,7 @@ export function definePowerCommand(
     .command(verb)
     .description(description)
     .argument('<id...>', 'guest id, name or address')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .addHelpText(
       'after',
@@ -27,18 +27,26 @@ Examples:
 `,
     )
     .action(async (ids: string[], options: { config?: string; state?: string }) => {
-      const { openEnvironment } = await import('../app/cli-support.ts');
-      const { powerGuests } = await import('../app/power.ts');
+      const { openEnvironment, reportApply, interruptSignal } = await import('../app/cli-support.ts');
+      const { powerResources } = await import('../app/power.ts');
       const { acquireApplyLease } = await import('../app/operations.ts');
       const phoenix = await openEnvironment(options);
+      const interrupt = interruptSignal();
       let lease;
       try {
-        // Powering guests acts on the environment like an apply: never beside one.
+        // Powering guests acts on the environment like an apply: never beside one, and a
+        // restart's stop and start run under one lease.
         lease = await acquireApplyLease(phoenix);
         await lease.engage();
-        await powerGuests(phoenix, ids, verb, (line) => process.stderr.write(line));
+        const results = await powerResources(phoenix, ids, verb, (line) => process.stderr.write(line), {
+          signal: interrupt.signal,
+          lease,
+        });
+        const failed = results.find((r) => !r.succeeded);
+        if (failed) process.exitCode = reportApply(failed, (t) => process.stderr.write(t));
       } finally {
         await lease?.release();
+        interrupt.dispose();
         await phoenix.close();
       }
     });

@@ -7,7 +7,7 @@
  *   for (const guest of loaded.config.guests) console.log(guest.id, guest.name, guest.node);
  */
 import { ConfigError, type Diagnostic, type SourceLocation } from '../errors.ts';
-import { parseConfigDir } from './load.ts';
+import { parseConfigDir, type ParseOptions } from './load.ts';
 import { partialConfig } from './partial.ts';
 import type { PhoenixConfig } from './schema.ts';
 import { checkSemantics } from './semantic/index.ts';
@@ -18,6 +18,7 @@ export { PhoenixConfig as PhoenixConfigSchema, PhoenixFile as PhoenixFileSchema,
 export { resolveSecret, isSecretRef, type SecretContext } from './secrets.ts';
 export { configJsonSchema } from './json-schema.ts';
 export type { PathSegment } from './source-map.ts';
+export { composedConfigSchema, type ConfigFragments, type ParseOptions } from './load.ts';
 
 /** A valid config directory, merged and defaulted. */
 export interface LoadedConfig {
@@ -46,8 +47,8 @@ export interface ValidationResult {
 }
 
 /** Loads and checks a config directory; never throws for problems in the user's files. */
-export async function validateConfig(dir: string): Promise<ValidationResult> {
-  const parsed = await parseConfigDir(dir);
+export async function validateConfig(dir: string, options: ParseOptions = {}): Promise<ValidationResult> {
+  const parsed = await parseConfigDir(dir, options);
   if (!parsed.config) {
     // Schema errors confined to list items: still run the semantic checks on the other items.
     const partial = parsed.schemaIssuePaths ? partialConfig(parsed.raw, parsed.schemaIssuePaths) : undefined;
@@ -78,8 +79,8 @@ export async function validateConfig(dir: string): Promise<ValidationResult> {
 }
 
 /** Loads a config directory for use; throws ConfigError carrying every error found. */
-export async function loadConfig(dir: string): Promise<LoadedConfig> {
-  const result = await validateConfig(dir);
+export async function loadConfig(dir: string, options: ParseOptions = {}): Promise<LoadedConfig> {
+  const result = await validateConfig(dir, options);
   if (result.loaded) return result.loaded;
   throw new ConfigError(result.diagnostics.filter((d) => d.severity === 'error'));
 }

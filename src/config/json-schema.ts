@@ -2,11 +2,14 @@
  * The JSON Schema of one config file, for editors (yaml-language-server) and `phoenix schema`.
  * Generated from the zod schema in "input" mode, so fields with defaults are optional.
  */
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 import { PhoenixFile } from './schema.ts';
 
-export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(PhoenixFile, {
+/** `fragments`: the sections providers contribute (`Provider.configFragment`), each optional in a file. */
+export function configJsonSchema(fragments: Readonly<Record<string, ZodType>> = {}): Record<string, unknown> {
+  const optional = Object.fromEntries(Object.entries(fragments).map(([k, v]) => [k, v.optional()]));
+  const root = Object.keys(optional).length > 0 ? PhoenixFile.extend(optional) : PhoenixFile;
+  const schema = z.toJSONSchema(root, {
     io: 'input',
     target: 'draft-2020-12',
     unrepresentable: 'any',
@@ -26,6 +29,6 @@ export function configJsonSchema(): Record<string, unknown> {
 }
 
 /** The schema as written to schema/phoenix.schema.json and printed by `phoenix schema`. */
-export function configJsonSchemaText(): string {
-  return JSON.stringify(configJsonSchema(), null, 2) + '\n';
+export function configJsonSchemaText(fragments: Readonly<Record<string, ZodType>> = {}): string {
+  return JSON.stringify(configJsonSchema(fragments), null, 2) + '\n';
 }

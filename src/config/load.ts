@@ -4,6 +4,7 @@
  * `phoenix validate` can print every problem at once. Semantic checks run afterwards (semantic/).
  */
 import { readFile, stat } from 'node:fs/promises';
+import type { ZodType } from 'zod';
 import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.ts';
 import { discoverConfig, ROOT_FILES } from './discover.ts';
@@ -26,7 +27,20 @@ export interface ParsedConfig {
   schemaIssuePaths?: PathSegment[][];
 }
 
-export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
+/** Extra top-level sections providers contribute (`Provider.configFragment`), by key. */
+export type ConfigFragments = Readonly<Record<string, ZodType>>;
+
+export interface ParseOptions {
+  fragments?: ConfigFragments;
+}
+
+/** The config schema with the providers' fragments composed in (each an optional section). */
+export function composedConfigSchema(fragments: ConfigFragments = {}): typeof PhoenixConfig {
+  if (Object.keys(fragments).length === 0) return PhoenixConfig;
+  return PhoenixConfig.extend(fragments) as unknown as typeof PhoenixConfig;
+}
+
+export async function parseConfigDir(dirArg: string, options: ParseOptions = {}): Promise<ParsedConfig> {
   const dir = resolve(dirArg);
   const diagnostics: Diagnostic[] = [];
   const raw: RawMap = Object.create(null) as RawMap;
@@ -94,9 +108,10 @@ export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
   if (diagnostics.some((d) => d.severity === 'error')) return { dir, files, raw, diagnostics };
 
   applyGuestDefaults(raw);
-  const result = PhoenixConfig.safeParse(raw);
+  const schema = composedConfigSchema(options.fragments);
+  const result = schema.safeParse(raw);
   if (!result.success) {
-    diagnostics.push(...issuesToDiagnostics(result.error.issues, PhoenixConfig, raw));
+    diagnostics.push(...issuesToDiagnostics(result.error.issues, schema, raw));
     const schemaIssuePaths = result.error.issues.map((i) =>
       i.path.filter((p): p is PathSegment => typeof p !== 'symbol'),
     );

@@ -2,6 +2,7 @@
  * Renders docs/config-reference.md from the JSON Schema, so the reference can never drift
  * from the schema (a test compares the committed file with this output).
  */
+import type { ZodType } from 'zod';
 import { SECTIONS } from './schema.ts';
 import { configJsonSchema } from './json-schema.ts';
 
@@ -39,17 +40,19 @@ Editors: start each file with
 (\`phoenix schema\` prints the schema). Check a directory with \`phoenix validate <dir>\`.
 `;
 
-export function renderConfigReference(): string {
-  const root = configJsonSchema() as JsonSchema;
+/** `fragments`: the providers' config sections, documented after src/config's own. */
+export function renderConfigReference(fragments: Readonly<Record<string, ZodType>> = {}): string {
+  const root = configJsonSchema(fragments) as JsonSchema;
+  const sections: string[] = [...SECTIONS, ...Object.keys(fragments)];
   const out: string[] = [INTRO];
   out.push('## Sections\n');
-  for (const section of SECTIONS) {
+  for (const section of sections) {
     const schema = root.properties?.[section];
     if (schema) out.push(`- [\`${section}\`](#${section.toLowerCase()}): ${schema.description ?? typeName(schema)}`);
   }
   out.push('');
   const rendered = new Set<string>();
-  for (const section of SECTIONS) {
+  for (const section of sections) {
     const schema = root.properties?.[section];
     if (section === 'defaults') out.push(DEFAULTS_TEXT);
     else if (schema) renderBlock(out, section, schema, 2, rendered);

@@ -22,8 +22,14 @@ export interface Resource<Desired = unknown> {
   /** The handler that owns it, e.g. `proxmox.lxc`. */
   kind: string;
   desired: Desired;
-  /** Explicit dependencies (addresses). Implicit ones come from `ResourceHandler.dependencies`. */
+  /** Explicit dependencies (addresses): `dependsOn` of the config, a clone's source. */
   dependsOn: string[];
+  /**
+   * Typed references to other resources this one uses (a guest's bridge and storage, an ACL's
+   * user): the only source of implicit edges. A reference to something not declared is no edge
+   * (it exists outside Phoenix's management).
+   */
+  references?: ResourceRef[];
   /**
    * Resources sharing a lock key never run at the same time (e.g. clones of one source share
    * `clone-source:9000`). Keys are opaque to the engine.
@@ -33,6 +39,15 @@ export interface Resource<Desired = unknown> {
   node?: string;
   /** Never deleted or replaced: a plan that would do either is an error. */
   protected?: boolean;
+}
+
+/**
+ * A typed reference to another resource, built by the referenced provider's own helper (e.g.
+ * `bridgeRef(node, name)`) so the address format lives in one place.
+ */
+export interface ResourceRef {
+  kind: string;
+  address: string;
 }
 
 /** What every handler call receives. */
@@ -184,6 +199,14 @@ export interface HealthResponse {
   message?: string;
 }
 
+export interface PowerRequest<Desired, Observed> {
+  ctx: ApplyContext;
+  resource: Resource<Desired>;
+  action: 'start' | 'stop';
+  /** The observation the power plan was made from. */
+  observed: Observed;
+}
+
 export interface ImportRequest {
   ctx: HandlerContext;
   /** The system's own id of the thing to adopt, e.g. `150` for a guest. */
@@ -195,12 +218,6 @@ export interface ImportResponse<Desired, Observed> {
   resource: Resource<Desired>;
   observed: Observed;
   diagnostics?: Diagnostic[];
-}
-
-export interface DependenciesRequest<Desired> {
-  resource: Resource<Desired>;
-  /** Every desired resource, for looking up e.g. which resource provides a template. */
-  all: ReadonlyMap<string, Resource>;
 }
 
 export interface ResourceHandler<Desired = unknown, Observed = unknown> {
@@ -218,8 +235,6 @@ export interface ResourceHandler<Desired = unknown, Observed = unknown> {
   create(req: CreateRequest<Desired>): Promise<ApplyResponse<Observed>>;
   update(req: UpdateRequest<Desired, Observed>): Promise<ApplyResponse<Observed>>;
   delete(req: DeleteRequest<Observed>): Promise<ApplyResponse<Observed>>;
-  /** Implicit dependencies (clone source, template, storage, bridge) as addresses. */
-  dependencies?(req: DependenciesRequest<Desired>): string[];
   /**
    * A resource counts as done when this says `healthy`; the executor polls it with a bounded
    * interval and deadline after create/update. Without it, done means the call returned.
@@ -227,6 +242,12 @@ export interface ResourceHandler<Desired = unknown, Observed = unknown> {
   health?(req: HealthRequest<Desired>): Promise<HealthResponse>;
   /** Adopt an existing, unmanaged object. */
   import?(req: ImportRequest): Promise<ImportResponse<Desired, Observed>>;
+  /**
+   * Start or stop (`phoenix start|stop|restart`): run by the executor as a step like any other
+   * (lease, journal, DAG order); `powerable` says which resources have a power state at all.
+   */
+  power?(req: PowerRequest<Desired, Observed>): Promise<void>;
+  powerable?(resource: Resource<Desired>): boolean;
   /**
    * Rough expected duration of a planned change in ms (a clone takes longer than a config
    * update). Only used to rank ready work by remaining critical path; never a timeout.

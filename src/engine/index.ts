@@ -17,3 +17,12 @@ export { toMermaid } from './graph/mermaid.ts';
 export { criticalPath, remainingPath, type CriticalPath } from './graph/critical-path.ts';
 export { executePlan, type ExecuteInput, type ExecuteResult, type ResourceOutcome } from './executor/executor.ts';
 export { DEFAULT_HEALTH, DEFAULT_RETRY, type HealthPolicy, type RetryPolicy } from './executor/timing.ts';
+export {
+  statusRows,
+  statusOk,
+  type StatusRow,
+  type SyncState,
+  type HealthState,
+  type Condition,
+  type StatusInput,
+} from './status.ts';

@@ -1,12 +1,32 @@
 /**
- * The provider registry: every resource handler Phoenix ships, built from the clients they
- * need. The engine only sees the resulting `HandlerRegistry` (it never imports a provider).
+ * The provider registry: the one explicit list of provider modules (`PROVIDERS`) every command
+ * iterates, and — kept for existing callers — every resource handler Phoenix ships built from
+ * the clients they need. The engine only sees the resulting `HandlerRegistry` (it never imports
+ * a provider). Adding a provider = its folder with a `provider.ts` + one line in `PROVIDERS`
+ * (registry.test.ts checks the list against the folders).
  */
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import { handlerRegistry, type AnyResourceHandler } from '../engine/handler.ts';
 import { hostHandlers, type SecretSink, type SelfAccess } from './pve-host/index.ts';
 import { createFileHandler } from './proxmox/file-handler.ts';
 import { createGuestHandler } from './proxmox/guest-handler.ts';
+import type { Provider } from './provider.ts';
+import { proxmoxProvider } from './proxmox/provider.ts';
+import { pveHostProvider } from './pve-host/provider.ts';
+import { nodeProvider } from './node/provider.ts';
+import { pkiProvider } from './pki/provider.ts';
+import { gatewayProvider } from './gateway/provider.ts';
+import { traefikProvider } from './traefik/provider.ts';
+
+/** Every provider Phoenix ships, one line each. Order is the order of status groups. */
+export const PROVIDERS: readonly Provider[] = [
+  proxmoxProvider,
+  pveHostProvider,
+  nodeProvider,
+  pkiProvider,
+  gatewayProvider,
+  traefikProvider,
+];
 
 export interface ProviderDeps {
   proxmox: ProxmoxClient;

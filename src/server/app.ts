@@ -13,7 +13,7 @@ import { PhoenixError } from '../errors.ts';
 import type { EventBus } from '../gitops/event-bus.ts';
 import type { Reconciler } from '../gitops/reconciler.ts';
 import type { UpstreamStats } from '../gitops/upstream.ts';
-import type { StateStore } from '../state/index.ts';
+import type { StateStore } from '../gitops/store.ts';
 import { allows, Authenticator } from './auth.ts';
 import {
   compile,

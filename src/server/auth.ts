@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { StateStore, TokenScope } from '../state/index.ts';
+import type { StateStore, TokenScope } from '../gitops/store.ts';
 import { safeEqual } from './webhooks.ts';
 
 export type Scope = TokenScope;

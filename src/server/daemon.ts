@@ -13,7 +13,7 @@ import { Reconciler } from '../gitops/reconciler.ts';
 import { directorySource, gitSource, type DesiredStateSource, type GitCredentials } from '../gitops/source.ts';
 import { UpstreamStats } from '../gitops/upstream.ts';
 import { Notifier } from '../gitops/notify.ts';
-import { openStateStore, type StateStore } from '../state/index.ts';
+import { openStateStore, type StateStore } from '../gitops/store.ts';
 import { createDaemonServer, type DaemonServer } from './app.ts';
 
 export interface DaemonOptions {

@@ -5,7 +5,7 @@
  */
 import type { DaemonSnapshot } from '../gitops/reconciler.ts';
 import { LATENCY_BUCKETS_S, type UpstreamStats } from '../gitops/upstream.ts';
-import type { CertificateRecord } from '../state/index.ts';
+import type { CertificateRecord } from '../gitops/store.ts';
 
 function esc(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');

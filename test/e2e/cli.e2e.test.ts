@@ -90,11 +90,27 @@ describe('phoenix CLI on the built-in simulator', () => {
     const order = [...stop.err.matchAll(/guest\.(\d+) .*: stopping/g)].map((m) => m[1]);
     expect(order.indexOf('103')).toBe(order.length - 1);
     expect(order.indexOf('1002')).toBeLessThan(order.indexOf('1001'));
+    // The stop ran as an engine run: recorded in the state file's journal, under the lease.
+    const p = await createPhoenix({ configDir: dir });
+    try {
+      const [last] = p.state().runs.list(p.environment, 1);
+      const journaled = p
+        .state()
+        .journal.entries(last?.id ?? '')
+        .map((e) => e.address);
+      expect(journaled).toEqual(expect.arrayContaining(['guest.103', 'guest.1002']));
+    } finally {
+      await p.close();
+    }
     const status = await run('status', '-c', dir, '--json');
     expect(status.code).toBe(2);
     const start = await run('start', 'worker', '-c', dir);
+    expect(start.code, start.err).toBe(0);
+    // Through the engine: independent guests start in parallel, each after what it depends on.
     const started = [...start.err.matchAll(/guest\.(\d+) .*: starting/g)].map((m) => m[1]);
-    expect(started).toEqual(['103', '101', '102', '1001', '1002']);
+    expect([...started].sort()).toEqual(['1001', '1002', '101', '102', '103']);
+    expect(started[0]).toBe('103');
+    expect(started.indexOf('1001')).toBeLessThan(started.indexOf('1002'));
     // The guest agents of the VMs answer a moment after the start (health = running + agent).
     let code = -1;
     for (let i = 0; i < 50 && code !== 0; i++) {

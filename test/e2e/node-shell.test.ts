@@ -260,15 +260,15 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
 
     const status = await cli('status', '-c', dir);
     expect(status.code).toBe(2);
-    expect(status.out).toMatch(/node\.pve\.dns\s+drifted \(\/etc\/phoenix\/dnsmasq\.hosts\)/);
-    expect(status.out).toMatch(/node\.pve\.nfs\s+in sync/);
+    expect(status.out).toMatch(/node\.pve\.dns\s+\S+\s+drifted \(\/etc\/phoenix\/dnsmasq\.hosts\)/);
+    expect(status.out).toMatch(/node\.pve\.nfs\s+healthy\s+in sync/);
 
     const applied = await cli('apply', '-c', dir, '--auto-approve');
     expect(applied.code, applied.err).toBe(0);
     expect(readFileSync(tree.resolve(HOSTS), 'utf8')).toBe(hostsText);
     expect(tree.readMeta().services.dnsmasq?.reloads).toBe(reloadsBefore + 1);
     expect((await cli('plan', '-c', dir, '--detailed-exitcode')).code).toBe(0);
-    expect((await cli('status', '-c', dir)).out).toMatch(/node\.pve\.dns\s+in sync/);
+    expect((await cli('status', '-c', dir)).out).toMatch(/node\.pve\.dns\s+healthy\s+in sync/);
   });
 });
 
@@ -280,8 +280,8 @@ describe('phoenix up on examples/homelab', () => {
       const up = await cli('up', '-c', upDir, '--speed', '0');
       expect(up.code, up.err).toBe(0);
       expect(up.err).toMatch(/node\.pve\.dns: created/);
-      expect(up.out).toMatch(/node\.pve\.dns\s+in sync/);
-      expect(up.out).toMatch(/node\.pve\.nfs\s+in sync/);
+      expect(up.out).toMatch(/node\.pve\.dns\s+healthy\s+in sync/);
+      expect(up.out).toMatch(/node\.pve\.nfs\s+healthy\s+in sync/);
       const tree = join(upDir, '.phoenix', 'simulator.json.d', 'nodes', 'pve', 'root');
       expect(readFileSync(join(tree, 'etc', 'exports.d', 'phoenix.exports'), 'utf8')).toContain('/srv/nfs/swarm-data ');
       const again = await cli('up', '-c', upDir);

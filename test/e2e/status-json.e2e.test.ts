@@ -1,7 +1,8 @@
 /**
- * `phoenix status --json` through the real CLI on the built-in simulator: guests, node-shell
- * resources and host objects, each with its sync state; a config edit shows the host object as
- * drifted with the attribute, like the plan does.
+ * `phoenix status --json` through the real CLI on the built-in simulator: one row per resource
+ * of every kind (guests, node-shell resources, host objects) with sync, health and conditions;
+ * a config edit shows the host object as drifted with the attribute, like the plan does, and
+ * the exit code reflects it (not only guests count).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +14,16 @@ interface Row {
   address: string;
   kind: string;
   sync: string;
+  health: string;
   drift: string[];
+  conditions: { type: string; status: string; reason: string; message: string; lastTransitionTime: string }[];
+  details: Record<string, string>;
 }
 interface StatusJson {
-  guests: { id: number; sync: string }[];
-  node: Row[];
-  host: Row[];
+  formatVersion: number;
+  ok: boolean;
+  rows: Row[];
+  notManagedSections: string[];
 }
 
 let dir = '';
@@ -37,20 +42,26 @@ describe('phoenix status --json', () => {
   it('lists guests, node resources and host objects in sync after up; a drifted host object says what', async () => {
     const up = await runCli(['up', '-c', dir, '--speed', '0']);
     expect(up.code, up.stderr).toBe(0);
-    const { doc } = await status();
-    expect(doc.guests.length).toBeGreaterThanOrEqual(5);
-    expect(doc.guests.every((g) => g.sync === 'in sync')).toBe(true);
-    expect(doc.node.map((r) => r.kind)).toEqual(expect.arrayContaining(['node.dns', 'node.nfs']));
-    expect(doc.node.every((r) => r.sync === 'in sync')).toBe(true);
-    const host = new Map(doc.host.map((r) => [r.address, r]));
-    expect(host.get('pool.platform')).toEqual({
+    const { code, doc } = await status();
+    expect(code).toBe(0);
+    expect(doc).toMatchObject({ formatVersion: 1, ok: true });
+    const guests = doc.rows.filter((r) => r.kind === 'proxmox.guest');
+    expect(guests.length).toBeGreaterThanOrEqual(5);
+    expect(guests.find((g) => g.address === 'guest.101')?.details).toMatchObject({ id: '101', name: 'nginx-gateway' });
+    expect(doc.rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['node.dns', 'node.nfs', 'pve.pool']));
+    expect(doc.rows.every((r) => r.sync === 'in sync' && r.health === 'healthy')).toBe(true);
+    const host = new Map(doc.rows.map((r) => [r.address, r]));
+    expect(host.get('pool.platform')).toMatchObject({
       address: 'pool.platform',
       kind: 'pve.pool',
       sync: 'in sync',
+      health: 'healthy',
       drift: [],
+      conditions: [{ type: 'Synced', status: 'True', reason: 'InSync' }],
     });
     expect(host.get('bridge.pve.vmbr1')?.sync).toBe('in sync');
-    expect(doc.host.every((r) => r.kind.startsWith('pve.') && r.sync === 'in sync')).toBe(true);
+    // The example declares what this version has no provider for: said, not silently ignored.
+    expect(doc.notManagedSections).toEqual(expect.arrayContaining(['routes', 'stacks']));
 
     const file = join(dir, 'host.yaml');
     writeFileSync(
@@ -61,7 +72,8 @@ describe('phoenix status --json', () => {
       ),
     );
     const after = await status();
-    expect(after.doc.host.find((r) => r.address === 'pool.platform')).toMatchObject({
+    expect(after.code).toBe(2);
+    expect(after.doc.rows.find((r) => r.address === 'pool.platform')).toMatchObject({
       sync: 'drifted',
       drift: ['comment'],
     });

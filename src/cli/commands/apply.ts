@@ -20,7 +20,7 @@ export function define(program: Command): void {
     .command('apply')
     .description('apply the config (or a saved plan) to the environment')
     .argument('[file]', 'a plan saved with `phoenix plan -out FILE`')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .option('--auto-approve', 'do not ask for approval')
     .option('--target <id...>', 'apply only these guests (id, name or address) and their dependencies')
@@ -69,7 +69,7 @@ Examples:
             return;
           }
         }
-        const progress = support.progressFor();
+        const progress = (await import('../progress.ts')).progressFor();
         try {
           const result = await ops.applyPlan(phoenix, planned, {
             hook: progress.hook,

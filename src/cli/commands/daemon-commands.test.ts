@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startGitopsEnv, type GitopsTestEnv } from '../../gitops/_test-env.ts';
 import { startDaemon, type RunningDaemon } from '../../server/daemon.ts';
-import { openStateStore } from '../../state/index.ts';
+import { openStateStore } from '../../gitops/store.ts';
 import { main } from '../main.ts';
 
 let env: GitopsTestEnv;

@@ -1,22 +1,27 @@
 /**
- * `phoenix destroy`: delete the config's guests (dependents first). Asks on a TTY unless
- * --auto-approve; protected guests are refused.
+ * `phoenix destroy`: delete everything Phoenix owns in this environment, of every kind
+ * (dependents first). Asks on a TTY unless --auto-approve; protected resources are refused;
+ * what Phoenix does not own is listed and never touched.
  */
 import type { Command } from 'commander';
 
 export function define(program: Command): void {
   program
     .command('destroy')
-    .description("delete the config's managed guests (dependents first; protected guests are refused)")
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .description(
+      'delete everything Phoenix owns here, of every kind (dependents first; protected resources are refused)',
+    )
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
-    .option('--target <id...>', 'destroy only these guests (id, name or address)')
+    .option('--target <id...>', 'destroy only these resources (guest id, name or address)')
     .option('--auto-approve', 'do not ask for approval')
     .addHelpText(
       'after',
       `
-Only guests declared in the config and carrying the ownership tag are deleted; unmanaged guests
-and downloaded templates/images are never touched.
+Deleted: what carries Phoenix's ownership marker — guests, host objects (bridges, users, tokens,
+ACLs, firewall objects), DNS records, NFS exports — whether still declared or not. Never
+touched: objects Phoenix does not own (also one sitting on a declared id: listed as foreign).
+Kept by design, with the reason: storage definitions, ZFS pools, roles, installed packages.
 
 Examples:
   $ phoenix destroy -c examples/homelab
@@ -35,22 +40,27 @@ Examples:
       try {
         lease = await acquireApplyLease(phoenix);
         const destroyPlan = await planDestroy(phoenix, options.target);
-        const { planned } = destroyPlan;
+        const { planned, kept } = destroyPlan;
         const refused = [...destroyPlan.refused, ...destroyPlan.notOwned];
+        for (const k of kept) process.stderr.write(`kept: ${k.address}: ${k.reason}\n`);
         for (const a of destroyPlan.refused) process.stderr.write(`refused: ${a} is protected and is not destroyed\n`);
         for (const a of destroyPlan.notOwned)
           process.stderr.write(`refused: ${a} does not carry Phoenix's ownership tag and is not destroyed\n`);
         process.stdout.write(planView('human', { color: shouldColor(process.stdout) }).render(planned.plan));
+        if (planned.plan.errored) {
+          process.exitCode = 1;
+          return;
+        }
         if (planned.plan.changes.length === 0) {
           process.exitCode = refused.length > 0 ? 1 : 0;
           return;
         }
-        if (!options.autoApprove && !(await support.confirm('\nDo you really want to destroy these guests?'))) {
+        if (!options.autoApprove && !(await support.confirm('\nDo you really want to destroy these resources?'))) {
           process.stderr.write('Destroy cancelled.\n');
           process.exitCode = 1;
           return;
         }
-        const progress = support.progressFor();
+        const progress = (await import('../progress.ts')).progressFor();
         try {
           const result = await applyPlan(phoenix, planned, {
             hook: progress.hook,

@@ -8,8 +8,8 @@ export function define(program: Command): void {
   program
     .command('import')
     .description('adopt an existing Proxmox guest: write its config as YAML and manage it from the next apply')
-    .argument('<vmid>', 'id of the existing guest')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .argument('<id>', 'id of the existing object (a guest: its vmid)')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .option('--out <file>', 'file to write (default: <config>/guests/imported-<vmid>.yaml)')
     .addHelpText(
@@ -23,20 +23,14 @@ Examples:
   $ phoenix import 150 --out guests/legacy.yaml && phoenix plan
 `,
     )
-    .action(async (vmid: string, options: { config?: string; state?: string; out?: string }) => {
-      const { CliError } = await import('../../errors.ts');
-      if (!/^\d+$/.test(vmid))
-        throw new CliError(`'${vmid}' is not a vmid`, {
-          code: 'E_IMPORT_ID',
-          hint: 'give the numeric guest id, e.g. 150',
-        });
+    .action(async (id: string, options: { config?: string; state?: string; out?: string }) => {
       const { openEnvironment } = await import('../../app/cli-support.ts');
-      const { importGuest } = await import('../../app/import-guest.ts');
+      const { importResource } = await import('../../app/import.ts');
       const phoenix = await openEnvironment(options);
       try {
-        const { file } = await importGuest(phoenix, Number(vmid), options.out);
+        const { file } = await importResource(phoenix, id, options.out);
         process.stdout.write(
-          `Wrote ${file}\nReview it, then run: phoenix plan -c ${options.config ?? 'examples/homelab'}\n`,
+          `Wrote ${file}\nReview it, then run: phoenix plan${options.config ? ` -c ${options.config}` : ''}\n`,
         );
       } finally {
         await phoenix.close();

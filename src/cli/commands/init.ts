@@ -65,14 +65,8 @@ export async function runInit(
   const { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
   const { join, resolve } = await import('node:path');
   const { configJsonSchemaText } = await import('../../config/json-schema.ts');
-  const { phoenixAccess, scaffoldFiles } = await import('../../providers/pve-host/bootstrap.ts');
-  const { getEndpoint } = await import('../../sim/schema/index.ts');
-  // The permission check of an endpoint in the official PVE schema (undefined: no such endpoint).
-  const lookup = (method: string, route: string) => {
-    const endpoint = getEndpoint(method, route);
-    return endpoint ? (endpoint.permissions ?? null) : undefined;
-  };
-  const access = phoenixAccess(options, lookup);
+  const { derivePhoenixAccess, scaffoldFiles } = await import('../../app/bootstrap.ts');
+  const access = derivePhoenixAccess(options);
   const written: string[] = [];
   if (options.scaffold) {
     const target = resolve(dir);

@@ -18,7 +18,7 @@ export function define(program: Command): void {
   program
     .command('plan')
     .description('show what apply would change: create, update in place, update with restart, replace, delete')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .option('--json', 'print the plan as JSON (formatVersion 1.0) instead of text')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')

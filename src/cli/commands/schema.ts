@@ -21,8 +21,8 @@ Examples:
 `,
     )
     .action(async (options: { out?: string }) => {
-      const { configJsonSchemaText } = await import('../../config/json-schema.ts');
-      const text = configJsonSchemaText();
+      const { composedSchemaText } = await import('../../app/schema.ts');
+      const text = composedSchemaText();
       if (!options.out) {
         process.stdout.write(text);
         return;

@@ -3,7 +3,7 @@
  * Phoenix or any Proxmox client can talk to.
  */
 import type { Command } from 'commander';
-import type { SimCliFlags } from '../../sim/standalone.ts';
+import type { SimCliFlags } from '../../app/sim.ts';
 
 export function define(program: Command): void {
   program
@@ -38,7 +38,7 @@ Examples:
 `,
     )
     .action(async (flags: SimCliFlags) => {
-      const { runStandalone } = await import('../../sim/standalone.ts');
+      const { runStandalone } = await import('../../app/sim.ts');
       await runStandalone(flags);
     });
 }

@@ -1,52 +1,47 @@
 /**
- * `phoenix status`: per declared guest — running or not, healthy or not, in sync with the
- * config or drifted (and which attributes), and its address.
+ * `phoenix status`: one row per resource of every kind (guests, host objects, node resources,
+ * and whatever else the registry's providers manage): in sync, drifted (which attributes),
+ * missing, orphaned, conflict or unknown, and healthy or not.
  */
 import type { Command } from 'commander';
 
 export function define(program: Command): void {
   program
     .command('status')
-    .description('show every declared guest: running, healthy, in sync or drifted, IP')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .description('show every declared resource of every kind: in sync or drifted, healthy or not')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
-    .option('--json', 'print { guests, node, host } as JSON (node-shell resources and host objects with their sync)')
+    .option('--json', 'print the status rows as JSON (formatVersion 1: kind, address, sync, health, conditions)')
     .addHelpText(
       'after',
       `
-Healthy means: LXC running; VM running and its QEMU guest agent answering (when enabled).
-Node resources (internal DNS, NFS exports) are listed below the guests when Phoenix manages them.
---json adds the host objects (bridges, ZFS pools, storages, users, tokens, ACLs, firewall) under "host".
-Exit 0 when every guest is in sync, running and healthy and every node resource in sync; 2 otherwise.
+One table per kind. SYNC: in sync, drifted (the attributes), missing, orphaned (Phoenix's, no
+longer declared), conflict (e.g. a declared vmid used by a guest Phoenix does not own) or
+unknown (could not be observed; the reason is printed). HEALTH: healthy, progressing,
+degraded or unknown (guests: LXC running; VM running and its guest agent answering).
+Exit 0 when every resource of every kind is in sync and healthy; 1 when something could not
+be observed; 2 otherwise.
 
 Examples:
   $ phoenix status
-  $ phoenix status -c examples/homelab --json | jq '.guests[], .node[], .host[] | select(.sync != "in sync")'
+  $ phoenix status -c examples/homelab --json | jq '.rows[] | select(.sync != "in sync")'
 `,
     )
     .action(async (options: { config?: string; state?: string; json?: boolean }) => {
       const { openEnvironment } = await import('../../app/cli-support.ts');
-      const { environmentStatus, renderStatusTable } = await import('../../app/status.ts');
-      const { planEnvironment } = await import('../../app/operations.ts');
-      const { nodeStatusRows, renderNodeStatus, statusDocument } = await import('../../app/node-status.ts');
+      const { environmentStatus, statusDocument, statusExitCode } = await import('../../app/status.ts');
+      const { renderStatus } = await import('../views/status-view.ts');
       const phoenix = await openEnvironment(options);
       try {
-        const planned = await planEnvironment(phoenix);
-        const rows = await environmentStatus(phoenix, planned);
-        const nodeRows = nodeStatusRows(planned.plan);
-        if (options.json) process.stdout.write(JSON.stringify(statusDocument(rows, planned.plan), null, 2) + '\n');
-        else {
-          process.stdout.write(renderStatusTable(rows));
-          for (const r of rows.filter((row) => row.drift.length > 0)) {
-            process.stdout.write(`\n${r.id} ${r.name} drifted: ${r.drift.join(', ')}`);
-          }
-          if (rows.some((r) => r.drift.length > 0)) process.stdout.write('\n');
-          if (nodeRows.length > 0) process.stdout.write('\n' + renderNodeStatus(nodeRows));
+        const status = await environmentStatus(phoenix);
+        // The reasons go to stderr once each, so --json output stays machine-readable.
+        for (const e of status.errors) {
+          process.stderr.write(`error: ${e.message}\n`);
+          if (e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
         }
-        const ok =
-          rows.every((r) => r.sync === 'in sync' && (r.status === 'template' || r.health === 'healthy')) &&
-          nodeRows.every((r) => r.sync === 'in sync');
-        process.exitCode = ok ? 0 : 2;
+        if (options.json) process.stdout.write(JSON.stringify(statusDocument(status), null, 2) + '\n');
+        else process.stdout.write(renderStatus(status));
+        process.exitCode = statusExitCode(status);
       } finally {
         await phoenix.close();
       }

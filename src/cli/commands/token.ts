@@ -28,7 +28,7 @@ Examples:
           hint: 'use --scope read or --scope operate',
         });
       }
-      const { openStateStore } = await import('../../state/index.ts');
+      const { openStateStore } = await import('../../gitops/store.ts');
       const store = openStateStore(options.state);
       try {
         const created = store.gitops.tokens.create(options.scope, options.name);

@@ -16,7 +16,7 @@ export function define(program: Command): void {
   program
     .command('up')
     .description('bring the environment up (built-in simulator when no endpoint is configured) and show what runs')
-    .option('-c, --config <dir>', 'config directory', 'examples/homelab')
+    .option('-c, --config <dir>', 'config directory (default: the current directory)')
     .option('--state <file>', 'state file (default: <config>/.phoenix/state.db)')
     .option('--auto-approve', 'do not ask before changing a real Proxmox endpoint')
     .option('--speed <factor>', 'simulated task duration factor (1 = realistic)', '0.02')
@@ -34,9 +34,13 @@ Examples:
     .action(async (options: UpOptions) => {
       const support = await import('../../app/cli-support.ts');
       const ops = await import('../../app/operations.ts');
-      const { environmentStatus, renderStatusTable } = await import('../../app/status.ts');
+      const { environmentStatus } = await import('../../app/status.ts');
       const { planHasChanges, summarizePlan } = await import('../../engine/index.ts');
-      const phoenix = await support.openEnvironment(options, { simulator: { speed: Number(options.speed ?? 0.02) } });
+      const phoenix = await support.openEnvironment(
+        options,
+        { simulator: { speed: Number(options.speed ?? 0.02) } },
+        'bundled-example',
+      );
       const interrupt = support.interruptSignal();
       let lease;
       try {
@@ -47,6 +51,8 @@ Examples:
             : phoenix.environment;
         process.stderr.write(`Bringing up ${phoenix.configDir} on ${where}\n`);
         const planned = await ops.planEnvironment(phoenix);
+        for (const d of planned.plan.diagnostics.filter((x) => x.code === 'W_NOT_MANAGED'))
+          process.stderr.write(`warning: ${d.message}\n`);
         if (planned.plan.errored) {
           const { planView } = await import('../views/plan-view.ts');
           process.stdout.write(planView('human', { color: false }).render(planned.plan));
@@ -62,7 +68,7 @@ Examples:
               return;
             }
           }
-          const progress = support.progressFor();
+          const progress = (await import('../progress.ts')).progressFor();
           let result;
           try {
             result = await ops.applyPlan(phoenix, planned, { hook: progress.hook, signal: interrupt.signal, lease });
@@ -77,12 +83,9 @@ Examples:
         } else {
           process.stderr.write('Everything is already up and in sync.\n');
         }
-        const after = await ops.planEnvironment(phoenix);
-        const { nodeStatusRows, renderNodeStatus } = await import('../../app/node-status.ts');
-        const nodes = renderNodeStatus(nodeStatusRows(after.plan));
-        process.stdout.write(
-          '\n' + renderStatusTable(await environmentStatus(phoenix, after)) + (nodes && `\n${nodes}`),
-        );
+        const after = await environmentStatus(phoenix);
+        const { renderStatus } = await import('../views/status-view.ts');
+        process.stdout.write('\n' + renderStatus(after));
       } finally {
         await lease?.release();
         interrupt.dispose();

@@ -43,7 +43,8 @@ describe('wire format', () => {
       data: 'UPID:pve:0003A1F2:0102B3C4:66A1B2C3:vzcreate:101:phoenix@pve!deploy:',
     }));
     await client.lxc.create('pve', { vmid: 101, unprivileged: true, start: false, hostname: 'web 1' }, {});
-    await client.cluster.taskStatus('pve', 'UPID:pve:0003A1F2:0102B3C4:66A1B2C3:vzcreate:101:phoenix@pve!deploy:');
+    // (the fake answers every request with the UPID; taskStatus validates its answer, so read the log)
+    await client.cluster.taskLog('pve', 'UPID:pve:0003A1F2:0102B3C4:66A1B2C3:vzcreate:101:phoenix@pve!deploy:');
     await client.firewall.rules({ level: 'guest', node: 'pve', kind: 'lxc', vmid: 101 });
     const [create, status, rules] = fake.requests;
     expect(create?.headers.authorization).toBe(`PVEAPIToken=phoenix@pve!deploy=${SECRET}`);
@@ -57,7 +58,7 @@ describe('wire format', () => {
       hostname: 'web 1',
     });
     expect(status?.path).toBe(
-      '/nodes/pve/tasks/UPID:pve:0003A1F2:0102B3C4:66A1B2C3:vzcreate:101:phoenix@pve!deploy:/status',
+      '/nodes/pve/tasks/UPID:pve:0003A1F2:0102B3C4:66A1B2C3:vzcreate:101:phoenix@pve!deploy:/log',
     );
     expect(rules?.path).toBe('/nodes/pve/lxc/101/firewall/rules');
   });
@@ -147,7 +148,7 @@ describe('retries', () => {
       { destroy: true } as const,
     ]) {
       const { fake, client } = await setup(failThen(2, failure));
-      await expect(client.cluster.nodes()).resolves.toBe('ok');
+      await expect(client.cluster.nodeStatus('pve')).resolves.toBe('ok');
       expect(fake.requests).toHaveLength(3);
       expect(delays).toEqual([8, 15]);
       expect(events.map((e) => e.attempt)).toEqual([1, 2, 3]);

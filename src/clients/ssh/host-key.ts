@@ -5,8 +5,9 @@
  * "accept on first use": an unknown key is refused, because a silently trusted key would let
  * anyone on the path read every secret Phoenix writes to a node.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PhoenixError } from '../../errors.ts';
+import { fingerprintOf } from '../../util/ssh-fingerprint.ts';
 
 /** How the caller decided to trust the host. Exactly one form is used. */
 export type HostKeyPolicy = { fingerprint: string } | { knownHosts: string; knownHostsFile?: string };
@@ -22,10 +23,7 @@ export interface KnownHostEntry {
   line: number;
 }
 
-/** `SHA256:` + unpadded base64 of the SHA-256 of the key blob, exactly like ssh-keygen. */
-export function fingerprintOf(keyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
-}
+export { fingerprintOf };
 
 /** The name known_hosts uses for a host: bare for port 22, `[host]:port` otherwise. */
 export function knownHostsName(host: string, port: number): string {

@@ -69,11 +69,14 @@ describe('DependencyGraph', () => {
 
 describe('builders', () => {
   it('run the config transforms in order', () => {
-    const handler = fakeHandler({ dependencies: (r) => (r.desired.template ? [String(r.desired.template)] : []) });
+    const handler = fakeHandler();
     const { graph, diagnostics } = buildConfigGraph({
       resources: [
         fakeResource('tpl', {}),
-        fakeResource('vm', { template: 'tpl' }, { dependsOn: ['ca'] }),
+        {
+          ...fakeResource('vm', { template: 'tpl' }, { dependsOn: ['ca'] }),
+          references: [{ kind: 'fake', address: 'tpl' }],
+        },
         fakeResource('ca', {}),
         fakeResource('x', {}),
       ],

@@ -37,8 +37,6 @@ export interface FakeHandlerOptions {
   fail?: (address: string, op: FakeCall['op'], attempt: number) => { retryable: boolean } | undefined;
   /** Health answers per address; default healthy. */
   health?: (address: string, poll: number) => 'healthy' | 'pending' | 'unhealthy';
-  /** Implicit dependencies. */
-  dependencies?: (resource: Resource<Attrs>) => string[];
   now?: () => number;
   /** Sleep used for `durationMs` (default: real timers); pass a virtual clock's for exact timing. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -158,7 +156,6 @@ export function fakeHandler(options: FakeHandlerOptions = {}): FakeHandler {
       });
       return {};
     },
-    dependencies: options.dependencies ? ({ resource }) => options.dependencies?.(resource) ?? [] : undefined,
     health: options.health
       ? async ({ resource }) => {
           const poll = (healthPolls.get(resource.address) ?? 0) + 1;

@@ -1,12 +1,8 @@
 /**
  * Public surface of the gateway provider (nginx on the gateway guest): the route table every
  * routing provider shares, derivation of the gateway's resources, and the `gateway.nginx`
- * handler. Self-contained: `gatewayProvider` is what a provider registry needs.
+ * handler. The registry's module is `provider.ts`.
  */
-import type { AnyResourceHandler } from '../../engine/handler.ts';
-import { deriveGatewayResources } from './derive.ts';
-import { nginxHandler, type NginxHandlerDeps } from './nginx-handler.ts';
-
 export {
   deriveGatewayResources,
   routeHostsForDns,
@@ -31,8 +27,3 @@ export {
   type NginxHandlerDeps,
 } from './nginx-handler.ts';
 
-export const gatewayProvider = {
-  name: 'gateway',
-  derive: deriveGatewayResources,
-  handlers: (deps: NginxHandlerDeps): AnyResourceHandler[] => [nginxHandler(deps)],
-};

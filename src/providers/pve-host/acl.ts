@@ -10,8 +10,6 @@ import { attributeChanges, verdict } from './diff.ts';
 import { listHandler } from './list-handler.ts';
 import { guardSelf, selfUser, type SelfAccess } from './self-access.ts';
 import { marker, type Marker } from './marker.ts';
-import { roleAddress } from './role.ts';
-import { tokenAddress } from './token.ts';
 import { userAddress } from './user.ts';
 
 export const ACL_KIND = 'pve.acl';
@@ -84,12 +82,6 @@ export function createAclHandler(deps: {
         create: (_ctx, r) => client.access.updateAcl(grant(r.desired)).then(() => undefined),
         update: (_ctx, r) => client.access.updateAcl(grant(r.desired)).then(() => undefined),
         remove: (_ctx, _address, o) => client.access.updateAcl(grant(o, true)).then(() => undefined),
-        dependencies({ resource, all }) {
-          const d = resource.desired;
-          const [user = d.ugid, token] = d.ugid.split('!');
-          const candidates = [roleAddress(d.role), userAddress(user), ...(token ? [tokenAddress(user, token)] : [])];
-          return candidates.filter((a) => all.has(a));
-        },
       },
       {
         self: deps.self,

@@ -7,6 +7,7 @@ import type { ApplyContext, HandlerContext, Resource } from '../../engine/handle
 import { NoopHook } from '../../engine/hook.ts';
 import type { ResourceChange } from '../../engine/plan/types.ts';
 import { deriveHostResources } from './derive.ts';
+import { hostReferences } from './refs.ts';
 import { startHostFixture, parseConfig, type HostFixture } from './_fixture.ts';
 
 let fx: HostFixture;
@@ -36,8 +37,7 @@ function ordered(): Resource[] {
   const visit = (r: Resource): void => {
     if (done.has(r.address)) return;
     done.add(r.address);
-    const handler = fx.registry.get(r.kind);
-    for (const dep of handler?.dependencies?.({ resource: r, all: byAddress }) ?? []) {
+    for (const dep of hostReferences(r).map((ref) => ref.address)) {
       const d = byAddress.get(dep);
       if (d) visit(d);
     }

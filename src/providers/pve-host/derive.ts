@@ -10,6 +10,7 @@ import { ALIAS_KIND, GROUP_KIND, IPSET_KIND } from './firewall-objects.ts';
 import { firewallAddress, FIREWALL_KIND, type FirewallDesired } from './firewall.ts';
 import { poolAddress, POOL_KIND } from './pool.ts';
 import { roleAddress, ROLE_KIND } from './role.ts';
+import { hostReferences } from './refs.ts';
 import { normDesired } from './rules.ts';
 import { marker } from './marker.ts';
 import { claimsAddress, CLAIMED_KINDS, CLAIMS_KIND, type ClaimsDesired } from './claims.ts';
@@ -153,5 +154,9 @@ export function deriveHostResources(config: PhoenixConfig): Resource[] {
     const desired: ClaimsDesired = { environment: config.environment, addresses: claimed.sort() };
     out.push(res(claimsAddress(config.environment), CLAIMS_KIND, desired));
   }
-  return out;
+  // Implicit edges (an ACL after its user, role and token; rules after their groups, IP sets, aliases).
+  return out.map((r) => {
+    const references = hostReferences(r);
+    return references.length > 0 ? { ...r, references } : r;
+  });
 }

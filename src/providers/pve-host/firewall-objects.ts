@@ -79,11 +79,6 @@ export function createGroupHandler(deps: {
       await rewriteRules(o.positions, [], ops(o.name));
       await fw.deleteGroup(o.name);
     },
-    dependencies: ({ resource, all }) =>
-      resource.desired.rules
-        .flatMap(ruleReferences)
-        .map(referenceAddress)
-        .filter((a) => all.has(a)),
   });
 }
 

@@ -107,10 +107,5 @@ export function createFirewallHandler(deps: {
         create: (params) => fw.createRule(scope, params),
       });
     },
-    dependencies: ({ resource, all }) =>
-      resource.desired.rules
-        .flatMap(ruleReferences)
-        .map(referenceAddress)
-        .filter((a) => all.has(a)),
   });
 }

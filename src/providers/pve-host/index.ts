@@ -20,7 +20,6 @@ import { createUserHandler } from './user.ts';
 import { createZfsHandler } from './zfs.ts';
 
 export { deriveHostResources } from './derive.ts';
-export { linkToHost } from './link.ts';
 export { fileSecretSink, memorySecretSink, type SecretSink } from './secret-sink.ts';
 export { MARKER, marker, type Marker } from './marker.ts';
 export { HOST_API_CALLS, GUEST_API_CALLS, ACCESS_API_CALLS, type ApiCall } from './api-calls.ts';

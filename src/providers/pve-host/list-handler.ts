@@ -39,7 +39,6 @@ export interface ListHandlerSpec<Desired, Observed> {
   update(ctx: ApplyContext, resource: Resource<Desired>, observed: Observed): Promise<void>;
   /** Called only for owned objects (the engine deletes only found ones, which are owned). */
   remove(ctx: ApplyContext, address: string, observed: Observed): Promise<void>;
-  dependencies?: ResourceHandler<Desired, Observed>['dependencies'];
 }
 
 export function listHandler<Desired, Observed>(
@@ -144,6 +143,5 @@ export function listHandler<Desired, Observed>(
         await spec.remove(ctx, address, observed);
       });
     },
-    ...(spec.dependencies ? { dependencies: spec.dependencies } : {}),
   };
 }

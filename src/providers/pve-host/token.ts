@@ -111,10 +111,6 @@ export function createTokenHandler(deps: {
           });
         },
         remove: (_ctx, _address, o) => client.access.deleteToken(o.user, o.name).then(() => undefined),
-        dependencies: ({ resource, all }) => {
-          const user = userAddress(resource.desired.user);
-          return all.has(user) ? [user] : [];
-        },
       },
       { self: deps.self, isSelf: (self, _address, v) => `${v.user}!${v.name}` === self.tokenId },
     ),

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quoteArgv } from '../../clients/ssh/shell-quote.ts';
+import { quoteArgv } from '../../util/shell-quote.ts';
 import { runCommandLine, type GuestDirectory, type ShellResult } from './interpreter.ts';
 import { SimTree } from './sim-tree.ts';
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
-import { fingerprintOf } from '../../clients/ssh/host-key.ts';
-import { generateEd25519KeyPair } from '../../clients/ssh/keys.ts';
+import { fingerprintOf } from '../../util/ssh-fingerprint.ts';
+import { generateEd25519KeyPair } from '../../util/ssh-keys.ts';
 import { runCommandLine, type GuestDirectory, type ShellContext } from './interpreter.ts';
 import { SimTree } from './sim-tree.ts';
 

@@ -1,5 +1,13 @@
 /** Version, cluster-wide reads, nodes and tasks. */
 import { apiPath } from '../encode.ts';
+import { z } from 'zod';
+import {
+  ClusterResourceSchema,
+  NodeInfoSchema,
+  requestParsed,
+  TaskStatusSchema,
+  VersionInfoSchema,
+} from '../responses.ts';
 import type { ProxmoxTransport, TaskStatus } from '../types.ts';
 
 export interface VersionInfo {
@@ -51,13 +59,13 @@ export interface ClusterApi {
 
 export function clusterApi(t: ProxmoxTransport): ClusterApi {
   return {
-    version: () => t.request('GET', '/version'),
-    resources: (type) => t.request('GET', '/cluster/resources', { type }),
+    version: () => requestParsed(t, VersionInfoSchema, 'GET', '/version'),
+    resources: (type) => requestParsed(t, z.array(ClusterResourceSchema), 'GET', '/cluster/resources', { type }),
     nextId: async (vmid) => Number(await t.request<string | number>('GET', '/cluster/nextid', { vmid })),
-    nodes: () => t.request('GET', '/nodes'),
+    nodes: () => requestParsed(t, z.array(NodeInfoSchema), 'GET', '/nodes'),
     nodeStatus: (node) => t.request('GET', apiPath`/nodes/${node}/status`),
     tasks: (node, filter) => t.request('GET', apiPath`/nodes/${node}/tasks`, { ...filter }),
-    taskStatus: (node, upid) => t.request('GET', apiPath`/nodes/${node}/tasks/${upid}/status`),
+    taskStatus: (node, upid) => requestParsed(t, TaskStatusSchema, 'GET', apiPath`/nodes/${node}/tasks/${upid}/status`),
     taskLog: (node, upid, start = 0, limit = 500) =>
       t.request('GET', apiPath`/nodes/${node}/tasks/${upid}/log`, { start, limit }),
     stopTask: (node, upid) => t.request('DELETE', apiPath`/nodes/${node}/tasks/${upid}`),

@@ -1,64 +1,66 @@
 /**
- * `phoenix import <vmid>`: adopt an existing guest. Reads it once and writes a guest YAML file
- * into the config from what PVE reports; the adoption is recorded in the state file so the
- * next apply may add the ownership tag (an untagged guest is otherwise never touched).
+ * `import` of the guest handler: adopt an existing guest. Reads it once (one cluster read, one
+ * config read) and returns it as the config entry a user would have written — what PVE reports
+ * (cores, memory, disk, network, cloud-init user and keys, tags), never the ownership tag.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { stringify } from 'yaml';
-import { CliError } from '../errors.ts';
-import { parseConfigValue, vmBootDiskKey } from '../providers/proxmox/attributes.ts';
-import { guestTypeOf, readGuest } from '../providers/proxmox/observe.ts';
-import { decodeSshKeys, parseSize, parseTags } from '../providers/proxmox/property-string.ts';
-import { ENV_TAG_PREFIX, MANAGED_TAG } from '../providers/proxmox/spec.ts';
-import { IMPORT_EVENT, type Phoenix } from './create-phoenix.ts';
+import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
+import type { PhoenixConfig } from '../../config/schema.ts';
+import type { ImportRequest, ImportResponse, Resource } from '../../engine/handler.ts';
+import { ProviderError } from '../../errors.ts';
+import type { ProviderImporter } from '../provider.ts';
+import { parseConfigValue, vmBootDiskKey } from './attributes.ts';
+import { GUEST_KIND } from './derive.ts';
+import type { ObservedGuest } from './diff.ts';
+import { guestTypeOf, readGuest } from './observe.ts';
+import { decodeSshKeys, parseSize, parseTags } from './property-string.ts';
+import { ENV_TAG_PREFIX, guestAddress, MANAGED_TAG } from './spec.ts';
+
+/** A guest entry as written in a config file (`guests:` item). */
+export type GuestEntry = Record<string, unknown>;
 
 export async function importGuest(
-  phoenix: Phoenix,
-  vmid: number,
-  outFile?: string,
-): Promise<{ file: string; yaml: string }> {
-  if (phoenix.derived.guests.some((g) => g.desired.vmid === vmid)) {
-    throw new CliError(`guest ${vmid} is already in the config`, { code: 'E_IMPORT_EXISTS' });
-  }
-  const rows = await phoenix.client.cluster.resources('vm');
+  client: ProxmoxClient,
+  req: ImportRequest,
+): Promise<ImportResponse<GuestEntry, ObservedGuest>> {
+  const vmid = Number(req.id);
+  const rows = await client.cluster.resources('vm');
   const row = rows.find((r) => Number(r.vmid) === vmid && guestTypeOf(r));
   const type = row ? guestTypeOf(row) : undefined;
   if (!row || !type || !row.node) {
-    throw new CliError(`no guest ${vmid} in the cluster`, {
+    throw new ProviderError(`no guest ${vmid} in the cluster`, {
       code: 'E_IMPORT_MISSING',
       hint: 'check the id with `phoenix status` or the Proxmox UI',
     });
   }
-  const observed = await readGuest(phoenix.client, { vmid, node: row.node, type, status: row.status }, undefined);
-  if (!observed) throw new CliError(`guest ${vmid} disappeared while reading it`, { code: 'E_IMPORT_MISSING' });
-  const guest = guestYaml(vmid, type, row.node, observed.config);
-  // The schema wants a source; an existing guest is never re-created from it, so any template of
-  // the right kind will do (the user may correct it).
-  const tmpl = phoenix.loaded.config.templates.find((t) => t.kind === type);
-  delete guest.clone;
-  if (tmpl) guest.template = tmpl.name;
-  const yaml =
-    `# yaml-language-server: $schema=${relative(join(phoenix.configDir, 'guests'), join(phoenix.configDir, '..', '..', 'schema', 'phoenix.schema.json'))}\n` +
-    `# Imported from Proxmox guest ${vmid} on ${row.node}. Review, then run \`phoenix plan\`:\n` +
-    `# the next apply adds the ownership tag (${MANAGED_TAG}) and changes nothing else that matches.\n` +
-    stringify({ guests: [guest] });
-  const file = outFile ?? join(phoenix.configDir, 'guests', `imported-${vmid}.yaml`);
-  if (existsSync(file))
-    throw new CliError(`${file} already exists`, {
-      code: 'E_IMPORT_EXISTS',
-      hint: 'pass --out with another file name',
-    });
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, yaml);
-  phoenix.state().events.add({
-    type: IMPORT_EVENT,
-    address: `guest.${vmid}`,
-    message: `guest ${vmid} imported into ${file}`,
-    data: { vmid },
-  });
-  return { file, yaml };
+  const observed = await readGuest(client, { vmid, node: row.node, type, status: row.status }, undefined);
+  if (!observed) throw new ProviderError(`guest ${vmid} disappeared while reading it`, { code: 'E_IMPORT_MISSING' });
+  const resource: Resource<GuestEntry> = {
+    address: guestAddress(vmid),
+    kind: GUEST_KIND,
+    desired: guestYaml(vmid, type, row.node, observed.config),
+    dependsOn: [],
+    node: row.node,
+  };
+  return { resource, observed };
 }
+
+/** `phoenix import <vmid>`: numeric ids are guests; the entry is written to guests/imported-<vmid>.yaml. */
+export const guestImporter: ProviderImporter = {
+  kind: GUEST_KIND,
+  accepts: (id) => /^\d+$/.test(id),
+  address: (id) => guestAddress(Number(id)),
+  file: (id) => `guests/imported-${id}.yaml`,
+  toConfig(resource, _observed, config: PhoenixConfig) {
+    const guest = { ...(resource.desired as GuestEntry) };
+    // The schema wants a source; an existing guest is never re-created from it, so any template
+    // of the right kind will do (the user may correct it).
+    const tmpl = config.templates.find((t) => t.kind === guest.type);
+    delete guest.clone;
+    if (tmpl) guest.template = tmpl.name;
+    return { guests: [guest] };
+  },
+  note: `the next apply adds the ownership tag (${MANAGED_TAG}) and changes nothing else that matches`,
+};
 
 function num(v: unknown): number | undefined {
   return v === undefined || v === null || v === ''

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/index.ts';
+import { gatewayProvider } from './provider.ts';
+import { traefikProvider } from '../traefik/provider.ts';
+
+const HOMELAB = join(import.meta.dirname, '..', '..', '..', 'examples', 'homelab');
+
+describe('the gateway and Traefik provider modules', () => {
+  it('with shells on a real host: the gateway and Traefik resources, one handler kind each', async () => {
+    const loaded = await loadConfig(HOMELAB);
+    const settings = { config: loaded.config, configDir: HOMELAB, nodeShell: true, builtinSimulator: false };
+    const gateway = gatewayProvider.derive(settings);
+    const traefik = traefikProvider.derive(settings);
+    expect([...gateway.resources, ...traefik.resources].map((r) => r.address)).toEqual([
+      'gateway.101.packages',
+      'gateway.101.service.nginx',
+      'gateway.101.nginx',
+      'traefik.102.static',
+      'traefik.102.dynamic.portainer-ui-home-arpa',
+      'traefik.102.dynamic.whoami-test-home-arpa',
+      'traefik.102.dynamic.whoami-home-arpa',
+    ]);
+    expect([...gatewayProvider.kinds, ...traefikProvider.kinds]).toEqual(['gateway.nginx', 'traefik.binary']);
+    expect([...(gateway.diagnostics ?? []), ...(traefik.diagnostics ?? [])].map((w) => w.code)).toEqual([
+      'W_TRAEFIK_NO_RELEASE',
+    ]);
+  });
+
+  it('on the simulator: nothing applied, and one warning says so', async () => {
+    const loaded = await loadConfig(HOMELAB);
+    const settings = { config: loaded.config, configDir: HOMELAB, nodeShell: true, builtinSimulator: true };
+    const gateway = gatewayProvider.derive(settings);
+    const traefik = traefikProvider.derive(settings);
+    expect([...gateway.resources, ...traefik.resources]).toEqual([]);
+    expect([...(gateway.diagnostics ?? []), ...(traefik.diagnostics ?? [])].map((w) => w.code)).toEqual([
+      'W_ROUTES_NOT_APPLIED',
+    ]);
+  });
+});
