@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimApiError, callerId, type SimCaller, type SimMethod, type SimModel, type SimRoute } from '../contract.ts';
-import { accessRoutes, authenticate, checkEndpointPermissions, type AccessStore } from '../access/index.ts';
+import { accessFor, accessRoutes, authenticate, checkEndpointPermissions, type AccessStore } from '../access/index.ts';
 import type { FaultInjector } from '../faults/index.ts';
 import { getEndpoint, matchRoute } from '../schema/table.ts';
 import { validateParams } from '../schema/validate.ts';
@@ -69,6 +69,8 @@ interface Context {
 export type SimRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createSimHandler(options: SimHandlerOptions): SimRequestHandler {
+  // A pool's privileges hold on its members (the model owns the pools).
+  if (options.model.poolOf) options.access.poolOf = (path) => options.model.poolOf?.(path);
   const routes = new Map<string, SimRoute>();
   for (const r of [...options.model.routes(), ...accessRoutes(options.access, options.now)]) {
     routes.set(`${r.method} ${r.route}`, r);
@@ -154,7 +156,13 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
       return { status: 400, message: 'Parameter verification failed.', errors, rejectedByValidation: true };
     }
     const result = await options.faults.run(scope, () =>
-      handler.handler({ method: method as SimMethod, route: match.route, params, caller: who }),
+      handler.handler({
+        method: method as SimMethod,
+        route: match.route,
+        params,
+        caller: who,
+        access: accessFor(options.access, who),
+      }),
     );
     if (method !== 'GET') options.onMutation?.();
     if (result !== null && typeof result === 'object' && (result as { simEnvelope?: unknown }).simEnvelope === true) {

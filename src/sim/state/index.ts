@@ -125,6 +125,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
     }),
     control: (action, args) => applyControl(ctx, action, args),
     close: () => ctx.tasks.close(),
+    poolOf: (path) => poolOfPath(ctx, path),
     waitTask: (upid) => ctx.tasks.wait(upid),
     async call(method, route, params = {}) {
       const r = index.get(`${method} ${route}`);
@@ -132,6 +133,17 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
       return r.handler({ method, route, params, caller: { userid: 'root@pam' } });
     },
   };
+}
+
+/** The pool holding `/vms/<vmid>` or `/storage/<id>`, if any. */
+export function poolOfPath(ctx: SimContext, path: string): string | undefined {
+  const vm = /^\/vms\/(\d+)$/.exec(path);
+  const store = /^\/storage\/([^/]+)$/.exec(path);
+  for (const p of ctx.pools.values()) {
+    if (vm && p.vms.includes(Number(vm[1]))) return p.poolid;
+    if (store && p.storage.includes(store[1] as string)) return p.poolid;
+  }
+  return undefined;
 }
 
 function restore(ctx: SimContext, raw: unknown): void {
