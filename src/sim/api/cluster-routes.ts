@@ -31,16 +31,9 @@ function nodeRow(ctx: SimContext, name: string): Record<string, unknown> {
     level: '',
     id: `node/${name}`,
     type: 'node',
-    ssl_fingerprint: fingerprintOf(name),
+    // Every simulated node serves the one certificate of the API endpoint.
+    ...(ctx.sslFingerprint ? { ssl_fingerprint: ctx.sslFingerprint } : {}),
   };
-}
-
-function fingerprintOf(name: string): string {
-  let h = 0;
-  for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return Array.from({ length: 32 }, (_, i) =>
-    (((h >>> (i % 24)) + i * 7) & 0xff).toString(16).toUpperCase().padStart(2, '0'),
-  ).join(':');
 }
 
 /**

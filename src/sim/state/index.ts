@@ -41,6 +41,8 @@ export interface SimModelOptions {
   templates?: string[];
   /** Sizes in bytes for `download-url` files, by file name (default 512 MiB). */
   downloadSizes?: Record<string, number>;
+  /** SHA-256 fingerprint of the certificate the API serves (`/nodes` `ssl_fingerprint`). */
+  sslFingerprint?: string;
 }
 
 interface Snapshot {
@@ -90,6 +92,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
     locks: new FlockTable(clock),
     leases: new Map(),
     downloadSizes: options.downloadSizes ?? {},
+    sslFingerprint: options.sslFingerprint,
   };
   const tmplStore = [...storage.configs.values()].find((c) => c.content.includes('vztmpl'));
   if (tmplStore) {
