@@ -3,11 +3,13 @@
  */
 import type { SimRoute } from '../contract.ts';
 import type { SimContext } from '../state/context.ts';
+import { clusterInfoRoutes } from './cluster-info-routes.ts';
 import { clusterRoutes } from './cluster-routes.ts';
 import { diskRoutes } from './disk-routes.ts';
 import { firewallRoutes } from './firewall-routes.ts';
 import { lxcRoutes } from './lxc-routes.ts';
 import { networkRoutes } from './network-routes.ts';
+import { nodeInfoRoutes } from './node-info-routes.ts';
 import { poolRoutes } from './pool-routes.ts';
 import { qemuGuestRoutes } from './qemu-guest-routes.ts';
 import { qemuRoutes } from './qemu-routes.ts';
@@ -28,5 +30,7 @@ export function allRoutes(ctx: SimContext): SimRoute[] {
     ...firewallRoutes(ctx),
     ...poolRoutes(ctx),
     ...diskRoutes(ctx),
+    ...nodeInfoRoutes(ctx),
+    ...clusterInfoRoutes(ctx),
   ];
 }

@@ -87,6 +87,8 @@ export interface SimContext {
   /** DHCP leases handed to simulated guests: MAC → IPv4. */
   leases: Map<string, string>;
   downloadSizes: Record<string, number>;
+  /** The model's seed: deterministic series (rrddata) hash it with what they describe. */
+  seed: number;
   /** The served certificate's SHA-256 fingerprint (`AA:BB:…`); undefined over plain HTTP. */
   sslFingerprint?: string;
 }

@@ -93,6 +93,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
     leases: new Map(),
     downloadSizes: options.downloadSizes ?? {},
     sslFingerprint: options.sslFingerprint,
+    seed: options.seed,
   };
   const tmplStore = [...storage.configs.values()].find((c) => c.content.includes('vztmpl'));
   if (tmplStore) {
