@@ -99,8 +99,9 @@ export function pendingRows(guest: Guest): Record<string, unknown>[] {
   const maskedPending = maskConfig(guest.pending);
   return [...keys].sort().map((key) => {
     const row: Record<string, unknown> = { key };
-    if (masked[key] !== undefined) row.value = masked[key];
-    if (maskedPending[key] !== undefined) row.pending = maskedPending[key];
+    // Values as the config file holds them: strings (the schema types both as string).
+    if (masked[key] !== undefined) row.value = String(masked[key]);
+    if (maskedPending[key] !== undefined) row.pending = String(maskedPending[key]);
     if (guest.pendingDelete.includes(key)) row.delete = 1;
     return row;
   });

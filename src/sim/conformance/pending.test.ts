@@ -32,11 +32,11 @@ describe('QEMU cleanup_pending', () => {
     await waitTask((await sim.api('POST', '/nodes/pve/qemu', { vmid: 700, cores: 4, start: 1 })).body?.data);
     await sim.api('PUT', '/nodes/pve/qemu/700/config', { cores: 4 });
     const pending = (await sim.api('GET', '/nodes/pve/qemu/700/pending')).body?.data as Record<string, unknown>[];
-    expect(pending.find((r) => r.key === 'cores')).toEqual({ key: 'cores', value: 4 });
+    expect(pending.find((r) => r.key === 'cores')).toEqual({ key: 'cores', value: '4' });
     await sim.api('PUT', '/nodes/pve/qemu/700/config', { cores: 2 });
     await sim.api('PUT', '/nodes/pve/qemu/700/config', { cores: 4 });
     const after = (await sim.api('GET', '/nodes/pve/qemu/700/pending')).body?.data as Record<string, unknown>[];
-    expect(after.find((r) => r.key === 'cores')).toEqual({ key: 'cores', value: 4 });
+    expect(after.find((r) => r.key === 'cores')).toEqual({ key: 'cores', value: '4' });
     // Deleting a key the config does not have leaves nothing pending either.
     await sim.api('PUT', '/nodes/pve/qemu/700/config', { delete: 'balloon' });
     const none = (await sim.api('GET', '/nodes/pve/qemu/700/pending')).body?.data as Record<string, unknown>[];
@@ -60,7 +60,7 @@ describe('LXC pending changes', () => {
     );
     const pending = (await sim.api('GET', '/nodes/pve/lxc/710/pending')).body?.data as Record<string, unknown>[];
     expect(pending.find((r) => r.key === 'features')).toEqual({ key: 'features', pending: 'nesting=1' });
-    expect(pending.find((r) => r.key === 'memory')).toEqual({ key: 'memory', value: 1024 });
+    expect(pending.find((r) => r.key === 'memory')).toEqual({ key: 'memory', value: '1024' });
     // Default view shows the pending value; current=1 what runs.
     expect((await sim.api('GET', '/nodes/pve/lxc/710/config')).body?.data).toMatchObject({ features: 'nesting=1' });
     const current = (await sim.api('GET', '/nodes/pve/lxc/710/config', { current: 1 })).body?.data as object;
