@@ -179,6 +179,7 @@ describe('reads under /nodes/{node}, /cluster and /access', () => {
     }
     expect(problems).toEqual([]);
     expect(answered).toBeGreaterThan(120);
+    expect(MUST_ANSWER.filter((r) => !gets.includes(r))).toEqual([]);
   });
 
   it('§A.1 rrddata is deterministic, 70 rows per timeframe, MAX >= AVERAGE', async () => {
