@@ -39,6 +39,8 @@ export interface SimRequest {
    * root@pam (tests calling handlers directly).
    */
   access?: SimAccess;
+  /** The file part of a `multipart/form-data` upload (its name is also in `params.filename`). */
+  upload?: { name: string; data: Uint8Array };
 }
 
 /** Privilege checks on ACL paths (`/vms/100`, `/storage/local`, `/sdn/zones/localnetwork/vmbr0`). */

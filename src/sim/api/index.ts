@@ -15,6 +15,7 @@ import { qemuGuestRoutes } from './qemu-guest-routes.ts';
 import { qemuRoutes } from './qemu-routes.ts';
 import { storageRoutes } from './storage-routes.ts';
 import { taskRoutes } from './task-routes.ts';
+import { volumeRoutes } from './volume-routes.ts';
 
 export { isEnvelope, withExtras, type SimEnvelope } from './envelope.ts';
 
@@ -32,5 +33,6 @@ export function allRoutes(ctx: SimContext): SimRoute[] {
     ...diskRoutes(ctx),
     ...nodeInfoRoutes(ctx),
     ...clusterInfoRoutes(ctx),
+    ...volumeRoutes(ctx),
   ];
 }

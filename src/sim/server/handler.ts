@@ -11,7 +11,7 @@ import type { FaultInjector } from '../faults/index.ts';
 import { getEndpoint, matchRoute } from '../schema/table.ts';
 import { validateParams } from '../schema/validate.ts';
 import { handleControl } from './control.ts';
-import { decodeBody, decodeForm, mergeParams, type RawParams } from './params.ts';
+import { decodeBody, decodeForm, decodeMultipart, mergeParams, type RawParams } from './params.ts';
 import { redactParams, type RequestLogEntry, type RequestLogSink } from './request-log.ts';
 import { writeAnswer, type ApiAnswer } from './respond.ts';
 
@@ -140,8 +140,13 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
     }
     const query = decodeForm(url.search.slice(1));
     let merged: RawParams;
+    let upload: { name: string; data: Uint8Array } | undefined;
     try {
-      merged = mergeParams(decodeBody(req.headers['content-type'], body), query, match.pathParams);
+      let bodyParams: RawParams;
+      if (/^multipart\/form-data/i.test(String(req.headers['content-type'] ?? ''))) {
+        ({ params: bodyParams, upload } = await decodeMultipart(String(req.headers['content-type']), body));
+      } else bodyParams = decodeBody(req.headers['content-type'], body);
+      merged = mergeParams(bodyParams, query, match.pathParams);
     } catch (error) {
       if (error instanceof SimApiError && error.errors) {
         return { status: error.status, message: error.message, errors: error.errors, rejectedByValidation: true };
@@ -162,6 +167,7 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
         params,
         caller: who,
         access: accessFor(options.access, who),
+        upload,
       }),
     );
     if (method !== 'GET') options.onMutation?.();

@@ -67,6 +67,8 @@ export const DEFAULT_DURATIONS: Record<string, number> = {
   download: 10000,
   srvreload: 1500,
   imgdel: 1000,
+  upload: 1000,
+  qmmove: 8000,
   /** Time from VM start until the guest agent answers. */
   agentBoot: 8000,
 };
