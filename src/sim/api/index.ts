@@ -6,6 +6,7 @@ import type { SimContext } from '../state/context.ts';
 import { clusterInfoRoutes } from './cluster-info-routes.ts';
 import { clusterRoutes } from './cluster-routes.ts';
 import { diskRoutes } from './disk-routes.ts';
+import { extraReadRoutes } from './extra-read-routes.ts';
 import { firewallRoutes } from './firewall-routes.ts';
 import { lxcRoutes } from './lxc-routes.ts';
 import { networkRoutes } from './network-routes.ts';
@@ -34,5 +35,6 @@ export function allRoutes(ctx: SimContext): SimRoute[] {
     ...nodeInfoRoutes(ctx),
     ...clusterInfoRoutes(ctx),
     ...volumeRoutes(ctx),
+    ...extraReadRoutes(ctx),
   ];
 }
