@@ -195,7 +195,6 @@ export function extraReadRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('GET', '/cluster/jobs/schedule-analyze', (req) => scheduleAnalyze(ctx, req)),
     ...[
-      '',
       '/firewall',
       '/firewall/rules',
       '/firewall/rules/{pos}',
