@@ -224,3 +224,35 @@ export function checkLxcKeys(
   for (const key of Object.keys(newconf)) check(key, false);
   for (const key of deletes) check(key, true);
 }
+
+/**
+ * Clone (qemu-server / pve-container `clone_vm`): space on the target storage, or for a full
+ * clone without one, on each disk's own storage (linked clones allocate nothing new).
+ */
+export function checkCloneSpace(
+  access: SimAccess,
+  config: Record<string, unknown>,
+  full: boolean,
+  storage: unknown,
+  parse: (value: string) => { file?: string; media?: string },
+  diskKey: RegExp,
+): void {
+  if (access.root) return;
+  if (typeof storage === 'string') {
+    access.check(`/storage/${storage}`, ['Datastore.AllocateSpace']);
+    return;
+  }
+  if (!full) return;
+  for (const [key, value] of Object.entries(config)) {
+    if (!diskKey.test(key) || typeof value !== 'string') continue;
+    const d = parse(value);
+    if (d.media === 'cdrom' || !d.file?.includes(':')) continue;
+    access.check(`/storage/${d.file.split(':')[0] ?? ''}`, ['Datastore.AllocateSpace']);
+  }
+}
+
+/** Resize: space on the disk's storage (qemu-server / pve-container `resize_vm`). */
+export function checkResizeSpace(access: SimAccess, volid: string | undefined): void {
+  if (access.root || !volid?.includes(':')) return;
+  access.check(`/storage/${volid.split(':')[0] ?? ''}`, ['Datastore.AllocateSpace']);
+}

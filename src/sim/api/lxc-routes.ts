@@ -13,7 +13,7 @@ import {
   type SimContext,
 } from '../state/context.ts';
 import { checkLock, configDigest, effectiveConfig, type Guest } from '../state/guests.ts';
-import { checkAllocate, checkLxcKeys, checkVolumeAccess } from './guest-perms.ts';
+import { checkAllocate, checkLxcKeys, checkResizeSpace, checkVolumeAccess } from './guest-perms.ts';
 import { cleanupPending } from './qemu-config.ts';
 import { FORMATS, parseProps } from '../state/props.ts';
 import { agentInterfaces } from '../guests/guest-os.ts';
@@ -251,6 +251,7 @@ async function resize(ctx: SimContext, req: SimRequest): Promise<string> {
     const value = guest.config[disk];
     if (typeof value !== 'string') throw new SimApiError(500, `unable to resize ${disk} - no such mount point`);
     const format = disk === 'rootfs' ? FORMATS.lxcRootfs : FORMATS.lxcMp;
+    checkResizeSpace(accessOf(req), parseProps(value, format).volume);
     const current = diskSizeOf(value, format);
     const target = resizeTarget(current, String(req.params.size));
     if (target < current) throw new SimApiError(500, 'unable to shrink disk size');

@@ -22,6 +22,7 @@ import {
   withSize,
 } from './guest-ops.ts';
 import { applyQemuUpdate, checkQemuUpdate, maskConfig } from './qemu-config.ts';
+import { checkResizeSpace } from './guest-perms.ts';
 import { route } from './envelope.ts';
 import { cloneQemu } from './qemu-clone.ts';
 import { cloudinitValues, createQemu } from './qemu-create.ts';
@@ -116,6 +117,8 @@ export function applyPending(guest: Guest): void {
 function resize(ctx: SimContext, req: SimRequest): string {
   const guest = requireGuest(ctx, req.params.node, req.params.vmid, 'qemu');
   const disk = String(req.params.disk);
+  const current = guest.config[disk];
+  if (typeof current === 'string') checkResizeSpace(accessOf(req), parseProps(current, FORMATS.qemuDisk).file);
   // Spec A.5: all resize checks happen inside the task.
   return startTask(ctx, req, guest, 'resize', guest.vmid, async (task) => {
     const release = await lockConfig(ctx, 'qemu', guest.vmid, { log: task.log });

@@ -97,6 +97,16 @@ describe('per-key config privileges (qemu-server check_vm_modify_config_perm)', 
     expect(c.statusText).toBe('Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)');
   });
 
+  it("§A.5 a full clone needs space on the storages it writes; a resize on the disk's storage", async () => {
+    const token = await userWith('noclonespace', [...without('Datastore.AllocateSpace'), 'VM.Clone']);
+    await sim.api('POST', '/nodes/pve/qemu', { vmid: 210, scsi0: 'local-lvm:1' });
+    await new Promise((r) => setTimeout(r, 50));
+    const full = await sim.api('POST', '/nodes/pve/qemu/210/clone', { newid: 211, full: 1 }, as(token));
+    expect(full.statusText).toBe('Permission check failed (/storage/local-lvm, Datastore.AllocateSpace)');
+    const resize = await sim.api('PUT', '/nodes/pve/qemu/210/resize', { disk: 'scsi0', size: '+1G' }, as(token));
+    expect(resize.statusText).toBe('Permission check failed (/storage/local-lvm, Datastore.AllocateSpace)');
+  });
+
   it('§A.4 features other than nesting are for root@pam only', async () => {
     const token = await userWith('ctfeat', ALL_VM);
     const res = await sim.api(
