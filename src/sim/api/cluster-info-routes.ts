@@ -10,6 +10,7 @@ import { accessOf, SimApiError, type SimRequest, type SimRoute } from '../contra
 import type { SimContext } from '../state/context.ts';
 import type { TaskRecord } from '../state/tasks.ts';
 import { route } from './envelope.ts';
+import { deleteList } from './guest-config.ts';
 import { listRow, ownsTask } from './task-routes.ts';
 
 function visibleTasks(ctx: SimContext, req: SimRequest): TaskRecord[] {
@@ -50,7 +51,16 @@ function standaloneError(ctx: SimContext): void {
 export function clusterInfoRoutes(ctx: SimContext): SimRoute[] {
   const nodeNames = (): string[] => [...ctx.nodes.keys()];
   return [
-    route('GET', '/cluster/options', () => ({ keyboard: 'en-us', mac_prefix: 'BC:24:11' })),
+    route('GET', '/cluster/options', () => ({ ...ctx.clusterOptions })),
+    route('PUT', '/cluster/options', (req) => {
+      // datacenter.cfg: `delete` removes keys, every other parameter is written as given.
+      for (const key of deleteList(req.params.delete)) delete ctx.clusterOptions[key];
+      for (const [key, value] of Object.entries(req.params)) {
+        if (key === 'delete' || value === undefined) continue;
+        ctx.clusterOptions[key] = value as string | number;
+      }
+      return null;
+    }),
     route('GET', '/cluster/tasks', (req) => visibleTasks(ctx, req).map(listRow)),
     route('GET', '/cluster/log', (req) => clusterLog(ctx, req)),
     route('GET', '/cluster/ha', () => [{ id: 'groups' }, { id: 'resources' }, { id: 'status' }]),

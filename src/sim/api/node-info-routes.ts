@@ -8,7 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import { SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
-import { nowSeconds, requireGuest, requireNode, type SimContext, type SimNode } from '../state/context.ts';
+import {
+  nowSeconds,
+  requireGuest,
+  requireNode,
+  type NodeSettings,
+  type SimContext,
+  type SimNode,
+} from '../state/context.ts';
 import { DISK_KEY_RE, type Guest, type GuestType } from '../state/guests.ts';
 import { FORMATS, parseProps } from '../state/props.ts';
 import { PVE_VERSION } from './cluster-routes.ts';
@@ -168,6 +175,41 @@ export function guestRrd(ctx: SimContext, guest: Guest, req: SimRequest): Record
   });
 }
 
+function hostsFile(n: SimNode): string {
+  return (
+    n.settings?.hosts ??
+    `127.0.0.1 localhost.localdomain localhost\n${n.ip} ${n.name}.home.arpa ${n.name}\n\n` +
+      '# The following lines are desirable for IPv6 capable hosts\n\n::1     ip6-localhost ip6-loopback\n' +
+      'fe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\nff02::3 ip6-allhosts\n'
+  );
+}
+
+function validTimezone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone's UTC offset at `time` (what `localtime` adds), from the ICU zone data. */
+function tzOffsetSeconds(zone: string, time: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(time * 1000));
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) / 1000;
+  return local - time;
+}
+
 function fingerprintOfText(text: string): string {
   return (createHash('sha256').update(text).digest('hex').toUpperCase().match(/../g) ?? []).join(':');
 }
@@ -211,21 +253,41 @@ export function nodeInfoRoutes(ctx: SimContext): SimRoute[] {
       return { ...PVE_VERSION };
     }),
     route('GET', `${N}/time`, (req) => {
-      node(req);
+      const n = node(req);
       const time = nowSeconds(ctx);
-      return { timezone: 'UTC', time, localtime: time };
+      const timezone = n.settings?.timezone ?? 'UTC';
+      return { timezone, time, localtime: time + tzOffsetSeconds(timezone, time) };
+    }),
+    route('PUT', `${N}/time`, (req) => {
+      const n = node(req);
+      const timezone = String(req.params.timezone);
+      // PVE checks the zone exists under /usr/share/zoneinfo.
+      if (!validTimezone(timezone)) throw new SimApiError(500, `invalid time zone '${timezone}'`);
+      n.settings = { ...n.settings, timezone };
+      return null;
     }),
     route('GET', `${N}/dns`, (req) => {
-      node(req);
-      return { search: 'home.arpa', dns1: '192.168.1.1' };
+      const n = node(req);
+      return n.settings?.dns ?? { search: 'home.arpa', dns1: '192.168.1.1' };
+    }),
+    route('PUT', `${N}/dns`, (req) => {
+      const n = node(req);
+      const dns: NonNullable<NodeSettings['dns']> = { search: String(req.params.search) };
+      for (const k of ['dns1', 'dns2', 'dns3'] as const) if (typeof req.params[k] === 'string') dns[k] = req.params[k];
+      n.settings = { ...n.settings, dns };
+      return null;
     }),
     route('GET', `${N}/hosts`, (req) => {
-      const n = node(req);
-      const text =
-        `127.0.0.1 localhost.localdomain localhost\n${n.ip} ${n.name}.home.arpa ${n.name}\n\n` +
-        '# The following lines are desirable for IPv6 capable hosts\n\n::1     ip6-localhost ip6-loopback\n' +
-        'fe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\nff02::3 ip6-allhosts\n';
+      const text = hostsFile(node(req));
       return { data: text, digest: createHash('sha1').update(text).digest('hex') };
+    }),
+    route('POST', `${N}/hosts`, (req) => {
+      const n = node(req);
+      const digest = createHash('sha1').update(hostsFile(n)).digest('hex');
+      if (typeof req.params.digest === 'string' && req.params.digest !== digest)
+        throw new SimApiError(500, 'hosts file changed by other user');
+      n.settings = { ...n.settings, hosts: String(req.params.data) };
+      return null;
     }),
     route('GET', `${N}/subscription`, (req) => {
       node(req);

@@ -209,6 +209,34 @@ describe('reads under /nodes/{node}, /cluster and /access', () => {
     }
   });
 
+  it('§A node dns, time zone, hosts and datacenter options are written and read back', async () => {
+    expect((await sim.api('PUT', '/nodes/pve/dns', { search: 'lab.example', dns1: '10.0.0.53' })).status).toBe(200);
+    expect((await sim.api('GET', '/nodes/pve/dns')).body?.data).toEqual({ search: 'lab.example', dns1: '10.0.0.53' });
+    expect((await sim.api('PUT', '/nodes/pve/time', { timezone: 'Europe/Berlin' })).status).toBe(200);
+    const time = (await sim.api('GET', '/nodes/pve/time')).body?.data as { time: number; localtime: number };
+    expect(time).toMatchObject({ timezone: 'Europe/Berlin' });
+    expect([3600, 7200]).toContain(time.localtime - time.time);
+    expect((await sim.api('PUT', '/nodes/pve/time', { timezone: 'Mars/Olympus' })).statusText).toBe(
+      "invalid time zone 'Mars/Olympus'",
+    );
+    const hosts = (await sim.api('GET', '/nodes/pve/hosts')).body?.data as { data: string; digest: string };
+    const stale = await sim.api('POST', '/nodes/pve/hosts', { data: 'x\n', digest: '0'.repeat(40) });
+    expect(stale.statusText).toBe('hosts file changed by other user');
+    await sim.api('POST', '/nodes/pve/hosts', { data: `${hosts.data}10.0.0.9 extra\n`, digest: hosts.digest });
+    expect(((await sim.api('GET', '/nodes/pve/hosts')).body?.data as { data: string }).data).toContain(
+      '10.0.0.9 extra',
+    );
+    await sim.api('PUT', '/cluster/options', { keyboard: 'de', 'next-id': 'lower=5000', delete: 'mac_prefix' });
+    const options = (await sim.api('GET', '/cluster/options')).body?.data;
+    expect(options).toEqual({ keyboard: 'de', 'next-id': 'lower=5000' });
+    for (const [route, data] of [
+      ['/nodes/{node}/dns', (await sim.api('GET', '/nodes/pve/dns')).body?.data],
+      ['/nodes/{node}/time', time],
+      ['/cluster/options', options],
+    ] as const)
+      expect(returnsErrors('GET', route, data)).toEqual([]);
+  });
+
   it('§3 a GET the simulator still lacks answers 501 with the text of today', async () => {
     const missing = simCoverage().missing.find((k) => k === 'GET /nodes/{node}/vncwebsocket');
     expect(missing).toBeDefined();

@@ -25,8 +25,16 @@ export interface SimNode {
   network: NetworkState;
   /** Local disks and ZFS pools (`/nodes/{node}/disks`). */
   disks: NodeDisks;
+  /** `/etc/resolv.conf`, timezone and `/etc/hosts` once changed through the API (defaults otherwise). */
+  settings?: NodeSettings;
   /** False after `control('set-node-status', { online: false })`: the node is unreachable. */
   online?: boolean;
+}
+
+export interface NodeSettings {
+  dns?: { search: string; dns1?: string; dns2?: string; dns3?: string };
+  timezone?: string;
+  hosts?: string;
 }
 
 export interface Pool {
@@ -89,6 +97,8 @@ export interface SimContext {
   /** DHCP leases handed to simulated guests: MAC → IPv4. */
   leases: Map<string, string>;
   downloadSizes: Record<string, number>;
+  /** datacenter.cfg (`/cluster/options`). */
+  clusterOptions: Record<string, string | number>;
   /** The model's seed: deterministic series (rrddata) hash it with what they describe. */
   seed: number;
   /** The served certificate's SHA-256 fingerprint (`AA:BB:…`); undefined over plain HTTP. */

@@ -56,6 +56,8 @@ interface Snapshot {
   tasks: TaskRecord[];
   leases: [string, string][];
   rng?: number;
+  nodeSettings?: Record<string, NonNullable<SimNode['settings']>>;
+  clusterOptions?: Record<string, string | number>;
 }
 
 /** The model plus test conveniences (context access, waiting for a task). */
@@ -94,6 +96,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
     downloadSizes: options.downloadSizes ?? {},
     sslFingerprint: options.sslFingerprint,
     seed: options.seed,
+    clusterOptions: { keyboard: 'en-us' },
   };
   const tmplStore = [...storage.configs.values()].find((c) => c.content.includes('vztmpl'));
   if (tmplStore) {
@@ -126,6 +129,8 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
       tasks: ctx.tasks.toJSON(),
       leases: [...ctx.leases],
       rng: random.state(),
+      nodeSettings: Object.fromEntries([...nodes].filter(([, n]) => n.settings).map(([k, n]) => [k, n.settings ?? {}])),
+      clusterOptions: ctx.clusterOptions,
     }),
     control: (action, args) => applyControl(ctx, action, args),
     close: () => ctx.tasks.close(),
@@ -168,4 +173,9 @@ function restore(ctx: SimContext, raw: unknown): void {
   ctx.tasks.restore(snap.tasks ?? []);
   for (const [mac, ip] of snap.leases ?? []) ctx.leases.set(mac, ip);
   if (typeof snap.rng === 'number') ctx.random.restore(snap.rng);
+  for (const [name, settings] of Object.entries(snap.nodeSettings ?? {})) {
+    const node = ctx.nodes.get(name);
+    if (node) node.settings = settings;
+  }
+  if (snap.clusterOptions) ctx.clusterOptions = snap.clusterOptions;
 }
