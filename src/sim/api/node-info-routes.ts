@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
 import {
+  duration,
   nowSeconds,
   requireGuest,
   requireNode,
@@ -21,6 +22,7 @@ import { FORMATS, parseProps } from '../state/props.ts';
 import { PVE_VERSION } from './cluster-routes.ts';
 import { route, strParam } from './envelope.ts';
 import { guestSummary } from './guest-summary.ts';
+import { startTask } from './guest-ops.ts';
 import { rrdRows, round } from './rrd.ts';
 
 const N = '/nodes/{node}';
@@ -48,11 +50,11 @@ const SERVICES: [string, string][] = [
 ];
 
 /** Services a standalone node does not run (pve-manager marks them `not-found`/inactive). */
-function serviceState(ctx: SimContext, name: string): Record<string, unknown> {
+function serviceState(ctx: SimContext, name: string, node?: SimNode): Record<string, unknown> {
   const description = SERVICES.find(([n]) => n === name)?.[1] ?? name;
   const standalone = ctx.nodes.size === 1;
   const absent = name === 'systemd-timesyncd' || name === 'syslog';
-  const inactive = standalone && name === 'corosync';
+  const inactive = (standalone && name === 'corosync') || (node?.settings?.stopped ?? []).includes(name);
   return {
     service: name,
     name,
@@ -172,6 +174,31 @@ export function guestRrd(ctx: SimContext, guest: Guest, req: SimRequest): Record
       netin: (l) => (running ? round(l * 30_000, 2) : 0),
       netout: (l) => (running ? round(l * 20_000, 2) : 0),
     },
+  });
+}
+
+/**
+ * pve-manager Services.pm: a `srv<action>` worker running `systemctl <action> <unit>`;
+ * reloading a stopped unit fails like systemctl does. pve-cluster and pveproxy restart
+ * through their own helpers in PVE, here they simply stay up.
+ */
+function serviceAction(
+  ctx: SimContext,
+  req: SimRequest,
+  n: SimNode,
+  action: 'start' | 'stop' | 'restart' | 'reload',
+): string {
+  const service = String(req.params.service);
+  return startTask(ctx, req, { node: n.name }, `srv${action}`, service, async (task) => {
+    const stopped = new Set(n.settings?.stopped ?? []);
+    const absent = service === 'systemd-timesyncd' || service === 'syslog';
+    if (absent) throw new Error(`command 'systemctl ${action} ${service}' failed: exit code 5`);
+    if (action === 'reload' && stopped.has(service))
+      throw new Error(`command 'systemctl reload ${service}' failed: exit code 1`);
+    await task.sleep(duration(ctx, `srv${action}`));
+    if (action === 'stop') stopped.add(service);
+    else stopped.delete(service);
+    n.settings = { ...n.settings, stopped: [...stopped].sort() };
   });
 }
 
@@ -314,15 +341,26 @@ export function nodeInfoRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('GET', `${N}/services`, (req) => {
       node(req);
-      return SERVICES.map(([name]) => serviceState(ctx, name));
+      return SERVICES.map(([name]) => serviceState(ctx, name, node(req)));
     }),
     route('GET', `${N}/services/{service}`, (req) => {
       node(req);
       return ['state', 'start', 'stop', 'restart', 'reload'].map((subdir) => ({ subdir }));
     }),
     route('GET', `${N}/services/{service}/state`, (req) => {
-      node(req);
-      return serviceState(ctx, String(req.params.service));
+      return serviceState(ctx, String(req.params.service), node(req));
+    }),
+    ...(['start', 'stop', 'restart', 'reload'] as const).map((action) =>
+      route('POST', `${N}/services/{service}/${action}`, (req) => serviceAction(ctx, req, node(req), action)),
+    ),
+    route('POST', `${N}/apt/update`, (req) => {
+      const n = node(req);
+      return startTask(ctx, req, { node: n.name }, 'aptupdate', '', async (task) => {
+        task.log('starting apt-get update');
+        await task.sleep(duration(ctx, 'aptupdate'));
+        task.log('Reading package lists...');
+        // Nothing newer in the simulated repositories (GET apt/update lists no updates).
+      });
     }),
     route('GET', `${N}/apt`, (req) => {
       node(req);

@@ -237,6 +237,33 @@ describe('reads under /nodes/{node}, /cluster and /access', () => {
       expect(returnsErrors('GET', route, data)).toEqual([]);
   });
 
+  it('§4.4 service actions and apt update run as tasks; a stopped service shows inactive, reload then fails', async () => {
+    const stop = await sim.api('POST', '/nodes/pve/services/pvestatd/stop');
+    expect(String(stop.body?.data)).toContain(':srvstop:pvestatd:');
+    expect(returnsErrors('POST', '/nodes/{node}/services/{service}/stop', stop.body?.data)).toEqual([]);
+    const wait = async (upid: unknown): Promise<string | undefined> => {
+      for (let i = 0; i < 200; i++) {
+        const s = (await sim.api('GET', `/nodes/pve/tasks/${encodeURIComponent(String(upid))}/status`)).body?.data as {
+          status: string;
+          exitstatus?: string;
+        };
+        if (s.status === 'stopped') return s.exitstatus;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return undefined;
+    };
+    expect(await wait(stop.body?.data)).toBe('OK');
+    const state = (await sim.api('GET', '/nodes/pve/services/pvestatd/state')).body?.data;
+    expect(state).toMatchObject({ state: 'dead', 'active-state': 'inactive' });
+    const reload = await sim.api('POST', '/nodes/pve/services/pvestatd/reload');
+    expect(await wait(reload.body?.data)).toBe("command 'systemctl reload pvestatd' failed: exit code 1");
+    expect(await wait((await sim.api('POST', '/nodes/pve/services/pvestatd/start')).body?.data)).toBe('OK');
+    expect((await sim.api('GET', '/nodes/pve/services/pvestatd/state')).body?.data).toMatchObject({ state: 'running' });
+    const apt = await sim.api('POST', '/nodes/pve/apt/update');
+    expect(String(apt.body?.data)).toContain(':aptupdate::');
+    expect(await wait(apt.body?.data)).toBe('OK');
+  });
+
   it('§3 a GET the simulator still lacks answers 501 with the text of today', async () => {
     const missing = simCoverage().missing.find((k) => k === 'GET /nodes/{node}/vncwebsocket');
     expect(missing).toBeDefined();

@@ -33,6 +33,8 @@ export interface SimNode {
 
 export interface NodeSettings {
   dns?: { search: string; dns1?: string; dns2?: string; dns3?: string };
+  /** Services stopped through the API (`systemctl stop`). */
+  stopped?: string[];
   timezone?: string;
   hosts?: string;
 }
@@ -75,6 +77,10 @@ export const DEFAULT_DURATIONS: Record<string, number> = {
   download: 10000,
   srvreload: 1500,
   imgdel: 1000,
+  srvstart: 1000,
+  srvstop: 1000,
+  srvrestart: 1500,
+  aptupdate: 3000,
   upload: 1000,
   qmmove: 8000,
   /** Time from VM start until the guest agent answers. */
