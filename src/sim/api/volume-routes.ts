@@ -130,6 +130,52 @@ function moveDisk(ctx: SimContext, req: SimRequest): string {
   });
 }
 
+/** pve-container `move_volume` to another storage: stopped containers only, a `move_volume` worker. */
+function moveVolume(ctx: SimContext, req: SimRequest): string {
+  const p = req.params;
+  const guest = requireGuest(ctx, p.node, p.vmid, 'lxc');
+  const key = String(p.volume);
+  if (p['target-vmid'] !== undefined && Number(p['target-vmid']) !== guest.vmid)
+    throw new SimApiError(500, 'moving a volume to another container (target-vmid) is not supported by the simulator');
+  if (typeof p.storage !== 'string') throw new SimApiError(500, "either set 'storage' or 'target-vmid', but not both");
+  const storage = p.storage;
+  accessOf(req).check(`/storage/${storage}`, ['Datastore.AllocateSpace']);
+  if (guest.status === 'running') throw new SimApiError(500, 'cannot move volumes of a running container');
+  const value = guest.config[key];
+  if (typeof value !== 'string') throw new SimApiError(500, `no such volume '${key}'`);
+  const format = key === 'rootfs' ? FORMATS.lxcRootfs : FORMATS.lxcMp;
+  const volid = parseProps(value, format).volume ?? '';
+  if (volid.startsWith(`${storage}:`)) throw new SimApiError(500, 'Moving volume to the same storage is not supported');
+  if (p.digest !== undefined && p.digest !== configDigest(guest))
+    throw new SimApiError(500, 'detected modified configuration - file changed by other user? Try again.');
+  checkLock(guest);
+  guest.config.lock = 'disk';
+  return startTask(
+    ctx,
+    req,
+    guest,
+    'move_volume',
+    guest.vmid,
+    async (task) => {
+      const source = ctx.storage.find(guest.node, volid);
+      const now = Math.floor(ctx.clock.now() / 1000);
+      const created = ctx.storage.allocImage(guest.node, storage, guest.vmid, source?.size ?? 0, 'lxc', now);
+      task.log(`moving volume '${volid}' to '${created.volid}'`);
+      await task.sleep(duration(ctx, 'qmmove'));
+      guest.config[key] = printProps(
+        { ...parseProps(String(guest.config[key]), format), volume: created.volid },
+        format,
+      );
+      if (p.delete === 1) ctx.storage.free(guest.node, volid);
+      else {
+        guest.config.__moved = volid;
+        moveToUnused(guest.config, '__moved', volid);
+      }
+    },
+    { onFinally: () => delete guest.config.lock },
+  );
+}
+
 async function unlink(ctx: SimContext, req: SimRequest): Promise<null> {
   const guest = requireGuest(ctx, req.params.node, req.params.vmid, 'qemu');
   const ids = deleteList(req.params.idlist);
@@ -182,5 +228,6 @@ export function volumeRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('POST', '/nodes/{node}/qemu/{vmid}/move_disk', (req) => moveDisk(ctx, req)),
     route('PUT', '/nodes/{node}/qemu/{vmid}/unlink', (req) => unlink(ctx, req)),
+    route('POST', '/nodes/{node}/lxc/{vmid}/move_volume', (req) => moveVolume(ctx, req)),
   ];
 }

@@ -127,6 +127,29 @@ describe('QEMU disks', () => {
     expect(lvm.map((v) => v.volid)).toEqual(['local-lvm:vm-610-disk-0']);
   });
 
+  it("§A.4 move_volume moves a stopped container's rootfs (lock: disk while it runs); refuses a running one", async () => {
+    const ct = await sim.api('POST', '/nodes/pve/lxc', {
+      vmid: 630,
+      ostemplate: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+      rootfs: 'local-lvm:1',
+    });
+    await task(ct.body?.data);
+    const moved = await sim.api('POST', '/nodes/pve/lxc/630/move_volume', {
+      volume: 'rootfs',
+      storage: 'local',
+      delete: 1,
+    });
+    expect(String(moved.body?.data)).toContain(':move_volume:630:');
+    expect(returnsErrors('POST', '/nodes/{node}/lxc/{vmid}/move_volume', moved.body?.data)).toEqual([]);
+    expect((await task(moved.body?.data)).exitstatus).toBe('OK');
+    const config = (await sim.api('GET', '/nodes/pve/lxc/630/config')).body?.data as Record<string, string>;
+    expect(config.rootfs).toMatch(/^local:630\/vm-630-disk-0\.raw,size=1G$/);
+    expect(config.lock).toBeUndefined();
+    await task((await sim.api('POST', '/nodes/pve/lxc/630/status/start')).body?.data);
+    const running = await sim.api('POST', '/nodes/pve/lxc/630/move_volume', { volume: 'rootfs', storage: 'local-lvm' });
+    expect(running.statusText).toBe('cannot move volumes of a running container');
+  });
+
   it('§A.5 unlink moves disks to unused, and with force=1 frees them', async () => {
     const created = await sim.api('POST', '/nodes/pve/qemu', { vmid: 620, scsi0: 'local-lvm:1', scsi1: 'local-lvm:1' });
     await task(created.body?.data);
