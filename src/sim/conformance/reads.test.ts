@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simCoverage } from '../coverage.ts';
 import { startTestSimulator, type TestSimulator } from '../testing.ts';
-import { returnsErrors } from './returns.ts';
+import { returnsErrors } from './__fixtures__/returns.ts';
 
 let sim: TestSimulator;
 const UNKNOWN = 'nonexistent';

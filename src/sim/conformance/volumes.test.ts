@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSimulator, type TestSimulator } from '../testing.ts';
-import { returnsErrors } from './returns.ts';
+import { returnsErrors } from './__fixtures__/returns.ts';
 
 let sim: TestSimulator;
 beforeAll(async () => {

@@ -30,7 +30,7 @@ let returnsByRoute: Map<string, PveSchema | undefined> | undefined;
 function loadReturns(): Map<string, PveSchema | undefined> {
   if (returnsByRoute) return returnsByRoute;
   const tree = JSON.parse(
-    readFileSync(new URL('../../../../shared/pve/apidata-pve8.4.json', import.meta.url), 'utf8'),
+    readFileSync(new URL('../../../../../shared/pve/apidata-pve8.4.json', import.meta.url), 'utf8'),
   ) as ApiNode[];
   const map = new Map<string, PveSchema | undefined>();
   const walk = (nodes: ApiNode[]): void => {
