@@ -33,6 +33,41 @@ export interface SimRequest {
    */
   params: Record<string, unknown>;
   caller: SimCaller;
+  /**
+   * The caller's privileges, for the checks PVE's handlers make in code (`user: all`
+   * endpoints, list filters, per-key config privileges). Absent = a model-level call made as
+   * root@pam (tests calling handlers directly).
+   */
+  access?: SimAccess;
+  /** The file part of a `multipart/form-data` upload (its name is also in `params.filename`). */
+  upload?: { name: string; data: Uint8Array };
+}
+
+/** Privilege checks on ACL paths (`/vms/100`, `/storage/local`, `/sdn/zones/localnetwork/vmbr0`). */
+export interface SimAccess {
+  /** True for `root@pam` itself (not its tokens): PVE skips the code checks for it. */
+  readonly root: boolean;
+  /** True if the caller holds all (with `any`, one) of `privs` on `path`. */
+  has(path: string, privs: string[], any?: boolean): boolean;
+  /** PVE's `raise_perm_exc`: 403 `Permission check failed (<path>, <priv>)` unless `has`. */
+  check(path: string, privs: string[], any?: boolean): void;
+  /** 403 `Permission check failed (<detail>)`, for the checks PVE words itself. */
+  deny(detail?: string): never;
+}
+
+/** What a model-level call (no HTTP layer) may do: everything, like root@pam. */
+export const ROOT_ACCESS: SimAccess = {
+  root: true,
+  has: () => true,
+  check: () => undefined,
+  deny: (detail) => {
+    throw new SimApiError(403, detail ? `Permission check failed (${detail})` : 'Permission check failed');
+  },
+};
+
+/** The access of a request (root when the model is called directly). */
+export function accessOf(request: SimRequest): SimAccess {
+  return request.access ?? ROOT_ACCESS;
 }
 
 /**
@@ -81,4 +116,9 @@ export interface SimModel {
   control(action: string, args: Record<string, unknown>): unknown;
   /** Stops timers (running tasks, virtual clock). */
   close(): void;
+  /**
+   * The pool an ACL object belongs to (`/vms/100` or `/storage/local` → `p1`): PVE grants a
+   * pool's privileges on its members.
+   */
+  poolOf?(aclPath: string): string | undefined;
 }

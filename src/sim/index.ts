@@ -123,6 +123,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   access.setTokenSecret(TOKEN_ID, tokenSecret);
 
   const faults = new FaultInjector(options.faults);
+  let tlsMaterial: TlsMaterial | undefined;
+  if (options.tls !== false) tlsMaterial = saved?.tls ?? (await generateSelfSigned());
   const model =
     options.createModel?.(faults, saved?.model) ??
     createSimModel({
@@ -133,10 +135,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       seed: options.seed ?? 1,
       faults,
       initialState: saved?.model,
+      // `/nodes` rows carry the served certificate's fingerprint (none over plain HTTP).
+      sslFingerprint: tlsMaterial ? fingerprintOf(tlsMaterial.certPem) : undefined,
     });
-
-  let tlsMaterial: TlsMaterial | undefined;
-  if (options.tls !== false) tlsMaterial = saved?.tls ?? (await generateSelfSigned());
 
   const snapshot = (): SimStateFile => ({
     version: 1,

@@ -20,6 +20,9 @@ export interface SimCliFlags {
   authDelay?: string;
   ssh?: boolean;
   sshAuthorizedKeys?: string;
+  /** `--coverage`: print the implemented schema endpoints and exit. */
+  coverage?: boolean;
+  verbose?: boolean;
 }
 
 function number(value: string | undefined, flag: string, min: number, integer: boolean): number | undefined {

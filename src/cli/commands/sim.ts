@@ -21,6 +21,11 @@ export function define(program: Command): void {
     .option('--auth-delay <ms>', 'delay before 401 answers, like PVE', '3000')
     .option('--ssh', 'also run the node side: one SSH server per node (random ports, generated client key)')
     .option('--ssh-authorized-keys <file>', 'public keys the SSH servers accept (implies --ssh)')
+    .option(
+      '--coverage',
+      'print which PVE 8.4 schema endpoints the simulator implements (with --verbose: each one) and exit',
+    )
+    .option('--verbose', 'with --coverage: list every endpoint')
     .addHelpText(
       'after',
       `
@@ -38,6 +43,11 @@ Examples:
 `,
     )
     .action(async (flags: SimCliFlags) => {
+      if (flags.coverage) {
+        const { formatCoverage, simCoverage } = await import('../../app/sim.ts');
+        process.stdout.write(formatCoverage(simCoverage(), flags.verbose === true));
+        return;
+      }
       const { runStandalone } = await import('../../app/sim.ts');
       await runStandalone(flags);
     });

@@ -10,7 +10,7 @@ import { userRoutes } from './user-routes.ts';
 
 export { AccessStore, defaultAccessStore, type AccessSnapshot, type AclEntry } from './store.ts';
 export { authenticate, type AuthResult, type AuthHeaders } from './auth.ts';
-export { checkEndpointPermissions, checkPrivileges, privilegesOn, isRoot, ROOT } from './permissions.ts';
+export { accessFor, checkEndpointPermissions, checkPrivileges, privilegesOn, isRoot, ROOT } from './permissions.ts';
 export { BUILTIN_ROLES, ALL_PRIVILEGES } from './roles.ts';
 export { createTicket, createCsrfToken } from './tickets.ts';
 

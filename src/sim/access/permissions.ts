@@ -8,7 +8,7 @@
  *   with `privsep=0` exactly its user's.
  * - `root@pam` (the literal user, never a token of it) may do everything.
  */
-import { SimApiError, type SimCaller } from '../contract.ts';
+import { SimApiError, type SimAccess, type SimCaller } from '../contract.ts';
 import type { AccessStore, AclEntry } from './store.ts';
 
 export const ROOT = 'root@pam';
@@ -59,8 +59,20 @@ function userPrivileges(store: AccessStore, userid: string, path: string): Set<s
   return privilegesOf(store, current);
 }
 
-/** The privileges `caller` holds on `path`. */
+/**
+ * The privileges `caller` holds on `path`. A guest or storage that is a pool member also gets
+ * what the caller holds on `/pool/<pool>` (pve-access-control `RPCEnvironment::permissions`):
+ * PVEVMAdmin on `/pool/p1` manages p1's guests.
+ */
 export function privilegesOn(store: AccessStore, caller: SimCaller, path: string): Set<string> {
+  const own = directPrivileges(store, caller, path);
+  const pool = /^\/(vms|storage)\/[^/]+$/.test(path) ? store.poolOf?.(path) : undefined;
+  if (pool === undefined) return own;
+  for (const p of directPrivileges(store, caller, `/pool/${pool}`)) own.add(p);
+  return own;
+}
+
+function directPrivileges(store: AccessStore, caller: SimCaller, path: string): Set<string> {
   if (isRoot(caller)) return new Set(store.rolePrivileges('Administrator'));
   const fromUser =
     caller.userid === ROOT
@@ -166,6 +178,26 @@ export function evaluateCheck(
     default:
       throw permissionDenied();
   }
+}
+
+/** The `SimAccess` handlers use for the checks PVE makes in code. */
+export function accessFor(store: AccessStore, caller: SimCaller): SimAccess {
+  const root = isRoot(caller);
+  const has = (path: string, privs: string[], any = false): boolean => {
+    if (root) return true;
+    const held = privilegesOn(store, caller, path);
+    return any ? privs.some((p) => held.has(p)) : privs.every((p) => held.has(p));
+  };
+  return {
+    root,
+    has,
+    check: (path, privs, any = false) => {
+      if (!root) checkPrivileges(store, caller, path, privs, any);
+    },
+    deny: (detail) => {
+      throw permissionDenied(detail);
+    },
+  };
 }
 
 /** The endpoint-level check of `check_api2_permissions`. */

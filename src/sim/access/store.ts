@@ -76,6 +76,11 @@ export class AccessStore {
   readonly groups = new Map<string, { comment?: string }>();
   acl: AclEntry[] = [];
   ticketSecret: string = randomBytes(32).toString('hex');
+  /**
+   * Pool membership of guests and storages (`/vms/100` → `p1`), supplied by the cluster model:
+   * a pool's privileges hold on its members. Not persisted (the model owns the pools).
+   */
+  poolOf?: (aclPath: string) => string | undefined;
 
   static fromJSON(snapshot: AccessSnapshot): AccessStore {
     const store = new AccessStore();

@@ -35,6 +35,18 @@ export function ticketRoutes(store: AccessStore, now: () => number): SimRoute[] 
         { realm: 'pve', type: 'pve', comment: 'Proxmox VE authentication server' },
       ],
     },
+    {
+      // The realm's config (domains.cfg); pam and pve are built in, nothing else is simulated.
+      method: 'GET',
+      route: '/access/domains/{realm}',
+      handler: ({ params }) => {
+        const realm = String(params['realm']);
+        const digest = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4';
+        if (realm === 'pam') return { type: 'pam', comment: 'Linux PAM standard authentication', digest };
+        if (realm === 'pve') return { type: 'pve', comment: 'Proxmox VE authentication server', digest };
+        throw new SimApiError(500, `domain '${realm}' does not exist`);
+      },
+    },
     { method: 'GET', route: '/access/ticket', handler: () => null },
     {
       method: 'POST',

@@ -217,6 +217,29 @@ export function userRoutes(store: AccessStore): SimRoute[] {
       },
     },
     {
+      // pve-access-control Group.pm `read_group`: comment and member user ids.
+      method: 'GET',
+      route: '/access/groups/{groupid}',
+      handler: ({ params }) => {
+        const groupid = String(params['groupid']);
+        const group = store.groups.get(groupid);
+        if (!group) throw new SimApiError(500, `group '${groupid}' does not exist`);
+        const members = [...store.users.values()].filter((u) => u.groups.includes(groupid)).map((u) => u.userid);
+        return { ...(group.comment !== undefined ? { comment: group.comment } : {}), members: members.sort() };
+      },
+    },
+    {
+      method: 'PUT',
+      route: '/access/groups/{groupid}',
+      handler: ({ params }) => {
+        const groupid = String(params['groupid']);
+        const group = store.groups.get(groupid);
+        if (!group) throw new SimApiError(500, `group '${groupid}' does not exist`);
+        if (params['comment'] !== undefined) group.comment = String(params['comment']);
+        return null;
+      },
+    },
+    {
       method: 'DELETE',
       route: '/access/groups/{groupid}',
       handler: ({ params }) => {

@@ -1,7 +1,7 @@
 /**
  * Version, nodes, cluster status, cluster resources and nextid (spec A.1).
  */
-import { SimApiError, type SimRoute } from '../contract.ts';
+import { accessOf, SimApiError, type SimAccess, type SimRoute } from '../contract.ts';
 import type { SimContext } from '../state/context.ts';
 import { nowSeconds, requireNode } from '../state/context.ts';
 import { guestSummary, memoryMiB, type GuestSummary } from './guest-summary.ts';
@@ -31,16 +31,9 @@ function nodeRow(ctx: SimContext, name: string): Record<string, unknown> {
     level: '',
     id: `node/${name}`,
     type: 'node',
-    ssl_fingerprint: fingerprintOf(name),
+    // Every simulated node serves the one certificate of the API endpoint.
+    ...(ctx.sslFingerprint ? { ssl_fingerprint: ctx.sslFingerprint } : {}),
   };
-}
-
-function fingerprintOf(name: string): string {
-  let h = 0;
-  for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return Array.from({ length: 32 }, (_, i) =>
-    (((h >>> (i % 24)) + i * 7) & 0xff).toString(16).toUpperCase().padStart(2, '0'),
-  ).join(':');
 }
 
 /**
@@ -117,17 +110,23 @@ function guestRow(ctx: SimContext, g: Guest, pool: string | undefined): Readonly
   return frozen;
 }
 
-function resources(ctx: SimContext, type: string | undefined): unknown[] {
+/** Cluster.pm `resources`: every row filtered by what the caller may see. */
+function resources(ctx: SimContext, type: string | undefined, access: SimAccess): unknown[] {
   const out: unknown[] = [];
   const poolOf = new Map<number, string>();
   for (const p of ctx.pools.values()) for (const vmid of p.vms) poolOf.set(vmid, p.poolid);
   if (!type || type === 'vm') {
-    for (const g of ctx.guests.values()) out.push(guestRow(ctx, g, poolOf.get(g.vmid)));
+    for (const g of ctx.guests.values())
+      if (access.has(`/vms/${g.vmid}`, ['VM.Audit'])) out.push(guestRow(ctx, g, poolOf.get(g.vmid)));
   }
   if (!type || type === 'node') {
     for (const name of ctx.nodes.keys()) {
       const r = nodeRow(ctx, name);
       delete r.ssl_fingerprint;
+      // Nodes are always listed; their figures only with Sys.Audit (extract_node_stats).
+      if (!access.has(`/nodes/${name}`, ['Sys.Audit'])) {
+        for (const key of ['cpu', 'maxcpu', 'mem', 'maxmem', 'disk', 'maxdisk', 'uptime']) delete r[key];
+      }
       out.push({ ...r, 'cgroup-mode': 2 });
     }
   }
@@ -135,6 +134,7 @@ function resources(ctx: SimContext, type: string | undefined): unknown[] {
     for (const name of ctx.nodes.keys()) {
       for (const c of ctx.storage.configs.values()) {
         if (!ctx.storage.availableOn(c, name) || c.disable) continue;
+        if (!access.has(`/storage/${c.storage}`, ['Datastore.Audit', 'Datastore.AllocateSpace'], true)) continue;
         out.push({
           id: `storage/${name}/${c.storage}`,
           type: 'storage',
@@ -150,7 +150,10 @@ function resources(ctx: SimContext, type: string | undefined): unknown[] {
       }
     }
   }
-  if (!type) for (const p of ctx.pools.values()) out.push({ id: `/pool/${p.poolid}`, type: 'pool', pool: p.poolid });
+  if (!type)
+    for (const p of ctx.pools.values())
+      if (access.has(`/pool/${p.poolid}`, ['Pool.Audit']))
+        out.push({ id: `/pool/${p.poolid}`, type: 'pool', pool: p.poolid });
   return out;
 }
 
@@ -219,7 +222,7 @@ export function clusterRoutes(ctx: SimContext): SimRoute[] {
       );
       return rows;
     }),
-    route('GET', '/cluster/resources', (req) => resources(ctx, strParam(req.params, 'type'))),
+    route('GET', '/cluster/resources', (req) => resources(ctx, strParam(req.params, 'type'), accessOf(req))),
     route('GET', '/cluster/nextid', (req) => {
       const vmid = intParam(req.params, 'vmid');
       if (vmid !== undefined) {

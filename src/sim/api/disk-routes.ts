@@ -6,7 +6,7 @@
  */
 import { SimApiError, type SimRoute } from '../contract.ts';
 import { bool, duration, requireNode, type SimContext, type SimNode } from '../state/context.ts';
-import { MIN_DISKS, poolSize, vdevTree, type RaidLevel, type ZfsPool } from '../state/disks.ts';
+import { MIN_DISKS, poolSize, vdevTree, type RaidLevel, type SimDisk, type ZfsPool } from '../state/disks.ts';
 import { route, strParam } from './envelope.ts';
 import { startTask } from './guest-ops.ts';
 
@@ -39,8 +39,73 @@ function checkCreate(node: SimNode, name: string, raidlevel: RaidLevel, devices:
   }
 }
 
+/** The SMART attributes smartctl prints for a healthy ATA disk (Diskmanage `get_smart_data`). */
+function smartAttributes(disk: SimDisk): Record<string, unknown>[] {
+  const hours = 8000 + (disk.serial.charCodeAt(disk.serial.length - 5) % 16) * 100;
+  return [
+    [1, 'Raw_Read_Error_Rate', 100, 100, 6, 'POSR--', '0'],
+    [5, 'Reallocated_Sector_Ct', 100, 100, 36, 'PO--CK', '0'],
+    [9, 'Power_On_Hours', 91, 91, 0, '-O--CK', String(hours)],
+    [12, 'Power_Cycle_Count', 100, 100, 20, '-O--CK', '42'],
+    [194, 'Temperature_Celsius', 34, 48, 0, '-O---K', '34'],
+    [197, 'Current_Pending_Sector', 100, 100, 0, '-O--C-', '0'],
+  ].map(([id, name, value, worst, threshold, flags, raw]) => ({
+    id: String(id).padStart(3, ' '),
+    name,
+    value: String(value).padStart(3, '0'),
+    worst: String(worst).padStart(3, '0'),
+    threshold: String(threshold).padStart(3, '0'),
+    fail: '-',
+    flags,
+    raw,
+    normalized: Number(value),
+  }));
+}
+
 export function diskRoutes(ctx: SimContext): SimRoute[] {
   return [
+    route('GET', '/nodes/{node}/disks', (req) => {
+      requireNode(ctx, req.params.node);
+      return ['list', 'smart', 'lvm', 'lvmthin', 'directory', 'zfs', 'initgpt', 'wipedisk'].map((name) => ({ name }));
+    }),
+    route('GET', '/nodes/{node}/disks/smart', (req) => {
+      const node = requireNode(ctx, req.params.node);
+      const path = devPath(String(req.params.disk));
+      const disk = node.disks.disks.find((d) => d.devpath === path);
+      if (!disk) throw new SimApiError(500, `no such block device '${path}'`);
+      if (req.params.healthonly === 1) return { health: 'PASSED' };
+      return { health: 'PASSED', type: 'ata', attributes: smartAttributes(disk) };
+    }),
+    route('GET', '/nodes/{node}/disks/lvm', (req) => {
+      const node = requireNode(ctx, req.params.node);
+      // The installer's volume group `pve` on the system disk's third partition.
+      const sys = node.disks.disks.find((d) => d.used === 'LVM');
+      if (!sys) return { leaf: 0, children: [] };
+      const size = sys.size - 1024 ** 3;
+      const free = Math.round(size * 0.05);
+      return {
+        leaf: 0,
+        children: [{ name: 'pve', size, free, leaf: 0, children: [{ name: `${sys.devpath}3`, size, free, leaf: 1 }] }],
+      };
+    }),
+    route('GET', '/nodes/{node}/disks/lvmthin', (req) => {
+      const node = requireNode(ctx, req.params.node);
+      return [...ctx.storage.configs.values()]
+        .filter((c) => c.type === 'lvmthin' && ctx.storage.availableOn(c, node.name))
+        .map((c) => ({
+          lv: String(c.thinpool ?? 'data'),
+          vg: String(c.vgname ?? 'pve'),
+          lv_size: c.capacity,
+          used: ctx.storage.used(node.name, c.storage),
+          metadata_size: Math.round(c.capacity / 100),
+          metadata_used: Math.round(c.capacity / 100 / 20),
+        }));
+    }),
+    route('GET', '/nodes/{node}/disks/directory', (req) => {
+      requireNode(ctx, req.params.node);
+      // Directory storages made with `POST /disks/directory` (mnt-pve-*.mount units): none yet.
+      return [];
+    }),
     route('GET', '/nodes/{node}/disks/list', (req) => {
       const node = requireNode(ctx, req.params.node);
       const type = strParam(req.params, 'type');

@@ -3,16 +3,20 @@
  */
 import type { SimRoute } from '../contract.ts';
 import type { SimContext } from '../state/context.ts';
+import { clusterInfoRoutes } from './cluster-info-routes.ts';
 import { clusterRoutes } from './cluster-routes.ts';
 import { diskRoutes } from './disk-routes.ts';
+import { extraReadRoutes } from './extra-read-routes.ts';
 import { firewallRoutes } from './firewall-routes.ts';
 import { lxcRoutes } from './lxc-routes.ts';
 import { networkRoutes } from './network-routes.ts';
+import { nodeInfoRoutes } from './node-info-routes.ts';
 import { poolRoutes } from './pool-routes.ts';
 import { qemuGuestRoutes } from './qemu-guest-routes.ts';
 import { qemuRoutes } from './qemu-routes.ts';
 import { storageRoutes } from './storage-routes.ts';
 import { taskRoutes } from './task-routes.ts';
+import { volumeRoutes } from './volume-routes.ts';
 
 export { isEnvelope, withExtras, type SimEnvelope } from './envelope.ts';
 
@@ -28,5 +32,9 @@ export function allRoutes(ctx: SimContext): SimRoute[] {
     ...firewallRoutes(ctx),
     ...poolRoutes(ctx),
     ...diskRoutes(ctx),
+    ...nodeInfoRoutes(ctx),
+    ...clusterInfoRoutes(ctx),
+    ...volumeRoutes(ctx),
+    ...extraReadRoutes(ctx),
   ];
 }

@@ -3,7 +3,8 @@
  * fails with `CT is locked (disk)`), the target `lock: create`; a `vzclone` worker copies or
  * links the mount points, gives the NICs new MACs and removes both locks.
  */
-import { SimApiError, type SimRequest } from '../contract.ts';
+import { accessOf, SimApiError, type SimRequest } from '../contract.ts';
+import { checkBridges, checkCloneSpace } from './guest-perms.ts';
 import { duration, requireGuest, type SimContext } from '../state/context.ts';
 import { checkLock } from '../state/guests.ts';
 import { FORMATS, parseProps, printProps } from '../state/props.ts';
@@ -35,6 +36,15 @@ export function cloneLxc(ctx: SimContext, req: SimRequest): string {
       }
     }
   }
+  checkCloneSpace(
+    accessOf(req),
+    sourceConfig,
+    full,
+    p.storage,
+    (v) => ({ file: parseProps(v, FORMATS.lxcRootfs).volume }),
+    /^(rootfs|mp\d+)$/,
+  );
+  checkBridges(accessOf(req), sourceConfig, true);
   source.config.lock = 'disk';
   const hostname = typeof p.hostname === 'string' ? p.hostname : String(source.config.hostname ?? `CT${newid}`);
   const target = newGuest('lxc', newid, source.node, hostname);

@@ -2,7 +2,7 @@
  * LXC containers (spec A.4, §5.2, §5.4, §5.5): create, config, status transitions, destroy,
  * clone (source `lock: disk`), template, resize, snapshots and interfaces.
  */
-import { SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
+import { accessOf, SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
 import {
   assertQuorum,
   duration,
@@ -12,7 +12,9 @@ import {
   withConfigLock,
   type SimContext,
 } from '../state/context.ts';
-import { checkLock, configDigest, type Guest } from '../state/guests.ts';
+import { checkLock, configDigest, effectiveConfig, type Guest } from '../state/guests.ts';
+import { checkAllocate, checkLxcKeys, checkResizeSpace, checkVolumeAccess } from './guest-perms.ts';
+import { cleanupPending } from './qemu-config.ts';
 import { FORMATS, parseProps } from '../state/props.ts';
 import { agentInterfaces } from '../guests/guest-os.ts';
 import { lxcNics } from './guest-nics.ts';
@@ -36,6 +38,7 @@ import { assertDigest, CONTROL_PARAMS, deleteList, moveToUnused, normalizeLxcVal
 import { guestSummary } from './guest-summary.ts';
 import { route } from './envelope.ts';
 import { cloneLxc } from './lxc-clone.ts';
+import { applyPending, pendingRows } from './qemu-routes.ts';
 
 const BASE = '/nodes/{node}/lxc/{vmid}';
 
@@ -82,6 +85,14 @@ function create(ctx: SimContext, req: SimRequest): string {
     throw new SimApiError(500, `pool '${String(p.pool)}' does not exist`);
   const storage = typeof p.storage === 'string' ? p.storage : 'local';
   const ostemplate = String(p.ostemplate);
+  const access = accessOf(req);
+  checkAllocate(access, vmid, p.pool);
+  const settings = Object.fromEntries(
+    Object.entries(p).filter(([k, v]) => !CONTROL_PARAMS.has(k) && v !== undefined),
+  ) as Record<string, unknown>;
+  settings.rootfs ??= `${storage}:4`;
+  checkLxcKeys(access, vmid, p.pool, undefined, settings, [], p.unprivileged === 1);
+  if (ostemplate !== '-') checkVolumeAccess(access, vmid, ostemplate);
   // No sync existence check in pve-container: a missing archive fails the worker.
   const tmpl = ctx.storage.find(node, ostemplate);
   const hostname = typeof p.hostname === 'string' ? p.hostname : `CT${vmid}`;
@@ -143,24 +154,62 @@ function create(ctx: SimContext, req: SimRequest): string {
   );
 }
 
+/**
+ * Options a running container takes at once (pve-container `vmconfig_hotplug_pending`: the
+ * fast-plug options and what it hot-plugs); the rest (`features`, `nameserver`, `rootfs` ...)
+ * stays `[PENDING]` until the container stops.
+ */
+const LXC_HOT =
+  /^(description|onboot|startup|protection|hostname|hookscript|cores|tags|lock|cpulimit|cpuunits|memory|swap|net\d+|mp\d+)$/;
+const LXC_HOT_DELETE =
+  /^(description|onboot|startup|protection|hostname|hookscript|cores|tags|lock|cpulimit|cpuunits|net\d+)$/;
+
 async function updateConfig(ctx: SimContext, req: SimRequest): Promise<null> {
   const guest = requireGuest(ctx, req.params.node, req.params.vmid, 'lxc');
   const p = req.params;
+  const deletes = deleteList(p.delete);
+  const reverts = deleteList(p.revert);
+  const sets = Object.entries(p).filter(([k, v]) => !CONTROL_PARAMS.has(k) && v !== undefined);
+  checkLxcKeys(
+    accessOf(req),
+    guest.vmid,
+    undefined,
+    guest.config,
+    Object.fromEntries(sets),
+    [...deletes, ...reverts],
+    effectiveConfig(guest).unprivileged === 1,
+  );
   return withConfigLock(ctx, 'lxc', guest.vmid, () => {
     checkLock(guest);
     assertDigest(guest, p.digest);
-    const deletes = deleteList(p.delete);
-    const sets = Object.entries(p).filter(([k, v]) => !CONTROL_PARAMS.has(k) && v !== undefined);
-    if (sets.length === 0 && deletes.length === 0 && p.revert === undefined)
+    if (sets.length === 0 && deletes.length === 0 && reverts.length === 0)
       throw new SimApiError(500, 'no options specified');
+    for (const key of reverts) {
+      delete guest.pending[key];
+      guest.pendingDelete = guest.pendingDelete.filter((k) => k !== key);
+    }
+    const running = guest.status === 'running';
     for (const key of deletes) {
+      if (running && !LXC_HOT_DELETE.test(key)) {
+        delete guest.pending[key];
+        if (!guest.pendingDelete.includes(key)) guest.pendingDelete.push(key);
+        continue;
+      }
       const value = guest.config[key];
       if (/^mp\d+$/.test(key) && typeof value === 'string')
         moveToUnused(guest.config, key, parseProps(value, FORMATS.lxcMp).volume ?? '');
       else delete guest.config[key];
     }
-    for (const [key, value] of sets)
-      guest.config[key] = normalizeLxcValue(ctx, guest, key, value, 'local') as string | number;
+    for (const [key, value] of sets) {
+      const stored = normalizeLxcValue(ctx, guest, key, value, 'local') as string | number;
+      guest.pendingDelete = guest.pendingDelete.filter((k) => k !== key);
+      if (running && !LXC_HOT.test(key)) guest.pending[key] = stored;
+      else {
+        guest.config[key] = stored;
+        delete guest.pending[key];
+      }
+    }
+    cleanupPending(guest);
     return null;
   });
 }
@@ -179,6 +228,8 @@ function power(ctx: SimContext, req: SimRequest, action: 'start' | 'stop' | 'shu
       checkLock(guest);
     }
     await task.sleep(duration(ctx, type));
+    // The post-stop hook applies what was pending (a reboot is a stop and a start).
+    if (action !== 'start') applyPending(guest);
     if (action === 'start' || action === 'reboot') {
       guest.status = 'running';
       guest.startedAt = ctx.clock.now();
@@ -200,6 +251,7 @@ async function resize(ctx: SimContext, req: SimRequest): Promise<string> {
     const value = guest.config[disk];
     if (typeof value !== 'string') throw new SimApiError(500, `unable to resize ${disk} - no such mount point`);
     const format = disk === 'rootfs' ? FORMATS.lxcRootfs : FORMATS.lxcMp;
+    checkResizeSpace(accessOf(req), parseProps(value, format).volume);
     const current = diskSizeOf(value, format);
     const target = resizeTarget(current, String(req.params.size));
     if (target < current) throw new SimApiError(500, 'unable to shrink disk size');
@@ -221,7 +273,9 @@ export function lxcRoutes(ctx: SimContext): SimRoute[] {
   return [
     route('GET', '/nodes/{node}/lxc', (req) => {
       const node = requireNode(ctx, req.params.node).name;
-      return [...ctx.guests.values()].filter((x) => x.type === 'lxc' && x.node === node).map((x) => statusRow(ctx, x));
+      return [...ctx.guests.values()]
+        .filter((x) => x.type === 'lxc' && x.node === node && accessOf(req).has(`/vms/${x.vmid}`, ['VM.Audit']))
+        .map((x) => statusRow(ctx, x));
     }),
     route('POST', '/nodes/{node}/lxc', (req) => create(ctx, req)),
     route('GET', BASE, (req) => {
@@ -235,10 +289,11 @@ export function lxcRoutes(ctx: SimContext): SimRoute[] {
         if (!snap) throw new SimApiError(500, `snapshot '${String(req.params.snapshot)}' does not exist`);
         return { ...snap.config, digest: configDigest(guest) };
       }
-      return { ...guest.config, digest: configDigest(guest) };
+      const config = req.params.current === 1 ? guest.config : effectiveConfig(guest);
+      return { ...config, digest: configDigest(guest) };
     }),
     route('PUT', `${BASE}/config`, (req) => updateConfig(ctx, req)),
-    route('GET', `${BASE}/pending`, (req) => Object.entries(g(req).config).map(([key, value]) => ({ key, value }))),
+    route('GET', `${BASE}/pending`, (req) => pendingRows(g(req))),
     route('GET', `${BASE}/status`, (req) => {
       g(req);
       return ['current', 'start', 'stop', 'shutdown', 'reboot'].map((subdir) => ({ subdir }));

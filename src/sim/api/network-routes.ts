@@ -49,8 +49,9 @@ export function networkRoutes(ctx: SimContext): SimRoute[] {
     route('GET', '/nodes/{node}/network', (req) => {
       const node = requireNode(ctx, req.params.node);
       const type = strParam(req.params, 'type');
+      // pve-manager Network.pm `index` never lists the loopback device.
       const list = (node.network.pending ?? node.network.active).filter(
-        (i) => !type || i.type === type || (type === 'any_bridge' && i.type === 'bridge'),
+        (i) => i.iface !== 'lo' && (!type || i.type === type || (type === 'any_bridge' && i.type === 'bridge')),
       );
       const rows = list.map((i) => ({
         ...i,

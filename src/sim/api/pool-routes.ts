@@ -1,7 +1,7 @@
 /**
  * Pools (spec A.9): CRUD and membership; a guest belongs to at most one pool.
  */
-import { SimApiError, type SimRoute } from '../contract.ts';
+import { accessOf, SimApiError, type SimRoute } from '../contract.ts';
 import type { Pool, SimContext } from '../state/context.ts';
 import { route } from './envelope.ts';
 
@@ -88,7 +88,10 @@ export function poolRoutes(ctx: SimContext): SimRoute[] {
         const pool = get(req.params.poolid);
         return [{ poolid: pool.poolid, comment: pool.comment, members: members(ctx, pool) }];
       }
-      return [...ctx.pools.values()].map((p) => ({ poolid: p.poolid, ...(p.comment ? { comment: p.comment } : {}) }));
+      // Only pools the caller may audit (spec A.9 permission text).
+      return [...ctx.pools.values()]
+        .filter((p) => accessOf(req).has(`/pool/${p.poolid}`, ['Pool.Audit']))
+        .map((p) => ({ poolid: p.poolid, ...(p.comment ? { comment: p.comment } : {}) }));
     }),
     route('POST', '/pools', (req) => {
       const poolid = String(req.params.poolid);

@@ -3,7 +3,8 @@
  * flock (shared when stopped) and the target flock for the whole clone, writes the target as
  * `lock: clone`, clones disk by disk (full or linked) and finally writes the new config.
  */
-import { SimApiError, type SimRequest } from '../contract.ts';
+import { accessOf, SimApiError, type SimRequest } from '../contract.ts';
+import { checkBridges, checkCloneSpace } from './guest-perms.ts';
 import { duration, lockConfig, requireGuest, type SimContext } from '../state/context.ts';
 import { checkLock, DISK_KEY_RE } from '../state/guests.ts';
 import { FORMATS, parseProps, printProps } from '../state/props.ts';
@@ -39,6 +40,8 @@ export function cloneQemu(ctx: SimContext, req: SimRequest): string {
       }
     }
   }
+  checkCloneSpace(accessOf(req), sourceConfig, full, p.storage, (v) => parseProps(v, FORMATS.qemuDisk), DISK_KEY_RE);
+  checkBridges(accessOf(req), sourceConfig, false);
   const target = newGuest(
     'qemu',
     newid,

@@ -4,7 +4,8 @@
  * `sshkeys` kept URL-encoded after validation).
  */
 import { createHash } from 'node:crypto';
-import { SimApiError } from '../contract.ts';
+import { ROOT_ACCESS, SimApiError, type SimAccess } from '../contract.ts';
+import { checkBridges, checkQemuDrive, checkQemuKeys, checkQemuStorage } from './guest-perms.ts';
 import type { SimContext } from '../state/context.ts';
 import { checkLock, DISK_KEY_RE, type Guest, type GuestConfig } from '../state/guests.ts';
 import { assertDigest, CONTROL_PARAMS, deleteList, moveToUnused, normalizeQemuValue } from './guest-config.ts';
@@ -53,7 +54,24 @@ export function maskConfig(config: GuestConfig): GuestConfig {
   return { ...config, cipassword: '**********' };
 }
 
-export function applyQemuUpdate(ctx: SimContext, guest: Guest, params: Record<string, unknown>): void {
+/** The sync part of update_vm's privilege checks (before the lock and the worker). */
+export function checkQemuUpdate(access: SimAccess, guest: Guest, params: Record<string, unknown>): void {
+  const keys = [
+    ...deleteList(params.delete),
+    ...deleteList(params.revert),
+    ...Object.keys(params).filter((k) => !CONTROL_PARAMS.has(k) && params[k] !== undefined),
+  ];
+  checkQemuKeys(access, guest.vmid, undefined, keys);
+  checkQemuStorage(access, guest.vmid, params);
+  checkBridges(access, params, false);
+}
+
+export function applyQemuUpdate(
+  ctx: SimContext,
+  guest: Guest,
+  params: Record<string, unknown>,
+  access: SimAccess = ROOT_ACCESS,
+): void {
   if (params.skiplock !== 1) checkLock(guest);
   assertDigest(guest, params.digest);
   const deletes = deleteList(params.delete);
@@ -66,6 +84,8 @@ export function applyQemuUpdate(ctx: SimContext, guest: Guest, params: Record<st
     guest.pendingDelete = guest.pendingDelete.filter((k) => k !== key);
   }
   const running = guest.status === 'running';
+  for (const key of deletes) checkQemuDrive(access, guest.vmid, key, String(guest.config[key] ?? ''));
+  for (const [key, value] of sets) checkQemuDrive(access, guest.vmid, key, String(value));
   for (const key of deletes) {
     if (running && !HOT_KEYS.test(key)) {
       if (!guest.pendingDelete.includes(key)) guest.pendingDelete.push(key);
@@ -90,8 +110,14 @@ export function applyQemuUpdate(ctx: SimContext, guest: Guest, params: Record<st
     if (running && !HOT_KEYS.test(key)) guest.pending[key] = prepared;
     else guest.config[key] = prepared;
   }
-  // qemu-server update_vm_api + cleanup_pending: a pending value equal to the current one, or a
-  // pending delete of a key that is gone, is dropped ("remove pending changes when nothing changed").
+  cleanupPending(guest);
+}
+
+/**
+ * qemu-server `cleanup_pending`: a pending value equal to the running one, and a pending
+ * delete of a key the config does not have, are dropped (`cores: 4 -> 4` is no change).
+ */
+export function cleanupPending(guest: Guest): void {
   for (const [key, value] of Object.entries(guest.pending)) {
     if (guest.config[key] !== undefined && String(guest.config[key]) === String(value)) delete guest.pending[key];
   }

@@ -2,7 +2,9 @@
  * QEMU create (spec A.5 POST /nodes/{node}/qemu, §5.2, §6.2): disk and cloud-init allocation,
  * auto MACs, smbios1/vmgenid, default boot order, `lock: create` while `qmcreate` runs.
  */
-import { SimApiError, type SimRequest } from '../contract.ts';
+import { accessOf, SimApiError, type SimRequest } from '../contract.ts';
+import { checkAllocate, checkBridges, checkQemuKeys, checkQemuStorage } from './guest-perms.ts';
+import { CONTROL_PARAMS } from './guest-config.ts';
 import { assertQuorum, duration, requireNode, type SimContext } from '../state/context.ts';
 import type { Guest } from '../state/guests.ts';
 import { addToPool, assertVmidFree, newGuest, startTask } from './guest-ops.ts';
@@ -16,6 +18,17 @@ export function createQemu(ctx: SimContext, req: SimRequest): string {
   assertVmidFree(ctx, vmid, 'qemu');
   if (p.pool !== undefined && !ctx.pools.has(String(p.pool)))
     throw new SimApiError(500, `pool '${String(p.pool)}' does not exist`);
+  const access = accessOf(req);
+  if (typeof p.storage === 'string') access.check(`/storage/${p.storage}`, ['Datastore.AllocateSpace']);
+  checkAllocate(access, vmid, p.pool);
+  checkQemuStorage(access, vmid, p, typeof p.storage === 'string' ? p.storage : undefined);
+  checkQemuKeys(
+    access,
+    vmid,
+    p.pool,
+    Object.keys(p).filter((k) => !CONTROL_PARAMS.has(k) && p[k] !== undefined),
+  );
+  checkBridges(access, p, false);
   const guest = newGuest('qemu', vmid, node, typeof p.name === 'string' ? p.name : `VM${vmid}`);
   const config: Record<string, string | number> = {};
   try {

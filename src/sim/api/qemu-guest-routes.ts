@@ -15,7 +15,7 @@ import { route } from './envelope.ts';
 const BASE = '/nodes/{node}/qemu/{vmid}';
 
 /** qemu-server `assert_agent_available`: configured, VM running, agent answering. */
-function agentReady(ctx: SimContext, guest: Guest): void {
+export function agentReady(ctx: SimContext, guest: Guest): void {
   if (guest.config.agent === undefined) throw new SimApiError(500, 'No QEMU guest agent configured');
   if (guest.status !== 'running') throw new SimApiError(500, `VM ${guest.vmid} is not running`);
   const enabled = parseBoolean(parseProps(String(guest.config.agent), FORMATS.agent).enabled ?? '0');

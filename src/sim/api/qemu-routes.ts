@@ -3,7 +3,7 @@
  * power transitions (errors as task errors), destroy, clone timeline with flocks and
  * `lock: clone`, resize, template conversion and snapshots.
  */
-import { SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
+import { accessOf, SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
 import { duration, lockConfig, requireGuest, requireNode, type SimContext } from '../state/context.ts';
 import { checkLock, configDigest, effectiveConfig, type Guest } from '../state/guests.ts';
 import { FORMATS, parseProps } from '../state/props.ts';
@@ -21,7 +21,8 @@ import {
   startTask,
   withSize,
 } from './guest-ops.ts';
-import { applyQemuUpdate, maskConfig } from './qemu-config.ts';
+import { applyQemuUpdate, checkQemuUpdate, maskConfig } from './qemu-config.ts';
+import { checkResizeSpace } from './guest-perms.ts';
 import { route } from './envelope.ts';
 import { cloneQemu } from './qemu-clone.ts';
 import { cloudinitValues, createQemu } from './qemu-create.ts';
@@ -92,6 +93,21 @@ function power(ctx: SimContext, req: SimRequest, action: 'start' | 'stop' | 'shu
   });
 }
 
+/** `GET …/pending` rows (both guest types): current value, pending value, pending delete. */
+export function pendingRows(guest: Guest): Record<string, unknown>[] {
+  const keys = new Set([...Object.keys(guest.config), ...Object.keys(guest.pending), ...guest.pendingDelete]);
+  const masked = maskConfig(guest.config);
+  const maskedPending = maskConfig(guest.pending);
+  return [...keys].sort().map((key) => {
+    const row: Record<string, unknown> = { key };
+    // Values as the config file holds them: strings (the schema types both as string).
+    if (masked[key] !== undefined) row.value = String(masked[key]);
+    if (maskedPending[key] !== undefined) row.pending = String(maskedPending[key]);
+    if (guest.pendingDelete.includes(key)) row.delete = 1;
+    return row;
+  });
+}
+
 export function applyPending(guest: Guest): void {
   guest.config = { ...effectiveConfig(guest) };
   guest.pending = {};
@@ -101,6 +117,8 @@ export function applyPending(guest: Guest): void {
 function resize(ctx: SimContext, req: SimRequest): string {
   const guest = requireGuest(ctx, req.params.node, req.params.vmid, 'qemu');
   const disk = String(req.params.disk);
+  const current = guest.config[disk];
+  if (typeof current === 'string') checkResizeSpace(accessOf(req), parseProps(current, FORMATS.qemuDisk).file);
   // Spec A.5: all resize checks happen inside the task.
   return startTask(ctx, req, guest, 'resize', guest.vmid, async (task) => {
     const release = await lockConfig(ctx, 'qemu', guest.vmid, { log: task.log });
@@ -130,7 +148,9 @@ export function qemuRoutes(ctx: SimContext): SimRoute[] {
   return [
     route('GET', '/nodes/{node}/qemu', (req) => {
       const node = requireNode(ctx, req.params.node).name;
-      return [...ctx.guests.values()].filter((x) => x.type === 'qemu' && x.node === node).map((x) => statusRow(ctx, x));
+      return [...ctx.guests.values()]
+        .filter((x) => x.type === 'qemu' && x.node === node && accessOf(req).has(`/vms/${x.vmid}`, ['VM.Audit']))
+        .map((x) => statusRow(ctx, x));
     }),
     route('POST', '/nodes/{node}/qemu', (req) => createQemu(ctx, req)),
     route('GET', BASE, (req) => {
@@ -151,9 +171,10 @@ export function qemuRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('PUT', `${BASE}/config`, async (req) => {
       const guest = g(req);
+      checkQemuUpdate(accessOf(req), guest, req.params);
       const release = await lockConfig(ctx, 'qemu', guest.vmid);
       try {
-        applyQemuUpdate(ctx, guest, req.params);
+        applyQemuUpdate(ctx, guest, req.params, accessOf(req));
       } finally {
         release();
       }
@@ -161,10 +182,11 @@ export function qemuRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('POST', `${BASE}/config`, async (req) => {
       const guest = g(req);
+      checkQemuUpdate(accessOf(req), guest, req.params);
       const upid = startTask(ctx, req, guest, 'qmconfig', guest.vmid, async (task) => {
         const release = await lockConfig(ctx, 'qemu', guest.vmid, { log: task.log });
         try {
-          applyQemuUpdate(ctx, guest, req.params);
+          applyQemuUpdate(ctx, guest, req.params, accessOf(req));
           await task.sleep(duration(ctx, 'qmconfig'));
         } finally {
           release();
@@ -183,19 +205,7 @@ export function qemuRoutes(ctx: SimContext): SimRoute[] {
       if (done.exitstatus === 'OK') return null;
       throw new SimApiError(500, `failed to update VM ${guest.vmid}: ${done.exitstatus ?? ''}`);
     }),
-    route('GET', `${BASE}/pending`, (req) => {
-      const guest = g(req);
-      const keys = new Set([...Object.keys(guest.config), ...Object.keys(guest.pending), ...guest.pendingDelete]);
-      const masked = maskConfig(guest.config);
-      const maskedPending = maskConfig(guest.pending);
-      return [...keys].sort().map((key) => {
-        const row: Record<string, unknown> = { key };
-        if (masked[key] !== undefined) row.value = masked[key];
-        if (maskedPending[key] !== undefined) row.pending = maskedPending[key];
-        if (guest.pendingDelete.includes(key)) row.delete = 1;
-        return row;
-      });
-    }),
+    route('GET', `${BASE}/pending`, (req) => pendingRows(g(req))),
     route('GET', `${BASE}/status`, (req) => {
       g(req);
       return ['current', 'start', 'stop', 'shutdown', 'reboot'].map((subdir) => ({ subdir }));

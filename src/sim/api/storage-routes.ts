@@ -2,7 +2,7 @@
  * Storage config CRUD, per-node status and content, aplinfo and download-url (spec A.6, §6.2).
  */
 import { createHash } from 'node:crypto';
-import { SimApiError, type SimRoute } from '../contract.ts';
+import { accessOf, SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
 import { duration, requireNode, type SimContext } from '../state/context.ts';
 import { GiB } from '../state/props.ts';
 import { SUPPORTED_CONTENT, type StorageConfig, type StorageType } from '../state/storage.ts';
@@ -99,6 +99,11 @@ function configRow(c: StorageConfig): Record<string, unknown> {
   };
 }
 
+/** Storage lists show entries with Datastore.Audit or Datastore.AllocateSpace (spec A.6). */
+function canSeeStorage(req: SimRequest, storage: string): boolean {
+  return accessOf(req).has(`/storage/${storage}`, ['Datastore.Audit', 'Datastore.AllocateSpace'], true);
+}
+
 export function storageRoutes(ctx: SimContext): SimRoute[] {
   const download = (
     node: string,
@@ -127,7 +132,9 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
   return [
     route('GET', '/storage', (req) => {
       const type = strParam(req.params, 'type');
-      return [...ctx.storage.configs.values()].filter((c) => !type || c.type === type).map(configRow);
+      return [...ctx.storage.configs.values()]
+        .filter((c) => (!type || c.type === type) && canSeeStorage(req, c.storage))
+        .map(configRow);
     }),
     route('GET', '/storage/{storage}', (req) => configRow(ctx.storage.get(String(req.params.storage)))),
     route('POST', '/storage', (req) => {
@@ -188,7 +195,12 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
       const node = requireNode(ctx, req.params.node).name;
       const content = strParam(req.params, 'content');
       return [...ctx.storage.configs.values()]
-        .filter((c) => ctx.storage.availableOn(c, node) && (!content || c.content.includes(content)))
+        .filter(
+          (c) =>
+            ctx.storage.availableOn(c, node) &&
+            (!content || c.content.includes(content)) &&
+            canSeeStorage(req, c.storage),
+        )
         .map((c) => {
           const used = ctx.storage.used(node, c.storage);
           return {
@@ -242,6 +254,12 @@ export function storageRoutes(ctx: SimContext): SimRoute[] {
       const volume = String(req.params.volume);
       const volid = volume.includes(':') ? volume : `${storage}:${volume}`;
       const vol = ctx.storage.find(node, volid);
+      // pve-storage: Datastore.Allocate on the storage (backups: AllocateSpace + VM.Backup).
+      const backupOwner = /vzdump-(?:qemu|lxc)-(\d+)-/.exec(volid)?.[1];
+      const access = accessOf(req);
+      if (backupOwner !== undefined && access.has(`/vms/${backupOwner}`, ['VM.Backup']))
+        access.check(`/storage/${storage}`, ['Datastore.AllocateSpace']);
+      else access.check(`/storage/${storage}`, ['Datastore.Allocate']);
       if (!vol) throw new SimApiError(500, `volume '${volid}' does not exist`);
       return startTask(ctx, req, { node }, 'imgdel', `${vol.vmid ?? ''}@${storage}`, async (task) => {
         await task.sleep(duration(ctx, 'imgdel'));

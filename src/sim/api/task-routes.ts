@@ -1,7 +1,7 @@
 /**
  * Task list, status, log and stop (spec §4, A.3).
  */
-import { SimApiError, type SimRoute } from '../contract.ts';
+import { accessOf, callerId, SimApiError, type SimRequest, type SimRoute } from '../contract.ts';
 import type { SimContext } from '../state/context.ts';
 import { requireNode } from '../state/context.ts';
 import { isUpid, type TaskRecord } from '../state/tasks.ts';
@@ -24,7 +24,7 @@ function splitUser(user: string): { user: string; tokenid?: string } {
 }
 
 /** A list row: token tasks split into user + tokenid; running ones read `RUNNING` (pve-manager Tasks.pm). */
-function listRow(t: TaskRecord): Record<string, unknown> {
+export function listRow(t: TaskRecord): Record<string, unknown> {
   const row: Record<string, unknown> = {
     upid: t.upid,
     node: t.node,
@@ -50,6 +50,14 @@ function statusType(t: TaskRecord): string {
   return 'error';
 }
 
+/** The task's user is the caller (a user also owns the tasks of its tokens). */
+export function ownsTask(req: SimRequest, taskUser: string): boolean {
+  return (
+    taskUser === callerId(req.caller) ||
+    (taskUser.split('!')[0] === req.caller.userid && req.caller.tokenid === undefined)
+  );
+}
+
 export function taskRoutes(ctx: SimContext): SimRoute[] {
   return [
     route('GET', '/nodes/{node}/tasks', (req) => {
@@ -72,6 +80,8 @@ export function taskRoutes(ctx: SimContext): SimRoute[] {
       const rows = ctx.tasks
         .list()
         .filter((t) => t.node === p.node)
+        // Own tasks, or all with Sys.Audit on the node (spec A.3 permission text).
+        .filter((t) => ownsTask(req, t.user) || accessOf(req).has(`/nodes/${t.node}`, ['Sys.Audit']))
         .filter((t) => source === 'all' || (source === 'active' ? t.status === 'running' : t.status === 'stopped'))
         .filter((t) => !userfilter || t.user.toLowerCase().includes(userfilter.toLowerCase()))
         .filter((t) => !typefilter || t.type === typefilter)
@@ -90,6 +100,7 @@ export function taskRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('GET', '/nodes/{node}/tasks/{upid}/status', (req) => {
       const t = findTask(ctx, req.params.node, req.params.upid);
+      if (!ownsTask(req, t.user)) accessOf(req).check(`/nodes/${t.node}`, ['Sys.Audit']);
       const out: Record<string, unknown> = {
         upid: t.upid,
         node: t.node,
@@ -106,6 +117,7 @@ export function taskRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('GET', '/nodes/{node}/tasks/{upid}/log', (req) => {
       const t = findTask(ctx, req.params.node, req.params.upid);
+      if (!ownsTask(req, t.user)) accessOf(req).check(`/nodes/${t.node}`, ['Sys.Audit']);
       const start = intParam(req.params, 'start') ?? 0;
       const limit = intParam(req.params, 'limit') ?? 50;
       const lines = t.log.length > 0 ? t.log : ['no content'];
@@ -114,6 +126,7 @@ export function taskRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('DELETE', '/nodes/{node}/tasks/{upid}', (req) => {
       const t = findTask(ctx, req.params.node, req.params.upid);
+      if (!ownsTask(req, t.user)) accessOf(req).check(`/nodes/${t.node}`, ['Sys.Modify']);
       ctx.tasks.stop(t.upid);
       return null;
     }),

@@ -6,12 +6,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SimApiError, callerId, type SimCaller, type SimMethod, type SimModel, type SimRoute } from '../contract.ts';
-import { accessRoutes, authenticate, checkEndpointPermissions, type AccessStore } from '../access/index.ts';
+import { accessFor, accessRoutes, authenticate, checkEndpointPermissions, type AccessStore } from '../access/index.ts';
 import type { FaultInjector } from '../faults/index.ts';
 import { getEndpoint, matchRoute } from '../schema/table.ts';
 import { validateParams } from '../schema/validate.ts';
 import { handleControl } from './control.ts';
-import { decodeBody, decodeForm, mergeParams, type RawParams } from './params.ts';
+import { decodeBody, decodeForm, decodeMultipart, mergeParams, type RawParams } from './params.ts';
 import { redactParams, type RequestLogEntry, type RequestLogSink } from './request-log.ts';
 import { writeAnswer, type ApiAnswer } from './respond.ts';
 
@@ -69,6 +69,8 @@ interface Context {
 export type SimRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createSimHandler(options: SimHandlerOptions): SimRequestHandler {
+  // A pool's privileges hold on its members (the model owns the pools).
+  if (options.model.poolOf) options.access.poolOf = (path) => options.model.poolOf?.(path);
   const routes = new Map<string, SimRoute>();
   for (const r of [...options.model.routes(), ...accessRoutes(options.access, options.now)]) {
     routes.set(`${r.method} ${r.route}`, r);
@@ -138,8 +140,13 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
     }
     const query = decodeForm(url.search.slice(1));
     let merged: RawParams;
+    let upload: { name: string; data: Uint8Array } | undefined;
     try {
-      merged = mergeParams(decodeBody(req.headers['content-type'], body), query, match.pathParams);
+      let bodyParams: RawParams;
+      if (/^multipart\/form-data/i.test(String(req.headers['content-type'] ?? ''))) {
+        ({ params: bodyParams, upload } = await decodeMultipart(String(req.headers['content-type']), body));
+      } else bodyParams = decodeBody(req.headers['content-type'], body);
+      merged = mergeParams(bodyParams, query, match.pathParams);
     } catch (error) {
       if (error instanceof SimApiError && error.errors) {
         return { status: error.status, message: error.message, errors: error.errors, rejectedByValidation: true };
@@ -154,7 +161,14 @@ export function createSimHandler(options: SimHandlerOptions): SimRequestHandler 
       return { status: 400, message: 'Parameter verification failed.', errors, rejectedByValidation: true };
     }
     const result = await options.faults.run(scope, () =>
-      handler.handler({ method: method as SimMethod, route: match.route, params, caller: who }),
+      handler.handler({
+        method: method as SimMethod,
+        route: match.route,
+        params,
+        caller: who,
+        access: accessFor(options.access, who),
+        upload,
+      }),
     );
     if (method !== 'GET') options.onMutation?.();
     if (result !== null && typeof result === 'object' && (result as { simEnvelope?: unknown }).simEnvelope === true) {

@@ -4,6 +4,7 @@
  * repeated keys become arrays; path parameters are merged, and a body/query value that
  * conflicts with the URI is a 400.
  */
+import { createHash } from 'node:crypto';
 import { SimApiError } from '../contract.ts';
 
 export type RawParams = Record<string, unknown>;
@@ -36,6 +37,36 @@ export function decodeBody(contentType: string | undefined, body: Buffer): RawPa
     return parsed as RawParams;
   }
   return decodeForm(body.toString('utf8'));
+}
+
+/**
+ * A `multipart/form-data` body (uploads): pveproxy streams the file part to
+ * `/var/tmp/pveupload-<hex>` and passes `filename` (the client's file name) and `tmpfilename`;
+ * the other parts are ordinary parameters.
+ */
+export async function decodeMultipart(
+  contentType: string,
+  body: Buffer,
+): Promise<{ params: RawParams; upload?: { name: string; data: Uint8Array } }> {
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new SimApiError(400, 'malformed multipart/form-data body');
+  }
+  const params: RawParams = {};
+  let upload: { name: string; data: Uint8Array } | undefined;
+  for (const [key, value] of form.entries()) {
+    if (typeof value === 'string') {
+      params[key] = value;
+      continue;
+    }
+    const data = new Uint8Array(await value.arrayBuffer());
+    upload = { name: value.name, data };
+    params.filename = value.name;
+    params.tmpfilename = `/var/tmp/pveupload-${createHash('md5').update(data).update(value.name).digest('hex')}`;
+  }
+  return { params, upload };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

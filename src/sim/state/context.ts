@@ -25,8 +25,18 @@ export interface SimNode {
   network: NetworkState;
   /** Local disks and ZFS pools (`/nodes/{node}/disks`). */
   disks: NodeDisks;
+  /** `/etc/resolv.conf`, timezone and `/etc/hosts` once changed through the API (defaults otherwise). */
+  settings?: NodeSettings;
   /** False after `control('set-node-status', { online: false })`: the node is unreachable. */
   online?: boolean;
+}
+
+export interface NodeSettings {
+  dns?: { search: string; dns1?: string; dns2?: string; dns3?: string };
+  /** Services stopped through the API (`systemctl stop`). */
+  stopped?: string[];
+  timezone?: string;
+  hosts?: string;
 }
 
 export interface Pool {
@@ -67,6 +77,12 @@ export const DEFAULT_DURATIONS: Record<string, number> = {
   download: 10000,
   srvreload: 1500,
   imgdel: 1000,
+  srvstart: 1000,
+  srvstop: 1000,
+  srvrestart: 1500,
+  aptupdate: 3000,
+  upload: 1000,
+  qmmove: 8000,
   /** Time from VM start until the guest agent answers. */
   agentBoot: 8000,
 };
@@ -87,6 +103,12 @@ export interface SimContext {
   /** DHCP leases handed to simulated guests: MAC → IPv4. */
   leases: Map<string, string>;
   downloadSizes: Record<string, number>;
+  /** datacenter.cfg (`/cluster/options`). */
+  clusterOptions: Record<string, string | number>;
+  /** The model's seed: deterministic series (rrddata) hash it with what they describe. */
+  seed: number;
+  /** The served certificate's SHA-256 fingerprint (`AA:BB:…`); undefined over plain HTTP. */
+  sslFingerprint?: string;
 }
 
 export function duration(ctx: SimContext, key: string): number {

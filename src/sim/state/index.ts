@@ -41,6 +41,8 @@ export interface SimModelOptions {
   templates?: string[];
   /** Sizes in bytes for `download-url` files, by file name (default 512 MiB). */
   downloadSizes?: Record<string, number>;
+  /** SHA-256 fingerprint of the certificate the API serves (`/nodes` `ssl_fingerprint`). */
+  sslFingerprint?: string;
 }
 
 interface Snapshot {
@@ -54,6 +56,8 @@ interface Snapshot {
   tasks: TaskRecord[];
   leases: [string, string][];
   rng?: number;
+  nodeSettings?: Record<string, NonNullable<SimNode['settings']>>;
+  clusterOptions?: Record<string, string | number>;
 }
 
 /** The model plus test conveniences (context access, waiting for a task). */
@@ -90,6 +94,9 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
     locks: new FlockTable(clock),
     leases: new Map(),
     downloadSizes: options.downloadSizes ?? {},
+    sslFingerprint: options.sslFingerprint,
+    seed: options.seed,
+    clusterOptions: { keyboard: 'en-us' },
   };
   const tmplStore = [...storage.configs.values()].find((c) => c.content.includes('vztmpl'));
   if (tmplStore) {
@@ -122,9 +129,12 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
       tasks: ctx.tasks.toJSON(),
       leases: [...ctx.leases],
       rng: random.state(),
+      nodeSettings: Object.fromEntries([...nodes].filter(([, n]) => n.settings).map(([k, n]) => [k, n.settings ?? {}])),
+      clusterOptions: ctx.clusterOptions,
     }),
     control: (action, args) => applyControl(ctx, action, args),
     close: () => ctx.tasks.close(),
+    poolOf: (path) => poolOfPath(ctx, path),
     waitTask: (upid) => ctx.tasks.wait(upid),
     async call(method, route, params = {}) {
       const r = index.get(`${method} ${route}`);
@@ -132,6 +142,17 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
       return r.handler({ method, route, params, caller: { userid: 'root@pam' } });
     },
   };
+}
+
+/** The pool holding `/vms/<vmid>` or `/storage/<id>`, if any. */
+export function poolOfPath(ctx: SimContext, path: string): string | undefined {
+  const vm = /^\/vms\/(\d+)$/.exec(path);
+  const store = /^\/storage\/([^/]+)$/.exec(path);
+  for (const p of ctx.pools.values()) {
+    if (vm && p.vms.includes(Number(vm[1]))) return p.poolid;
+    if (store && p.storage.includes(store[1] as string)) return p.poolid;
+  }
+  return undefined;
 }
 
 function restore(ctx: SimContext, raw: unknown): void {
@@ -152,4 +173,9 @@ function restore(ctx: SimContext, raw: unknown): void {
   ctx.tasks.restore(snap.tasks ?? []);
   for (const [mac, ip] of snap.leases ?? []) ctx.leases.set(mac, ip);
   if (typeof snap.rng === 'number') ctx.random.restore(snap.rng);
+  for (const [name, settings] of Object.entries(snap.nodeSettings ?? {})) {
+    const node = ctx.nodes.get(name);
+    if (node) node.settings = settings;
+  }
+  if (snap.clusterOptions) ctx.clusterOptions = snap.clusterOptions;
 }
