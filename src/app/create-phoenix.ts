@@ -155,18 +155,27 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
           .some((e) => e.address === address && e.status === 'started'),
       );
   };
-  const nodeShell: NodeShellWiring = await wireNodeShell({
-    config: loaded.config,
-    proxmox: client,
-    access: nodeShellAccess({
-      endpoint: options.endpoint,
-      hasProxmox: proxmox !== undefined,
-      proxmoxSsh: proxmox?.ssh,
-      simulatorSsh: simulator?.ssh,
-      configDir,
-      resolveSecret: secret,
-    }),
-  });
+  let nodeShell: NodeShellWiring;
+  try {
+    nodeShell = await wireNodeShell({
+      config: loaded.config,
+      proxmox: client,
+      access: nodeShellAccess({
+        endpoint: options.endpoint,
+        hasProxmox: proxmox !== undefined,
+        proxmoxSsh: proxmox?.ssh,
+        simulatorSsh: simulator?.ssh,
+        configDir,
+        resolveSecret: secret,
+      }),
+    });
+  } catch (error) {
+    // What this function started (client sockets, the in-process simulator and its SSH servers)
+    // would otherwise keep the process alive after the command reported the error.
+    await client.close().catch(() => undefined);
+    await simulator?.close().catch(() => undefined);
+    throw error;
+  }
   loaded.warnings.push(...nodeShell.warnings);
   const registry = handlerRegistry([
     ...providerHandlers({

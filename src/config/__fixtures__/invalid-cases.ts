@@ -410,6 +410,16 @@ export const invalidCases: InvalidCase[] = [
     errors: ['dns.yaml:3:46 dns.records[0].value E_DNS_VALUE A record value "gateway" is not an IPv4 address'],
   },
   {
+    name: 'DNS record for a guest name with another address',
+    files: {
+      ...G(lxc(101, 'a')),
+      'dns.yaml': 'dns:\n  records:\n    - { name: a.home.arpa, type: A, value: 10.0.0.9 }\n',
+    },
+    errors: [
+      'dns.yaml:3:15 dns.records[0].name E_DNS_CONFLICT a.home.arpa is declared twice: A 10.0.0.101 (guest 101) and A 10.0.0.9 (dns.records[0])',
+    ],
+  },
+  {
     name: 'stack compose file missing',
     files: { ...G(SWARM), 'stacks.yaml': 'stacks:\n  - { name: app, compose: app/missing.yaml }\n' },
     errors: ['stacks.yaml:2:27 stacks[0].compose E_FILE_NOT_FOUND compose file app/missing.yaml not found'],
