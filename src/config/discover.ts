@@ -6,6 +6,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Diagnostic } from '../errors.ts';
+import { unreadableDiagnostic } from './fs-errors.ts';
 
 export const ROOT_FILES = ['phoenix.yaml', 'phoenix.yml'] as const;
 const MAX_FILES = 5000;
@@ -15,12 +17,18 @@ export function isComposeFile(name: string): boolean {
   return /(^|\.)(docker-)?compose\.ya?ml$/i.test(name);
 }
 
-/** Relative paths ("/"-separated) of config files; the root file first when present. */
-export async function discoverConfigFiles(dir: string): Promise<string[]> {
+/**
+ * Relative paths ("/"-separated) of config files; the root file first when present. A folder
+ * that cannot be listed is reported in `problems` (with the reason) and the walk goes on.
+ */
+export async function discoverConfigFiles(dir: string, problems: Diagnostic[] = []): Promise<string[]> {
   const found: string[] = [];
   const walk = async (relative: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH || found.length >= MAX_FILES) return;
-    const entries = await readdir(join(dir, relative), { withFileTypes: true });
+    const entries = await readdir(join(dir, relative), { withFileTypes: true }).catch((error: unknown) => {
+      problems.push(unreadableDiagnostic('folder', relative || '.', join(dir, relative), error));
+      return [];
+    });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;

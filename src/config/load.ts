@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.ts';
 import { discoverConfigFiles, ROOT_FILES } from './discover.ts';
+import { unreadableDiagnostic } from './fs-errors.ts';
 import { isRawMap, mergeInto, withDefaults, type RawMap } from './merge.ts';
 import { readYaml } from './read-yaml.ts';
 import { PhoenixConfig } from './schema.ts';
@@ -38,13 +39,20 @@ export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
     diagnostics: [{ severity: 'error', code, message, hint, location: dirLocation }],
   });
 
-  const info = await stat(dir).catch(() => undefined);
+  let statError: unknown;
+  const info = await stat(dir).catch((error: unknown) => {
+    statError = error;
+    return undefined;
+  });
+  if (!info && (statError as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT')
+    return { dir, files: [], raw, diagnostics: [unreadableDiagnostic('folder', dirArg, dir, statError)] };
   if (!info)
     return fail('E_CONFIG_DIR', `config directory not found: ${dirArg}`, 'pass the folder holding phoenix.yaml');
   if (!info.isDirectory()) {
     return fail('E_CONFIG_DIR', `not a directory: ${dirArg}`, 'pass the folder holding phoenix.yaml, not a file');
   }
-  const files = await discoverConfigFiles(dir);
+  const files = await discoverConfigFiles(dir, diagnostics);
+  if (diagnostics.length > 0 && files.length === 0) return { dir, files, raw, diagnostics };
   if (!files[0] || !(ROOT_FILES as readonly string[]).includes(files[0])) {
     return fail(
       'E_NO_ROOT_FILE',
@@ -57,12 +65,20 @@ export async function parseConfigDir(dirArg: string): Promise<ParsedConfig> {
   const texts = await Promise.all(
     files.map(async (file) => {
       const path = join(dir, file);
-      const size = (await stat(path)).size;
-      return size > MAX_FILE_BYTES ? undefined : readFile(path, 'utf8');
+      try {
+        const size = (await stat(path)).size;
+        return size > MAX_FILE_BYTES ? undefined : await readFile(path, 'utf8');
+      } catch (error) {
+        return unreadableDiagnostic('file', file, path, error);
+      }
     }),
   );
   files.forEach((file, index) => {
     const text = texts[index];
+    if (typeof text === 'object') {
+      diagnostics.push(text);
+      return;
+    }
     if (text === undefined) {
       diagnostics.push({
         severity: 'error',

@@ -4,6 +4,7 @@
  * files, dependencies) and DNS records.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fsReason, isPermissionError } from '../fs-errors.ts';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { guestRoles, type PlatformRole } from '../schema.ts';
@@ -145,9 +146,21 @@ function readComposeServices(ctx: CheckContext, path: (string | number)[], file:
     );
     return undefined;
   }
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (error) {
+    ctx.report(
+      path,
+      'E_UNREADABLE',
+      `compose file ${file} cannot be read: ${fsReason(error)}`,
+      isPermissionError(error) ? 'make it readable by the user running phoenix (chmod / chown)' : 'fix the file',
+    );
+    return undefined;
+  }
   let doc: unknown;
   try {
-    doc = parse(readFileSync(full, 'utf8'));
+    doc = parse(text);
   } catch (error) {
     ctx.report(
       path,
