@@ -20,15 +20,23 @@ export interface CommonOptions {
   state?: string;
 }
 
+/** Warnings about the node resources (DNS, NFS): only commands that manage or report them say them. */
+const NODE_ACCESS_WARNINGS = new Set(['W_NODE_NO_SSH']);
+
 export async function openEnvironment(
   options: CommonOptions,
   extra: Partial<CreatePhoenixOptions> = {},
+  scope: { guestsOnly?: boolean } = {},
 ): Promise<Phoenix> {
   const configDir = options.config ?? DEFAULT_CONFIG_DIR;
   const phoenix = await createPhoenix({ configDir, statePath: options.state, ...extra });
   // Warnings (config findings, node resources left out for want of SSH access) go to stderr so
-  // they never mix with --json output, and never stop the command.
-  for (const warning of phoenix.loaded.warnings) process.stderr.write(formatDiagnostic(configDir, warning));
+  // they never mix with --json output, and never stop the command. A command that only touches
+  // guests (power, import, destroy) is not changed by missing node access: it does not say it.
+  for (const warning of phoenix.loaded.warnings) {
+    if (scope.guestsOnly && NODE_ACCESS_WARNINGS.has(warning.code)) continue;
+    process.stderr.write(formatDiagnostic(configDir, warning));
+  }
   return phoenix;
 }
 

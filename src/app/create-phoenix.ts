@@ -114,6 +114,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       tokenId: proxmox.tokenId,
       tokenSecret: await secret(proxmox.tokenSecret),
       tls: proxmox.endpoint.startsWith('https:') ? tls : undefined,
+      ...(proxmox.connectTimeout !== undefined && { timeouts: { connectMs: proxmox.connectTimeout * 1000 } }),
       onRequest: options.onRequest,
     });
     environment = proxmox.endpoint;

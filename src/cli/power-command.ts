@@ -29,7 +29,7 @@ Examples:
     .action(async (ids: string[], options: { config?: string; state?: string }) => {
       const { openEnvironment } = await import('../app/cli-support.ts');
       const { powerGuests } = await import('../app/power.ts');
-      const phoenix = await openEnvironment(options);
+      const phoenix = await openEnvironment(options, {}, { guestsOnly: true });
       try {
         await powerGuests(phoenix, ids, verb, (line) => process.stderr.write(line));
       } finally {

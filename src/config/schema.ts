@@ -74,6 +74,12 @@ export const ProxmoxConnection = z.strictObject({
   tokenSecret: SecretRef,
   tls: Tls.optional().describe('how to verify TLS; default: the system CA store'),
   ssh: Ssh.optional().describe('shell access to the nodes (pct exec, dnsmasq, NFS)'),
+  connectTimeout: z
+    .number()
+    .positive()
+    .max(300)
+    .optional()
+    .describe('seconds to wait for the TCP connection and TLS handshake to the API (default 5)'),
 });
 export type ProxmoxConnection = z.infer<typeof ProxmoxConnection>;
 

@@ -29,7 +29,7 @@ Examples:
       const { applyPlan } = await import('../../app/operations.ts');
       const { planView } = await import('../views/plan-view.ts');
       const { shouldColor } = await import('../views/color.ts');
-      const phoenix = await support.openEnvironment(options);
+      const phoenix = await support.openEnvironment(options, {}, { guestsOnly: true });
       const interrupt = support.interruptSignal();
       try {
         const { planned, refused } = await planDestroy(phoenix, options.target);

@@ -32,7 +32,7 @@ Examples:
         });
       const { openEnvironment } = await import('../../app/cli-support.ts');
       const { importGuest } = await import('../../app/import-guest.ts');
-      const phoenix = await openEnvironment(options);
+      const phoenix = await openEnvironment(options, {}, { guestsOnly: true });
       try {
         const { file } = await importGuest(phoenix, Number(vmid), options.out);
         process.stdout.write(

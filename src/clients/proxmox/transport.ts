@@ -6,7 +6,7 @@
 import { Agent, request as undiciRequest } from 'undici';
 import { PhoenixError } from '../../errors.ts';
 import { encodeParams } from './encode.ts';
-import { ProxmoxApiError } from './errors.ts';
+import { isConnectError, ProxmoxApiError } from './errors.ts';
 import { DEFAULT_RETRY_POLICY, backoffDelay, mayRetry, type RetryPolicy } from './retry.ts';
 import { buildTlsConnector, type TlsOptions } from './tls.ts';
 import type { HttpMethod, Params, ProxmoxTransport, RequestEvent, RequestOptions } from './types.ts';
@@ -28,6 +28,16 @@ export interface TransportOptions {
   now?: () => number;
   random?: () => number;
 }
+
+/** Bound of the TCP connect plus TLS handshake when none is configured: a LAN host answers in ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+const CONNECT_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens on that port',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name cannot be resolved right now (DNS)',
+  EHOSTUNREACH: 'no route to the host',
+};
 
 const TOKEN_ID_RE = /^[^\s@!]+@[^\s!]+![A-Za-z][A-Za-z0-9.\-_]+$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -78,6 +88,11 @@ function transportCode(error: unknown): string {
 
 export class HttpTransport implements ProxmoxTransport {
   readonly #base: URL;
+  readonly #connectMs: number;
+  /** Whether the endpoint ever answered (any HTTP status): until then connect failures are final. */
+  #answered = false;
+  /** The last connect failure before any answer, replayed to requests made within the connect bound. */
+  #down?: { error: ProxmoxApiError; until: number };
   readonly #auth: string;
   readonly #secret: string;
   readonly #agent: Agent;
@@ -100,7 +115,8 @@ export class HttpTransport implements ProxmoxTransport {
     this.#base = parseEndpoint(options.endpoint, options.tls);
     this.#secret = options.tokenSecret;
     this.#auth = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
-    const connectMs = options.timeouts?.connectMs ?? 10_000;
+    const connectMs = options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#connectMs = connectMs;
     this.#requestMs = options.timeouts?.requestMs ?? 60_000;
     // pveproxy closes idle connections after 5 s; closing ours first avoids reusing a socket the
     // server is closing (the 599 / reset race of spec §8.10).
@@ -134,6 +150,9 @@ export class HttpTransport implements ProxmoxTransport {
     options: RequestOptions = {},
   ): Promise<T> {
     const repeatable = options.retryUnsafe ?? method !== 'POST';
+    // An endpoint that never answered and just failed to connect fails the same way at once: the
+    // ten requests of a plan must not each wait out a black hole or retry a refused port.
+    if (!this.#answered && this.#down && this.#now() < this.#down.until) throw this.#down.error;
     const started = this.#now();
     const deadline = started + (options.timeoutMs ?? this.#policy.maxTotalMs);
     for (let attempt = 1; ; attempt++) {
@@ -142,6 +161,11 @@ export class HttpTransport implements ProxmoxTransport {
         const remaining = Math.max(1_000, deadline - this.#now());
         return await this.#once<T>(method, path, params, options, attempt, Math.min(this.#requestMs, remaining));
       } catch (error) {
+        if (!this.#answered && isConnectError(error)) {
+          // Fail fast: a wrong port, host or firewall does not fix itself within a retry budget.
+          this.#down = { error, until: this.#now() + Math.max(this.#connectMs, 30_000) };
+          throw error;
+        }
         if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts)
           throw error;
         const delay = backoffDelay(this.#policy, attempt, this.#random);
@@ -178,16 +202,43 @@ export class HttpTransport implements ProxmoxTransport {
         signal: AbortSignal.any(signals),
       });
       status = response.statusCode;
+      this.#answered = true;
       const text = await response.body.text();
       return this.#decode<T>(method, path, status, response.statusText, text, options.resource);
     } catch (error) {
       if (error instanceof PhoenixError) throw error;
       const code = transportCode(error);
-      const message = this.#redact(error instanceof Error ? error.message : String(error));
-      throw new ProxmoxApiError({ status: 0, message, method, path, resource: options.resource, transportCode: code });
+      const connect = this.#connectProblem(code);
+      const message = connect?.reason ?? this.#redact(error instanceof Error ? error.message : String(error));
+      throw new ProxmoxApiError({
+        status: 0,
+        message,
+        method,
+        path,
+        resource: options.resource,
+        transportCode: code,
+        ...(connect && { hint: connect.hint, endpoint: this.#base.origin }),
+      });
     } finally {
       this.#onRequest?.({ method, path, status, durationMs: this.#now() - t0, attempt });
     }
+  }
+
+  /** What a connect-phase failure means for this endpoint, naming the port actually used. */
+  #connectProblem(code: string): { reason: string; hint: string } | undefined {
+    const port = this.#base.port || (this.#base.protocol === 'https:' ? '443' : '80');
+    const implicit =
+      this.#base.port === '' ? ` (the endpoint names no port, so ${port}; pveproxy listens on 8006)` : '';
+    const where = `check proxmox.endpoint (${this.#base.origin}): the host is up, and port ${port}${implicit} is reachable from here`;
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+      const seconds = this.#connectMs / 1000;
+      return {
+        reason: `no answer within ${seconds} s (connect timeout: the address drops packets or nothing answers the TLS handshake)`,
+        hint: `${where}; a slow host can be given longer with proxmox.connectTimeout (now ${seconds} s)`,
+      };
+    }
+    const reason = CONNECT_REASONS[code];
+    return reason ? { reason: `${reason} (${code})`, hint: where } : undefined;
   }
 
   #decode<T>(method: HttpMethod, path: string, status: number, reason: string, text: string, resource?: string): T {
