@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
-import { loadConfig, resolveSecret, type LoadedConfig } from '../config/index.ts';
+import { loadConfig, locateSecretError, resolveSecret, type LoadedConfig } from '../config/index.ts';
 import type { Resource } from '../engine/handler.ts';
 import { handlerRegistry, type HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
@@ -86,7 +86,10 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const derived = deriveResources(loaded.config);
   const hostResources = deriveHostResources(loaded.config);
   const statePath = options.statePath ?? defaultStatePath(configDir);
-  const secret = (ref: string) => resolveSecret(ref, { configDir, env });
+  const secret = (ref: string) =>
+    resolveSecret(ref, { configDir, env }).catch((error: unknown) => {
+      throw locateSecretError(error, loaded, ref);
+    });
 
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;
