@@ -41,7 +41,7 @@ Examples:
       try {
         const where =
           phoenix.endpointKind === 'simulator'
-            ? `the built-in Proxmox simulator (${phoenix.derived.guests.length} guests declared)`
+            ? `the built-in Proxmox simulator (${phoenix.loaded.config.guests.length} guests and ${phoenix.loaded.config.templates.length} templates declared)`
             : phoenix.environment;
         process.stderr.write(`Bringing up ${phoenix.configDir} on ${where}\n`);
         const planned = await ops.planEnvironment(phoenix);
