@@ -133,7 +133,10 @@ function applyGuestDefaults(raw: RawMap): void {
   guests.forEach((guest, index) => {
     if (!isRawMap(guest)) return;
     const type = guest['type'];
-    const inherited = typeof type === 'string' && defaults && isRawMap(defaults[type]) ? defaults[type] : undefined;
+    const inherited =
+      typeof type === 'string' && defaults && isRawMap(defaults[type]) && guest['inheritDefaults'] !== false
+        ? defaults[type]
+        : undefined;
     const merged = inherited ? withDefaults(guest, inherited) : guest;
     if (merged['node'] === undefined && onlyNode && typeof onlyNode['name'] === 'string') {
       merged['node'] = onlyNode['name'];

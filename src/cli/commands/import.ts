@@ -34,7 +34,9 @@ Examples:
       const { importGuest } = await import('../../app/import-guest.ts');
       const phoenix = await openEnvironment(options, {}, { guestsOnly: true });
       try {
-        const { file } = await importGuest(phoenix, Number(vmid), options.out);
+        const { file, notes } = await importGuest(phoenix, Number(vmid), options.out);
+        for (const note of notes)
+          process.stderr.write(`note: besides the ownership tag, the next apply changes ${note}\n`);
         process.stdout.write(
           `Wrote ${file}\nReview it, then run: phoenix plan -c ${options.config ?? 'examples/homelab'}\n`,
         );
