@@ -4,6 +4,7 @@
  * refused. Storage files (templates, images) are left in place.
  */
 import { digestOf, type PlanResult, type ResourceChange } from '../engine/index.ts';
+import { CliError } from '../errors.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { planEnvironment, resolveTarget } from './operations.ts';
 
@@ -15,10 +16,27 @@ export interface DestroyPlan {
 
 export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Promise<DestroyPlan> {
   const planned = await planEnvironment(phoenix);
-  const wanted = targets.length > 0 ? new Set(targets.map((t) => resolveTarget(phoenix, t))) : undefined;
+  const wanted =
+    targets.length > 0
+      ? new Map(targets.map((t) => [resolveTarget(phoenix, t, { undeclaredGuests: true }), t]))
+      : undefined;
   const refused: string[] = [];
   const changes: ResourceChange[] = [];
-  for (const g of phoenix.derived.guests) {
+  const declared = new Set(phoenix.derived.guests.map((g) => g.address));
+  // A targeted managed guest that left the config is destroyed too (planning found it: managed).
+  const undeclared = [...(wanted?.keys() ?? [])]
+    .filter((address) => !declared.has(address))
+    .map((address) => {
+      const found = planned.observations.get(address);
+      if (!found) {
+        throw new CliError(`unknown resource '${wanted?.get(address)}'`, {
+          code: 'E_UNKNOWN_TARGET',
+          hint: `${address} is neither declared nor a guest Phoenix manages; see \`phoenix status\``,
+        });
+      }
+      return { address, kind: found.kind, protected: false, dependsOn: [] as string[] };
+    });
+  for (const g of [...phoenix.derived.guests, ...undeclared]) {
     const found = planned.observations.get(g.address);
     if (!found || (wanted && !wanted.has(g.address))) continue;
     if (g.protected || found.protected) {
@@ -32,7 +50,7 @@ export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Pro
       before: found.observed,
       after: null,
       attributes: [],
-      reasons: ['phoenix destroy'],
+      reasons: [declared.has(g.address) ? 'phoenix destroy' : 'phoenix destroy (no longer in the configuration)'],
       dependsOn: g.dependsOn.filter((d) => planned.observations.has(d)),
       observedDigest: digestOf({ node: found.node, observed: found.observed }),
       desiredDigest: '',

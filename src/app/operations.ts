@@ -29,12 +29,16 @@ export interface PlanOptions {
  * Resolves what a user typed for `--target` / `start <id>`: a vmid (`101`), a guest name
  * (`nginx-gateway`) or an address (`guest.101`, `template.debian-12.pve`).
  */
-export function resolveTarget(phoenix: Phoenix, text: string): string {
+export function resolveTarget(phoenix: Phoenix, text: string, options: { undeclaredGuests?: boolean } = {}): string {
   const addresses = new Set(phoenix.resources.map((r) => r.address));
   if (addresses.has(text)) return text;
   if (/^\d+$/.test(text) && addresses.has(guestAddress(Number(text)))) return guestAddress(Number(text));
   const byName = phoenix.derived.guests.find((g) => g.desired.name === text);
   if (byName) return byName.address;
+  // A guest id that is not declared may be a managed guest that left the config: planning looks
+  // for it among the managed guests it finds (and reports an unknown target when it is not one).
+  if (options.undeclaredGuests && /^\d+$/.test(text)) return guestAddress(Number(text));
+  if (options.undeclaredGuests && /^guest\.\d+$/.test(text)) return text;
   throw new CliError(`unknown resource '${text}'`, {
     code: 'E_UNKNOWN_TARGET',
     hint: `use a guest id, a guest name or an address; known: ${[...addresses].slice(0, 12).join(', ')}`,
@@ -42,7 +46,7 @@ export function resolveTarget(phoenix: Phoenix, text: string): string {
 }
 
 export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {}): Promise<PlanResult> {
-  const targets = (options.targets ?? []).map((t) => resolveTarget(phoenix, t));
+  const targets = (options.targets ?? []).map((t) => resolveTarget(phoenix, t, { undeclaredGuests: true }));
   const result = await makePlan({
     resources: phoenix.resources,
     registry: phoenix.registry,
@@ -57,6 +61,16 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
     observeConcurrency: 16,
   });
   if (result.plan.errored) await explainUnreachable(phoenix);
+  // An undeclared guest id that planning did not find among the managed guests: the same error
+  // as a typo in a declared one.
+  const unknown = result.plan.diagnostics.find((d) => d.code === 'E_UNKNOWN_TARGET');
+  if (unknown) {
+    const typed = options.targets?.[targets.indexOf(unknown.address ?? '')] ?? unknown.address;
+    throw new CliError(`unknown resource '${typed}'`, {
+      code: 'E_UNKNOWN_TARGET',
+      hint: `${unknown.address} is neither declared nor a guest Phoenix manages; use a guest id, a guest name or an address`,
+    });
+  }
   return result;
 }
 
