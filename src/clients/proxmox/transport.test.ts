@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakePve, type FakeAnswer, type FakePve, type FakeRequest } from './_fake-pve.ts';
 import { createProxmoxClient, type ProxmoxClient } from './client.ts';
@@ -281,6 +281,35 @@ describe('connect failures', () => {
       expect(sleeps).toHaveLength(1);
     } finally {
       if (server.listening) await stop();
+    }
+  });
+});
+
+describe('a black hole (accepts TCP, never answers the TLS handshake)', () => {
+  it('costs one connect bound: requests queued behind the first batch end with it, no second round', async () => {
+    const sockets: Socket[] = [];
+    const hole = createNetServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    const port = (hole.address() as AddressInfo).port;
+    client = createProxmoxClient({
+      endpoint: `https://127.0.0.1:${port}`,
+      tokenId: 'phoenix@pve!deploy',
+      tokenSecret: SECRET,
+      tls: { fingerprint: Array(32).fill('AB').join(':') },
+      maxConnections: 4,
+      timeouts: { connectMs: 300 },
+    });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => client!.request('GET', `/x${i}`).catch((e: unknown) => e)),
+      );
+      for (const r of results) expect((r as ProxmoxApiError).transportCode).toBe('UND_ERR_CONNECT_TIMEOUT');
+      // One batch of connections (the pool's 4), not three rounds of 4.
+      expect(sockets.length).toBeLessThanOrEqual(4);
+      await client.close();
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => hole.close(() => resolve()));
     }
   });
 });

@@ -3,6 +3,7 @@
  * auth, envelope decoding, typed errors and safe retries. Everything above it goes through
  * `request()`.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent, request as undiciRequest } from 'undici';
 import { PhoenixError } from '../../errors.ts';
 import { encodeParams } from './encode.ts';
@@ -86,6 +87,37 @@ function transportCode(error: unknown): string {
   return codes.find((c) => c !== 'UND_ERR_SOCKET') ?? codes[0] ?? 'UNKNOWN';
 }
 
+/** Every request in flight listens to it: no listener limit (the default 10 would warn). */
+function downController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
+/**
+ * undici defers an abort of a request still queued for a connection until it gets one (another
+ * connect bound on a black hole); the caller stops waiting at once instead.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) promise.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void =>
+      reject(Object.assign(new Error('aborted: the endpoint is unreachable'), { name: 'AbortError' }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 export class HttpTransport implements ProxmoxTransport {
   readonly #base: URL;
   readonly #connectMs: number;
@@ -93,6 +125,8 @@ export class HttpTransport implements ProxmoxTransport {
   #answered = false;
   /** The last connect failure before any answer, replayed to requests made within the connect bound. */
   #down?: { error: ProxmoxApiError; until: number };
+  /** Aborted by that failure: requests still waiting for a connection end with it too. */
+  #downSignal = downController();
   readonly #auth: string;
   readonly #secret: string;
   readonly #agent: Agent;
@@ -153,19 +187,23 @@ export class HttpTransport implements ProxmoxTransport {
     // An endpoint that never answered and just failed to connect fails the same way at once: the
     // ten requests of a plan must not each wait out a black hole or retry a refused port.
     if (!this.#answered && this.#down && this.#now() < this.#down.until) throw this.#down.error;
+    if (this.#downSignal.signal.aborted) this.#downSignal = downController();
+    const down = this.#downSignal.signal;
     const started = this.#now();
     const deadline = started + (options.timeoutMs ?? this.#policy.maxTotalMs);
     for (let attempt = 1; ; attempt++) {
       try {
         // The last attempt still gets a useful timeout (at least 1 s) rather than a token one.
         const remaining = Math.max(1_000, deadline - this.#now());
-        return await this.#once<T>(method, path, params, options, attempt, Math.min(this.#requestMs, remaining));
+        return await this.#once<T>(method, path, params, options, attempt, Math.min(this.#requestMs, remaining), down);
       } catch (error) {
         if (!this.#answered && isConnectError(error)) {
           // Fail fast: a wrong port, host or firewall does not fix itself within a retry budget.
           this.#down = { error, until: this.#now() + Math.max(this.#connectMs, 30_000) };
+          this.#downSignal.abort();
           throw error;
         }
+        if (down.aborted && this.#down) throw this.#down.error;
         if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts)
           throw error;
         const delay = backoffDelay(this.#policy, attempt, this.#random);
@@ -182,6 +220,7 @@ export class HttpTransport implements ProxmoxTransport {
     options: RequestOptions,
     attempt: number,
     timeoutMs: number,
+    down: AbortSignal,
   ): Promise<T> {
     const url = new URL(this.#base.toString());
     url.pathname = `${this.#base.pathname}${path.startsWith('/') ? path : `/${path}`}`;
@@ -190,17 +229,20 @@ export class HttpTransport implements ProxmoxTransport {
     if (!hasBody && encoded) url.search = encoded;
     const headers: Record<string, string> = { authorization: this.#auth, accept: 'application/json' };
     if (hasBody) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
+    const signals = [AbortSignal.timeout(timeoutMs), down, ...(options.signal ? [options.signal] : [])];
     const t0 = this.#now();
     let status = 0;
     try {
-      const response = await undiciRequest(url, {
-        dispatcher: this.#agent,
-        method,
-        headers,
-        body: hasBody ? encoded : undefined,
-        signal: AbortSignal.any(signals),
-      });
+      const response = await untilAborted(
+        undiciRequest(url, {
+          dispatcher: this.#agent,
+          method,
+          headers,
+          body: hasBody ? encoded : undefined,
+          signal: AbortSignal.any(signals),
+        }),
+        down,
+      );
       status = response.statusCode;
       this.#answered = true;
       const text = await response.body.text();
@@ -278,6 +320,8 @@ export class HttpTransport implements ProxmoxTransport {
   /** Closes pooled connections; safe to call more than once. */
   async close(): Promise<void> {
     if (this.#agent.closed || this.#agent.destroyed) return;
-    await this.#agent.close();
+    // Requests left waiting on an endpoint that never answered would hold `close` for a connect bound.
+    if (!this.#answered && this.#down) await this.#agent.destroy();
+    else await this.#agent.close();
   }
 }
