@@ -83,9 +83,18 @@ describe('an endpoint Phoenix cannot use', () => {
   });
 
   it('a black hole (accepts, never answers the TLS handshake) ends at the connect bound', async () => {
-    const port = await listen(() => undefined);
+    let open = 0;
+    const port = await listen((socket) => {
+      open += 1;
+      socket.on('close', () => (open -= 1));
+      socket.resume(); // read (and drop) the TLS hello, so the client's close is seen
+    });
     pointAt(`https://127.0.0.1:${port}`, '  connectTimeout: 1\n');
     const r = await timed(['plan', '-c', dir]);
+    // Nothing is left connecting once the command ends (a leftover would keep the process alive
+    // for another connect bound): every connection the black hole saw is closed by Phoenix.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(open).toBe(0);
     expect(r.code).toBe(1);
     expect(r.ms).toBeLessThan(6_000);
     expect(r.stderr).toContain(`cannot reach the Proxmox API at https://127.0.0.1:${port}`);

@@ -71,7 +71,7 @@ export function buildTlsConnector(tls: TlsOptions, timeoutMs: number): buildConn
   });
   if (pin === undefined) return base;
   return (options, callback) => {
-    base(options, (error, socket) => {
+    return base(options, (error, socket) => {
       if (error) return callback(error, null);
       const cert = (socket as TLSSocket).getPeerCertificate?.();
       const actual = cert?.fingerprint256 ?? '(no certificate)';

@@ -4,7 +4,8 @@
  * `request()`.
  */
 import { setMaxListeners } from 'node:events';
-import { Agent, request as undiciRequest } from 'undici';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector, request as undiciRequest } from 'undici';
 import { PhoenixError } from '../../errors.ts';
 import { encodeParams } from './encode.ts';
 import { isConnectError, ProxmoxApiError } from './errors.ts';
@@ -129,7 +130,9 @@ export class HttpTransport implements ProxmoxTransport {
   #downSignal = downController();
   readonly #auth: string;
   readonly #secret: string;
-  readonly #agent: Agent;
+  readonly #newAgent: () => { agent: Agent; sockets: Set<Socket>; abandoned: boolean };
+  /** The connection pool and the sockets its connector opened (to end connects in progress). */
+  #pool: { agent: Agent; sockets: Set<Socket>; abandoned: boolean };
   readonly #policy: RetryPolicy;
   readonly #requestMs: number;
   readonly #onRequest?: (event: RequestEvent) => void;
@@ -155,16 +158,35 @@ export class HttpTransport implements ProxmoxTransport {
     // pveproxy closes idle connections after 5 s; closing ours first avoids reusing a socket the
     // server is closing (the 599 / reset race of spec §8.10).
     const keepAlive = options.timeouts?.keepAliveMs ?? 4_000;
-    this.#agent = new Agent({
-      connections: options.maxConnections ?? 8,
-      pipelining: 1,
-      keepAliveTimeout: keepAlive,
-      keepAliveMaxTimeout: keepAlive,
-      headersTimeout: this.#requestMs,
-      bodyTimeout: this.#requestMs,
-      connect:
-        this.#base.protocol === 'https:' ? buildTlsConnector(options.tls ?? {}, connectMs) : { timeout: connectMs },
-    });
+    const connector =
+      this.#base.protocol === 'https:'
+        ? buildTlsConnector(options.tls ?? {}, connectMs)
+        : buildConnector({ timeout: connectMs });
+    this.#newAgent = () => {
+      const sockets = new Set<Socket>();
+      const pool = { sockets, abandoned: false } as { agent: Agent; sockets: Set<Socket>; abandoned: boolean };
+      pool.agent = new Agent({
+        connections: options.maxConnections ?? 8,
+        pipelining: 1,
+        keepAliveTimeout: keepAlive,
+        keepAliveMaxTimeout: keepAlive,
+        headersTimeout: this.#requestMs,
+        bodyTimeout: this.#requestMs,
+        connect: (connectOptions, callback) => {
+          // An abandoned pool opens nothing more (undici reconnects for queued requests first).
+          if (pool.abandoned) return callback(new Error('abandoned: the endpoint did not answer'), null);
+          // undici's connector returns the socket it opens (its types say void).
+          const socket = connector(connectOptions, callback) as unknown as Socket | undefined;
+          if (socket) {
+            sockets.add(socket);
+            socket.once('close', () => sockets.delete(socket));
+          }
+          return socket;
+        },
+      });
+      return pool;
+    };
+    this.#pool = this.#newAgent();
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#onRequest = options.onRequest;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -201,6 +223,7 @@ export class HttpTransport implements ProxmoxTransport {
           // Fail fast: a wrong port, host or firewall does not fix itself within a retry budget.
           this.#down = { error, until: this.#now() + Math.max(this.#connectMs, 30_000) };
           this.#downSignal.abort();
+          this.#abandonPool();
           throw error;
         }
         if (down.aborted && this.#down) throw this.#down.error;
@@ -235,7 +258,7 @@ export class HttpTransport implements ProxmoxTransport {
     try {
       const response = await untilAborted(
         undiciRequest(url, {
-          dispatcher: this.#agent,
+          dispatcher: this.#pool.agent,
           method,
           headers,
           body: hasBody ? encoded : undefined,
@@ -317,11 +340,24 @@ export class HttpTransport implements ProxmoxTransport {
     return this.#secret ? text.split(this.#secret).join('***') : text;
   }
 
+  /**
+   * The endpoint never answered and a connect failed: the requests still queued or connecting
+   * would each wait out another connect bound (and keep the process alive). End them now; later
+   * requests get a fresh pool.
+   */
+  #abandonPool(): void {
+    const old = this.#pool;
+    const { agent, sockets } = old;
+    old.abandoned = true;
+    this.#pool = this.#newAgent();
+    agent.destroy().catch(() => undefined);
+    for (const socket of sockets) socket.destroy(new Error('abandoned: the endpoint did not answer'));
+  }
+
   /** Closes pooled connections; safe to call more than once. */
   async close(): Promise<void> {
-    if (this.#agent.closed || this.#agent.destroyed) return;
-    // Requests left waiting on an endpoint that never answered would hold `close` for a connect bound.
-    if (!this.#answered && this.#down) await this.#agent.destroy();
-    else await this.#agent.close();
+    const { agent } = this.#pool;
+    if (agent.closed || agent.destroyed) return;
+    await agent.close();
   }
 }
