@@ -65,7 +65,7 @@ export type Ssh = z.infer<typeof Ssh>;
 /** Connection to a real Proxmox VE; absent means the built-in simulator. */
 export const ProxmoxConnection = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/, message: 'must be a URL like https://pve.example:8006' }),
-  tokenId: z.string().regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, {
+  tokenId: z.string().regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]+$/, {
     message: hinted(
       'must be an API token id "user@realm!name"',
       'e.g. "phoenix@pve!gitops" (Datacenter > Permissions > API Tokens)',

@@ -146,6 +146,12 @@ export const invalidCases: InvalidCase[] = [
     ],
   },
   {
+    // PVE's token names have at least two characters; the client refuses a shorter one.
+    name: 'token name of one character',
+    files: withBase('proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: phoenix@pve!x\n  tokenSecret: env:TOKEN\n'),
+    errors: ['phoenix.yaml:23:12 proxmox.tokenId E_SCHEMA tokenId must be an API token id "user@realm!name"'],
+  },
+  {
     name: 'malformed token id',
     files: withBase('proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: phoenix\n  tokenSecret: env:TOKEN\n'),
     errors: ['phoenix.yaml:23:12 proxmox.tokenId E_SCHEMA tokenId must be an API token id "user@realm!name"'],

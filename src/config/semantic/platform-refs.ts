@@ -160,7 +160,8 @@ function readComposeServices(ctx: CheckContext, path: (string | number)[], file:
   }
   let doc: unknown;
   try {
-    doc = parse(text);
+    // Warnings of the YAML library would go to the process's stderr: the compose file is only read for its services.
+    doc = parse(text, { logLevel: 'error' });
   } catch (error) {
     ctx.report(
       path,
