@@ -89,7 +89,7 @@ describe('validate resolves secret references', () => {
     temp = writeConfig({
       'phoenix.yaml':
         BASE +
-        'proxmox:\n  endpoint: https://127.0.0.1:1\n  tokenId: "root@pam!t"\n  tokenSecret: env:PHOENIX_T_SECRET\n' +
+        'proxmox:\n  endpoint: https://127.0.0.1:1\n  tokenId: "root@pam!ci"\n  tokenSecret: env:PHOENIX_T_SECRET\n' +
         `  tls: { fingerprint: "${Array(32).fill('AB').join(':')}" }\n`,
     });
     const r = await runCli(['plan', '-c', temp.dir]);
