@@ -16,16 +16,21 @@ export interface CommonOptions {
   state?: string;
 }
 
+/** Warnings about the node resources (DNS, NFS): only commands that manage or report them say them. */
+const NODE_ACCESS_WARNINGS = new Set(['W_NODE_NO_SSH']);
+
 /**
  * `fallback`: `bundled-example` for `phoenix up`, which runs the shipped example when the
  * current directory holds no config (and says so); every other command uses the current directory.
+ * `guestsOnly`: a command that only touches guests (power, import, destroy) is not changed by
+ * missing node access, so it does not say it.
  */
 export async function openEnvironment(
   options: CommonOptions,
   extra: Partial<CreatePhoenixOptions> = {},
-  fallback: 'none' | 'bundled-example' = 'none',
+  scope: { fallback?: 'none' | 'bundled-example'; guestsOnly?: boolean } = {},
 ): Promise<Phoenix> {
-  const choice = configDirOf(options, fallback);
+  const choice = configDirOf(options, scope.fallback ?? 'none');
   const configDir = choice.dir;
   if (choice.bundled)
     process.stderr.write(
@@ -33,8 +38,12 @@ export async function openEnvironment(
     );
   const phoenix = await createPhoenix({ configDir, statePath: options.state, ...extra });
   // Warnings (config findings, node resources left out for want of SSH access) go to stderr so
-  // they never mix with --json output, and never stop the command.
-  for (const warning of phoenix.loaded.warnings) process.stderr.write(formatDiagnostic(configDir, warning));
+  // they never mix with --json output, and never stop the command. A command that only touches
+  // guests (power, import, destroy) is not changed by missing node access: it does not say it.
+  for (const warning of phoenix.loaded.warnings) {
+    if (scope.guestsOnly && NODE_ACCESS_WARNINGS.has(warning.code)) continue;
+    process.stderr.write(formatDiagnostic(configDir, warning));
+  }
   return phoenix;
 }
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { RetryPolicy } from '../clients/proxmox/retry.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
-import { loadConfig, resolveSecret, type LoadedConfig } from '../config/index.ts';
+import { loadConfig, locateSecretError, resolveSecret, type LoadedConfig } from '../config/index.ts';
 import type { Resource } from '../engine/handler.ts';
 import type { HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
@@ -137,7 +137,10 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const environmentResources = deriveEnvironment(providers, settings);
   loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
-  const secret = (ref: string) => resolveSecret(ref, { configDir, env });
+  const secret = (ref: string) =>
+    resolveSecret(ref, { configDir, env }).catch((error: unknown) => {
+      throw locateSecretError(error, loaded, ref);
+    });
 
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;
@@ -169,6 +172,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       tokenId: proxmox.tokenId,
       tokenSecret: await secret(proxmox.tokenSecret),
       tls: proxmox.endpoint.startsWith('https:') ? tls : undefined,
+      ...(proxmox.connectTimeout !== undefined && { timeouts: { connectMs: proxmox.connectTimeout * 1000 } }),
       onRequest: options.onRequest,
     });
     tokenId = proxmox.tokenId;

@@ -16,6 +16,7 @@ import {
   type ResourceChange,
   type UnmanagedEntry,
 } from '../engine/index.ts';
+import { CliError } from '../errors.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { resolveTarget } from './operations.ts';
 import { providerOf } from './providers.ts';
@@ -33,7 +34,11 @@ export interface DestroyPlan {
 }
 
 export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Promise<DestroyPlan> {
-  const wanted = targets.length > 0 ? new Set(targets.map((t) => resolveTarget(phoenix, t))) : undefined;
+  // A target may also be a managed guest that left the config (found below, or refused as unknown).
+  const wanted =
+    targets.length > 0
+      ? new Set(targets.map((t) => resolveTarget(phoenix, t, { undeclaredGuests: true })))
+      : undefined;
   // Nothing desired: each handler discovers what carries Phoenix's marker, by its own rules.
   // A handler that cannot discover (no observeAll: e.g. files on a node) is asked about the
   // declared resources of its kind instead, so what the config put there is found too.
@@ -46,6 +51,13 @@ export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Pro
     observeConcurrency: 16,
   });
   const declared = new Map(phoenix.resources.map((r) => [r.address, r]));
+  for (const address of wanted ?? []) {
+    if (declared.has(address) || observed.observations.has(address)) continue;
+    throw new CliError(`unknown resource '${address}'`, {
+      code: 'E_UNKNOWN_TARGET',
+      hint: `${address} is neither declared nor something Phoenix manages; use a guest id, a guest name or an address`,
+    });
+  }
   const { graph } = buildConfigGraph({ resources: phoenix.resources });
   const refused: string[] = [];
   const notOwned: string[] = [];

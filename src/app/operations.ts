@@ -15,6 +15,7 @@ import {
   type RetryPolicy,
 } from '../engine/index.ts';
 import { targetLeaseManager, type TargetLease } from '../providers/pve-host/target-lease.ts';
+import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { explainUnreachable } from './reachability.ts';
@@ -31,7 +32,7 @@ export interface PlanOptions {
  * Resolves what a user typed for `--target` / `start <id>`: a vmid (`101`), a guest name
  * (`nginx-gateway`) or an address (`guest.101`, `template.debian-12.pve`).
  */
-export function resolveTarget(phoenix: Phoenix, text: string): string {
+export function resolveTarget(phoenix: Phoenix, text: string, options: { undeclaredGuests?: boolean } = {}): string {
   const addresses = new Set(phoenix.resources.map((r) => r.address));
   if (addresses.has(text)) return text;
   // How users name a resource (a vmid, a guest name) is each provider's to say.
@@ -39,6 +40,10 @@ export function resolveTarget(phoenix: Phoenix, text: string): string {
     const address = provider.resolveName?.(text, phoenix.resources);
     if (address) return address;
   }
+  // A guest id that is not declared may be a managed guest that left the config: planning looks
+  // for it among the managed guests it finds (and reports an unknown target when it is not one).
+  if (options.undeclaredGuests && /^\d+$/.test(text)) return guestAddress(Number(text));
+  if (options.undeclaredGuests && /^guest\.\d+$/.test(text)) return text;
   throw new CliError(`unknown resource '${text}'`, {
     code: 'E_UNKNOWN_TARGET',
     hint: `use a guest id, a guest name or an address; known: ${[...addresses].slice(0, 12).join(', ')}`,
@@ -46,7 +51,7 @@ export function resolveTarget(phoenix: Phoenix, text: string): string {
 }
 
 export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {}): Promise<PlanResult> {
-  const targets = (options.targets ?? []).map((t) => resolveTarget(phoenix, t));
+  const targets = (options.targets ?? []).map((t) => resolveTarget(phoenix, t, { undeclaredGuests: true }));
   const result = await makePlan({
     resources: phoenix.resources,
     registry: phoenix.registry,
@@ -62,6 +67,16 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
   });
   if (result.plan.errored) await explainUnreachable(phoenix);
   result.plan.diagnostics.push(...notManagedDiagnostics(phoenix.unmanagedSections));
+  // An undeclared guest id that planning did not find among the managed guests: the same error
+  // as a typo in a declared one.
+  const unknown = result.plan.diagnostics.find((d) => d.code === 'E_UNKNOWN_TARGET');
+  if (unknown) {
+    const typed = options.targets?.[targets.indexOf(unknown.address ?? '')] ?? unknown.address;
+    throw new CliError(`unknown resource '${typed}'`, {
+      code: 'E_UNKNOWN_TARGET',
+      hint: `${unknown.address} is neither declared nor a guest Phoenix manages; use a guest id, a guest name or an address`,
+    });
+  }
   return result;
 }
 

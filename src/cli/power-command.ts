@@ -30,7 +30,7 @@ Examples:
       const { openEnvironment, reportApply, interruptSignal } = await import('../app/cli-support.ts');
       const { powerResources } = await import('../app/power.ts');
       const { acquireApplyLease } = await import('../app/operations.ts');
-      const phoenix = await openEnvironment(options);
+      const phoenix = await openEnvironment(options, {}, { guestsOnly: true });
       const interrupt = interruptSignal();
       let lease;
       try {

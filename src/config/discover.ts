@@ -13,6 +13,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative as relativePath, sep } from 'node:path';
 import type { Diagnostic } from '../errors.ts';
+import { unreadableDiagnostic } from './fs-errors.ts';
 
 export const ROOT_FILES = ['phoenix.yaml', 'phoenix.yml'] as const;
 const MAX_FILES = 5000;
@@ -75,7 +76,11 @@ export async function discoverConfig(dir: string): Promise<DiscoveredConfig> {
 
   const walk = async (relative: string, depth: number, ancestors: string[]): Promise<void> => {
     if (depth > MAX_DEPTH || found.length >= MAX_FILES) return;
-    const entries: Dirent[] = await readdir(join(dir, relative), { withFileTypes: true });
+    // A folder that cannot be listed is reported (with the reason) and the walk goes on.
+    const entries: Dirent[] = await readdir(join(dir, relative), { withFileTypes: true }).catch((error: unknown) => {
+      problems.push(unreadableDiagnostic('folder', relative || '.', join(dir, relative), error));
+      return [];
+    });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;

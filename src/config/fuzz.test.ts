@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { writeConfig } from './__fixtures__/harness.ts';
 import { runCli } from './__fixtures__/run-cli.ts';
@@ -27,7 +27,15 @@ const yamlFiles = Object.keys(original)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 const temp = writeConfig(original);
-afterAll(() => temp.cleanup());
+// The example's secrets: validate resolves every reference.
+const SECRETS = ['PHOENIX_CA_PASSWORD', 'PHOENIX_PORTAINER_PASSWORD', 'WHOAMI_API_TOKEN'];
+beforeAll(() => {
+  for (const name of SECRETS) process.env[name] = 'test-only';
+});
+afterAll(() => {
+  for (const name of SECRETS) delete process.env[name];
+  temp.cleanup();
+});
 
 /** Resets the temp copy, writes the mutated files, runs validate both ways, checks the contract. */
 async function check(mutated: Record<string, string>): Promise<void> {

@@ -16,6 +16,7 @@ import { locate, type PathSegment } from './source-map.ts';
 export type * from './schema.ts';
 export { PhoenixConfig as PhoenixConfigSchema, PhoenixFile as PhoenixFileSchema, guestRoles } from './schema.ts';
 export { resolveSecret, isSecretRef, type SecretContext } from './secrets.ts';
+export { checkSecretReferences, locateSecretError, secretReferences } from './secret-refs.ts';
 export { configJsonSchema } from './json-schema.ts';
 export type { PathSegment } from './source-map.ts';
 export { composedConfigSchema, type ConfigFragments, type ParseOptions } from './load.ts';

@@ -40,10 +40,10 @@ describe('JSON Schema', () => {
     const validate = compile();
     expect(validate({ guests: [{ id: 101, name: 'a', type: 'lxc', cpus: 2 }] })).toBe(false);
     expect(validate({ guests: [{ id: 'x', name: 'a', type: 'lxc' }] })).toBe(false);
-    expect(validate({ proxmox: { endpoint: 'https://h:8006', tokenId: 'a@pve!b', tokenSecret: 'literal' } })).toBe(
+    expect(validate({ proxmox: { endpoint: 'https://h:8006', tokenId: 'a@pve!ci', tokenSecret: 'literal' } })).toBe(
       false,
     );
-    expect(validate({ proxmox: { endpoint: 'https://h:8006', tokenId: 'a@pve!b', tokenSecret: 'env:TOKEN' } })).toBe(
+    expect(validate({ proxmox: { endpoint: 'https://h:8006', tokenId: 'a@pve!ci', tokenSecret: 'env:TOKEN' } })).toBe(
       true,
     );
     // A guest may rely on defaults or the single node for `node`.

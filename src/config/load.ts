@@ -8,6 +8,7 @@ import type { ZodType } from 'zod';
 import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../errors.ts';
 import { discoverConfig, ROOT_FILES } from './discover.ts';
+import { unreadableDiagnostic } from './fs-errors.ts';
 import { isRawMap, mergeInto, withDefaults, type RawMap } from './merge.ts';
 import { readYaml } from './read-yaml.ts';
 import { PhoenixConfig } from './schema.ts';
@@ -52,7 +53,13 @@ export async function parseConfigDir(dirArg: string, options: ParseOptions = {})
     diagnostics: [{ severity: 'error', code, message, hint, location: dirLocation }],
   });
 
-  const info = await stat(dir).catch(() => undefined);
+  let statError: unknown;
+  const info = await stat(dir).catch((error: unknown) => {
+    statError = error;
+    return undefined;
+  });
+  if (!info && (statError as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT')
+    return { dir, files: [], raw, diagnostics: [unreadableDiagnostic('folder', dirArg, dir, statError)] };
   if (!info)
     return fail('E_CONFIG_DIR', `config directory not found: ${dirArg}`, 'pass the folder holding phoenix.yaml');
   if (!info.isDirectory()) {
@@ -61,6 +68,7 @@ export async function parseConfigDir(dirArg: string, options: ParseOptions = {})
   const { files, problems } = await discoverConfig(dir);
   // A file that cannot be read as config is an error: dropping it would drop what it declares.
   diagnostics.push(...problems);
+  if (diagnostics.length > 0 && files.length === 0) return { dir, files, raw, diagnostics };
   if (!files[0] || !(ROOT_FILES as readonly string[]).includes(files[0])) {
     return fail(
       'E_NO_ROOT_FILE',
@@ -73,12 +81,20 @@ export async function parseConfigDir(dirArg: string, options: ParseOptions = {})
   const texts = await Promise.all(
     files.map(async (file) => {
       const path = join(dir, file);
-      const size = (await stat(path)).size;
-      return size > MAX_FILE_BYTES ? undefined : readFile(path, 'utf8');
+      try {
+        const size = (await stat(path)).size;
+        return size > MAX_FILE_BYTES ? undefined : await readFile(path, 'utf8');
+      } catch (error) {
+        return unreadableDiagnostic('file', file, path, error);
+      }
     }),
   );
   files.forEach((file, index) => {
     const text = texts[index];
+    if (typeof text === 'object') {
+      diagnostics.push(text);
+      return;
+    }
     if (text === undefined) {
       diagnostics.push({
         severity: 'error',
@@ -134,7 +150,10 @@ function applyGuestDefaults(raw: RawMap): void {
   guests.forEach((guest, index) => {
     if (!isRawMap(guest)) return;
     const type = guest['type'];
-    const inherited = typeof type === 'string' && defaults && isRawMap(defaults[type]) ? defaults[type] : undefined;
+    const inherited =
+      typeof type === 'string' && defaults && isRawMap(defaults[type]) && guest['inheritDefaults'] !== false
+        ? defaults[type]
+        : undefined;
     const merged = inherited ? withDefaults(guest, inherited) : guest;
     if (merged['node'] === undefined && onlyNode && typeof onlyNode['name'] === 'string') {
       merged['node'] = onlyNode['name'];

@@ -178,6 +178,10 @@ const guestCommon = {
     .optional()
     .describe('platform role(s) this guest plays'),
   mounts: z.array(Mount).default([]),
+  inheritDefaults: z
+    .boolean()
+    .default(true)
+    .describe('false: take nothing from defaults.<type> (an imported guest states its own values)'),
 };
 
 export const LxcGuest = z.strictObject({

@@ -61,7 +61,7 @@ export const HostUser = z.strictObject({
 
 export const HostToken = z.strictObject({
   user: UserId,
-  name: z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/, { message: 'must be a token name like "gitops"' }),
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9._-]+$/, { message: 'must be a token name like "gitops"' }),
   comment: z.string().optional(),
   privsep: z.boolean().default(true).describe('privilege separation: the token only has its own ACLs'),
   secret: SecretRef.refine((r) => r.startsWith('file:'), {

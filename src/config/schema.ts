@@ -67,7 +67,7 @@ export type Ssh = z.infer<typeof Ssh>;
 /** Connection to a real Proxmox VE; absent means the built-in simulator. */
 export const ProxmoxConnection = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/, message: 'must be a URL like https://pve.example:8006' }),
-  tokenId: z.string().regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/, {
+  tokenId: z.string().regex(/^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]+$/, {
     message: hinted(
       'must be an API token id "user@realm!name"',
       'e.g. "phoenix@pve!gitops" (Datacenter > Permissions > API Tokens)',
@@ -76,6 +76,12 @@ export const ProxmoxConnection = z.strictObject({
   tokenSecret: SecretRef,
   tls: Tls.optional().describe('how to verify TLS; default: the system CA store'),
   ssh: Ssh.optional().describe('shell access to the nodes (pct exec, dnsmasq, NFS)'),
+  connectTimeout: z
+    .number()
+    .positive()
+    .max(300)
+    .optional()
+    .describe('seconds to wait for the TCP connection and TLS handshake to the API (default 5)'),
 });
 export type ProxmoxConnection = z.infer<typeof ProxmoxConnection>;
 

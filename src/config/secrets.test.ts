@@ -53,7 +53,7 @@ describe('secrets in validation output', () => {
     const { BASE } = await import('./__fixtures__/harness.ts');
     const { validateConfig } = await import('./index.ts');
     const temp = writeConfig({
-      'phoenix.yaml': `${BASE}proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: a@pve!b\n  tokenSecret: 918273645\n  ssh: { privateKey: "-----BEGIN KEY-----" }\n`,
+      'phoenix.yaml': `${BASE}proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: a@pve!ci\n  tokenSecret: 918273645\n  ssh: { privateKey: "-----BEGIN KEY-----" }\n`,
     });
     try {
       const result = await validateConfig(temp.dir);

@@ -28,6 +28,9 @@ describe('phoenix CLI on the built-in simulator', () => {
   it('up brings examples/homelab up and prints what runs', async () => {
     const r = await run('up', '-c', dir, '--speed', '0');
     expect(r.code, r.err).toBe(0);
+    // Counted the way `validate` counts them: templates apart from guests.
+    expect(r.err).toMatch(/simulator \(5 guests and 2 templates declared\)/);
+    expect((await run('validate', dir, '--no-resolve-secrets')).out).toMatch(/is valid: 5 guests, 2 templates,/);
     expect(r.err).toMatch(/Apply complete! Resources: \d+ created/);
     expect(r.err).toMatch(/guest\.1002: created/);
     for (const line of [

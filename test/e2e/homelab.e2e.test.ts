@@ -102,7 +102,7 @@ describe('homelab end to end (HTTP simulator)', () => {
       const drifted = await planEnvironment(phoenix);
       const changed = drifted.plan.changes.filter((ch) => ch.action !== 'noop');
       expect(changed.map((ch) => ch.address)).toEqual(['guest.102']);
-      expect(changed[0]?.attributes).toEqual([{ path: 'memory', before: '2048', after: '1024' }]);
+      expect(changed[0]?.attributes).toEqual([{ path: 'memory', before: 2048, after: 1024 }]);
       expect(drifted.plan.drift).toEqual([{ address: 'guest.102', kind: 'proxmox.guest', paths: ['memory'] }]);
       expect(failures(await applyPlan(phoenix, drifted))).toEqual([]);
       expect((await phoenix.client.lxc.config('pve', 102)).memory).toBe(1024);

@@ -24,7 +24,7 @@ describe('planning against an unusable endpoint', () => {
     try {
       await expect(planEnvironment(phoenix)).rejects.toMatchObject({
         code: 'E_PVE_AUTH',
-        message: 'the Proxmox API refused the API token (401 authentication failed)',
+        message: `the Proxmox API at ${env.sim.url} refused the API token (401 authentication failed)`,
         hint: expect.stringContaining('proxmox.tokenId'),
       });
     } finally {
@@ -44,7 +44,9 @@ describe('planning against an unusable endpoint', () => {
     try {
       await expect(planEnvironment(phoenix)).rejects.toMatchObject({
         code: 'E_PVE_UNREACHABLE',
-        message: expect.stringMatching(/^cannot reach the Proxmox API: .*ECONNREFUSED/),
+        message: expect.stringMatching(
+          /^cannot reach the Proxmox API at http:\/\/127\.0\.0\.1:\d+: connection refused.*ECONNREFUSED/,
+        ),
       });
     } finally {
       await phoenix.close();

@@ -31,4 +31,35 @@ describe('warnings of the environment', () => {
     expect(plan.changes.some((c) => c.address === 'guest.1001')).toBe(true);
     expect(plan.changes.some((c) => c.address.startsWith('node.'))).toBe(false);
   });
+
+  it('is said once, and only by the commands whose outcome it changes', async () => {
+    env = await startE2e();
+    process.env['PHOENIX_TEST_TOKEN_SECRET'] = env.tokenSecret;
+    appendFileSync(
+      join(env.configDir, 'phoenix.yaml'),
+      `\nproxmox:\n  endpoint: ${env.sim.url}\n  tokenId: "${env.sim.tokenId}"\n  tokenSecret: env:PHOENIX_TEST_TOKEN_SECRET\n`,
+    );
+    const count = (text: string): number => text.split('no SSH access to the nodes').length - 1;
+    // What is managed depends on it: plan, apply, status.
+    const applied = await runCli(['apply', '-c', env.configDir, '--auto-approve']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(count(applied.stderr)).toBe(1);
+    expect(count(applied.stdout)).toBe(0);
+    const status = await runCli(['status', '-c', env.configDir]);
+    expect(count(status.stderr + status.stdout)).toBe(1);
+    // Guests only, or no environment at all: nothing to say.
+    for (const argv of [
+      ['graph', '-c', env.configDir],
+      ['validate', env.configDir, '--no-resolve-secrets'],
+      ['schema'],
+      ['stop', '1002', '-c', env.configDir],
+      ['start', '1002', '-c', env.configDir],
+      ['destroy', '-c', env.configDir, '--target', '1002', '--auto-approve'],
+    ]) {
+      const r = await runCli(argv);
+      expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(count(r.stderr + r.stdout), argv.join(' ')).toBe(0);
+      expect(r.stderr).not.toMatch(/internal error/);
+    }
+  });
 });

@@ -34,7 +34,7 @@ Examples:
       const { acquireApplyLease, applyPlan } = await import('../../app/operations.ts');
       const { planView } = await import('../views/plan-view.ts');
       const { shouldColor } = await import('../views/color.ts');
-      const phoenix = await support.openEnvironment(options);
+      const phoenix = await support.openEnvironment(options, {}, { guestsOnly: true });
       const interrupt = support.interruptSignal();
       let lease;
       try {

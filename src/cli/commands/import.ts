@@ -26,7 +26,7 @@ Examples:
     .action(async (id: string, options: { config?: string; state?: string; out?: string }) => {
       const { openEnvironment } = await import('../../app/cli-support.ts');
       const { importResource } = await import('../../app/import.ts');
-      const phoenix = await openEnvironment(options);
+      const phoenix = await openEnvironment(options, {}, { guestsOnly: true });
       try {
         const { file } = await importResource(phoenix, id, options.out);
         process.stdout.write(

@@ -39,7 +39,7 @@ Examples:
       const phoenix = await support.openEnvironment(
         options,
         { simulator: { speed: Number(options.speed ?? 0.02) } },
-        'bundled-example',
+        { fallback: 'bundled-example' },
       );
       const interrupt = support.interruptSignal();
       let lease;
@@ -47,7 +47,7 @@ Examples:
         lease = await ops.acquireApplyLease(phoenix);
         const where =
           phoenix.endpointKind === 'simulator'
-            ? `the built-in Proxmox simulator (${phoenix.derived.guests.length} guests declared)`
+            ? `the built-in Proxmox simulator (${phoenix.loaded.config.guests.length} guests and ${phoenix.loaded.config.templates.length} templates declared)`
             : phoenix.environment;
         process.stderr.write(`Bringing up ${phoenix.configDir} on ${where}\n`);
         const planned = await ops.planEnvironment(phoenix);

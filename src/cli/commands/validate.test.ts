@@ -1,8 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, lxc, writeConfig } from '../../config/__fixtures__/harness.ts';
 import { runCli } from '../../config/__fixtures__/run-cli.ts';
 
 const EXAMPLE = new URL('../../../examples/homelab', import.meta.url).pathname;
+
+// The example's secrets (validate resolves every reference; see examples/homelab/readme.md).
+const SECRETS = ['PHOENIX_CA_PASSWORD', 'PHOENIX_PORTAINER_PASSWORD', 'WHOAMI_API_TOKEN'];
+beforeAll(() => {
+  for (const name of SECRETS) process.env[name] = 'test-only';
+});
+afterAll(() => {
+  for (const name of SECRETS) delete process.env[name];
+});
 
 describe('phoenix validate', () => {
   it('exits 0 on the homelab example and summarises it', async () => {

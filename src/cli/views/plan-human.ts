@@ -86,10 +86,33 @@ function renderAttribute(a: AttributeChange, c: Colors): string {
     a.requiresRestart ? c.yellow('(requires restart)') : '',
   ].filter(Boolean);
   const tail = marks.length > 0 ? ` ${marks.join(' ')}` : '';
+  const full = (v: unknown): string => formatValue(v, { full: true });
   if (a.sensitive) return `      ${c.yellow('~')} ${a.path}: (sensitive)${tail}`;
-  if (a.before === undefined) return `      ${c.green('+')} ${a.path}: ${formatValue(a.after)}${tail}`;
-  if (a.after === undefined) return `      ${c.red('-')} ${a.path}: ${formatValue(a.before)}${tail}`;
-  return `      ${c.yellow('~')} ${a.path}: ${formatValue(a.before)} → ${formatValue(a.after)}${tail}`;
+  if (Array.isArray(a.before) || Array.isArray(a.after)) return renderList(a, c, tail);
+  if (a.before === undefined) return `      ${c.green('+')} ${a.path}: ${full(a.after)}${tail}`;
+  if (a.after === undefined) return `      ${c.red('-')} ${a.path}: ${full(a.before)}${tail}`;
+  return `      ${c.yellow('~')} ${a.path}: ${full(a.before)} → ${full(a.after)}${tail}`;
+}
+
+/**
+ * A list (firewall rules, ACL entries ...) position by position, one item a line and in full:
+ * an item that changed is shown as removed and added, an unchanged one bare for context.
+ */
+function renderList(a: AttributeChange, c: Colors, tail: string): string {
+  const before = Array.isArray(a.before) ? (a.before as unknown[]) : [];
+  const after = Array.isArray(a.after) ? (a.after as unknown[]) : [];
+  const lines = [`      ${c.yellow('~')} ${a.path}:${tail}`];
+  for (let i = 0; i < Math.max(before.length, after.length); i++) {
+    const was = i < before.length ? formatValue(before[i], { full: true }) : undefined;
+    const now = i < after.length ? formatValue(after[i], { full: true }) : undefined;
+    if (was === now) {
+      lines.push(`          [${i}] ${c.dim(now ?? '')}`);
+      continue;
+    }
+    if (was !== undefined) lines.push(`        ${c.red('-')} [${i}] ${was}`);
+    if (now !== undefined) lines.push(`        ${c.green('+')} [${i}] ${now}`);
+  }
+  return lines.join('\n');
 }
 
 function entriesOf(value: unknown): [string, unknown][] {

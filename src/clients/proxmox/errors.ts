@@ -34,7 +34,10 @@ export class ProxmoxApiError extends ProviderError {
   /** Transport error code (ECONNRESET, UND_ERR_SOCKET, ...) when no HTTP answer arrived. */
   readonly transportCode?: string;
 
-  constructor(init: ProxmoxApiErrorInit & { transportCode?: string; hint?: string }) {
+  /** `https://host:port` of a connect-phase failure: the endpoint actually used. */
+  readonly endpoint?: string;
+
+  constructor(init: ProxmoxApiErrorInit & { transportCode?: string; hint?: string; endpoint?: string }) {
     const fieldText = Object.entries(init.errors ?? {})
       .map(([k, v]) => `${k}: ${v}`)
       .join('; ');
@@ -55,6 +58,7 @@ export class ProxmoxApiError extends ProviderError {
     this.method = init.method;
     this.path = init.path;
     this.transportCode = init.transportCode;
+    this.endpoint = init.endpoint;
   }
 }
 
@@ -143,7 +147,7 @@ const RESET_CODES = new Set([
 ]);
 
 /** The connection failed before the request was sent: retrying cannot duplicate anything. */
-export function isConnectError(error: unknown): boolean {
+export function isConnectError(error: unknown): error is ProxmoxApiError {
   return error instanceof ProxmoxApiError && error.status === 0 && CONNECT_PHASE_CODES.has(error.transportCode ?? '');
 }
 

@@ -47,10 +47,12 @@ function loadCa(tls: TlsOptions): string | undefined {
 /** Error raised when the server presents a certificate that does not match the pin. */
 export class FingerprintMismatchError extends PhoenixError {
   constructor(host: string, expected: string, actual: string) {
-    super(`TLS certificate of ${host} does not match the pinned fingerprint`, {
+    super(`the TLS certificate of ${host} does not match the pinned fingerprint`, {
       code: 'E_PVE_TLS_PIN',
-      detail: `expected ${expected}\nreceived ${actual}`,
-      hint: 'if the node certificate was renewed on purpose, update the pinned fingerprint (pvenode cert info)',
+      detail: `expected  ${expected}\n  presented ${actual}`,
+      hint:
+        'check on the node which certificate it serves (`pvenode cert info`); if the presented one is right ' +
+        '(e.g. renewed on purpose), set proxmox.tls.fingerprint to it, or trust the cluster CA with proxmox.tls.caFile',
     });
   }
 }
@@ -69,13 +71,13 @@ export function buildTlsConnector(tls: TlsOptions, timeoutMs: number): buildConn
   });
   if (pin === undefined) return base;
   return (options, callback) => {
-    base(options, (error, socket) => {
+    return base(options, (error, socket) => {
       if (error) return callback(error, null);
       const cert = (socket as TLSSocket).getPeerCertificate?.();
       const actual = cert?.fingerprint256 ?? '(no certificate)';
       if (actual.toUpperCase() !== pin) {
         socket.destroy();
-        return callback(new FingerprintMismatchError(options.hostname, pin, actual), null);
+        return callback(new FingerprintMismatchError(`${options.hostname}:${options.port}`, pin, actual), null);
       }
       callback(null, socket);
     });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakePve, type FakeAnswer, type FakePve, type FakeRequest } from './_fake-pve.ts';
 import { createProxmoxClient, type ProxmoxClient } from './client.ts';
@@ -227,6 +229,89 @@ describe('retries', () => {
     const { fake, client } = await setup(failThen(1, { status: 596, message: 'Broken pipe' }));
     await client.request('POST', '/nodes/pve/qemu/1/status/start', undefined, { retryUnsafe: true });
     expect(fake.requests).toHaveLength(2);
+  });
+});
+
+describe('connect failures', () => {
+  it('fail at once while the endpoint never answered, replayed to the next request; retried once it has', async () => {
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ data: 'ok' }));
+    });
+    const listen = (port = 0) => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    const stop = () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    await listen();
+    const port = (server.address() as AddressInfo).port;
+    await stop();
+    const sleeps: number[] = [];
+    const connect = () =>
+      createProxmoxClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        tokenId: 'phoenix@pve!deploy',
+        tokenSecret: SECRET,
+        retry: { maxAttempts: 4, baseDelayMs: 10 },
+        // Between retries the server comes (back) up: only a retry can see it.
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          if (!server.listening) await listen(port);
+        },
+      });
+    try {
+      client = connect();
+      const first = (await client.cluster.nodes().catch((e: unknown) => e)) as ProxmoxApiError;
+      expect(first).toBeInstanceOf(ProxmoxApiError);
+      expect(first.transportCode).toBe('ECONNREFUSED');
+      expect(first.message).toContain('connection refused');
+      expect(first.endpoint).toBe(`http://127.0.0.1:${port}`);
+      expect(first.hint).toContain(`port ${port}`);
+      // Not retried, and replayed to the next request without a new attempt.
+      expect(sleeps).toEqual([]);
+      await expect(client.cluster.nodes()).rejects.toBe(first);
+      expect(server.listening).toBe(false);
+      await client.close();
+
+      // Once the endpoint answered, a refusal (pveproxy restarting) is retried as before.
+      await listen(port);
+      client = connect();
+      await expect(client.cluster.nodes()).resolves.toBe('ok');
+      await stop();
+      await expect(client.cluster.nodes()).resolves.toBe('ok');
+      expect(sleeps).toHaveLength(1);
+    } finally {
+      if (server.listening) await stop();
+    }
+  });
+});
+
+describe('a black hole (accepts TCP, never answers the TLS handshake)', () => {
+  it('costs one connect bound: requests queued behind the first batch end with it, no second round', async () => {
+    const sockets: Socket[] = [];
+    const hole = createNetServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    const port = (hole.address() as AddressInfo).port;
+    client = createProxmoxClient({
+      endpoint: `https://127.0.0.1:${port}`,
+      tokenId: 'phoenix@pve!deploy',
+      tokenSecret: SECRET,
+      tls: { fingerprint: Array(32).fill('AB').join(':') },
+      maxConnections: 4,
+      timeouts: { connectMs: 300 },
+    });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => client!.request('GET', `/x${i}`).catch((e: unknown) => e)),
+      );
+      for (const r of results) expect((r as ProxmoxApiError).transportCode).toBe('UND_ERR_CONNECT_TIMEOUT');
+      // One batch of connections (the pool's 4), not three rounds of 4.
+      expect(sockets.length).toBeLessThanOrEqual(4);
+      await client.close();
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => hole.close(() => resolve()));
+    }
   });
 });
 

@@ -3,10 +3,12 @@
  * auth, envelope decoding, typed errors and safe retries. Everything above it goes through
  * `request()`.
  */
-import { Agent, request as undiciRequest } from 'undici';
+import { setMaxListeners } from 'node:events';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector, request as undiciRequest } from 'undici';
 import { PhoenixError } from '../../errors.ts';
 import { encodeParams } from './encode.ts';
-import { ProxmoxApiError } from './errors.ts';
+import { isConnectError, ProxmoxApiError } from './errors.ts';
 import { DEFAULT_RETRY_POLICY, backoffDelay, mayRetry, type RetryPolicy } from './retry.ts';
 import { buildTlsConnector, type TlsOptions } from './tls.ts';
 import type { HttpMethod, Params, ProxmoxTransport, RequestEvent, RequestOptions } from './types.ts';
@@ -28,6 +30,16 @@ export interface TransportOptions {
   now?: () => number;
   random?: () => number;
 }
+
+/** Bound of the TCP connect plus TLS handshake when none is configured: a LAN host answers in ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+const CONNECT_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens on that port',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name cannot be resolved right now (DNS)',
+  EHOSTUNREACH: 'no route to the host',
+};
 
 const TOKEN_ID_RE = /^[^\s@!]+@[^\s!]+![A-Za-z][A-Za-z0-9.\-_]+$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -76,11 +88,51 @@ function transportCode(error: unknown): string {
   return codes.find((c) => c !== 'UND_ERR_SOCKET') ?? codes[0] ?? 'UNKNOWN';
 }
 
+/** Every request in flight listens to it: no listener limit (the default 10 would warn). */
+function downController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
+/**
+ * undici defers an abort of a request still queued for a connection until it gets one (another
+ * connect bound on a black hole); the caller stops waiting at once instead.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) promise.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void =>
+      reject(Object.assign(new Error('aborted: the endpoint is unreachable'), { name: 'AbortError' }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 export class HttpTransport implements ProxmoxTransport {
   readonly #base: URL;
+  readonly #connectMs: number;
+  /** Whether the endpoint ever answered (any HTTP status): until then connect failures are final. */
+  #answered = false;
+  /** The last connect failure before any answer, replayed to requests made within the connect bound. */
+  #down?: { error: ProxmoxApiError; until: number };
+  /** Aborted by that failure: requests still waiting for a connection end with it too. */
+  #downSignal = downController();
   readonly #auth: string;
   readonly #secret: string;
-  readonly #agent: Agent;
+  readonly #newAgent: () => { agent: Agent; sockets: Set<Socket>; abandoned: boolean };
+  /** The connection pool and the sockets its connector opened (to end connects in progress). */
+  #pool: { agent: Agent; sockets: Set<Socket>; abandoned: boolean };
   readonly #policy: RetryPolicy;
   readonly #requestMs: number;
   readonly #onRequest?: (event: RequestEvent) => void;
@@ -100,21 +152,41 @@ export class HttpTransport implements ProxmoxTransport {
     this.#base = parseEndpoint(options.endpoint, options.tls);
     this.#secret = options.tokenSecret;
     this.#auth = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
-    const connectMs = options.timeouts?.connectMs ?? 10_000;
+    const connectMs = options.timeouts?.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#connectMs = connectMs;
     this.#requestMs = options.timeouts?.requestMs ?? 60_000;
     // pveproxy closes idle connections after 5 s; closing ours first avoids reusing a socket the
     // server is closing (the 599 / reset race of spec §8.10).
     const keepAlive = options.timeouts?.keepAliveMs ?? 4_000;
-    this.#agent = new Agent({
-      connections: options.maxConnections ?? 8,
-      pipelining: 1,
-      keepAliveTimeout: keepAlive,
-      keepAliveMaxTimeout: keepAlive,
-      headersTimeout: this.#requestMs,
-      bodyTimeout: this.#requestMs,
-      connect:
-        this.#base.protocol === 'https:' ? buildTlsConnector(options.tls ?? {}, connectMs) : { timeout: connectMs },
-    });
+    const connector =
+      this.#base.protocol === 'https:'
+        ? buildTlsConnector(options.tls ?? {}, connectMs)
+        : buildConnector({ timeout: connectMs });
+    this.#newAgent = () => {
+      const sockets = new Set<Socket>();
+      const pool = { sockets, abandoned: false } as { agent: Agent; sockets: Set<Socket>; abandoned: boolean };
+      pool.agent = new Agent({
+        connections: options.maxConnections ?? 8,
+        pipelining: 1,
+        keepAliveTimeout: keepAlive,
+        keepAliveMaxTimeout: keepAlive,
+        headersTimeout: this.#requestMs,
+        bodyTimeout: this.#requestMs,
+        connect: (connectOptions, callback) => {
+          // An abandoned pool opens nothing more (undici reconnects for queued requests first).
+          if (pool.abandoned) return callback(new Error('abandoned: the endpoint did not answer'), null);
+          // undici's connector returns the socket it opens (its types say void).
+          const socket = connector(connectOptions, callback) as unknown as Socket | undefined;
+          if (socket) {
+            sockets.add(socket);
+            socket.once('close', () => sockets.delete(socket));
+          }
+          return socket;
+        },
+      });
+      return pool;
+    };
+    this.#pool = this.#newAgent();
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#onRequest = options.onRequest;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -134,14 +206,27 @@ export class HttpTransport implements ProxmoxTransport {
     options: RequestOptions = {},
   ): Promise<T> {
     const repeatable = options.retryUnsafe ?? method !== 'POST';
+    // An endpoint that never answered and just failed to connect fails the same way at once: the
+    // ten requests of a plan must not each wait out a black hole or retry a refused port.
+    if (!this.#answered && this.#down && this.#now() < this.#down.until) throw this.#down.error;
+    if (this.#downSignal.signal.aborted) this.#downSignal = downController();
+    const down = this.#downSignal.signal;
     const started = this.#now();
     const deadline = started + (options.timeoutMs ?? this.#policy.maxTotalMs);
     for (let attempt = 1; ; attempt++) {
       try {
         // The last attempt still gets a useful timeout (at least 1 s) rather than a token one.
         const remaining = Math.max(1_000, deadline - this.#now());
-        return await this.#once<T>(method, path, params, options, attempt, Math.min(this.#requestMs, remaining));
+        return await this.#once<T>(method, path, params, options, attempt, Math.min(this.#requestMs, remaining), down);
       } catch (error) {
+        if (!this.#answered && isConnectError(error)) {
+          // Fail fast: a wrong port, host or firewall does not fix itself within a retry budget.
+          this.#down = { error, until: this.#now() + Math.max(this.#connectMs, 30_000) };
+          this.#downSignal.abort();
+          this.#abandonPool();
+          throw error;
+        }
+        if (down.aborted && this.#down) throw this.#down.error;
         if (!(error instanceof ProxmoxApiError) || !mayRetry(error, repeatable) || attempt >= this.#policy.maxAttempts)
           throw error;
         const delay = backoffDelay(this.#policy, attempt, this.#random);
@@ -158,6 +243,7 @@ export class HttpTransport implements ProxmoxTransport {
     options: RequestOptions,
     attempt: number,
     timeoutMs: number,
+    down: AbortSignal,
   ): Promise<T> {
     const url = new URL(this.#base.toString());
     url.pathname = `${this.#base.pathname}${path.startsWith('/') ? path : `/${path}`}`;
@@ -166,28 +252,58 @@ export class HttpTransport implements ProxmoxTransport {
     if (!hasBody && encoded) url.search = encoded;
     const headers: Record<string, string> = { authorization: this.#auth, accept: 'application/json' };
     if (hasBody) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
+    const signals = [AbortSignal.timeout(timeoutMs), down, ...(options.signal ? [options.signal] : [])];
     const t0 = this.#now();
     let status = 0;
     try {
-      const response = await undiciRequest(url, {
-        dispatcher: this.#agent,
-        method,
-        headers,
-        body: hasBody ? encoded : undefined,
-        signal: AbortSignal.any(signals),
-      });
+      const response = await untilAborted(
+        undiciRequest(url, {
+          dispatcher: this.#pool.agent,
+          method,
+          headers,
+          body: hasBody ? encoded : undefined,
+          signal: AbortSignal.any(signals),
+        }),
+        down,
+      );
       status = response.statusCode;
+      this.#answered = true;
       const text = await response.body.text();
       return this.#decode<T>(method, path, status, response.statusText, text, options.resource);
     } catch (error) {
       if (error instanceof PhoenixError) throw error;
       const code = transportCode(error);
-      const message = this.#redact(error instanceof Error ? error.message : String(error));
-      throw new ProxmoxApiError({ status: 0, message, method, path, resource: options.resource, transportCode: code });
+      const connect = this.#connectProblem(code);
+      const message = connect?.reason ?? this.#redact(error instanceof Error ? error.message : String(error));
+      throw new ProxmoxApiError({
+        status: 0,
+        message,
+        method,
+        path,
+        resource: options.resource,
+        transportCode: code,
+        ...(connect && { hint: connect.hint, endpoint: this.#base.origin }),
+      });
     } finally {
       this.#onRequest?.({ method, path, status, durationMs: this.#now() - t0, attempt });
     }
+  }
+
+  /** What a connect-phase failure means for this endpoint, naming the port actually used. */
+  #connectProblem(code: string): { reason: string; hint: string } | undefined {
+    const port = this.#base.port || (this.#base.protocol === 'https:' ? '443' : '80');
+    const implicit =
+      this.#base.port === '' ? ` (the endpoint names no port, so ${port}; pveproxy listens on 8006)` : '';
+    const where = `check proxmox.endpoint (${this.#base.origin}): the host is up, and port ${port}${implicit} is reachable from here`;
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+      const seconds = this.#connectMs / 1000;
+      return {
+        reason: `no answer within ${seconds} s (connect timeout: the address drops packets or nothing answers the TLS handshake)`,
+        hint: `${where}; a slow host can be given longer with proxmox.connectTimeout (now ${seconds} s)`,
+      };
+    }
+    const reason = CONNECT_REASONS[code];
+    return reason ? { reason: `${reason} (${code})`, hint: where } : undefined;
   }
 
   #decode<T>(method: HttpMethod, path: string, status: number, reason: string, text: string, resource?: string): T {
@@ -224,9 +340,24 @@ export class HttpTransport implements ProxmoxTransport {
     return this.#secret ? text.split(this.#secret).join('***') : text;
   }
 
+  /**
+   * The endpoint never answered and a connect failed: the requests still queued or connecting
+   * would each wait out another connect bound (and keep the process alive). End them now; later
+   * requests get a fresh pool.
+   */
+  #abandonPool(): void {
+    const old = this.#pool;
+    const { agent, sockets } = old;
+    old.abandoned = true;
+    this.#pool = this.#newAgent();
+    agent.destroy().catch(() => undefined);
+    for (const socket of sockets) socket.destroy(new Error('abandoned: the endpoint did not answer'));
+  }
+
   /** Closes pooled connections; safe to call more than once. */
   async close(): Promise<void> {
-    if (this.#agent.closed || this.#agent.destroyed) return;
-    await this.#agent.close();
+    const { agent } = this.#pool;
+    if (agent.closed || agent.destroyed) return;
+    await agent.close();
   }
 }

@@ -146,6 +146,12 @@ export const invalidCases: InvalidCase[] = [
     ],
   },
   {
+    // PVE's token names have at least two characters; the client refuses a shorter one.
+    name: 'token name of one character',
+    files: withBase('proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: phoenix@pve!x\n  tokenSecret: env:TOKEN\n'),
+    errors: ['phoenix.yaml:23:12 proxmox.tokenId E_SCHEMA tokenId must be an API token id "user@realm!name"'],
+  },
+  {
     name: 'malformed token id',
     files: withBase('proxmox:\n  endpoint: https://pve.lan:8006\n  tokenId: phoenix\n  tokenSecret: env:TOKEN\n'),
     errors: ['phoenix.yaml:23:12 proxmox.tokenId E_SCHEMA tokenId must be an API token id "user@realm!name"'],
@@ -408,6 +414,16 @@ export const invalidCases: InvalidCase[] = [
     name: 'DNS A record that is not an address',
     files: withBase('', { 'dns.yaml': 'dns:\n  records:\n    - { name: app.home.arpa, type: A, value: gateway }\n' }),
     errors: ['dns.yaml:3:46 dns.records[0].value E_DNS_VALUE A record value "gateway" is not an IPv4 address'],
+  },
+  {
+    name: 'DNS record for a guest name with another address',
+    files: {
+      ...G(lxc(101, 'a')),
+      'dns.yaml': 'dns:\n  records:\n    - { name: a.home.arpa, type: A, value: 10.0.0.9 }\n',
+    },
+    errors: [
+      'dns.yaml:3:15 dns.records[0].name E_DNS_CONFLICT a.home.arpa is declared twice: A 10.0.0.101 (guest 101) and A 10.0.0.9 (dns.records[0])',
+    ],
   },
   {
     name: 'stack compose file missing',

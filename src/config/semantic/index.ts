@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../index.ts';
 import { checkConnection } from './connection.ts';
 import { createContext, type CheckContext } from './context.ts';
 import { checkCycles } from './cycles.ts';
+import { checkDnsNames } from './dns.ts';
 import { checkDuplicates } from './duplicates.ts';
 import { checkGuestReferences } from './guest-refs.ts';
 import { checkInfrastructure } from './infra-refs.ts';
@@ -25,6 +26,7 @@ export const semanticChecks: SemanticCheck[] = [
   checkCycles,
   checkPlatform,
   checkRouteOptions,
+  checkDnsNames,
 ];
 
 export function checkSemantics(loaded: LoadedConfig): Diagnostic[] {

@@ -29,8 +29,35 @@ function formatSubnet(subnet: Subnet): string {
   return `${[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')}/${subnet.prefix}`;
 }
 
+/**
+ * Two bridges on one node with overlapping subnets make the host's routing ambiguous (which
+ * bridge gets 10.10.0.130?). A bridge without `node` is on every node.
+ */
+function checkOverlaps(ctx: CheckContext): void {
+  const bridges = ctx.config.network.bridges;
+  bridges.forEach((bridge, bi) => {
+    const subnet = subnetOf(bridge.cidr);
+    if (!subnet) return;
+    for (let ai = 0; ai < bi; ai++) {
+      const other = bridges[ai];
+      const otherSubnet = other ? subnetOf(other.cidr) : undefined;
+      if (!other || !otherSubnet) continue;
+      if (bridge.node !== undefined && other.node !== undefined && bridge.node !== other.node) continue;
+      if (subnet.network > otherSubnet.broadcast || otherSubnet.network > subnet.broadcast) continue;
+      ctx.report(
+        ['network', 'bridges', bi, 'cidr'],
+        'E_SUBNET_OVERLAP',
+        `subnet ${formatSubnet(subnet)} of bridge ${bridge.name} overlaps ${formatSubnet(otherSubnet)} of bridge ${other.name}`,
+        'give each bridge of a node its own subnet',
+      );
+      return;
+    }
+  });
+}
+
 export function checkNetwork(ctx: CheckContext): void {
   const { config } = ctx;
+  checkOverlaps(ctx);
   config.network.bridges.forEach((bridge, bi) => {
     const subnet = subnetOf(bridge.cidr);
     if (!subnet || !bridge.gateway) return;

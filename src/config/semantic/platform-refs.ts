@@ -4,6 +4,7 @@
  * files, dependencies) and DNS records.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fsReason, isPermissionError } from '../fs-errors.ts';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { guestRoles, type PlatformRole } from '../schema.ts';
@@ -145,11 +146,22 @@ function readComposeServices(ctx: CheckContext, path: (string | number)[], file:
     );
     return undefined;
   }
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (error) {
+    ctx.report(
+      path,
+      'E_UNREADABLE',
+      `compose file ${file} cannot be read: ${fsReason(error)}`,
+      isPermissionError(error) ? 'make it readable by the user running phoenix (chmod / chown)' : 'fix the file',
+    );
+    return undefined;
+  }
   let doc: unknown;
   try {
-    // logLevel 'error': the library would otherwise print warnings (an unresolved tag, say)
-    // through process.emitWarning, raw on stderr; a compose file's own checks come later.
-    doc = parse(readFileSync(full, 'utf8'), { logLevel: 'error' });
+    // Warnings of the YAML library would go to the process's stderr: the compose file is only read for its services.
+    doc = parse(text, { logLevel: 'error' });
   } catch (error) {
     ctx.report(
       path,

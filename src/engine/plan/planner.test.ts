@@ -7,6 +7,7 @@ import { fakeHandler, fakeResource, type FakeObject } from '../testing/fake-hand
 import { loadPlan, savePlan } from './plan-file.ts';
 import { makePlan } from './planner.ts';
 import { prepareSavedPlan } from './saved-plan.ts';
+import { findStaleEntries } from './stale.ts';
 import { planHasChanges, summarizePlan } from './types.ts';
 
 function setup(objects: [string, FakeObject][] = []) {
@@ -171,5 +172,26 @@ describe('plan file and stale plans', () => {
     await expect(prepareSavedPlan(plan, { registry, resources: edited })).rejects.toMatchObject({
       detail: 'a: configuration changed',
     });
+  });
+
+  it('says what happened to a resource of a stale plan: deleted, created, or left the config', async () => {
+    const { handler, registry } = setup([['a', { attrs: { x: 1 } }]]);
+    const resources = [fakeResource('a', { x: 2 }), fakeResource('b', { y: 1 })];
+    const { plan } = await makePlan({ registry, resources });
+    handler.objects.delete('a');
+    handler.objects.set('b', { attrs: { y: 1 } });
+    await expect(prepareSavedPlan(plan, { registry, resources })).rejects.toMatchObject({
+      code: 'E_STALE_PLAN',
+      detail:
+        'a: deleted outside Phoenix since the plan was made\n  b: created outside Phoenix since the plan was made',
+    });
+    const deletion = { ...plan.changes[0]!, action: 'delete' as const };
+    expect(findStaleEntries({ ...plan, changes: [deletion] }, { ...plan, changes: [] })).toEqual([
+      { address: 'a', why: 'deleted outside Phoenix since the plan was made' },
+    ]);
+    expect(findStaleEntries(plan, { ...plan, changes: [] })).toEqual([
+      { address: 'a', why: 'no longer in the configuration' },
+      { address: 'b', why: 'no longer in the configuration' },
+    ]);
   });
 });

@@ -43,14 +43,21 @@ export async function makePlan(input: PlanInput): Promise<PlanResult> {
   const hook = composeHooks(input.hook ?? new NoopHook());
   const targets = [...(input.targets ?? [])];
   const prune = input.prune ?? false;
+  const declared = new Set(input.resources.map((r) => r.address));
+  // A target that is not declared can only be a managed resource that left the config: it is
+  // looked for among the discovered ones below (and is an unknown target when not found).
+  const declaredTargets = targets.filter((t) => declared.has(t));
+  const undeclaredTargets = targets.filter((t) => !declared.has(t));
   const { graph, diagnostics } = buildConfigGraph({
     resources: input.resources,
     registry: input.registry,
-    targets,
+    targets: declaredTargets,
     trace: input.trace,
   });
   const resources = new Map<string, Resource>();
-  for (const r of input.resources) if (graph.has(r.address) && !resources.has(r.address)) resources.set(r.address, r);
+  const onlyUndeclared = declaredTargets.length === 0 && undeclaredTargets.length > 0;
+  for (const r of input.resources)
+    if (graph.has(r.address) && !resources.has(r.address) && !onlyUndeclared) resources.set(r.address, r);
   for (const r of resources.values()) {
     if (!input.registry.get(r.kind)) {
       diagnostics.push({
@@ -90,8 +97,17 @@ export async function makePlan(input: PlanInput): Promise<PlanResult> {
     }
   }
 
+  for (const target of undeclaredTargets) {
+    if (observed.found.has(target)) continue;
+    diagnostics.push({
+      severity: 'error',
+      code: 'E_UNKNOWN_TARGET',
+      message: `target ${target} is not a known resource: neither declared nor managed by Phoenix`,
+      address: target,
+      hint: 'use an address from `phoenix plan`, e.g. guest.101',
+    });
+  }
   const deletes: ResourceChange[] = [];
-  const declared = new Set(input.resources.map((r) => r.address));
   for (const found of [...observed.found.values()].sort((a, b) => a.address.localeCompare(b.address))) {
     if (declared.has(found.address)) continue;
     if (targets.length > 0 && !targets.includes(found.address)) continue;

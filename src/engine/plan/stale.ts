@@ -9,7 +9,13 @@ import type { Plan } from './types.ts';
 
 export interface StaleEntry {
   address: string;
-  why: 'changed in the system' | 'configuration changed' | 'appeared' | 'disappeared from the plan';
+  why:
+    | 'changed in the system'
+    | 'configuration changed'
+    | 'appeared'
+    | 'deleted outside Phoenix since the plan was made'
+    | 'created outside Phoenix since the plan was made'
+    | 'no longer in the configuration';
 }
 
 export function findStaleEntries(saved: Plan, fresh: Plan): StaleEntry[] {
@@ -17,10 +23,25 @@ export function findStaleEntries(saved: Plan, fresh: Plan): StaleEntry[] {
   const out: StaleEntry[] = [];
   for (const change of saved.changes) {
     const current = now.get(change.address);
-    if (!current) out.push({ address: change.address, why: 'disappeared from the plan' });
-    else if (current.observedDigest !== change.observedDigest)
-      out.push({ address: change.address, why: 'changed in the system' });
-    else if (current.desiredDigest !== change.desiredDigest)
+    if (!current) {
+      // Gone from a fresh plan: a planned deletion found nothing left to delete; anything else
+      // was declared and no longer is.
+      out.push({
+        address: change.address,
+        why:
+          change.action === 'delete'
+            ? 'deleted outside Phoenix since the plan was made'
+            : 'no longer in the configuration',
+      });
+    } else if (current.observedDigest !== change.observedDigest) {
+      const why =
+        change.before !== null && current.before === null
+          ? 'deleted outside Phoenix since the plan was made'
+          : change.before === null && current.before !== null
+            ? 'created outside Phoenix since the plan was made'
+            : 'changed in the system';
+      out.push({ address: change.address, why });
+    } else if (current.desiredDigest !== change.desiredDigest)
       out.push({ address: change.address, why: 'configuration changed' });
     now.delete(change.address);
   }

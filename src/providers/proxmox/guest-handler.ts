@@ -156,8 +156,8 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
         action: d.action === 'update-restart' ? 'update' : d.action,
         changes: d.changes.map((c) => ({
           path: c.path,
-          before: c.before,
-          after: c.after,
+          before: displayValue(c.before),
+          after: displayValue(c.after),
           ...(c.sensitive ? { sensitive: true } : {}),
           ...(c.effect === 'replace' ? { forcesReplacement: true } : {}),
           ...(c.effect === 'restart' ? { requiresRestart: true } : {}),
@@ -263,4 +263,12 @@ export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<Hea
     }
   }
   return { status: 'healthy' };
+}
+
+/**
+ * PVE's canonical form is text (`memory: "1024"`); a plain integer is shown as the number the
+ * config wrote, so update diffs read like create diffs (`memory: 1024 → 512`).
+ */
+function displayValue(value: string | undefined): string | number | undefined {
+  return value !== undefined && /^-?(0|[1-9]\d{0,14})$/.test(value) ? Number(value) : value;
 }

@@ -79,7 +79,7 @@ function guestYaml(
   config: Record<string, unknown>,
 ): Record<string, unknown> {
   const name = String(config.hostname ?? config.name ?? `guest-${vmid}`);
-  const out: Record<string, unknown> = { id: vmid, name, type, node };
+  const out: Record<string, unknown> = { id: vmid, name, type, node, inheritDefaults: false };
   if (config.cores !== undefined) out.cores = num(config.cores);
   if (config.memory !== undefined) out.memory = num(config.memory);
   if (type === 'lxc' && config.swap !== undefined) out.swap = num(config.swap);
