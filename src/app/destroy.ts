@@ -36,9 +36,7 @@ export interface DestroyPlan {
 export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Promise<DestroyPlan> {
   // A target may also be a managed guest that left the config (found below, or refused as unknown).
   const wanted =
-    targets.length > 0
-      ? new Set(targets.map((t) => resolveTarget(phoenix, t, { undeclaredGuests: true })))
-      : undefined;
+    targets.length > 0 ? new Set(targets.map((t) => resolveTarget(phoenix, t, { undeclaredGuests: true }))) : undefined;
   // Nothing desired: each handler discovers what carries Phoenix's marker, by its own rules.
   // A handler that cannot discover (no observeAll: e.g. files on a node) is asked about the
   // declared resources of its kind instead, so what the config put there is found too.

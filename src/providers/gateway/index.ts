@@ -26,4 +26,3 @@ export {
   type NginxObserved,
   type NginxHandlerDeps,
 } from './nginx-handler.ts';
-

@@ -32,8 +32,7 @@ export const pkiProvider = defineProvider({
   },
   handlers(rt) {
     const ca = derivePki(rt.config).resources.find((r) => r.kind === STEP_CA_KIND)?.desired as
-      | StepCaDesired
-      | undefined;
+      StepCaDesired | undefined;
     const dialStepCa = rt.dialStepCa;
     return pkiHandlers(
       {

@@ -8,4 +8,3 @@ export { renderDynamic, renderStatic, toYaml } from './render.ts';
 export { traefikSettings, DEFAULT_TRAEFIK_PATHS, type TraefikSettings, type TraefikPaths } from './settings.ts';
 
 export { binaryHandler, BINARY_KIND, type BinaryDesired, type BinaryObserved } from './binary.ts';
-
