@@ -31,6 +31,11 @@ export class DockerApiError extends ProviderError {
   }
 }
 
+/** The daemon is not (yet) a Swarm manager: before `swarm init`, nothing Swarm-scoped exists. */
+export function isNotSwarmManager(error: unknown): boolean {
+  return error instanceof DockerApiError && error.status === 503 && /not a swarm manager/i.test(error.message);
+}
+
 const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
 function toApiError(operation: string, error: unknown): DockerApiError {

@@ -23,7 +23,7 @@ function validator(schemaPath: string): ValidateFunction {
   if (!validate) {
     const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
     // The spec uses draft-07 with its own `x-` extensions and "deprecated"; strict mode would reject those.
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, validateSchema: false });
     validate = ajv.compile(schema);
     validators.set(schemaPath, validate);
   }

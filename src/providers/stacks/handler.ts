@@ -17,7 +17,7 @@ import type {
   ObservedResource,
   ResourceHandler,
 } from '../../engine/handler.ts';
-import type { DockerClient, ServiceObject, ServiceSpec, TaskObject } from '../../clients/docker/client.ts';
+import { isNotSwarmManager, type DockerClient, type ServiceObject, type ServiceSpec, type TaskObject } from '../../clients/docker/client.ts';
 import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
 import { ProviderError } from '../../errors.ts';
 import { DIGEST_LABEL, MANAGED_LABEL, NAMESPACE_LABEL } from './convert.ts';
@@ -101,6 +101,14 @@ function finalSpecs(d: StackDesired, ids: { secrets: Map<string, string>; config
 
 export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<StackDesired, StackObserved> {
   const client = () => options.manager();
+  // Before the Swarm is formed (first apply) no stack can exist: observe as empty.
+  const listStackServices = (filters: Record<string, string[]>) =>
+    client()
+      .listServices(filters)
+      .catch((error: unknown) => {
+        if (isNotSwarmManager(error)) return [] as ServiceObject[];
+        throw error;
+      });
 
   async function deploy(d: StackDesired): Promise<void> {
     const docker = client();
@@ -217,12 +225,12 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
     kind: STACK_KIND,
 
     async observe({ resource }) {
-      const services = await client().listServices({ label: [`${NAMESPACE_LABEL}=${resource.desired.namespace}`] });
+      const services = await listStackServices({ label: [`${NAMESPACE_LABEL}=${resource.desired.namespace}`] });
       return { observed: observedFrom(services).get(resource.desired.namespace) ?? null };
     },
 
     async observeAll() {
-      const services = await client().listServices({ label: [`${MANAGED_LABEL}=true`] });
+      const services = await listStackServices({ label: [`${MANAGED_LABEL}=true`] });
       const found: ObservedResource<StackObserved>[] = [];
       for (const [ns, observed] of observedFrom(services)) {
         const svc = services.find((s) => s.Spec.Labels?.[NAMESPACE_LABEL] === ns)!;
@@ -271,14 +279,15 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
       const tasks = await docker.listTasks({ label: [`${NAMESPACE_LABEL}=${d.namespace}`] });
       const waiting: string[] = [];
       for (const svc of services) {
-        // Only this deployment's tasks: a failure left from an earlier spec says nothing now.
+        const mine = tasks.filter((t) => t.ServiceID === svc.ID);
+        // Failures count only from this deployment on: one left from an earlier spec says nothing now.
         const since = Date.parse(svc.UpdatedAt ?? '') || 0;
-        const mine = tasks.filter((t) => t.ServiceID === svc.ID && (Date.parse(t.Status.Timestamp ?? '') || 0) >= since - 1000);
+        const recent = mine.filter((t) => (Date.parse(t.Status.Timestamp ?? '') || 0) >= since - 1000);
         const replicas = svc.Spec.Mode?.Replicated?.Replicas as number | undefined;
         const running = mine.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running').length;
         if (replicas !== undefined && running >= replicas) continue;
         if (replicas === undefined && running > 0 && mine.every((t) => t.DesiredState !== 'running' || t.Status.State === 'running')) continue;
-        const failure = failedTask(mine, svc.Spec.Name);
+        const failure = failedTask(recent, svc.Spec.Name);
         if (failure) return { status: 'unhealthy', message: failure };
         waiting.push(`${svc.Spec.Name} ${running}/${replicas ?? 'global'}`);
       }
