@@ -200,7 +200,18 @@ export function convertCompose(doc: ComposeDocument, options: ConvertOptions, pr
           },
         };
       });
-    const mode = deploy.mode === 'global' ? { Global: {} } : { Replicated: { Replicas: options.replicas[name] ?? (deploy.replicas as number | undefined) ?? 1 } };
+    // The schema admits strings (interpolated values); Swarm needs the real types.
+    if (deploy.mode !== undefined && deploy.mode !== 'replicated' && deploy.mode !== 'global') {
+      problems.push({ path: `${path}/deploy/mode`, message: 'must be "replicated" or "global"' });
+    }
+    if (deploy.endpoint_mode !== undefined && deploy.endpoint_mode !== 'vip' && deploy.endpoint_mode !== 'dnsrr') {
+      problems.push({ path: `${path}/deploy/endpoint_mode`, message: 'must be "vip" or "dnsrr"' });
+    }
+    const declaredReplicas = deploy.replicas === undefined ? 1 : Number(deploy.replicas);
+    if (!Number.isInteger(declaredReplicas) || declaredReplicas < 0) {
+      problems.push({ path: `${path}/deploy/replicas`, message: `must be a whole number, got "${String(deploy.replicas)}"` });
+    }
+    const mode = deploy.mode === 'global' ? { Global: {} } : { Replicated: { Replicas: options.replicas[name] ?? declaredReplicas } };
     const placement = deploy.placement as { constraints?: string[] } | undefined;
     const restart = deploy.restart_policy as { condition?: string; delay?: string; max_attempts?: number; window?: string } | undefined;
     const environment = keyValues(svc.environment);
