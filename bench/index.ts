@@ -12,4 +12,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   plan: async () => (await import('./plan.bench.ts')).benchmark,
   converge: async () => (await import('./converge.bench.ts')).benchmark,
   startup: async () => (await import('./startup.bench.ts')).benchmark,
+  stacks: async () => (await import('./stacks.bench.ts')).benchmark,
 };
