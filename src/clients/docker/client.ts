@@ -82,6 +82,8 @@ export interface TaskObject {
   Slot?: number;
   NodeID?: string;
   DesiredState: string;
+  /** The task's copy of the service's task template at the time it was created. */
+  Spec?: { ContainerSpec?: Record<string, unknown> };
   Status: { State: string; Message?: string; Err?: string; Timestamp?: string };
 }
 

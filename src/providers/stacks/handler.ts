@@ -19,23 +19,13 @@ import type {
 } from '../../engine/handler.ts';
 import { isNotSwarmManager, type DockerClient, type ServiceObject, type ServiceSpec, type TaskObject } from '../../clients/docker/client.ts';
 import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
+import { stableStringify } from '../../engine/plan/digest.ts';
 import { ProviderError } from '../../errors.ts';
 import { DIGEST_LABEL, MANAGED_LABEL, NAMESPACE_LABEL } from './convert.ts';
 import { STACK_KIND, stackAddress, type StackDesired } from './derive.ts';
+import { driftReasons, serviceFacts, type StackObserved, type StackServiceObserved } from './drift.ts';
 
-export interface StackServiceObserved {
-  replicas: number | 'global';
-  image: string;
-  env: string[];
-  args: string[];
-  updatedAt?: string;
-}
-
-export interface StackObserved {
-  namespace: string;
-  digest: string | null;
-  services: Record<string, StackServiceObserved>;
-}
+export type { StackObserved, StackServiceObserved };
 
 export interface StacksHandlerOptions {
   /** The Swarm manager's Docker client. */
@@ -45,17 +35,6 @@ export interface StacksHandlerOptions {
 
 const ENV_LABEL = 'phoenix.stack.environment';
 const STACK_LABEL = 'phoenix.stack.name';
-
-function serviceFacts(spec: ServiceSpec): Omit<StackServiceObserved, 'updatedAt'> {
-  const c = spec.TaskTemplate?.ContainerSpec ?? {};
-  return {
-    replicas: spec.Mode?.Global !== undefined ? 'global' : Number(spec.Mode?.Replicated?.Replicas ?? 1),
-    // Swarm may pin a resolved digest onto the image; compare the name the user wrote.
-    image: String(c.Image ?? '').replace(/@sha256:[0-9a-f]+$/, ''),
-    env: [...((c.Env as string[] | undefined) ?? [])].sort(),
-    args: (c.Args as string[] | undefined) ?? [],
-  };
-}
 
 function observedFrom(services: ServiceObject[]): Map<string, StackObserved> {
   const byNs = new Map<string, StackObserved>();
@@ -193,27 +172,6 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
     }
   }
 
-  function drift(d: StackDesired, o: StackObserved): string[] {
-    const reasons: string[] = [];
-    for (const spec of d.converted.services) {
-      const name = spec.Name.slice(d.namespace.length + 1);
-      const seen = o.services[name];
-      if (!seen) {
-        reasons.push(`service ${spec.Name} is missing`);
-        continue;
-      }
-      const want = serviceFacts(spec);
-      if (want.replicas !== seen.replicas) reasons.push(`service ${spec.Name}: ${seen.replicas} replicas, desired ${want.replicas} (changed outside Phoenix)`);
-      if (want.image !== seen.image) reasons.push(`service ${spec.Name}: image ${seen.image}, desired ${want.image} (changed outside Phoenix)`);
-      if (JSON.stringify(want.env) !== JSON.stringify(seen.env)) reasons.push(`service ${spec.Name}: environment changed outside Phoenix`);
-      if (JSON.stringify(want.args) !== JSON.stringify(seen.args)) reasons.push(`service ${spec.Name}: command changed outside Phoenix`);
-    }
-    for (const name of Object.keys(o.services)) {
-      if (!d.converted.services.some((s) => s.Name === `${d.namespace}_${name}`)) reasons.push(`service ${d.namespace}_${name} is not in the compose file`);
-    }
-    return reasons;
-  }
-
   function failedTask(tasks: TaskObject[], serviceName: string): string | undefined {
     const failed = tasks
       .filter((t) => ['failed', 'rejected'].includes(t.Status.State) && (t.Status.Err ?? '') !== '')
@@ -252,7 +210,7 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
         reasons.push('stack content changed');
         changes.push({ path: 'digest', before: observed.digest ?? undefined, after: d.digest });
       }
-      for (const reason of drift(d, observed)) reasons.push(reason);
+      for (const reason of driftReasons(d, observed)) reasons.push(reason);
       if (reasons.length === 0) return { ...base, action: 'noop', reasons: [] };
       if (changes.length === 0) changes.push({ path: 'services', before: 'drifted', after: 'as declared' });
       return { ...base, action: 'update', changes, reasons };
@@ -282,7 +240,12 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
         const mine = tasks.filter((t) => t.ServiceID === svc.ID);
         // Failures count only from this deployment on: one left from an earlier spec says nothing now.
         const since = Date.parse(svc.UpdatedAt ?? '') || 0;
-        const recent = mine.filter((t) => (Date.parse(t.Status.Timestamp ?? '') || 0) >= since - 1000);
+        // A task of the previous spec failing while it is shut down (rolling update) is not a
+        // failure of this deployment either: only tasks running the current container spec count.
+        const current = stableStringify(svc.Spec.TaskTemplate?.ContainerSpec ?? {});
+        const recent = mine.filter(
+          (t) => (Date.parse(t.Status.Timestamp ?? '') || 0) >= since - 1000 && stableStringify(t.Spec?.ContainerSpec ?? {}) === current,
+        );
         const replicas = svc.Spec.Mode?.Replicated?.Replicas as number | undefined;
         const running = mine.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running').length;
         if (replicas !== undefined && running >= replicas) continue;

@@ -17,8 +17,9 @@ import type { DockerClient } from '../../clients/docker/client.ts';
 import { swarmClusterHandler } from '../swarm/cluster.ts';
 import { deriveSwarm } from '../swarm/derive.ts';
 import { swarmNetworkHandler } from '../swarm/network.ts';
-import { deriveStacks } from './derive.ts';
+import { deriveStacks, type StackDesired } from './derive.ts';
 import { stacksHandler } from './handler.ts';
+import { stackStatus } from './status.ts';
 
 const TOKEN_1 = 'canary-token-d9f1c2e7a4b8';
 const TOKEN_2 = 'canary-token-rotated-77e1f0';
@@ -91,6 +92,8 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     });
     return { planned, result };
   };
+  const failures = (result: Awaited<ReturnType<typeof executePlan>>) =>
+    [...result.outcomes.values()].filter((o) => o.error !== undefined).map((o) => `${o.address}: ${String(o.error)}`);
   const resetStats = () => cluster.nodes.forEach((n) => n.client.resetStats());
   const mutations = () => cluster.nodes.flatMap((n) => n.client.stats.mutations);
   const actions = (p: Awaited<ReturnType<typeof plan>>) =>
@@ -166,7 +169,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     expect([...result.outcomes.values()].map((o) => [o.address, o.outcome, String(o.error ?? '')])).toEqual(
       expect.arrayContaining([['stack.whoami.testing', 'created', '']]),
     );
-    expect(result.succeeded).toBe(true);
+    expect(failures(result)).toEqual([]);
     const nodes = await manager.listNodes();
     expect(nodes.map((n) => [n.Description.Hostname, n.Spec.Role, n.Status.State]).sort()).toEqual([
       ['node1', 'manager', 'ready'],
@@ -180,6 +183,9 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     // The docker CLI sees them as stacks (the labels `docker stack deploy` sets).
     const ls = spawnSync('/usr/bin/docker', ['-H', `unix://${cluster.nodes[0]!.socket}`, 'stack', 'ls', '--format', '{{.Name}} {{.Services}}'], { encoding: 'utf8', timeout: 20_000 });
     expect(ls.stdout.trim().split('\n').sort()).toEqual(['whoami-production 1', 'whoami-testing 1']);
+    // The worker join token appears in no plan, observation or call log.
+    const joinToken = (await manager.swarmInspect()).JoinTokens.Worker;
+    expect(JSON.stringify({ plan: planned.plan, observed: [...planned.observations.values()], calls: mutations() })).not.toContain(joinToken);
     const secrets = (await manager.listSecrets()).map((s) => s.Spec.Name).sort();
     expect(secrets).toHaveLength(2);
     expect(secrets[0]).toMatch(/^whoami-production_api_token_[0-9a-f]{12}$/);
@@ -189,7 +195,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     resetStats();
     const { planned, result } = await apply();
     expect(planned.plan.changes.every((c) => c.action === 'noop')).toBe(true);
-    expect(result.succeeded).toBe(true);
+    expect(failures(result)).toEqual([]);
     expect(mutations()).toEqual([]);
     const total = cluster.nodes.reduce((sum, n) => sum + n.client.stats.total, 0);
     // One info + one node list for the Swarm, one overlay list, one service list for all stacks.
@@ -202,7 +208,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     const { planned, result } = await apply();
     expect(actions(planned)['stack.whoami.testing']).toBe('update');
     expect(actions(planned)['stack.whoami.production']).toBe('noop');
-    expect(result.succeeded).toBe(true);
+    expect(failures(result)).toEqual([]);
     expect(mutations()).toEqual(['update-service whoami-testing_whoami']);
   }, 90_000);
 
@@ -210,6 +216,11 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     const svc = (await manager.listServices({ name: ['whoami-production_whoami'] }))[0]!;
     await manager.updateService(svc, { ...svc.Spec, Mode: { Replicated: { Replicas: 3 } } });
     const planned = await plan();
+    const rows = await stackStatus(manager, planned.plan.changes.filter((c) => c.kind === 'swarm.stack').map((c) => planned.resources.get(c.address)!.desired as StackDesired));
+    expect(rows.map((r) => [r.service, r.state, r.desired, r.reasons.join('; ')])).toEqual([
+      ['whoami-production_whoami', 'drifted', 3, 'replicas 3, declared 2'],
+      ['whoami-testing_whoami', 'in sync', 1, ''],
+    ]);
     const change = planned.plan.changes.find((c) => c.address === 'stack.whoami.production')!;
     expect(change.action).toBe('update');
     expect(change.reasons).toContain('service whoami-production_whoami: 3 replicas, desired 2 (changed outside Phoenix)');
@@ -224,7 +235,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     secretEnv.WHOAMI_TOKEN = TOKEN_2;
     resetStats();
     const { planned, result } = await apply();
-    expect(result.succeeded).toBe(true);
+    expect(failures(result)).toEqual([]);
     expect(actions(planned)['stack.whoami.testing']).toBe('update');
     const after = (await manager.listSecrets()).map((s) => s.Spec.Name).filter((n) => n.startsWith('whoami-testing_'));
     expect(after).toHaveLength(1);
@@ -259,7 +270,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     resetStats();
     const { planned, result } = await apply(true);
     expect(actions(planned)['stack.broken.testing']).toBe('delete');
-    expect(result.succeeded).toBe(true);
+    expect(failures(result)).toEqual([]);
     expect(await manager.listServices({ label: ['com.docker.stack.namespace=broken-testing'] })).toEqual([]);
     expect(mutations()).toContain('remove-service broken-testing_app');
     expect(mutations().some((m) => m.includes('whoami'))).toBe(false);
