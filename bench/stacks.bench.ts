@@ -38,13 +38,29 @@ export const benchmark: Benchmark = {
       );
       const secrets = { configDir: dir, env: {} };
       const resources: Resource[] = [
-        { address: CLUSTER_ADDRESS, kind: CLUSTER_KIND, desired: { nodes: [{ name: 'node1', address: node.ip, role: 'manager', labels: {}, availability: 'active' }] }, dependsOn: [] },
+        {
+          address: CLUSTER_ADDRESS,
+          kind: CLUSTER_KIND,
+          desired: {
+            nodes: [{ name: 'node1', address: node.ip, role: 'manager', labels: {}, availability: 'active' }],
+          },
+          dependsOn: [],
+        },
         ...(await deriveStacks({ stacks, secrets })),
       ];
-      const registry = handlerRegistry([swarmClusterHandler({ node: () => node.client }), stacksHandler({ manager: () => node.client, secrets })]);
+      const registry = handlerRegistry([
+        swarmClusterHandler({ node: () => node.client }),
+        stacksHandler({ manager: () => node.client, secrets }),
+      ]);
       const apply = async () => {
         const planned = await makePlan({ resources, registry });
-        const result = await executePlan({ plan: planned.plan, resources: planned.resources, observations: planned.observations, registry, health: { timeoutMs: 120_000 } });
+        const result = await executePlan({
+          plan: planned.plan,
+          resources: planned.resources,
+          observations: planned.observations,
+          registry,
+          health: { timeoutMs: 120_000 },
+        });
         if (!result.succeeded) throw new Error('bench deploy failed');
         return planned;
       };
@@ -56,8 +72,19 @@ export const benchmark: Benchmark = {
       const changes = planned.plan.changes.filter((c) => c.action !== 'noop').length;
       const environments = STACKS * 2;
       return [
-        { name: 'no-op apply Docker requests (20 stack environments)', value: node.client.stats.total, unit: 'requests', target: { op: '<=', value: 2 + environments }, details: { changes } },
-        { name: 'no-op apply mutating Docker requests', value: node.client.stats.mutating, unit: 'requests', target: { op: '<=', value: 0 } },
+        {
+          name: 'no-op apply Docker requests (20 stack environments)',
+          value: node.client.stats.total,
+          unit: 'requests',
+          target: { op: '<=', value: 2 + environments },
+          details: { changes },
+        },
+        {
+          name: 'no-op apply mutating Docker requests',
+          value: node.client.stats.mutating,
+          unit: 'requests',
+          target: { op: '<=', value: 0 },
+        },
         { name: 'no-op apply wall time (20 stack environments)', value: Math.round(wallMs), unit: 'ms' },
       ];
     } finally {

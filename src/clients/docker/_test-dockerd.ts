@@ -6,7 +6,16 @@
  * A missing dockerd is a skip locally and a failure under CI=true.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  copyFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +29,8 @@ const BUSYBOX = '/bin/busybox';
 /** Whether the real peer can run here; under CI=true its absence is an error, elsewhere a skip. */
 export function dockerdAvailable(): boolean {
   const ok = existsSync(DOCKERD) && existsSync(BUSYBOX) && process.getuid?.() === 0;
-  if (!ok && process.env.CI === 'true') throw new Error('dockerd/busybox missing or not root: run scripts/install-peers.sh');
+  if (!ok && process.env.CI === 'true')
+    throw new Error('dockerd/busybox missing or not root: run scripts/install-peers.sh');
   return ok;
 }
 
@@ -42,14 +52,59 @@ export interface TestTls {
 /** One small test CA (openssl) issuing server and client certificates. */
 export function makeTestTls(dir: string): TestTls {
   const p = (name: string) => join(dir, name);
-  run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=Phoenix Docker Test CA', '-keyout', p('ca.key'), '-out', p('ca.pem')]);
+  run([
+    'openssl',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=Phoenix Docker Test CA',
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.pem'),
+  ]);
   const issue = (name: string, ext: string) => {
-    run(['openssl', 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`,
-      '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`)]);
+    run([
+      'openssl',
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.csr`),
+    ]);
     writeFileSync(p(`${name}.ext`), ext);
-    run(['openssl', 'x509', '-req', '-in', p(`${name}.csr`), '-CA', p('ca.pem'), '-CAkey', p('ca.key'),
-      '-CAcreateserial', '-days', '1', '-extfile', p(`${name}.ext`), '-out', p(`${name}.pem`)]);
+    run([
+      'openssl',
+      'x509',
+      '-req',
+      '-in',
+      p(`${name}.csr`),
+      '-CA',
+      p('ca.pem'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      p(`${name}.ext`),
+      '-out',
+      p(`${name}.pem`),
+    ]);
   };
   issue('phoenix-client', 'extendedKeyUsage=clientAuth\n');
   return {
@@ -79,10 +134,17 @@ export interface DockerdCluster {
   stop(): Promise<void>;
 }
 
-async function waitForTcp(host: string, port: number, child: ChildProcess, log: string, deadlineMs: number): Promise<void> {
+async function waitForTcp(
+  host: string,
+  port: number,
+  child: ChildProcess,
+  log: string,
+  deadlineMs: number,
+): Promise<void> {
   const until = Date.now() + deadlineMs;
   for (let i = 0; i < 400 && Date.now() < until; i += 1) {
-    if (child.exitCode !== null) throw new Error(`dockerd exited early (${child.exitCode}): ${readFileSync(log, 'utf8').slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`dockerd exited early (${child.exitCode}): ${readFileSync(log, 'utf8').slice(-2000)}`);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect(port, host);
       s.once('connect', () => (s.destroy(), resolve(true)));
@@ -91,7 +153,9 @@ async function waitForTcp(host: string, port: number, child: ChildProcess, log: 
     if (open) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`dockerd did not listen on ${host}:${port} within ${deadlineMs} ms: ${readFileSync(log, 'utf8').slice(-2000)}`);
+  throw new Error(
+    `dockerd did not listen on ${host}:${port} within ${deadlineMs} ms: ${readFileSync(log, 'utf8').slice(-2000)}`,
+  );
 }
 
 /** A static busybox root filesystem as a tar stream (for `docker import`). */
@@ -133,11 +197,15 @@ export async function startDockerdCluster(count: number): Promise<DockerdCluster
     }
     for (const child of children) {
       const until = Date.now() + 15_000;
-      while (child.exitCode === null && child.signalCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      while (child.exitCode === null && child.signalCode === null && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 100));
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
+        process.kill(child.pid, 'SIGKILL');
     }
     // Mounts left by a killed daemon would keep the data root busy.
-    spawnSync('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], { timeout: 10_000 });
+    spawnSync('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`], {
+      timeout: 10_000,
+    });
     for (const ns of namespaces) spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
     spawnSync('ip', ['link', 'del', bridge], { timeout: 10_000 });
     rmSync(dir, { recursive: true, force: true });
@@ -167,15 +235,30 @@ export async function startDockerdCluster(count: number): Promise<DockerdCluster
       mkdirSync(join(base, 'exec'), { recursive: true });
       const socket = join(base, 'docker.sock');
       const serverTls = tls.server(name, [ip, '127.0.0.1']);
-      const config = daemonJson({ tls: serverTls, tcp: '0.0.0.0:2376', unixSocket: socket, extra: { 'storage-driver': 'vfs' } });
+      const config = daemonJson({
+        tls: serverTls,
+        tcp: '0.0.0.0:2376',
+        unixSocket: socket,
+        extra: { 'storage-driver': 'vfs' },
+      });
       writeFileSync(join(base, 'daemon.json'), JSON.stringify(config, null, 2));
       const log = join(base, 'dockerd.log');
       const out = await import('node:fs').then((fs) => fs.openSync(log, 'a'));
       const child = spawn(
         'nsenter',
-        [`--net=/run/netns/${ns}`, 'unshare', '--uts', 'sh', '-c',
-          `hostname ${name} && exec ${DOCKERD} --config-file ${join(base, 'daemon.json')} --data-root ${join(base, 'data')} --exec-root ${join(base, 'exec')} --pidfile ${join(base, 'docker.pid')} --shutdown-timeout 2`],
-        { detached: true, stdio: ['ignore', out, out], env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' } },
+        [
+          `--net=/run/netns/${ns}`,
+          'unshare',
+          '--uts',
+          'sh',
+          '-c',
+          `hostname ${name} && exec ${DOCKERD} --config-file ${join(base, 'daemon.json')} --data-root ${join(base, 'data')} --exec-root ${join(base, 'exec')} --pidfile ${join(base, 'docker.pid')} --shutdown-timeout 2`,
+        ],
+        {
+          detached: true,
+          stdio: ['ignore', out, out],
+          env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' },
+        },
       );
       children.push(child);
       await waitForTcp(ip, 2376, child, log, 30_000);
@@ -190,7 +273,12 @@ export async function startDockerdCluster(count: number): Promise<DockerdCluster
 }
 
 /** Import the busybox image on a node over the API (nothing pulled). */
-export async function importBusybox(node: TestDockerd, dir: string, repo = 'phoenix-test/busybox', tag = 'latest'): Promise<string> {
+export async function importBusybox(
+  node: TestDockerd,
+  dir: string,
+  repo = 'phoenix-test/busybox',
+  tag = 'latest',
+): Promise<string> {
   await node.client.importImage(busyboxTarball(mkdtempSync(join(dir, 'img-'))), repo, tag);
   return `${repo}:${tag}`;
 }

@@ -10,8 +10,7 @@ import type { Readable } from 'node:stream';
 import { ProviderError } from '../../errors.ts';
 
 export type DockerEndpoint =
-  | { socketPath: string }
-  | { host: string; port: number; tls: { ca: string; cert: string; key: string } };
+  { socketPath: string } | { host: string; port: number; tls: { ca: string; cert: string; key: string } };
 
 export interface DockerCallStats {
   total: number;
@@ -147,9 +146,20 @@ export class DockerClient {
   /** The token is passed straight through and appears in no log or error text. */
   async swarmJoin(remote: string, token: string, listenAddr: string, advertiseAddr: string): Promise<void> {
     await this.call('swarm join', `swarm-join ${remote}`, () =>
-      this.docker.swarmJoin({ RemoteAddrs: [remote], JoinToken: token, ListenAddr: listenAddr, AdvertiseAddr: advertiseAddr }),
+      this.docker.swarmJoin({
+        RemoteAddrs: [remote],
+        JoinToken: token,
+        ListenAddr: listenAddr,
+        AdvertiseAddr: advertiseAddr,
+      }),
     ).catch((error: DockerApiError) => {
-      throw new DockerApiError('swarm join', error.status, error.message.split(token).join('<token>'), error.retryable, undefined);
+      throw new DockerApiError(
+        'swarm join',
+        error.status,
+        error.message.split(token).join('<token>'),
+        error.retryable,
+        undefined,
+      );
     });
   }
   listNodes(): Promise<NodeObject[]> {
@@ -163,7 +173,11 @@ export class DockerClient {
 
   // --- networks ---
   listNetworks(filters?: Filters): Promise<NetworkObject[]> {
-    return this.call('network ls', undefined, () => this.docker.listNetworks(filters ? { filters } : {}) as Promise<NetworkObject[]>);
+    return this.call(
+      'network ls',
+      undefined,
+      () => this.docker.listNetworks(filters ? { filters } : {}) as Promise<NetworkObject[]>,
+    );
   }
   async createNetwork(spec: Record<string, unknown> & { Name: string }): Promise<void> {
     await this.call('network create', `create-network ${spec.Name}`, () => this.docker.createNetwork(spec as never));
@@ -174,7 +188,11 @@ export class DockerClient {
 
   // --- secrets and configs (data base64 in, never read back) ---
   listSecrets(filters?: Filters): Promise<NamedObject[]> {
-    return this.call('secret ls', undefined, () => this.docker.listSecrets(filters ? { filters } : {}) as Promise<NamedObject[]>);
+    return this.call(
+      'secret ls',
+      undefined,
+      () => this.docker.listSecrets(filters ? { filters } : {}) as Promise<NamedObject[]>,
+    );
   }
   async createSecret(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
     const created = await this.call('secret create', `create-secret ${name}`, () =>
@@ -186,7 +204,11 @@ export class DockerClient {
     await this.call('secret rm', `remove-secret ${name}`, () => this.docker.getSecret(id).remove());
   }
   listConfigs(filters?: Filters): Promise<NamedObject[]> {
-    return this.call('config ls', undefined, () => this.docker.listConfigs(filters ? { filters } : {}) as Promise<NamedObject[]>);
+    return this.call(
+      'config ls',
+      undefined,
+      () => this.docker.listConfigs(filters ? { filters } : {}) as Promise<NamedObject[]>,
+    );
   }
   async createConfig(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
     const created = await this.call('config create', `create-config ${name}`, () =>
@@ -200,7 +222,11 @@ export class DockerClient {
 
   // --- services and tasks ---
   listServices(filters?: Filters): Promise<ServiceObject[]> {
-    return this.call('service ls', undefined, () => this.docker.listServices(filters ? { filters } : {}) as Promise<ServiceObject[]>);
+    return this.call(
+      'service ls',
+      undefined,
+      () => this.docker.listServices(filters ? { filters } : {}) as Promise<ServiceObject[]>,
+    );
   }
   async createService(spec: ServiceSpec): Promise<void> {
     // No registry lookup (the CLI's --no-resolve-image): images are local or pinned by the user.
@@ -215,7 +241,11 @@ export class DockerClient {
     await this.call('service rm', `remove-service ${name}`, () => this.docker.getService(id).remove());
   }
   listTasks(filters?: Filters): Promise<TaskObject[]> {
-    return this.call('task ls', undefined, () => this.docker.listTasks(filters ? { filters } : {}) as Promise<TaskObject[]>);
+    return this.call(
+      'task ls',
+      undefined,
+      () => this.docker.listTasks(filters ? { filters } : {}) as Promise<TaskObject[]>,
+    );
   }
 
   /** Import a root filesystem tarball as an image (`docker import`); nothing is pulled. */

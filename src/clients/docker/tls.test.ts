@@ -6,12 +6,22 @@ import { daemonJson } from './daemon-json.ts';
 
 describe('daemon.json', () => {
   it('exposes TCP only with TLS and client certificates required', () => {
-    const config = daemonJson({ tls: { ca: '/etc/docker/ca.pem', cert: '/etc/docker/cert.pem', key: '/etc/docker/key.pem' } });
-    expect(config).toMatchObject({ tls: true, tlsverify: true, hosts: ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2376'] });
+    const config = daemonJson({
+      tls: { ca: '/etc/docker/ca.pem', cert: '/etc/docker/cert.pem', key: '/etc/docker/key.pem' },
+    });
+    expect(config).toMatchObject({
+      tls: true,
+      tlsverify: true,
+      hosts: ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2376'],
+    });
   });
   it('refuses extra settings that would reopen the listeners or TLS', () => {
-    expect(() => daemonJson({ tls: { ca: 'a', cert: 'b', key: 'c' }, extra: { hosts: ['tcp://0.0.0.0:2375'] } })).toThrow(/hosts is managed/);
-    expect(() => daemonJson({ tls: { ca: 'a', cert: 'b', key: 'c' }, extra: { tlsverify: false } })).toThrow(/tlsverify is managed/);
+    expect(() =>
+      daemonJson({ tls: { ca: 'a', cert: 'b', key: 'c' }, extra: { hosts: ['tcp://0.0.0.0:2375'] } }),
+    ).toThrow(/hosts is managed/);
+    expect(() => daemonJson({ tls: { ca: 'a', cert: 'b', key: 'c' }, extra: { tlsverify: false } })).toThrow(
+      /tlsverify is managed/,
+    );
   });
 });
 
@@ -32,8 +42,9 @@ describe.skipIf(!dockerdAvailable())('real dockerd over TLS', () => {
   it('refuses a client without a certificate', async () => {
     const node = cluster.nodes[0]!;
     const outcome = await new Promise<string>((resolve) => {
-      const req = request({ host: node.ip, port: 2376, path: '/v1.41/info', ca: cluster.tls.ca, timeout: 10_000 }, (res) =>
-        resolve(`status ${res.statusCode}`),
+      const req = request(
+        { host: node.ip, port: 2376, path: '/v1.41/info', ca: cluster.tls.ca, timeout: 10_000 },
+        (res) => resolve(`status ${res.statusCode}`),
       );
       req.on('error', (error) => resolve(`error ${error.message}`));
       req.end();

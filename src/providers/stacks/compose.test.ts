@@ -16,7 +16,10 @@ describe('interpolation', () => {
   it('reports an unset variable and a required one with their paths', () => {
     const { problems } = run({ services: { web: { image: 'x:${TAG}', environment: ['K=${NEED:?set NEED}'] } } }, {});
     expect(problems).toEqual([
-      { path: '/services/web/image', message: "variable TAG is not set (declare it in the stack's variables or the environment's)" },
+      {
+        path: '/services/web/image',
+        message: "variable TAG is not set (declare it in the stack's variables or the environment's)",
+      },
       { path: '/services/web/environment/0', message: 'required variable NEED is not set: set NEED' },
     ]);
   });
@@ -70,7 +73,11 @@ services:
     const stack = convertCompose(doc, { namespace: 'whoami-testing', replicas: { web: 1 } }, problems);
     const web = stack.services[0]!;
     expect(web.Name).toBe('whoami-testing_web');
-    expect(web.Labels).toEqual({ 'com.docker.stack.image': 'busybox:1', 'com.docker.stack.namespace': 'whoami-testing', 'traefik.enable': 'true' });
+    expect(web.Labels).toEqual({
+      'com.docker.stack.image': 'busybox:1',
+      'com.docker.stack.namespace': 'whoami-testing',
+      'traefik.enable': 'true',
+    });
     expect(web.TaskTemplate.ContainerSpec).toMatchObject({
       Image: 'busybox:1',
       Args: ['sh', '-c', "echo 'hi there'"],
@@ -89,13 +96,27 @@ services:
       ],
     });
     expect(stack.networks).toEqual([
-      { name: 'whoami-testing_default', external: false, attachable: false, encrypted: false, labels: { 'com.docker.stack.namespace': 'whoami-testing' } },
+      {
+        name: 'whoami-testing_default',
+        external: false,
+        attachable: false,
+        encrypted: false,
+        labels: { 'com.docker.stack.namespace': 'whoami-testing' },
+      },
     ]);
     // A key Phoenix does not translate is reported, not silently dropped.
-    expect(problems).toEqual([{ path: '/services/web/deploy/resources', message: "not supported by Phoenix's Swarm deploy" }]);
+    expect(problems).toEqual([
+      { path: '/services/web/deploy/resources', message: "not supported by Phoenix's Swarm deploy" },
+    ]);
   });
   it('reports values the schema lets through as strings but Swarm cannot use', () => {
-    const odd = loadCompose('o.yaml', {}, { text: 'services:\n  web:\n    image: busybox\n    deploy: { replicas: many, mode: sideways, endpoint_mode: fast }\n' });
+    const odd = loadCompose(
+      'o.yaml',
+      {},
+      {
+        text: 'services:\n  web:\n    image: busybox\n    deploy: { replicas: many, mode: sideways, endpoint_mode: fast }\n',
+      },
+    );
     const problems: ConvertProblem[] = [];
     convertCompose(odd, { namespace: 'o-testing', replicas: {} }, problems);
     expect(problems).toEqual([

@@ -43,7 +43,12 @@ export class ComposeError extends Error {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ComposeDocument = { services: Record<string, any>; networks?: Record<string, any>; secrets?: Record<string, any>; configs?: Record<string, any> };
+export type ComposeDocument = {
+  services: Record<string, any>;
+  networks?: Record<string, any>;
+  secrets?: Record<string, any>;
+  configs?: Record<string, any>;
+};
 
 export function loadCompose(
   file: string,

@@ -38,10 +38,35 @@ export interface ConvertedStack {
 }
 
 const SUPPORTED_SERVICE_KEYS = new Set([
-  'image', 'command', 'entrypoint', 'environment', 'deploy', 'labels', 'ports', 'networks', 'secrets', 'configs',
-  'init', 'stop_grace_period', 'hostname', 'user', 'working_dir', 'healthcheck', 'read_only', 'tty', 'stop_signal',
+  'image',
+  'command',
+  'entrypoint',
+  'environment',
+  'deploy',
+  'labels',
+  'ports',
+  'networks',
+  'secrets',
+  'configs',
+  'init',
+  'stop_grace_period',
+  'hostname',
+  'user',
+  'working_dir',
+  'healthcheck',
+  'read_only',
+  'tty',
+  'stop_signal',
 ]);
-const SUPPORTED_DEPLOY_KEYS = new Set(['replicas', 'mode', 'labels', 'endpoint_mode', 'placement', 'restart_policy', 'update_config']);
+const SUPPORTED_DEPLOY_KEYS = new Set([
+  'replicas',
+  'mode',
+  'labels',
+  'endpoint_mode',
+  'placement',
+  'restart_policy',
+  'update_config',
+]);
 
 export interface ConvertProblem {
   path: string;
@@ -117,7 +142,10 @@ function ports(list: any[], path: string, problems: ConvertProblem[]): Record<st
     }
     const match = /^(?:(\d+):)?(\d+)(?:\/(tcp|udp))?$/.exec(String(port));
     if (!match) {
-      problems.push({ path: `${path}/${index}`, message: `unsupported port "${String(port)}" (use HOST:CONTAINER or the long syntax)` });
+      problems.push({
+        path: `${path}/${index}`,
+        message: `unsupported port "${String(port)}" (use HOST:CONTAINER or the long syntax)`,
+      });
       return {};
     }
     return {
@@ -135,13 +163,25 @@ export interface ConvertOptions {
   replicas: Readonly<Record<string, number>>;
 }
 
-export function convertCompose(doc: ComposeDocument, options: ConvertOptions, problems: ConvertProblem[]): ConvertedStack {
+export function convertCompose(
+  doc: ComposeDocument,
+  options: ConvertOptions,
+  problems: ConvertProblem[],
+): ConvertedStack {
   const ns = options.namespace;
   const nsLabel = { [NAMESPACE_LABEL]: ns };
   const networks = new Map<string, StackNetwork>();
   for (const [key, net] of Object.entries(doc.networks ?? {})) {
-    const n = (net ?? {}) as { external?: boolean; name?: string; attachable?: boolean; driver_opts?: Record<string, string>; labels?: unknown; driver?: string };
-    if (n.driver !== undefined && n.driver !== 'overlay') problems.push({ path: `/networks/${key}/driver`, message: 'Swarm stacks use overlay networks' });
+    const n = (net ?? {}) as {
+      external?: boolean;
+      name?: string;
+      attachable?: boolean;
+      driver_opts?: Record<string, string>;
+      labels?: unknown;
+      driver?: string;
+    };
+    if (n.driver !== undefined && n.driver !== 'overlay')
+      problems.push({ path: `/networks/${key}/driver`, message: 'Swarm stacks use overlay networks' });
     networks.set(key, {
       name: n.external ? (n.name ?? key) : (n.name ?? `${ns}_${key}`),
       external: n.external === true,
@@ -162,11 +202,13 @@ export function convertCompose(doc: ComposeDocument, options: ConvertOptions, pr
   for (const [name, svc] of Object.entries(doc.services).sort(([a], [b]) => a.localeCompare(b))) {
     const path = `/services/${name}`;
     for (const key of Object.keys(svc)) {
-      if (!SUPPORTED_SERVICE_KEYS.has(key)) problems.push({ path: `${path}/${key}`, message: `not supported by Phoenix's Swarm deploy` });
+      if (!SUPPORTED_SERVICE_KEYS.has(key))
+        problems.push({ path: `${path}/${key}`, message: `not supported by Phoenix's Swarm deploy` });
     }
     const deploy = (svc.deploy ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(deploy)) {
-      if (!SUPPORTED_DEPLOY_KEYS.has(key)) problems.push({ path: `${path}/deploy/${key}`, message: `not supported by Phoenix's Swarm deploy` });
+      if (!SUPPORTED_DEPLOY_KEYS.has(key))
+        problems.push({ path: `${path}/deploy/${key}`, message: `not supported by Phoenix's Swarm deploy` });
     }
     if (typeof svc.image !== 'string') {
       problems.push({ path: `${path}/image`, message: 'an image is required (Swarm does not build)' });
@@ -176,18 +218,31 @@ export function convertCompose(doc: ComposeDocument, options: ConvertOptions, pr
     if (serviceNetworks.length === 0) {
       serviceNetworks = ['default'];
       if (!networks.has('default')) {
-        networks.set('default', { name: `${ns}_default`, external: false, attachable: false, encrypted: false, labels: nsLabel });
+        networks.set('default', {
+          name: `${ns}_default`,
+          external: false,
+          attachable: false,
+          encrypted: false,
+          labels: nsLabel,
+        });
       }
     }
     for (const net of serviceNetworks) {
-      if (!networks.has(net)) problems.push({ path: `${path}/networks`, message: `network "${net}" is not declared in the top-level networks` });
+      if (!networks.has(net))
+        problems.push({
+          path: `${path}/networks`,
+          message: `network "${net}" is not declared in the top-level networks`,
+        });
     }
     const refs = (kind: 'secrets' | 'configs', declared: StackObjectRef[]) =>
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       ((svc[kind] ?? []) as any[]).map((entry) => {
         const source = typeof entry === 'string' ? entry : String(entry.source);
         if (!declared.some((d) => d.source === source)) {
-          problems.push({ path: `${path}/${kind}`, message: `${kind.slice(0, -1)} "${source}" is not declared in the top-level ${kind}` });
+          problems.push({
+            path: `${path}/${kind}`,
+            message: `${kind.slice(0, -1)} "${source}" is not declared in the top-level ${kind}`,
+          });
         }
         const target = typeof entry === 'string' ? undefined : (entry.target as string | undefined);
         return {
@@ -209,18 +264,31 @@ export function convertCompose(doc: ComposeDocument, options: ConvertOptions, pr
     }
     const declaredReplicas = deploy.replicas === undefined ? 1 : Number(deploy.replicas);
     if (!Number.isInteger(declaredReplicas) || declaredReplicas < 0) {
-      problems.push({ path: `${path}/deploy/replicas`, message: `must be a whole number, got "${String(deploy.replicas)}"` });
+      problems.push({
+        path: `${path}/deploy/replicas`,
+        message: `must be a whole number, got "${String(deploy.replicas)}"`,
+      });
     }
-    const mode = deploy.mode === 'global' ? { Global: {} } : { Replicated: { Replicas: options.replicas[name] ?? declaredReplicas } };
+    const mode =
+      deploy.mode === 'global'
+        ? { Global: {} }
+        : { Replicated: { Replicas: options.replicas[name] ?? declaredReplicas } };
     const placement = deploy.placement as { constraints?: string[] } | undefined;
-    const restart = deploy.restart_policy as { condition?: string; delay?: string; max_attempts?: number; window?: string } | undefined;
+    const restart = deploy.restart_policy as
+      { condition?: string; delay?: string; max_attempts?: number; window?: string } | undefined;
     const environment = keyValues(svc.environment);
     const containerSpec: Record<string, unknown> = {
       Image: svc.image,
       Labels: sorted({ ...keyValues(svc.labels), ...nsLabel }),
-      ...(svc.entrypoint !== undefined ? { Command: Array.isArray(svc.entrypoint) ? svc.entrypoint : splitCommand(svc.entrypoint) } : {}),
-      ...(svc.command !== undefined ? { Args: Array.isArray(svc.command) ? svc.command.map(String) : splitCommand(String(svc.command)) } : {}),
-      ...(Object.keys(environment).length > 0 ? { Env: Object.entries(sorted(environment)).map(([k, v]) => `${k}=${v}`) } : {}),
+      ...(svc.entrypoint !== undefined
+        ? { Command: Array.isArray(svc.entrypoint) ? svc.entrypoint : splitCommand(svc.entrypoint) }
+        : {}),
+      ...(svc.command !== undefined
+        ? { Args: Array.isArray(svc.command) ? svc.command.map(String) : splitCommand(String(svc.command)) }
+        : {}),
+      ...(Object.keys(environment).length > 0
+        ? { Env: Object.entries(sorted(environment)).map(([k, v]) => `${k}=${v}`) }
+        : {}),
       ...(svc.hostname !== undefined ? { Hostname: svc.hostname } : {}),
       ...(svc.user !== undefined ? { User: svc.user } : {}),
       ...(svc.working_dir !== undefined ? { Dir: svc.working_dir } : {}),

@@ -63,7 +63,9 @@ export function stackAddress(stack: string, environment: string): string {
 
 async function secretVersion(value: string, salt: string): Promise<string> {
   const key = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(value, `phoenix-docker-secret:${salt}`, 16, { N: 1 << 14, r: 8, p: 1 }, (error, derived) => (error ? reject(error) : resolve(derived))),
+    scrypt(value, `phoenix-docker-secret:${salt}`, 16, { N: 1 << 14, r: 8, p: 1 }, (error, derived) =>
+      error ? reject(error) : resolve(derived),
+    ),
   );
   return key.toString('hex').slice(0, 12);
 }
@@ -85,19 +87,34 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
       const where = `stacks.${stack.name}.environments.${environment}`;
       let converted: ConvertedStack;
       try {
-        const doc = loadCompose(stack.compose, vars, { configDir: input.secrets.configDir, schemaPath: input.composeSchemaPath });
+        const doc = loadCompose(stack.compose, vars, {
+          configDir: input.secrets.configDir,
+          schemaPath: input.composeSchemaPath,
+        });
         const problems: ConvertProblem[] = [];
         for (const service of Object.keys(env.replicas)) {
-          if (!(service in doc.services)) problems.push({ path: `/services`, message: `replicas given for unknown service "${service}" (${where}.replicas)` });
+          if (!(service in doc.services))
+            problems.push({
+              path: `/services`,
+              message: `replicas given for unknown service "${service}" (${where}.replicas)`,
+            });
         }
         converted = convertCompose(doc, { namespace, replicas: env.replicas }, problems);
         const refs = { ...stack.secrets, ...env.secrets };
         for (const s of converted.secrets) {
-          if (!s.external && !(s.source in refs)) problems.push({ path: `/secrets/${s.source}`, message: `no value: add it to ${where}.secrets or the stack's secrets` });
+          if (!s.external && !(s.source in refs))
+            problems.push({
+              path: `/secrets/${s.source}`,
+              message: `no value: add it to ${where}.secrets or the stack's secrets`,
+            });
         }
         const targets = new Set(stack.files.map((f) => f.target));
         for (const c of converted.configs) {
-          if (!c.external && !targets.has(c.source)) problems.push({ path: `/configs/${c.source}`, message: `no file: add { source, target: ${c.source} } to the stack's files` });
+          if (!c.external && !targets.has(c.source))
+            problems.push({
+              path: `/configs/${c.source}`,
+              message: `no file: add { source, target: ${c.source} } to the stack's files`,
+            });
         }
         if (problems.length > 0) throw new ComposeError(problems.map((p) => ({ ...p, file: stack.compose })));
       } catch (error) {
@@ -114,16 +131,31 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
       const secrets: StackSecret[] = [];
       for (const s of converted.secrets.filter((x) => !x.external)) {
         const ref = refs[s.source]!;
-        secrets.push({ source: s.source, ref, version: await secretVersion(await resolveSecret(ref, input.secrets), `${namespace}/${s.source}`) });
+        secrets.push({
+          source: s.source,
+          ref,
+          version: await secretVersion(await resolveSecret(ref, input.secrets), `${namespace}/${s.source}`),
+        });
       }
       const configs: StackConfigFile[] = [];
       for (const c of converted.configs.filter((x) => !x.external)) {
         const file = stack.files.find((f) => f.target === c.source)!;
         const data = await readFile(join(input.secrets.configDir, file.source));
-        configs.push({ source: c.source, path: file.source, data: data.toString('base64'), version: createHash('sha256').update(data).digest('hex').slice(0, 12) });
+        configs.push({
+          source: c.source,
+          path: file.source,
+          data: data.toString('base64'),
+          version: createHash('sha256').update(data).digest('hex').slice(0, 12),
+        });
       }
       const digest = createHash('sha256')
-        .update(stableStringify({ converted, secrets: secrets.map(({ source, version }) => ({ source, version })), configs: configs.map(({ source, version }) => ({ source, version })) }))
+        .update(
+          stableStringify({
+            converted,
+            secrets: secrets.map(({ source, version }) => ({ source, version })),
+            configs: configs.map(({ source, version }) => ({ source, version })),
+          }),
+        )
         .digest('hex')
         .slice(0, 16);
       const dependsOn: string[] = [];

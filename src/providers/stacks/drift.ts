@@ -41,13 +41,20 @@ export function driftReasons(d: StackDesired, o: StackObserved): string[] {
       continue;
     }
     const want = serviceFacts(spec);
-    if (want.replicas !== seen.replicas) reasons.push(`service ${spec.Name}: ${seen.replicas} replicas, desired ${want.replicas} (changed outside Phoenix)`);
-    if (want.image !== seen.image) reasons.push(`service ${spec.Name}: image ${seen.image}, desired ${want.image} (changed outside Phoenix)`);
-    if (JSON.stringify(want.env) !== JSON.stringify(seen.env)) reasons.push(`service ${spec.Name}: environment changed outside Phoenix`);
-    if (JSON.stringify(want.args) !== JSON.stringify(seen.args)) reasons.push(`service ${spec.Name}: command changed outside Phoenix`);
+    if (want.replicas !== seen.replicas)
+      reasons.push(
+        `service ${spec.Name}: ${seen.replicas} replicas, desired ${want.replicas} (changed outside Phoenix)`,
+      );
+    if (want.image !== seen.image)
+      reasons.push(`service ${spec.Name}: image ${seen.image}, desired ${want.image} (changed outside Phoenix)`);
+    if (JSON.stringify(want.env) !== JSON.stringify(seen.env))
+      reasons.push(`service ${spec.Name}: environment changed outside Phoenix`);
+    if (JSON.stringify(want.args) !== JSON.stringify(seen.args))
+      reasons.push(`service ${spec.Name}: command changed outside Phoenix`);
   }
   for (const name of Object.keys(o.services)) {
-    if (!d.converted.services.some((s) => s.Name === `${d.namespace}_${name}`)) reasons.push(`service ${d.namespace}_${name} is not in the compose file`);
+    if (!d.converted.services.some((s) => s.Name === `${d.namespace}_${name}`))
+      reasons.push(`service ${d.namespace}_${name} is not in the compose file`);
   }
   return reasons;
 }

@@ -17,7 +17,13 @@ import type {
   ObservedResource,
   ResourceHandler,
 } from '../../engine/handler.ts';
-import { isNotSwarmManager, type DockerClient, type ServiceObject, type ServiceSpec, type TaskObject } from '../../clients/docker/client.ts';
+import {
+  isNotSwarmManager,
+  type DockerClient,
+  type ServiceObject,
+  type ServiceSpec,
+  type TaskObject,
+} from '../../clients/docker/client.ts';
 import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
 import { stableStringify } from '../../engine/plan/digest.ts';
 import { ProviderError } from '../../errors.ts';
@@ -54,11 +60,19 @@ function versionedName(base: string, version: string): string {
 }
 
 function stackLabels(d: StackDesired): Record<string, string> {
-  return { [NAMESPACE_LABEL]: d.namespace, [MANAGED_LABEL]: 'true', [STACK_LABEL]: d.stack, [ENV_LABEL]: d.environment };
+  return {
+    [NAMESPACE_LABEL]: d.namespace,
+    [MANAGED_LABEL]: 'true',
+    [STACK_LABEL]: d.stack,
+    [ENV_LABEL]: d.environment,
+  };
 }
 
 /** Desired service specs with Phoenix's labels and the versioned secret/config names filled in. */
-function finalSpecs(d: StackDesired, ids: { secrets: Map<string, string>; configs: Map<string, string> }): ServiceSpec[] {
+function finalSpecs(
+  d: StackDesired,
+  ids: { secrets: Map<string, string>; configs: Map<string, string> },
+): ServiceSpec[] {
   return d.converted.services.map((spec) => {
     const copy = structuredClone(spec);
     copy.Labels = { ...copy.Labels, ...stackLabels(d), [DIGEST_LABEL]: d.digest };
@@ -66,11 +80,19 @@ function finalSpecs(d: StackDesired, ids: { secrets: Map<string, string>; config
     const fill = (kind: 'secrets' | 'configs', list: { source: string; File: unknown }[] | undefined) =>
       list?.map((ref) => {
         const declared = d.converted[kind].find((x) => x.source === ref.source)!;
-        const own = kind === 'secrets' ? d.secrets.find((s) => s.source === ref.source) : d.configs.find((s) => s.source === ref.source);
+        const own =
+          kind === 'secrets'
+            ? d.secrets.find((s) => s.source === ref.source)
+            : d.configs.find((s) => s.source === ref.source);
         const name = declared.external || !own ? declared.name : versionedName(declared.name, own.version);
         const id = ids[kind].get(name);
-        if (!id) throw new ProviderError(`stack ${d.namespace}: ${kind.slice(0, -1)} ${name} does not exist`, { code: 'E_STACK_DEPLOY' });
-        return kind === 'secrets' ? { File: ref.File, SecretID: id, SecretName: name } : { File: ref.File, ConfigID: id, ConfigName: name };
+        if (!id)
+          throw new ProviderError(`stack ${d.namespace}: ${kind.slice(0, -1)} ${name} does not exist`, {
+            code: 'E_STACK_DEPLOY',
+          });
+        return kind === 'secrets'
+          ? { File: ref.File, SecretID: id, SecretName: name }
+          : { File: ref.File, ConfigID: id, ConfigName: name };
       });
     if (c.Secrets) c.Secrets = fill('secrets', c.Secrets);
     if (c.Configs) c.Configs = fill('configs', c.Configs);
@@ -135,17 +157,27 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
       if (!specs.some((s) => s.Name === svc.Spec.Name)) await docker.removeService(svc.ID, svc.Spec.Name);
     }
     // Old versions nothing references any more (rotation: removed only after the services moved).
-    const used = new Set(specs.flatMap((s) => [
-      ...((s.TaskTemplate.ContainerSpec.Secrets ?? []) as { SecretName: string }[]).map((x) => x.SecretName),
-      ...((s.TaskTemplate.ContainerSpec.Configs ?? []) as { ConfigName: string }[]).map((x) => x.ConfigName),
-    ]));
+    const used = new Set(
+      specs.flatMap((s) => [
+        ...((s.TaskTemplate.ContainerSpec.Secrets ?? []) as { SecretName: string }[]).map((x) => x.SecretName),
+        ...((s.TaskTemplate.ContainerSpec.Configs ?? []) as { ConfigName: string }[]).map((x) => x.ConfigName),
+      ]),
+    );
     for (const s of existingSecrets) {
-      if (s.Spec.Labels?.[NAMESPACE_LABEL] === d.namespace && s.Spec.Labels?.[MANAGED_LABEL] === 'true' && !used.has(s.Spec.Name)) {
+      if (
+        s.Spec.Labels?.[NAMESPACE_LABEL] === d.namespace &&
+        s.Spec.Labels?.[MANAGED_LABEL] === 'true' &&
+        !used.has(s.Spec.Name)
+      ) {
         await docker.removeSecret(s.ID, s.Spec.Name);
       }
     }
     for (const c of existingConfigs) {
-      if (c.Spec.Labels?.[NAMESPACE_LABEL] === d.namespace && c.Spec.Labels?.[MANAGED_LABEL] === 'true' && !used.has(c.Spec.Name)) {
+      if (
+        c.Spec.Labels?.[NAMESPACE_LABEL] === d.namespace &&
+        c.Spec.Labels?.[MANAGED_LABEL] === 'true' &&
+        !used.has(c.Spec.Name)
+      ) {
         await docker.removeConfig(c.ID, c.Spec.Name);
       }
     }
@@ -155,8 +187,10 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
     const docker = client();
     const nsFilter = { label: [`${NAMESPACE_LABEL}=${namespace}`] };
     for (const svc of await docker.listServices(nsFilter)) await docker.removeService(svc.ID, svc.Spec.Name);
-    for (const s of await docker.listSecrets(nsFilter)) if (s.Spec.Labels?.[MANAGED_LABEL] === 'true') await docker.removeSecret(s.ID, s.Spec.Name);
-    for (const c of await docker.listConfigs(nsFilter)) if (c.Spec.Labels?.[MANAGED_LABEL] === 'true') await docker.removeConfig(c.ID, c.Spec.Name);
+    for (const s of await docker.listSecrets(nsFilter))
+      if (s.Spec.Labels?.[MANAGED_LABEL] === 'true') await docker.removeSecret(s.ID, s.Spec.Name);
+    for (const c of await docker.listConfigs(nsFilter))
+      if (c.Spec.Labels?.[MANAGED_LABEL] === 'true') await docker.removeConfig(c.ID, c.Spec.Name);
     // Networks stay busy until the removed tasks' containers are gone: retry, bounded.
     for (const net of await docker.listNetworks(nsFilter)) {
       if (net.Labels?.[MANAGED_LABEL] !== 'true') continue;
@@ -244,17 +278,26 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
         // failure of this deployment either: only tasks running the current container spec count.
         const current = stableStringify(svc.Spec.TaskTemplate?.ContainerSpec ?? {});
         const recent = mine.filter(
-          (t) => (Date.parse(t.Status.Timestamp ?? '') || 0) >= since - 1000 && stableStringify(t.Spec?.ContainerSpec ?? {}) === current,
+          (t) =>
+            (Date.parse(t.Status.Timestamp ?? '') || 0) >= since - 1000 &&
+            stableStringify(t.Spec?.ContainerSpec ?? {}) === current,
         );
         const replicas = svc.Spec.Mode?.Replicated?.Replicas as number | undefined;
         const running = mine.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running').length;
         if (replicas !== undefined && running >= replicas) continue;
-        if (replicas === undefined && running > 0 && mine.every((t) => t.DesiredState !== 'running' || t.Status.State === 'running')) continue;
+        if (
+          replicas === undefined &&
+          running > 0 &&
+          mine.every((t) => t.DesiredState !== 'running' || t.Status.State === 'running')
+        )
+          continue;
         const failure = failedTask(recent, svc.Spec.Name);
         if (failure) return { status: 'unhealthy', message: failure };
         waiting.push(`${svc.Spec.Name} ${running}/${replicas ?? 'global'}`);
       }
-      return waiting.length === 0 ? { status: 'healthy' } : { status: 'pending', message: `waiting for ${waiting.join(', ')}` };
+      return waiting.length === 0
+        ? { status: 'healthy' }
+        : { status: 'pending', message: `waiting for ${waiting.join(', ')}` };
     },
 
     // The Swarm, and the Swarm-wide networks the compose file uses as external ones.

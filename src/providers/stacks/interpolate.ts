@@ -29,11 +29,15 @@ export function interpolateString(
     const unsetOrEmpty = value === undefined || (op?.startsWith(':') === true && value === '');
     if (op === ':-' || op === '-') return unsetOrEmpty ? (arg as string) : (value as string);
     if (op === ':?' || op === '?') {
-      if (unsetOrEmpty) problems.push({ path, message: `required variable ${name} is not set${arg ? `: ${arg}` : ''}` });
+      if (unsetOrEmpty)
+        problems.push({ path, message: `required variable ${name} is not set${arg ? `: ${arg}` : ''}` });
       return value ?? '';
     }
     if (value === undefined) {
-      problems.push({ path, message: `variable ${name} is not set (declare it in the stack's variables or the environment's)` });
+      problems.push({
+        path,
+        message: `variable ${name} is not set (declare it in the stack's variables or the environment's)`,
+      });
       return '';
     }
     return value;
@@ -41,7 +45,12 @@ export function interpolateString(
 }
 
 /** Interpolates a parsed YAML value in place of a copy; problems carry JSON-pointer-like paths. */
-export function interpolate(value: unknown, vars: Readonly<Record<string, string>>, problems: InterpolationProblem[], path = ''): unknown {
+export function interpolate(
+  value: unknown,
+  vars: Readonly<Record<string, string>>,
+  problems: InterpolationProblem[],
+  path = '',
+): unknown {
   if (typeof value === 'string') return interpolateString(value, vars, path || '/', problems);
   if (Array.isArray(value)) return value.map((item, index) => interpolate(item, vars, problems, `${path}/${index}`));
   if (value !== null && typeof value === 'object') {

@@ -21,7 +21,10 @@ export interface StackServiceStatus {
   reasons: string[];
 }
 
-export async function stackStatus(docker: DockerClient, desired: readonly StackDesired[]): Promise<StackServiceStatus[]> {
+export async function stackStatus(
+  docker: DockerClient,
+  desired: readonly StackDesired[],
+): Promise<StackServiceStatus[]> {
   let services: Awaited<ReturnType<DockerClient['listServices']>> = [];
   let tasks: Awaited<ReturnType<DockerClient['listTasks']>> = [];
   try {
@@ -35,7 +38,13 @@ export async function stackStatus(docker: DockerClient, desired: readonly StackD
     for (const spec of d.converted.services) {
       const want = serviceFacts(spec);
       const svc = services.find((s) => s.Spec.Name === spec.Name && s.Spec.Labels?.[NAMESPACE_LABEL] === d.namespace);
-      const base = { stack: d.stack, environment: d.environment, service: spec.Name, desired: want.replicas, image: want.image };
+      const base = {
+        stack: d.stack,
+        environment: d.environment,
+        service: spec.Name,
+        desired: want.replicas,
+        image: want.image,
+      };
       if (!svc) {
         rows.push({ ...base, running: 0, state: 'missing', reasons: ['not deployed'] });
         continue;

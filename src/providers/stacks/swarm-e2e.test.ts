@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executePlan, handlerRegistry, makePlan, type Resource } from '../../engine/index.ts';
 import { Stack, type PhoenixConfig } from '../../config/schema.ts';
-import { dockerdAvailable, importBusybox, startDockerdCluster, type DockerdCluster } from '../../clients/docker/_test-dockerd.ts';
+import {
+  dockerdAvailable,
+  importBusybox,
+  startDockerdCluster,
+  type DockerdCluster,
+} from '../../clients/docker/_test-dockerd.ts';
 import type { DockerClient } from '../../clients/docker/client.ts';
 import { swarmClusterHandler } from '../swarm/cluster.ts';
 import { deriveSwarm } from '../swarm/derive.ts';
@@ -78,10 +83,12 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     ...deriveSwarm(swarmConfig),
     ...(await deriveStacks({ stacks, secrets: { configDir: dir, env: secretEnv } })),
   ];
-  const plan = async (prune = false) => makePlan({ resources: await resources(), registry: registry(), prune, kinds: ['swarm.stack'] });
+  const plan = async (prune = false) =>
+    makePlan({ resources: await resources(), registry: registry(), prune, kinds: ['swarm.stack'] });
   const apply = async (prune = false) => {
     const planned = await plan(prune);
-    if (planned.plan.applyable === false) throw new Error(`plan not applyable: ${JSON.stringify(planned.plan.diagnostics)}`);
+    if (planned.plan.applyable === false)
+      throw new Error(`plan not applyable: ${JSON.stringify(planned.plan.diagnostics)}`);
     const result = await executePlan({
       plan: planned.plan,
       resources: planned.resources,
@@ -101,7 +108,10 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
   const running = async (service: string) => {
     const svc = (await manager.listServices({ name: [service] })).find((s) => s.Spec.Name === service)!;
     const tasks = await manager.listTasks({ service: [service], 'desired-state': ['running'] });
-    return { desired: svc.Spec.Mode.Replicated?.Replicas as number, running: tasks.filter((t) => t.Status.State === 'running').length };
+    return {
+      desired: svc.Spec.Mode.Replicated?.Replicas as number,
+      running: tasks.filter((t) => t.Status.State === 'running').length,
+    };
   };
 
   beforeAll(async () => {
@@ -149,8 +159,9 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
   it('refuses a client without a certificate', async () => {
     const node = cluster.nodes[1]!;
     const outcome = await new Promise<string>((resolve) => {
-      const req = request({ host: node.ip, port: 2376, path: '/v1.41/info', ca: cluster.tls.ca, timeout: 10_000 }, (res) =>
-        resolve(`status ${res.statusCode}`),
+      const req = request(
+        { host: node.ip, port: 2376, path: '/v1.41/info', ca: cluster.tls.ca, timeout: 10_000 },
+        (res) => resolve(`status ${res.statusCode}`),
       );
       req.on('error', (error) => resolve(`error ${error.message}`));
       req.end();
@@ -177,15 +188,26 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     ]);
     expect(nodes.find((n) => n.Description.Hostname === 'node2')!.Spec.Labels).toEqual({ tier: 'apps' });
     const backbone = (await manager.listNetworks({ name: ['backbone'] }))[0]!;
-    expect([backbone.Driver, backbone.Scope, backbone.Attachable, 'encrypted' in (backbone.Options ?? {})]).toEqual(['overlay', 'swarm', true, true]);
+    expect([backbone.Driver, backbone.Scope, backbone.Attachable, 'encrypted' in (backbone.Options ?? {})]).toEqual([
+      'overlay',
+      'swarm',
+      true,
+      true,
+    ]);
     expect(await running('whoami-production_whoami')).toEqual({ desired: 2, running: 2 });
     expect(await running('whoami-testing_whoami')).toEqual({ desired: 1, running: 1 });
     // The docker CLI sees them as stacks (the labels `docker stack deploy` sets).
-    const ls = spawnSync('/usr/bin/docker', ['-H', `unix://${cluster.nodes[0]!.socket}`, 'stack', 'ls', '--format', '{{.Name}} {{.Services}}'], { encoding: 'utf8', timeout: 20_000 });
+    const ls = spawnSync(
+      '/usr/bin/docker',
+      ['-H', `unix://${cluster.nodes[0]!.socket}`, 'stack', 'ls', '--format', '{{.Name}} {{.Services}}'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     expect(ls.stdout.trim().split('\n').sort()).toEqual(['whoami-production 1', 'whoami-testing 1']);
     // The worker join token appears in no plan, observation or call log.
     const joinToken = (await manager.swarmInspect()).JoinTokens.Worker;
-    expect(JSON.stringify({ plan: planned.plan, observed: [...planned.observations.values()], calls: mutations() })).not.toContain(joinToken);
+    expect(
+      JSON.stringify({ plan: planned.plan, observed: [...planned.observations.values()], calls: mutations() }),
+    ).not.toContain(joinToken);
     const secrets = (await manager.listSecrets()).map((s) => s.Spec.Name).sort();
     expect(secrets).toHaveLength(2);
     expect(secrets[0]).toMatch(/^whoami-production_api_token_[0-9a-f]{12}$/);
@@ -203,7 +225,13 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
   }, 60_000);
 
   it('redeploys only the stack environment whose variable changed', async () => {
-    stacks[0] = Stack.parse({ ...stacks[0], environments: { ...stacks[0]!.environments, testing: { ...stacks[0]!.environments.testing!, variables: { PORT: 18081, GREETING: 'changed' } } } });
+    stacks[0] = Stack.parse({
+      ...stacks[0],
+      environments: {
+        ...stacks[0]!.environments,
+        testing: { ...stacks[0]!.environments.testing!, variables: { PORT: 18081, GREETING: 'changed' } },
+      },
+    });
     resetStats();
     const { planned, result } = await apply();
     expect(actions(planned)['stack.whoami.testing']).toBe('update');
@@ -216,16 +244,25 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     const svc = (await manager.listServices({ name: ['whoami-production_whoami'] }))[0]!;
     await manager.updateService(svc, { ...svc.Spec, Mode: { Replicated: { Replicas: 3 } } });
     const planned = await plan();
-    const rows = await stackStatus(manager, planned.plan.changes.filter((c) => c.kind === 'swarm.stack').map((c) => planned.resources.get(c.address)!.desired as StackDesired));
+    const rows = await stackStatus(
+      manager,
+      planned.plan.changes
+        .filter((c) => c.kind === 'swarm.stack')
+        .map((c) => planned.resources.get(c.address)!.desired as StackDesired),
+    );
     expect(rows.map((r) => [r.service, r.state, r.desired, r.reasons.join('; ')])).toEqual([
       ['whoami-production_whoami', 'drifted', 3, 'replicas 3, declared 2'],
       ['whoami-testing_whoami', 'in sync', 1, ''],
     ]);
     const change = planned.plan.changes.find((c) => c.address === 'stack.whoami.production')!;
     expect(change.action).toBe('update');
-    expect(change.reasons).toContain('service whoami-production_whoami: 3 replicas, desired 2 (changed outside Phoenix)');
+    expect(change.reasons).toContain(
+      'service whoami-production_whoami: 3 replicas, desired 2 (changed outside Phoenix)',
+    );
     const { result } = await apply();
-    expect([...result.outcomes.values()].map((o) => `${o.address} ${o.outcome} ${String(o.error ?? '')}`)).toContain('stack.whoami.production updated ');
+    expect([...result.outcomes.values()].map((o) => `${o.address} ${o.outcome} ${String(o.error ?? '')}`)).toContain(
+      'stack.whoami.production updated ',
+    );
     expect((await running('whoami-production_whoami')).desired).toBe(2);
     expect(actions(await plan())['stack.whoami.production']).toBe('noop');
   }, 90_000);
@@ -250,7 +287,11 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
       ]);
     }
     // Canary: the values never reach the plan, the call log or the observations.
-    const text = JSON.stringify({ plan: planned.plan, calls: mutations(), observed: [...planned.observations.values()] });
+    const text = JSON.stringify({
+      plan: planned.plan,
+      calls: mutations(),
+      observed: [...planned.observations.values()],
+    });
     expect(text).not.toContain(TOKEN_1);
     expect(text).not.toContain(TOKEN_2);
   }, 120_000);
@@ -260,7 +301,9 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     const { result } = await apply();
     const outcome = result.outcomes.get('stack.broken.testing')!;
     expect(outcome.outcome).toBe('failed');
-    expect(String((outcome.error as Error).message)).toMatch(/broken-testing_app: task (rejected|failed): .*No such image: phoenix-test\/missing:1/);
+    expect(String((outcome.error as Error).message)).toMatch(
+      /broken-testing_app: task (rejected|failed): .*No such image: phoenix-test\/missing:1/,
+    );
     stacks.pop();
   }, 120_000);
 

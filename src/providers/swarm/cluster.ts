@@ -47,7 +47,10 @@ const SWARM_PORT = 2377;
 
 function managerOf(d: SwarmDesired): SwarmNodeDesired {
   const managers = d.nodes.filter((n) => n.role === 'manager');
-  if (managers.length !== 1) throw new ProviderError(`a Swarm needs exactly one swarm-manager guest (found ${managers.length})`, { code: 'E_SWARM_CONFIG' });
+  if (managers.length !== 1)
+    throw new ProviderError(`a Swarm needs exactly one swarm-manager guest (found ${managers.length})`, {
+      code: 'E_SWARM_CONFIG',
+    });
   return managers[0]!;
 }
 
@@ -58,7 +61,11 @@ function sortedLabels(labels: Record<string, string> | undefined): Record<string
 function observeNodes(nodes: NodeObject[]): SwarmObserved {
   const out: SwarmObserved = { nodes: {} };
   for (const n of nodes) {
-    out.nodes[n.Description.Hostname] = { role: n.Spec.Role, availability: n.Spec.Availability, labels: sortedLabels(n.Spec.Labels) };
+    out.nodes[n.Description.Hostname] = {
+      role: n.Spec.Role,
+      availability: n.Spec.Availability,
+      labels: sortedLabels(n.Spec.Labels),
+    };
   }
   return out;
 }
@@ -86,7 +93,10 @@ export function swarmClusterHandler(clients: SwarmClients): ResourceHandler<Swar
       const worker = clients.node(w.name);
       const state = (await worker.info()).Swarm.LocalNodeState;
       if (state === 'active') {
-        throw new ProviderError(`${w.name} is already in another Swarm`, { code: 'E_SWARM_STATE', hint: `run "docker swarm leave" on ${w.name}` });
+        throw new ProviderError(`${w.name} is already in another Swarm`, {
+          code: 'E_SWARM_STATE',
+          hint: `run "docker swarm leave" on ${w.name}`,
+        });
       }
       // Read at the moment of use; the token lives only in this scope.
       const token = (await manager.swarmInspect()).JoinTokens.Worker;
@@ -100,14 +110,20 @@ export function swarmClusterHandler(clients: SwarmClients): ResourceHandler<Swar
     }
     for (const want of d.nodes) {
       const node = nodes.find((n) => n.Description.Hostname === want.name);
-      if (!node) throw new ProviderError(`${want.name} did not appear in the Swarm after joining`, { code: 'E_SWARM_JOIN' });
+      if (!node)
+        throw new ProviderError(`${want.name} did not appear in the Swarm after joining`, { code: 'E_SWARM_JOIN' });
       const labels = sortedLabels(want.labels);
       if (
         node.Spec.Availability !== want.availability ||
         node.Spec.Role !== want.role ||
         JSON.stringify(sortedLabels(node.Spec.Labels)) !== JSON.stringify(labels)
       ) {
-        await manager.updateNode(node, { ...node.Spec, Labels: labels, Availability: want.availability, Role: want.role });
+        await manager.updateNode(node, {
+          ...node.Spec,
+          Labels: labels,
+          Availability: want.availability,
+          Role: want.role,
+        });
       }
     }
     return observeNodes(await manager.listNodes());
@@ -130,9 +146,16 @@ export function swarmClusterHandler(clients: SwarmClients): ResourceHandler<Swar
           changes.push({ path: `nodes.${want.name}`, before: undefined, after: want.role });
           continue;
         }
-        if (seen.availability !== want.availability) changes.push({ path: `nodes.${want.name}.availability`, before: seen.availability, after: want.availability });
-        if (seen.role !== want.role) changes.push({ path: `nodes.${want.name}.role`, before: seen.role, after: want.role });
-        if (JSON.stringify(seen.labels) !== JSON.stringify(sortedLabels(want.labels))) changes.push({ path: `nodes.${want.name}.labels`, before: seen.labels, after: sortedLabels(want.labels) });
+        if (seen.availability !== want.availability)
+          changes.push({
+            path: `nodes.${want.name}.availability`,
+            before: seen.availability,
+            after: want.availability,
+          });
+        if (seen.role !== want.role)
+          changes.push({ path: `nodes.${want.name}.role`, before: seen.role, after: want.role });
+        if (JSON.stringify(seen.labels) !== JSON.stringify(sortedLabels(want.labels)))
+          changes.push({ path: `nodes.${want.name}.labels`, before: seen.labels, after: sortedLabels(want.labels) });
       }
       if (changes.length > reasons.length) reasons.push('node settings differ');
       return { ...base, action: changes.length === 0 ? 'noop' : 'update', changes, reasons };
@@ -144,12 +167,20 @@ export function swarmClusterHandler(clients: SwarmClients): ResourceHandler<Swar
       return { observed: await converge(resource.desired) };
     },
     delete() {
-      return Promise.reject(new ProviderError('Phoenix does not dissolve a Swarm; remove it by hand if that is intended', { code: 'E_SWARM_DELETE' }));
+      return Promise.reject(
+        new ProviderError('Phoenix does not dissolve a Swarm; remove it by hand if that is intended', {
+          code: 'E_SWARM_DELETE',
+        }),
+      );
     },
     async health({ resource }): Promise<HealthResponse> {
       const nodes = await clients.node(managerOf(resource.desired).name).listNodes();
-      const notReady = nodes.filter((n) => n.Status.State !== 'ready').map((n) => `${n.Description.Hostname} ${n.Status.State}`);
-      return notReady.length === 0 ? { status: 'healthy' } : { status: 'pending', message: `waiting for ${notReady.join(', ')}` };
+      const notReady = nodes
+        .filter((n) => n.Status.State !== 'ready')
+        .map((n) => `${n.Description.Hostname} ${n.Status.State}`);
+      return notReady.length === 0
+        ? { status: 'healthy' }
+        : { status: 'pending', message: `waiting for ${notReady.join(', ')}` };
     },
   };
 }

@@ -34,7 +34,9 @@ export function deriveSwarm(config: Pick<PhoenixConfig, 'guests' | 'platform'>):
     });
   }
   if (nodes.length === 0) return [];
-  const resources: Resource[] = [{ address: CLUSTER_ADDRESS, kind: CLUSTER_KIND, desired: { nodes } satisfies SwarmDesired, dependsOn: [] }];
+  const resources: Resource[] = [
+    { address: CLUSTER_ADDRESS, kind: CLUSTER_KIND, desired: { nodes } satisfies SwarmDesired, dependsOn: [] },
+  ];
   for (const net of settings?.networks ?? []) {
     resources.push({
       address: networkAddress(net.name),

@@ -27,11 +27,15 @@ function facts(n: NetworkObject): SwarmNetworkObserved {
   return { name: n.Name, attachable: n.Attachable, encrypted: n.Options?.encrypted !== undefined };
 }
 
-export function swarmNetworkHandler(manager: () => DockerClient): ResourceHandler<SwarmNetworkDesired, SwarmNetworkObserved> {
+export function swarmNetworkHandler(
+  manager: () => DockerClient,
+): ResourceHandler<SwarmNetworkDesired, SwarmNetworkObserved> {
   return {
     kind: NETWORK_KIND,
     async observe({ resource }) {
-      const found = (await manager().listNetworks({ name: [resource.desired.name] })).find((n) => n.Name === resource.desired.name);
+      const found = (await manager().listNetworks({ name: [resource.desired.name] })).find(
+        (n) => n.Name === resource.desired.name,
+      );
       return { observed: found ? facts(found) : null };
     },
     async observeAll() {
@@ -40,7 +44,12 @@ export function swarmNetworkHandler(manager: () => DockerClient): ResourceHandle
       const unmanaged = [];
       for (const n of all) {
         if (n.Labels?.[MANAGED] === 'true' && n.Labels['com.docker.stack.namespace'] === undefined) {
-          found.push({ address: networkAddress(n.Name), kind: NETWORK_KIND, observed: facts(n), dependsOn: [CLUSTER_ADDRESS] });
+          found.push({
+            address: networkAddress(n.Name),
+            kind: NETWORK_KIND,
+            observed: facts(n),
+            dependsOn: [CLUSTER_ADDRESS],
+          });
         } else if (n.Labels?.['com.docker.stack.namespace'] === undefined && n.Name !== 'ingress') {
           unmanaged.push({ address: networkAddress(n.Name), kind: NETWORK_KIND, summary: `overlay network ${n.Name}` });
         }
@@ -50,7 +59,14 @@ export function swarmNetworkHandler(manager: () => DockerClient): ResourceHandle
     diff({ resource, observed }) {
       const d = resource.desired;
       const base = { requiresRestart: false };
-      if (!observed) return { ...base, action: 'create', changes: [], requiresReplace: [], reasons: [`create overlay network ${d.name}`] };
+      if (!observed)
+        return {
+          ...base,
+          action: 'create',
+          changes: [],
+          requiresReplace: [],
+          reasons: [`create overlay network ${d.name}`],
+        };
       const changes = (['attachable', 'encrypted'] as const)
         .filter((k) => observed[k] !== d[k])
         .map((k) => ({ path: k, before: observed[k], after: d[k], forcesReplacement: true }));
