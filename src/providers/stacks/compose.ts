@@ -42,12 +42,14 @@ export class ComposeError extends Error {
   }
 }
 
+/** A schema-validated compose value: its shape is the compose specification's, not a TS type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Validated = any;
 export type ComposeDocument = {
-  services: Record<string, any>;
-  networks?: Record<string, any>;
-  secrets?: Record<string, any>;
-  configs?: Record<string, any>;
+  services: Record<string, Validated>;
+  networks?: Record<string, Validated>;
+  secrets?: Record<string, Validated>;
+  configs?: Record<string, Validated>;
 };
 
 export function loadCompose(
