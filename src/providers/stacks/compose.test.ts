@@ -131,3 +131,47 @@ services:
     expect(() => durationNs('soon')).toThrow(/invalid duration/);
   });
 });
+
+describe('volumes', () => {
+  it('maps bind mounts and stack volumes the way docker stack deploy names them', () => {
+    const doc = loadCompose(
+      'v.yaml',
+      {},
+      {
+        text: 'services:\n  web:\n    image: busybox\n    volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro", "data:/data", { type: volume, source: ext, target: /ext }]\nvolumes:\n  data: {}\n  ext: { external: true, name: shared }\n',
+      },
+    );
+    const problems: ConvertProblem[] = [];
+    const web = convertCompose(doc, { namespace: 'p-production', replicas: {} }, problems).services[0]!;
+    expect(problems).toEqual([]);
+    expect(web.TaskTemplate.ContainerSpec.Mounts).toEqual([
+      { Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock', ReadOnly: true },
+      {
+        Type: 'volume',
+        Source: 'p-production_data',
+        Target: '/data',
+        ReadOnly: false,
+        VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'p-production' } },
+      },
+      {
+        Type: 'volume',
+        Source: 'shared',
+        Target: '/ext',
+        ReadOnly: false,
+        VolumeOptions: { Labels: { 'com.docker.stack.namespace': 'p-production' } },
+      },
+    ]);
+  });
+  it('reports an undeclared named volume', () => {
+    const doc = loadCompose(
+      'v.yaml',
+      {},
+      { text: 'services:\n  web:\n    image: busybox\n    volumes: ["data:/data"]\n' },
+    );
+    const problems: ConvertProblem[] = [];
+    convertCompose(doc, { namespace: 'p-testing', replicas: {} }, problems);
+    expect(problems).toEqual([
+      { path: '/services/web/volumes/0', message: 'volume "data" is not declared in the top-level volumes' },
+    ]);
+  });
+});

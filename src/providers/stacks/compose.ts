@@ -50,6 +50,7 @@ export type ComposeDocument = {
   networks?: Record<string, Validated>;
   secrets?: Record<string, Validated>;
   configs?: Record<string, Validated>;
+  volumes?: Record<string, Validated>;
 };
 
 export function loadCompose(

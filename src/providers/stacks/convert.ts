@@ -49,6 +49,7 @@ const SUPPORTED_SERVICE_KEYS = new Set([
   'secrets',
   'configs',
   'init',
+  'volumes',
   'stop_grace_period',
   'hostname',
   'user',
@@ -154,6 +155,62 @@ function ports(list: any[], path: string, problems: ConvertProblem[]): Record<st
       ...(match[1] ? { PublishedPort: Number(match[1]) } : {}),
       PublishMode: 'ingress',
     };
+  });
+}
+
+interface VolumeContext {
+  ns: string;
+  nsLabel: Record<string, string>;
+  path: string;
+  problems: ConvertProblem[];
+  declared: Record<string, unknown>;
+}
+
+/**
+ * Service volumes → Swarm mounts: an absolute or relative source is a bind mount; a name must be
+ * declared in the top-level `volumes` and becomes the volume `<ns>_<name>` (as `docker stack
+ * deploy` names it), or its own name when external.
+ */
+function volumeMounts(list: unknown, ctx: VolumeContext): Record<string, unknown>[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry: unknown, index: number) => {
+    let type: string | undefined;
+    let source: string | undefined;
+    let target: string | undefined;
+    let readOnly = false;
+    if (typeof entry === 'string') {
+      const parts = entry.split(':');
+      if (parts.length === 1) [target] = parts;
+      else [source, target] = parts;
+      readOnly = parts[2]?.split(',').includes('ro') ?? false;
+    } else if (entry !== null && typeof entry === 'object') {
+      const e = entry as { type?: string; source?: string; target?: string; read_only?: boolean };
+      ({ type, source, target } = e);
+      readOnly = e.read_only === true;
+    }
+    if (!target) {
+      ctx.problems.push({ path: `${ctx.path}/volumes/${index}`, message: 'a volume needs a target path' });
+      return [];
+    }
+    const bind = type === 'bind' || (type === undefined && source !== undefined && /^[./~]/.test(source));
+    if (bind) return [{ Type: 'bind', Source: source, Target: target, ReadOnly: readOnly }];
+    if (type !== undefined && type !== 'volume') {
+      ctx.problems.push({ path: `${ctx.path}/volumes/${index}`, message: `volume type "${type}" is not supported` });
+      return [];
+    }
+    if (source === undefined) return [{ Type: 'volume', Target: target, ReadOnly: readOnly }];
+    if (!(source in ctx.declared)) {
+      ctx.problems.push({
+        path: `${ctx.path}/volumes/${index}`,
+        message: `volume "${source}" is not declared in the top-level volumes`,
+      });
+      return [];
+    }
+    const def = (ctx.declared[source] ?? {}) as { external?: boolean; name?: string };
+    const name = def.external ? (def.name ?? source) : (def.name ?? `${ctx.ns}_${source}`);
+    return [
+      { Type: 'volume', Source: name, Target: target, ReadOnly: readOnly, VolumeOptions: { Labels: ctx.nsLabel } },
+    ];
   });
 }
 
@@ -300,6 +357,8 @@ export function convertCompose(
       ...(svc.secrets !== undefined ? { Secrets: refs('secrets', secrets) } : {}),
       ...(svc.configs !== undefined ? { Configs: refs('configs', configs) } : {}),
     };
+    const mounts = volumeMounts(svc.volumes, { ns, nsLabel, path, problems, declared: doc.volumes ?? {} });
+    if (mounts.length > 0) containerSpec.Mounts = mounts;
     services.push({
       Name: `${ns}_${name}`,
       Labels: sorted({ ...keyValues(deploy.labels), ...nsLabel, [IMAGE_LABEL]: svc.image }),

@@ -68,3 +68,22 @@ describe('stack environments', () => {
     });
   });
 });
+
+describe('the homelab example', () => {
+  it('derives every stack environment of examples/homelab', async () => {
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const root = join(import.meta.dirname, '../../../examples/homelab');
+    const stacks = ['whoami', 'portainer'].flatMap((n) =>
+      (parse(readFileSync(join(root, 'stacks', `${n}.yaml`), 'utf8')) as { stacks: unknown[] }).stacks.map((s) =>
+        Stack.parse(s),
+      ),
+    );
+    const resources = await deriveStacks({ stacks, secrets: { configDir: root, env: { WHOAMI_API_TOKEN: 't' } } });
+    expect(resources.map((r) => [r.address, r.dependsOn])).toEqual([
+      ['stack.whoami.production', ['stack.portainer.production']],
+      ['stack.whoami.testing', ['stack.portainer.production']],
+      ['stack.portainer.production', []],
+    ]);
+  });
+});
