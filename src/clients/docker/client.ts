@@ -6,11 +6,36 @@
  * never logged: the call log holds only the operation and object name.
  */
 import Docker from 'dockerode';
-import type { Readable } from 'node:stream';
+import { Agent, type RequestOptions } from 'node:https';
+import type { Duplex, Readable } from 'node:stream';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../errors.ts';
 
+/**
+ * Opens the raw byte stream to `host:port` (direct TCP, or an SSH tunnel through the Proxmox
+ * node for guests on an internal network). TLS runs end to end on top of it.
+ */
+export type Dial = (host: string, port: number) => Promise<Duplex>;
+
 export type DockerEndpoint =
-  { socketPath: string } | { host: string; port: number; tls: { ca: string; cert: string; key: string } };
+  { socketPath: string } | { host: string; port: number; tls: { ca: string; cert: string; key: string }; dial?: Dial };
+
+/** An https agent whose connections come from a dialer; the TLS checks stay Node's own. */
+class DialAgent extends Agent {
+  constructor(private readonly dial: Dial) {
+    super({ keepAlive: false });
+  }
+  override createConnection(
+    options: RequestOptions,
+    callback?: (error: Error | null, socket: Duplex) => void,
+  ): Duplex | null | undefined {
+    this.dial(options.host ?? 'localhost', Number(options.port ?? 2376)).then(
+      (raw) => callback?.(null, tlsConnect({ ...(options as ConnectionOptions), socket: raw })),
+      (error: Error) => callback?.(error, undefined as never),
+    );
+    return undefined;
+  }
+}
 
 export interface DockerCallStats {
   total: number;
@@ -106,6 +131,7 @@ export class DockerClient {
         cert: endpoint.tls.cert,
         key: endpoint.tls.key,
         version: 'v1.41',
+        ...(endpoint.dial ? { agent: new DialAgent(endpoint.dial) } : {}),
       });
       this.name = `${endpoint.host}:${endpoint.port}`;
     }

@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from './client.ts';
 import { dockerdAvailable, startDockerdCluster, type DockerdCluster } from './_test-dockerd.ts';
@@ -37,6 +38,32 @@ describe.skipIf(!dockerdAvailable())('real dockerd over TLS', () => {
   it('answers Phoenix with its client certificate', async () => {
     const info = await cluster.nodes[0]!.client.info();
     expect(info.Name).toBe('node1');
+  });
+
+  it('reaches the daemon through a dialer, with TLS end to end', async () => {
+    const node = cluster.nodes[0]!;
+    const dialed: string[] = [];
+    const client = new DockerClient({
+      host: node.ip,
+      port: 2376,
+      tls: { ca: cluster.tls.ca, ...cluster.tls.client },
+      dial: (host, port) =>
+        new Promise((resolve, reject) => {
+          dialed.push(`${host}:${port}`);
+          const socket = connect(port, host, () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    });
+    expect((await client.info()).Name).toBe('node1');
+    expect(dialed).toEqual([`${node.ip}:2376`]);
+    // A dialer that fails is the client's error, not a hang.
+    const broken = new DockerClient({
+      host: node.ip,
+      port: 2376,
+      tls: { ca: cluster.tls.ca, ...cluster.tls.client },
+      dial: () => Promise.reject(Object.assign(new Error('tunnel down'), { code: 'ECONNREFUSED' })),
+    });
+    await expect(broken.info()).rejects.toMatchObject({ message: 'docker info: tunnel down', retryable: true });
   });
 
   it('refuses a client without a certificate', async () => {
