@@ -149,9 +149,18 @@ for (const [name, target] of Object.entries(targets)) {
       expect(labels).toEqual(['whoami-production', 'whoami-testing']);
     }, 120_000);
 
-    it('makes zero mutating calls when nothing changed', async () => {
+    it('makes zero mutating calls when nothing changed, and leaves a stack it did not deploy alone', async () => {
+      await t.client.createService({
+        Name: 'manual_app',
+        Labels: { 'com.docker.stack.namespace': 'manual' },
+        TaskTemplate: { ContainerSpec: { Image: 'phoenix-test/busybox:latest', Args: ['sleep', '3600'], Init: true } },
+        Mode: { Replicated: { Replicas: 0 } },
+      });
       t.client.resetStats();
-      const { planned } = await apply();
+      const { planned } = await apply(true);
+      expect(planned.plan.unmanaged).toEqual([
+        { address: 'stack.manual', kind: 'swarm.stack', summary: 'Swarm stack manual (1 service)' },
+      ]);
       expect(Object.values(actions(planned))).toEqual(['noop', 'noop', 'noop']);
       expect(t.client.stats.mutations).toEqual([]);
     }, 60_000);

@@ -16,6 +16,7 @@ import type {
   HealthResponse,
   ObservedResource,
   ResourceHandler,
+  UnmanagedResource,
 } from '../../engine/handler.ts';
 import {
   isNotSwarmManager,
@@ -222,16 +223,26 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
     },
 
     async observeAll() {
-      const services = await listStackServices({ label: [`${MANAGED_LABEL}=true`] });
+      // One read for every stack; those Phoenix did not deploy are listed, never touched.
+      const services = await listStackServices({ label: [NAMESPACE_LABEL] });
       const found: ObservedResource<StackObserved>[] = [];
+      const unmanaged: UnmanagedResource[] = [];
       for (const [ns, observed] of observedFrom(services)) {
         const svc = services.find((s) => s.Spec.Labels?.[NAMESPACE_LABEL] === ns)!;
         const stack = svc.Spec.Labels?.[STACK_LABEL];
         const env = svc.Spec.Labels?.[ENV_LABEL];
-        if (!stack || !env) continue;
-        found.push({ address: stackAddress(stack, env), kind: STACK_KIND, observed });
+        if (svc.Spec.Labels?.[MANAGED_LABEL] === 'true' && stack && env) {
+          found.push({ address: stackAddress(stack, env), kind: STACK_KIND, observed });
+        } else {
+          const count = Object.keys(observed.services).length;
+          unmanaged.push({
+            address: `stack.${ns}`,
+            kind: STACK_KIND,
+            summary: `Swarm stack ${ns} (${count} service${count === 1 ? '' : 's'})`,
+          });
+        }
       }
-      return { found };
+      return { found, unmanaged };
     },
 
     diff({ resource, observed }): DiffResponse {
