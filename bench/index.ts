@@ -15,4 +15,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   gateway: async () => (await import('./gateway.bench.ts')).benchmark,
   pki: async () => (await import('./pki.bench.ts')).benchmark,
   daemon: async () => (await import('./daemon.bench.ts')).benchmark,
+  stacks: async () => (await import('./stacks.bench.ts')).benchmark,
 };

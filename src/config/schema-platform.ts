@@ -81,6 +81,26 @@ export const Platform = z.strictObject({
     .strictObject({
       advertiseInterface: z.string().default('eth0'),
       dataPathPort: z.int().min(1024).max(65535).optional(),
+      nodes: z
+        .record(
+          z.string(),
+          z.strictObject({
+            labels: z.record(z.string(), z.string()).default({}),
+            availability: z.enum(['active', 'pause', 'drain']).default('active'),
+          }),
+        )
+        .default({})
+        .describe('node labels and availability per Swarm guest'),
+      networks: z
+        .array(
+          z.strictObject({
+            name: ResourceName,
+            attachable: z.boolean().default(true),
+            encrypted: z.boolean().default(false).describe('encrypt overlay data traffic (IPsec)'),
+          }),
+        )
+        .default([])
+        .describe('Swarm-wide overlay networks'),
     })
     .optional(),
   portainer: z

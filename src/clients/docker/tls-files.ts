@@ -1,0 +1,38 @@
+/**
+ * Phoenix's own Docker client certificate, as the PKI provider writes it:
+ * `<certDir>/<name>/fullchain.pem`, `<certDir>/<name>/key.pem` and the CA root
+ * `<certDir>/root.pem`. A private key readable by group or others is refused (the old scripts
+ * left keys at 0644): a clear error now beats a leaked key later.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProviderError } from '../../errors.ts';
+
+export interface DockerClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export function loadDockerClientTls(certDir: string, name: string): DockerClientTls {
+  const keyPath = join(certDir, name, 'key.pem');
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ProviderError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+        code: 'E_DOCKER_TLS',
+        hint: `issue the certificate "${name}" first (certificates section, phoenix apply)`,
+      });
+    }
+  };
+  const key = read(keyPath);
+  const mode = statSync(keyPath).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new ProviderError(`${keyPath} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, {
+      code: 'E_DOCKER_TLS',
+      hint: `chmod 600 ${keyPath}`,
+    });
+  }
+  return { ca: read(join(certDir, 'root.pem')), cert: read(join(certDir, name, 'fullchain.pem')), key };
+}

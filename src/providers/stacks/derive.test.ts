@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Stack } from '../../config/schema.ts';
+import { deriveStacks, type StackDesired } from './derive.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'phoenix-derive-stacks-'));
+writeFileSync(
+  join(dir, 'app.yaml'),
+  'services:\n  web:\n    image: "busybox:${TAG}"\n    secrets: [token]\n    configs: [motd]\nsecrets:\n  token: { file: ./x }\nconfigs:\n  motd: { file: ./motd }\n',
+);
+writeFileSync(join(dir, 'motd.txt'), 'hello\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stack = (testingTag: string, extra: Record<string, unknown> = {}) =>
+  Stack.parse({
+    name: 'app',
+    compose: 'app.yaml',
+    secrets: { token: 'env:APP_TOKEN' },
+    files: [{ source: 'motd.txt', target: 'motd' }],
+    environments: { production: { variables: { TAG: '1' } }, testing: { variables: { TAG: testingTag }, ...extra } },
+    dependsOn: [],
+  });
+
+const derive = async (stacks: Stack[], token = 'secret-value-123') =>
+  (await deriveStacks({ stacks, secrets: { configDir: dir, env: { APP_TOKEN: token } } })).map((r) => ({
+    address: r.address,
+    d: r.desired as StackDesired,
+  }));
+
+describe('stack environments', () => {
+  it('gives one resource per environment, and a digest that moves only where something changed', async () => {
+    const before = await derive([stack('1')]);
+    const after = await derive([stack('2')]);
+    expect(before.map((r) => [r.address, r.d.namespace])).toEqual([
+      ['stack.app.production', 'app-production'],
+      ['stack.app.testing', 'app-testing'],
+    ]);
+    expect(after[0]!.d.digest).toBe(before[0]!.d.digest);
+    expect(after[1]!.d.digest).not.toBe(before[1]!.d.digest);
+  });
+
+  it('versions a secret by a slow salted derivation: a new value is a new version, the value appears nowhere', async () => {
+    const one = await derive([stack('1')], 'secret-value-123');
+    const two = await derive([stack('1')], 'secret-value-456');
+    expect(one[0]!.d.secrets).toEqual([
+      { source: 'token', ref: 'env:APP_TOKEN', version: expect.stringMatching(/^[0-9a-f]{12}$/) },
+    ]);
+    expect(two[0]!.d.secrets[0]!.version).not.toBe(one[0]!.d.secrets[0]!.version);
+    // Salted per environment: equal values in two environments do not share a version.
+    expect(one[1]!.d.secrets[0]!.version).not.toBe(one[0]!.d.secrets[0]!.version);
+    expect(JSON.stringify(one)).not.toContain('secret-value-123');
+  });
+
+  it('names the environment and path of a mistake', async () => {
+    await expect(derive([stack('1', { replicas: { api: 2 } })])).rejects.toMatchObject({
+      message: 'stack app-testing: invalid compose file',
+      detail: expect.stringContaining(
+        'replicas given for unknown service "api" (stacks.app.environments.testing.replicas)',
+      ),
+    });
+    const noSecret = Stack.parse({ ...stack('1'), secrets: {} });
+    await expect(derive([noSecret])).rejects.toMatchObject({
+      detail: expect.stringContaining(
+        'app.yaml: /secrets/token: no value: add it to stacks.app.environments.production.secrets',
+      ),
+    });
+  });
+});
+
+describe('the homelab example', () => {
+  it('derives every stack environment of examples/homelab', async () => {
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const root = join(import.meta.dirname, '../../../examples/homelab');
+    const stacks = ['whoami', 'portainer'].flatMap((n) =>
+      (parse(readFileSync(join(root, 'stacks', `${n}.yaml`), 'utf8')) as { stacks: unknown[] }).stacks.map((s) =>
+        Stack.parse(s),
+      ),
+    );
+    const resources = await deriveStacks({ stacks, secrets: { configDir: root, env: { WHOAMI_API_TOKEN: 't' } } });
+    expect(resources.map((r) => [r.address, r.dependsOn])).toEqual([
+      ['stack.whoami.production', ['stack.portainer.production']],
+      ['stack.whoami.testing', ['stack.portainer.production']],
+      ['stack.portainer.production', []],
+    ]);
+  });
+});
