@@ -81,9 +81,9 @@ describe('the homelab example', () => {
     );
     const resources = await deriveStacks({ stacks, secrets: { configDir: root, env: { WHOAMI_API_TOKEN: 't' } } });
     expect(resources.map((r) => [r.address, r.dependsOn])).toEqual([
-      ['stack.whoami.production', ['stack.portainer.production']],
-      ['stack.whoami.testing', ['stack.portainer.production']],
-      ['stack.portainer.production', []],
+      ['stack.whoami.production', ['swarm.cluster', 'stack.portainer.production']],
+      ['stack.whoami.testing', ['swarm.cluster', 'stack.portainer.production']],
+      ['stack.portainer.production', ['swarm.cluster']],
     ]);
   });
 });

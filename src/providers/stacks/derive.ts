@@ -158,7 +158,11 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
         )
         .digest('hex')
         .slice(0, 16);
-      const dependsOn: string[] = [];
+      // The Swarm, and the Swarm-wide networks the compose file uses as external ones.
+      const dependsOn: string[] = [
+        'swarm.cluster',
+        ...converted.networks.filter((n) => n.external).map((n) => `swarm.network.${n.name}`),
+      ];
       for (const dep of stack.dependsOn) {
         if (!declared.has(dep)) continue;
         const other = input.stacks.find((s) => s.name === dep)!;

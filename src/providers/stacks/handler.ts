@@ -311,11 +311,6 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
         : { status: 'pending', message: `waiting for ${waiting.join(', ')}` };
     },
 
-    // The Swarm, and the Swarm-wide networks the compose file uses as external ones.
-    dependencies: ({ resource }) => [
-      'swarm.cluster',
-      ...resource.desired.converted.networks.filter((n) => n.external).map((n) => `swarm.network.${n.name}`),
-    ],
     estimateDuration: () => 10,
   };
   return handler;

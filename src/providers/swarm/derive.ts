@@ -42,7 +42,8 @@ export function deriveSwarm(config: Pick<PhoenixConfig, 'guests' | 'platform'>):
       address: networkAddress(net.name),
       kind: NETWORK_KIND,
       desired: { name: net.name, attachable: net.attachable, encrypted: net.encrypted } satisfies SwarmNetworkDesired,
-      dependsOn: [],
+      // A network is created in the Swarm, so after it.
+      dependsOn: [CLUSTER_ADDRESS],
     });
   }
   return resources;

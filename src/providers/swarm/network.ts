@@ -99,6 +99,5 @@ export function swarmNetworkHandler(
       if (found) await manager().removeNetwork(found.Id, name);
       return {};
     },
-    dependencies: () => [CLUSTER_ADDRESS],
   };
 }
