@@ -19,6 +19,7 @@ import type { Provider, ProviderRuntime, ProviderSettings, SelfAccessInfo } from
 import { openStateStore, type StateStore } from '../state/index.ts';
 import type { BuiltinSimulator } from './builtin-simulator.ts';
 import { simTopology } from './sim-topology.ts';
+import { demoSecrets } from './demo-secrets.ts';
 import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
 import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
 import { simulatedStepCaDialer } from './pki-wiring.ts';
@@ -137,10 +138,19 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const environmentResources = deriveEnvironment(providers, settings);
   loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
-  const secret = (ref: string) =>
-    resolveSecret(ref, { configDir, env }).catch((error: unknown) => {
+  // The built-in simulator is a demo: an unset `env:` secret gets a generated value (demo-secrets.ts).
+  const demo =
+    options.endpoint === undefined && loaded.config.proxmox === undefined
+      ? demoSecrets(join(statePath, '..', 'sim-secrets'))
+      : undefined;
+  if (demo) loaded.warnings.push(...demo.prepare(loaded.config, env));
+  const secret = async (ref: string): Promise<string> => {
+    const generated = demo?.valueFor(ref, env);
+    if (generated !== undefined) return generated;
+    return resolveSecret(ref, { configDir, env }).catch((error: unknown) => {
       throw locateSecretError(error, loaded, ref);
     });
+  };
 
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;

@@ -14,7 +14,8 @@ import { PROVIDERS } from '../providers/registry.ts';
 export { PROVIDERS };
 
 /** Sections of the config that belong to the environment itself, not to one provider. */
-const CORE_SECTIONS = ['version', 'proxmox', 'cluster'];
+// `environment` is the identity every marker carries; `gitops` is read by `phoenix serve`.
+const CORE_SECTIONS = ['version', 'proxmox', 'cluster', 'environment', 'gitops'];
 
 export function configFragments(providers: readonly Provider[] = PROVIDERS): ConfigFragments {
   const out: Record<string, ConfigFragments[string]> = {};
