@@ -82,11 +82,10 @@ const NOT_EXERCISED: Record<string, string> = {
 };
 
 /**
- * Left out of the loop: without VM.Monitor the agent ping answers 403, and Phoenix's guest health
- * check (src/providers/proxmox/guest-handler.ts `guestHealth`) takes every ping error for
- * "agent not up yet", so the apply waits for its health timeout (minutes) instead of failing.
+ * Privileges left out of the loop because the apply would wait instead of failing. None: a
+ * refused agent ping (no VM.Monitor) fails the guest's health at once (guest-handler.ts `refusal`).
  */
-const WAITS_INSTEAD_OF_FAILING = ['VM.Monitor'];
+const WAITS_INSTEAD_OF_FAILING: string[] = [];
 
 /**
  * Real PVE does not name every privilege: create_vm of qemu-server and pve-container raises a

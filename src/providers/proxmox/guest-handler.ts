@@ -4,7 +4,7 @@
  * `createGuest` / `convergeGuest`, which re-read before acting, so a retried or resumed step
  * never duplicates work.
  */
-import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
+import { ProxmoxApiError, type ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type {
   ApplyContext,
   ApplyResponse,
@@ -238,6 +238,12 @@ export function planView(spec: GuestSpec): Record<string, unknown> {
   return view;
 }
 
+/** A permission or authentication refusal (401/403): waiting cannot cure it. Its message, else undefined. */
+function refusal(error: unknown): string | undefined {
+  if (error instanceof ProxmoxApiError && (error.status === 401 || error.status === 403)) return error.message;
+  return undefined;
+}
+
 /** LXC: up = running. VM: running and, with the agent enabled, the agent answers a ping. */
 export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<HealthResponse> {
   if (spec.isTemplate || !spec.running) return { status: 'healthy' };
@@ -245,7 +251,9 @@ export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<Hea
   let s: Awaited<ReturnType<typeof guestStatus>>;
   try {
     s = await guestStatus(ctx, g);
-  } catch {
+  } catch (error) {
+    const refused = refusal(error);
+    if (refused) return { status: 'unhealthy', message: refused };
     return { status: 'pending', message: 'status not readable yet' };
   }
   if (!s) {
@@ -258,7 +266,10 @@ export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<Hea
   if (spec.type === 'vm' && spec.agent) {
     try {
       await ctx.client.qemu.agentPing(g.node, g.vmid);
-    } catch {
+    } catch (error) {
+      // A refused ping (no VM.Monitor) never turns into an answer: fail now instead of waiting out the deadline.
+      const refused = refusal(error);
+      if (refused) return { status: 'unhealthy', message: refused };
       return { status: 'pending', message: 'waiting for the QEMU guest agent' };
     }
   }
