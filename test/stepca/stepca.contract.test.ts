@@ -81,7 +81,8 @@ describe.each(targets)('step-ca contract: $name', (target) => {
       dial: { host: '127.0.0.1', port: fixture.port },
     });
     signer = await openProvisioner('phoenix', fixture.bundle.provisioner.encryptedKey, fixture.provisionerPassword);
-  });
+    // A cold build of the real step-ca (test-all.sh normally builds it first) takes ~25 s alone.
+  }, 180_000);
 
   afterAll(async () => {
     await client?.close();
