@@ -217,6 +217,12 @@ export interface ImportResponse<Desired, Observed> {
   /** The resource as it would appear in the config, ready to be written out. */
   resource: Resource<Desired>;
   observed: Observed;
+  /**
+   * Config entries, by section, of what the resource uses and the config may have to declare
+   * for it to validate (e.g. the definitions of the storages a guest's disks live on), as the
+   * system reports them.
+   */
+  related?: Record<string, Record<string, unknown>[]>;
   diagnostics?: Diagnostic[];
 }
 

@@ -137,11 +137,26 @@ export interface ProviderImporter {
   accepts(id: string): boolean;
   /** The address the adopted resource will have. */
   address(id: string): string;
-  /** The config fragment to write for the adopted resource, e.g. `{ guests: [ ... ] }`. */
-  toConfig(resource: Resource, observed: unknown, config: PhoenixConfig): Record<string, unknown>;
+  /**
+   * The config fragment to write for the adopted resource, e.g. `{ guests: [ ... ] }`, with the
+   * entries of `related` (from the handler's `import`) the config does not declare yet — the
+   * fragment must validate as written.
+   */
+  toConfig(
+    resource: Resource,
+    observed: unknown,
+    config: PhoenixConfig,
+    related?: Readonly<Record<string, readonly Record<string, unknown>[]>>,
+  ): Record<string, unknown>;
+  /**
+   * What the next apply would change on the adopted object besides the ownership marker, given
+   * the resource as derived from the config with the written file and what `import` read; one
+   * line per change, e.g. `cores: (unset) → 1`. Absent: nothing but the marker.
+   */
+  pendingChanges?(resource: Resource, observed: unknown): string[];
   /** Default file (relative to the config dir) the fragment is written to. */
   file(id: string): string;
-  /** What the next apply does with the adopted resource, for the file's header comment. */
+  /** What the next apply does with the adopted resource, for the file's header comment (lines: one comment line each). */
   note?: string;
 }
 

@@ -100,7 +100,9 @@ describe('phoenix import', () => {
     );
     expect(mine.map((c) => [c.address, c.action])).toEqual([['guest.150', 'update']]);
     expect(mine[0]?.attributes.map((a) => a.path)).toEqual(['tags']);
-    expect(mine[0]?.attributes[0]?.after).toBe('phoenix-managed');
+    // The ownership marker: the managed tag and this environment's identity tag (safety-owner).
+    expect(mine[0]?.attributes[0]?.before ?? null).toBe(null);
+    expect(String(mine[0]?.attributes[0]?.after)).toMatch(/^phoenix-env-[0-9a-f]+;phoenix-managed$/);
   });
 
   it('says what else the next apply changes when the guest cannot be written as it is', async () => {

@@ -28,7 +28,9 @@ Examples:
       const { importResource } = await import('../../app/import.ts');
       const phoenix = await openEnvironment(options, {}, { guestsOnly: true });
       try {
-        const { file } = await importResource(phoenix, id, options.out);
+        const { file, notes } = await importResource(phoenix, id, options.out);
+        for (const note of notes)
+          process.stderr.write(`note: besides the ownership tag, the next apply changes ${note}\n`);
         process.stdout.write(
           `Wrote ${file}\nReview it, then run: phoenix plan${options.config ? ` -c ${options.config}` : ''}\n`,
         );

@@ -10,10 +10,10 @@ import { ProviderError } from '../../errors.ts';
 import type { ProviderImporter } from '../provider.ts';
 import { parseConfigValue, vmBootDiskKey } from './attributes.ts';
 import { GUEST_KIND } from './derive.ts';
-import type { ObservedGuest } from './diff.ts';
+import { diffGuest, type ObservedGuest } from './diff.ts';
 import { guestTypeOf, readGuest } from './observe.ts';
 import { decodeSshKeys, parseSize, parseTags } from './property-string.ts';
-import { ENV_TAG_PREFIX, guestAddress, MANAGED_TAG } from './spec.ts';
+import { ENV_TAG_PREFIX, guestAddress, MANAGED_TAG, type GuestSpec } from './spec.ts';
 
 /** A guest entry as written in a config file (`guests:` item). */
 export type GuestEntry = Record<string, unknown>;
@@ -41,7 +41,53 @@ export async function importGuest(
     dependsOn: [],
     node: row.node,
   };
-  return { resource, observed };
+  // The storages the guest's disks live on must be declared for the file to validate: PVE's
+  // own definitions, as they are (declaring a storage never changes or removes it).
+  const storage = await storageDefinitions(client, storagesOf(observed.config));
+  return { resource, observed, related: storage.length > 0 ? { storage } : {} };
+}
+
+/** Storage ids of the guest's disks (rootfs, mount points, VM disks), in config order. */
+function storagesOf(config: Record<string, unknown>): string[] {
+  const ids = new Set<string>();
+  for (const [key, raw] of Object.entries(config)) {
+    if (typeof raw !== 'string' || !/^(rootfs|mp\d+|(scsi|virtio|sata|ide|efidisk|tpmstate)\d+)$/.test(key)) continue;
+    const d = parseConfigValue(key, raw);
+    if (d.media === 'cdrom') continue;
+    const volume = d.volume ?? d.file ?? '';
+    const colon = volume.indexOf(':');
+    if (colon > 0 && !volume.startsWith('/')) ids.add(volume.slice(0, colon));
+  }
+  return [...ids];
+}
+
+/** The config's keys that identify a storage of each type the config can declare. */
+const STORAGE_IDENTITY: Record<string, string[]> = {
+  dir: ['path'],
+  zfspool: ['pool'],
+  nfs: ['server', 'export'],
+  lvmthin: ['vgname', 'thinpool'],
+};
+
+/** PVE's definitions of the given storages, in the config's form (`storage:` items). */
+async function storageDefinitions(client: ProxmoxClient, ids: string[]): Promise<Record<string, unknown>[]> {
+  if (ids.length === 0) return [];
+  const rows = await client.request<Record<string, unknown>[]>('GET', '/storage');
+  return ids.map((id) => {
+    const row = rows.find((r) => r.storage === id);
+    const type = String(row?.type ?? '');
+    const keys = STORAGE_IDENTITY[type];
+    const out: Record<string, unknown> = { id, type };
+    if (!row || !keys) return out; // not declarable: the importer says so if the config lacks it
+    for (const key of keys) out[key] = row[key];
+    out.content = String(row.content ?? '')
+      .split(/[,;\s]+/)
+      .filter(Boolean)
+      .sort();
+    if (typeof row.nodes === 'string' && row.nodes) out.nodes = row.nodes.split(/[,;\s]+/).filter(Boolean);
+    if (type === 'dir' && Number(row.shared ?? 0) === 1) out.shared = true;
+    return out;
+  });
 }
 
 /** `phoenix import <vmid>`: numeric ids are guests; the entry is written to guests/imported-<vmid>.yaml. */
@@ -50,17 +96,41 @@ export const guestImporter: ProviderImporter = {
   accepts: (id) => /^\d+$/.test(id),
   address: (id) => guestAddress(Number(id)),
   file: (id) => `guests/imported-${id}.yaml`,
-  toConfig(resource, _observed, config: PhoenixConfig) {
+  toConfig(resource, _observed, config: PhoenixConfig, related) {
     const guest = { ...(resource.desired as GuestEntry) };
     // The schema wants a source; an existing guest is never re-created from it, so any template
     // of the right kind will do (the user may correct it).
     const tmpl = config.templates.find((t) => t.kind === guest.type);
     delete guest.clone;
     if (tmpl) guest.template = tmpl.name;
-    return { guests: [guest] };
+    const declared = new Set(config.storage.map((s) => s.id));
+    const storage = (related?.storage ?? []).filter((s) => !declared.has(String(s.id)));
+    for (const s of storage) {
+      if (!STORAGE_IDENTITY[String(s.type)]) {
+        throw new ProviderError(
+          `the guest's storage "${String(s.id)}" (${String(s.type) || 'not found'}) cannot be declared in the config`,
+          {
+            code: 'E_IMPORT_STORAGE',
+            hint: "supported storage types: dir, zfspool, nfs, lvmthin; move the guest's disks to one of those first",
+          },
+        );
+      }
+    }
+    return { ...(storage.length > 0 ? { storage } : {}), guests: [guest] };
   },
-  note: `the next apply adds the ownership tag (${MANAGED_TAG}) and changes nothing else that matches`,
+  pendingChanges(resource, observed) {
+    return diffGuest(resource.desired as GuestSpec, observed as ObservedGuest)
+      .changes.filter((c) => c.path !== 'tags')
+      .map((c) => `${c.path}: ${show(c.before)} → ${show(c.after)}`);
+  },
+  note:
+    `the next apply adds the ownership tag (${MANAGED_TAG}) and changes nothing else that matches;\n` +
+    `inheritDefaults: false — the values below are the guest's own, not those of the defaults`,
 };
+
+function show(v: unknown): string {
+  return v === undefined || v === null ? '(unset)' : String(v);
+}
 
 function num(v: unknown): number | undefined {
   return v === undefined || v === null || v === ''
@@ -116,10 +186,20 @@ function guestYaml(
   if (net.length > 0) out.net = net;
   if (typeof config.nameserver === 'string') out.nameserver = config.nameserver;
   if (typeof config.searchdomain === 'string') out.searchdomain = config.searchdomain;
-  if (config.onboot !== undefined) out.onboot = Number(config.onboot) === 1;
-  // PVE leaves `unprivileged` out of the config of a privileged container (default 0): written
-  // explicitly, or `defaults.lxc.unprivileged` would make the plan replace the imported guest.
-  if (type === 'lxc') out.unprivileged = Number(config.unprivileged ?? 0) === 1;
+  // PVE leaves flags at their default (0) out of the config; the schema's defaults differ
+  // (onboot and unprivileged are true), so the guest's own value is always written — otherwise
+  // `unprivileged` from the defaults would make the plan replace the imported container.
+  out.onboot = Number(config.onboot ?? 0) === 1;
+  if (type === 'lxc') {
+    out.unprivileged = Number(config.unprivileged ?? 0) === 1;
+    if (typeof config.features === 'string') {
+      const f = parseConfigValue('features', config.features);
+      const features: Record<string, unknown> = {};
+      for (const key of ['nesting', 'keyctl', 'fuse', 'mknod'])
+        if (f[key] !== undefined) features[key] = f[key] === '1';
+      if (Object.keys(features).length > 0) out.features = features;
+    }
+  }
   const tags = parseTags(typeof config.tags === 'string' ? config.tags : undefined).filter(
     (t) => t !== MANAGED_TAG && !t.startsWith(ENV_TAG_PREFIX),
   );
