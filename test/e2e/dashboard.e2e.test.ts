@@ -26,7 +26,9 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 /** `phoenix status --json` (the one status model: a row per resource of every kind). */
-async function statusJson(configDir: string): Promise<{ ok: boolean; rows: { address: string; sync: string }[] }> {
+async function statusJson(
+  configDir: string,
+): Promise<{ ok: boolean; rows: { address: string; kind: string; sync: string }[] }> {
   const code = `import(${JSON.stringify(join(process.cwd(), 'src/cli/main.ts'))}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -120,6 +122,12 @@ describe.skipIf(!chromiumPath)('dashboard (Chromium)', () => {
     const expected = cli.rows.map((r) => [r.address, r.sync] as [string, string]);
     expect(expected.length).toBeGreaterThan(2);
     expect(await rowsOnPage()).toEqual(expected);
+    // The topology shows every other kind too (a box a kind), not only the guests.
+    const kinds = [...new Set(cli.rows.filter((r) => !r.address.startsWith('guest.')).map((r) => r.kind))].sort();
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(await page.$$eval('#topology [data-kind]', (gs) => gs.map((g) => g.getAttribute('data-kind')))).toEqual(
+      kinds,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'overview-light.png'), fullPage: true });
     await axe('light');
     await page.emulateMedia({ colorScheme: 'dark' });
