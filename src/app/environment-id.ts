@@ -9,6 +9,9 @@
  *                   repository key = the `origin` remote URL without scheme, user and `.git`
  *                   (same for ssh and https clones), else the root commit(s)
  *   no git:         "d" + hash(real path of the config directory)
+ *
+ * The daemon's checkouts are plain work trees (no `.git`): it gives each the identity of its
+ * repository URL and path (`gitRemoteIdentity`), the same a clone with that `origin` derives.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
