@@ -52,6 +52,11 @@ export interface CreatePhoenixOptions {
   taskTimeoutMs?: number;
   /** The provider modules (default: the registry's `PROVIDERS`; tests add their own). */
   providers?: readonly Provider[];
+  /**
+   * The identity when the config declares no `environment:` and the directory cannot tell it:
+   * the GitOps daemon's checkouts carry no `.git`, so it passes the repository's identity.
+   */
+  identity?: EnvironmentIdentity;
 }
 
 export interface Phoenix {
@@ -131,7 +136,10 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const providers = options.providers ?? PROVIDERS;
   const loaded = await loadConfig(configDir, { fragments: configFragments(providers) });
   // The identity every ownership marker carries; derivation reads it from the config.
-  const identity = environmentIdentity(configDir, loaded.config.environment);
+  const identity =
+    !loaded.config.environment && options.identity
+      ? options.identity
+      : environmentIdentity(configDir, loaded.config.environment);
   loaded.config.environment = identity.id;
   const derived = deriveResources(loaded.config);
   const settings = providerSettings(loaded, options.endpoint);

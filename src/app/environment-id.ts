@@ -9,6 +9,9 @@
  *                   repository key = the `origin` remote URL without scheme, user and `.git`
  *                   (same for ssh and https clones), else the root commit(s)
  *   no git:         "d" + hash(real path of the config directory)
+ *
+ * The daemon's checkouts are plain work trees (no `.git`): it gives each the identity of its
+ * repository URL and path (`gitRemoteIdentity`), the same a clone with that `origin` derives.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -40,6 +43,22 @@ export function normalizeRemote(url: string): string {
   return u.toLowerCase();
 }
 
+/**
+ * The identity of the config at `path` inside the repository whose `origin` is `remote`: what
+ * a clone of that repository derives, and what the GitOps daemon gives each of its checkouts
+ * (they are plain work trees without `.git`, fetched from that URL).
+ */
+export function gitRemoteIdentity(remote: string, path: string): EnvironmentIdentity {
+  const inRepo =
+    path
+      .split('\\')
+      .join('/')
+      .split('/')
+      .filter((p) => p !== '' && p !== '.')
+      .join('/') || '.';
+  return { id: `g${hash(`${normalizeRemote(remote)}\0${inRepo}`)}`, source: 'git-remote' };
+}
+
 export function environmentIdentity(configDir: string, declared: string | undefined): EnvironmentIdentity {
   if (declared) return { id: declared, source: 'declared' };
   let real = configDir;
@@ -52,7 +71,7 @@ export function environmentIdentity(configDir: string, declared: string | undefi
   if (top) {
     const path = relative(realpathSync(top), real).split('\\').join('/') || '.';
     const remote = git(top, 'config', '--get', 'remote.origin.url');
-    if (remote) return { id: `g${hash(`${normalizeRemote(remote)}\0${path}`)}`, source: 'git-remote' };
+    if (remote) return gitRemoteIdentity(remote, path);
     const roots = git(top, 'rev-list', '--max-parents=0', 'HEAD');
     if (roots) {
       const first = roots.split('\n').sort()[0] ?? roots;

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPhoenix, type Phoenix } from '../app/create-phoenix.ts';
+import type { EnvironmentIdentity } from '../app/environment-id.ts';
 import { simTopology } from '../app/sim-topology.ts';
 import { loadConfig } from '../config/index.ts';
 import { startTestSimulator, type TestSimulator } from '../sim/testing.ts';
@@ -20,7 +21,7 @@ export interface GitopsTestEnv {
   dir: string;
   statePath: string;
   tokenSecret: string;
-  openPhoenix(configDir: string): Promise<Phoenix>;
+  openPhoenix(configDir: string, identity?: EnvironmentIdentity): Promise<Phoenix>;
   /** The fixture's phoenix.yaml with `edit` applied, committed to the repo. */
   commitConfig(edit: (yaml: string) => string, message?: string): Promise<string>;
   memoryOf(vmid: number): Promise<number | undefined>;
@@ -44,8 +45,8 @@ export async function startGitopsEnv(options: { gitops?: string } = {}): Promise
     dir,
     statePath: join(dir, 'state.db'),
     tokenSecret,
-    openPhoenix: (configDir) =>
-      createPhoenix({ configDir, statePath: join(dir, 'state.db'), endpoint, taskTimeoutMs: 30_000 }),
+    openPhoenix: (configDir, identity) =>
+      createPhoenix({ configDir, identity, statePath: join(dir, 'state.db'), endpoint, taskTimeoutMs: 30_000 }),
     commitConfig: (edit, message) => {
       current = edit(current);
       return repo.commit({ 'env/phoenix.yaml': current }, message);

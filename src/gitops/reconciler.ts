@@ -10,6 +10,7 @@
  * starting new work, lets the resource in flight finish (the executor journals it) and waits.
  */
 import type { Phoenix } from '../app/create-phoenix.ts';
+import type { EnvironmentIdentity } from '../app/environment-id.ts';
 import { applyPlan, planEnvironment, prepareSaved } from '../app/operations.ts';
 import { validateConfig } from '../config/index.ts';
 import { NoopHook, planHasChanges, summarizePlan, type Plan, type PlanResult } from '../engine/index.ts';
@@ -27,7 +28,8 @@ export interface ReconcilerOptions {
   /** The daemon's state store (history, holds); the Phoenix it opens shares the file. */
   store: StateStore;
   /** Opens an environment for a revision's config directory. */
-  openPhoenix(configDir: string): Promise<Phoenix>;
+  /** `identity`: the revision's environment identity (a git checkout has no `.git` to derive it from). */
+  openPhoenix(configDir: string, identity?: EnvironmentIdentity): Promise<Phoenix>;
   bus: EventBus;
   /** Structured log lines (static message + fields). */
   log?(message: string, fields?: Record<string, unknown>): void;
@@ -345,7 +347,7 @@ export class Reconciler {
     if (this.phoenix?.id === revision.id) return this.phoenix.phoenix;
     await this.phoenix?.phoenix.close();
     this.phoenix = undefined;
-    const phoenix = await this.o.openPhoenix(revision.configDir);
+    const phoenix = await this.o.openPhoenix(revision.configDir, revision.identity);
     this.phoenix = { id: revision.id, phoenix };
     return phoenix;
   }

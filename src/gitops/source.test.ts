@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPeer, generateKeyPair, startOpenSsh } from '../clients/ssh/_test-peers.ts';
+import { environmentIdentity } from '../app/environment-id.ts';
 import { directorySource, gitSource } from './source.ts';
 import { makeTestRepo, startGitDaemon, startGitHttp, type TestRepo } from './_test-git.ts';
 
@@ -37,6 +38,9 @@ async function checkSource(url: string, repo: TestRepo, extra = {}): Promise<voi
   expect(readFileSync(join(rev2.configDir, 'phoenix.yaml'), 'utf8')).toBe(`${before}# two\n`);
   // The older revision is still there, unchanged (revision-addressed, never rewritten).
   expect(readFileSync(join(rev.configDir, 'phoenix.yaml'), 'utf8')).toBe(before);
+  // Checkouts carry no .git: each revision still has the repository's one environment identity.
+  expect(rev.identity?.source).toBe('git-remote');
+  expect(rev2.identity).toEqual(rev.identity);
 }
 
 describe('git source', () => {
@@ -44,6 +48,19 @@ describe('git source', () => {
     const repo = await repoWithConfig();
     await checkSource(repo.bare, repo);
     await checkSource(`file://${repo.bare}`, repo);
+  });
+
+  it('gives its checkouts the identity a clone of the same repository derives', async () => {
+    const repo = await repoWithConfig();
+    const clone = environmentIdentity(join(repo.work, 'env'), undefined);
+    expect(clone.source).toBe('git-remote');
+    for (const url of [repo.bare, `file://${repo.bare}`]) {
+      const source = gitSource({ url, branch: 'main', path: 'env', workDir: workDir() });
+      cleanups.push(() => source.close());
+      const rev = await source.materialize(await source.head());
+      expect(rev.identity).toEqual(clone);
+      expect(environmentIdentity(rev.configDir, undefined)).not.toEqual(clone);
+    }
   });
 
   it('reads a repository served by git daemon on loopback', async () => {

@@ -21,6 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { gitRemoteIdentity, type EnvironmentIdentity } from '../app/environment-id.ts';
 import { PhoenixError } from '../errors.ts';
 import { git } from './git.ts';
 
@@ -29,6 +30,11 @@ export interface Revision {
   id: string;
   /** The config directory of this revision (the `--path` inside the checkout). */
   configDir: string;
+  /**
+   * The environment identity of a git checkout (stable across revisions: the repository URL and
+   * the path inside it, as a clone would derive it); a plain directory derives its own.
+   */
+  identity?: EnvironmentIdentity;
 }
 
 export interface DesiredStateSource {
@@ -175,7 +181,7 @@ export function gitSource(options: GitSourceOptions): DesiredStateSource {
           hint: 'check --path: the config directory inside the repository',
         });
       }
-      return { id, configDir };
+      return { id, configDir, identity: gitRemoteIdentity(url, options.path ?? '.') };
     },
     close() {
       rmSync(join(workDir, 'ssh-key'), { force: true });

@@ -86,9 +86,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     bus,
     log: o.log,
     intervalsMs: o.intervalsMs,
-    openPhoenix: (configDir) =>
+    openPhoenix: (configDir, identity) =>
       createPhoenix({
         configDir,
+        identity,
         statePath,
         env,
         endpoint: o.endpoint,

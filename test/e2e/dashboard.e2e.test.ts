@@ -25,11 +25,10 @@ let browser: Browser | undefined;
 let page: Page;
 const consoleErrors: string[] = [];
 
-async function statusJson(configDir: string): Promise<{
-  guests: { id: number; sync: string }[];
-  node: { address: string; sync: string }[];
-  host: { address: string; sync: string }[];
-}> {
+/** `phoenix status --json` (the one status model: a row per resource of every kind). */
+async function statusJson(
+  configDir: string,
+): Promise<{ ok: boolean; rows: { address: string; kind: string; sync: string }[] }> {
   const code = `import(${JSON.stringify(join(process.cwd(), 'src/cli/main.ts'))}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -118,13 +117,17 @@ describe.skipIf(!chromiumPath)('dashboard (Chromium)', () => {
     for (const name of ['app1', 'app2']) {
       expect(await page.locator('#topology svg text', { hasText: name }).count()).toBe(1);
     }
-    const cli = await statusJson(daemon.reconciler.configDir()!);
-    const expected = [
-      ...cli.guests.map((g) => [`guest.${g.id}`, g.sync] as [string, string]),
-      ...cli.node.map((r) => [r.address, r.sync] as [string, string]),
-      ...cli.host.map((r) => [r.address, r.sync] as [string, string]),
-    ];
+    // The CLI in a clone of the repository the daemon serves (same environment identity), at its head.
+    const cli = await statusJson(join(env.repo.work, 'env'));
+    const expected = cli.rows.map((r) => [r.address, r.sync] as [string, string]);
+    expect(expected.length).toBeGreaterThan(2);
     expect(await rowsOnPage()).toEqual(expected);
+    // The topology shows every other kind too (a box a kind), not only the guests.
+    const kinds = [...new Set(cli.rows.filter((r) => !r.address.startsWith('guest.')).map((r) => r.kind))].sort();
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(await page.$$eval('#topology [data-kind]', (gs) => gs.map((g) => g.getAttribute('data-kind')))).toEqual(
+      kinds,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'overview-light.png'), fullPage: true });
     await axe('light');
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -254,6 +254,34 @@ function renderTopology() {
     width = Math.max(width, stacks.length * (W + gap) + gap + 10);
     y += 70;
   }
+  // Every other kind a provider reports (node files, host objects, certificates, ...): one box a
+  // kind, in the tone of its worst resource; the table below lists them one by one.
+  const others = new Map();
+  for (const r of state.status.rows) {
+    if (guests.includes(r) || stacks.includes(r)) continue;
+    others.set(r.kind, [...(others.get(r.kind) ?? []), r]);
+  }
+  if (others.size > 0) {
+    const perRow = 2;
+    const KW = 210;
+    svg.append(el('svg:text', { x: 12, y: y + 14, text: 'other resources, by kind' }));
+    [...others.keys()].sort().forEach((kind, i) => {
+      const rows = others.get(kind);
+      const worst = ['g-bad', 'g-warn', 'g-unk', 'g-ok'].find((tone) => rows.some((r) => guestTone(r) === tone));
+      const off = rows.filter((r) => r.sync !== 'in sync').length;
+      const x = 5 + gap + (i % perRow) * (KW + gap);
+      const ky = y + 22 + Math.floor(i / perRow) * 40;
+      const group = el('svg:g', { class: 'kind', 'data-kind': kind });
+      group.append(el('svg:rect', { class: worst, x, y: ky, width: KW, height: 30, rx: 6 }));
+      group.append(
+        el('svg:text', { x: x + 8, y: ky + 20, text: `${kind}: ${rows.length}${off ? `, ${off} not in sync` : ''}` }),
+      );
+      svg.append(group);
+    });
+    width = Math.max(width, Math.min(others.size, perRow) * (KW + gap) + gap + 10);
+    y += 30 + Math.ceil(others.size / perRow) * 40;
+    desc.textContent += `; ${[...others].map(([k, rows]) => `${k}: ${rows.length}`).join('; ')}`;
+  }
   const byRole = (role) => guests.filter((g) => (g.details?.roles ?? []).includes(role));
   const link = (a, b, cls) => {
     const pa = pos.get(a);
