@@ -16,8 +16,11 @@ export interface CommonOptions {
   state?: string;
 }
 
-/** Warnings about the node resources (DNS, NFS): only commands that manage or report them say them. */
-const NODE_ACCESS_WARNINGS = new Set(['W_NODE_NO_SSH']);
+/**
+ * Warnings about what runs through the nodes' and guests' shells (DNS, NFS, the CA and its
+ * certificates, gateway and Traefik config): only commands that manage or report them say them.
+ */
+const NODE_ACCESS_WARNINGS = new Set(['W_NODE_NO_SSH', 'W_PKI_NO_SSH', 'W_ROUTES_NOT_APPLIED']);
 
 /**
  * `fallback`: `bundled-example` for `phoenix up`, which runs the shipped example when the

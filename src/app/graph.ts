@@ -3,11 +3,13 @@
  * as plan and apply derive them (same settings, same typed references), without contacting
  * anything. Edges are `[dependent, dependency]`.
  */
+import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
 import { buildConfigGraph, type DependencyGraph, type PlanDiagnostic } from '../engine/index.ts';
 import type { Diagnostic } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
 import { providerSettings, type EndpointOverride } from './create-phoenix.ts';
+import { environmentIdentity } from './environment-id.ts';
 import { configFragments, deriveEnvironment, PROVIDERS, providerOf } from './providers.ts';
 
 export interface EnvironmentGraph {
@@ -24,6 +26,9 @@ export async function environmentGraph(
 ): Promise<EnvironmentGraph> {
   const providers = options.providers ?? PROVIDERS;
   const loaded = await loadConfig(configDir, { fragments: configFragments(providers) });
+  // The same identity plan and apply derive with: resources that depend on it (an environment's
+  // claims) are in the graph exactly when apply walks them.
+  loaded.config.environment = environmentIdentity(resolve(configDir), loaded.config.environment).id;
   const derived = deriveEnvironment(providers, providerSettings(loaded, options.endpoint));
   const { graph, diagnostics } = buildConfigGraph({ resources: derived.resources });
   const labels = new Map<string, string>();

@@ -25,14 +25,25 @@ const provider = (name: string, sections: string[]): Provider => ({
 
 describe('declared, not managed by this version', () => {
   it('names declared sections no registered provider claims, and not the empty ones', () => {
-    expect(unmanagedSections(PROVIDERS, config)).toEqual(['platform', 'routes']);
+    // routes, step-ca and the gateway are managed (pki, gateway providers); environment and
+    // gitops belong to Phoenix itself; stacks and Portainer have no provider yet.
+    expect(unmanagedSections(PROVIDERS, config)).toEqual([]);
+    const more = PhoenixConfig.parse({
+      version: 1,
+      environment: 'lab',
+      platform: { stepCa: { caName: 'CA' }, portainer: {} },
+      stacks: [{ name: 'web', compose: 'stacks/web.yaml' }],
+    });
+    expect(unmanagedSections(PROVIDERS, more)).toEqual(['platform.portainer', 'stacks']);
   });
 
   it('names the unclaimed parts of a section a provider claims in part', () => {
+    const base = PROVIDERS.filter((p) => !['pki', 'gateway', 'traefik'].includes(p.name));
+    expect(unmanagedSections(base, config)).toEqual(['platform', 'routes']);
     const pki = provider('pki', ['certificates', 'platform.stepCa']);
-    expect(unmanagedSections([...PROVIDERS, pki], config)).toEqual(['platform.gateway', 'routes']);
+    expect(unmanagedSections([...base, pki], config)).toEqual(['platform.gateway', 'routes']);
     const gateway = provider('gateway', ['routes', 'platform.gateway']);
-    expect(unmanagedSections([...PROVIDERS, pki, gateway], config)).toEqual([]);
+    expect(unmanagedSections([...base, pki, gateway], config)).toEqual([]);
   });
 
   it('is one plan warning listing them', () => {

@@ -13,8 +13,10 @@ import { PROVIDERS } from '../providers/registry.ts';
 
 export { PROVIDERS };
 
-/** Sections of the config that belong to the environment itself, not to one provider. */
-// `environment` is the identity every marker carries; `gitops` is read by `phoenix serve`.
+/**
+ * Sections of the config that belong to the environment itself, not to one provider: the
+ * endpoint, the environment's identity (ownership markers) and `phoenix serve`'s settings.
+ */
 const CORE_SECTIONS = ['version', 'proxmox', 'cluster', 'environment', 'gitops'];
 
 export function configFragments(providers: readonly Provider[] = PROVIDERS): ConfigFragments {

@@ -1,6 +1,7 @@
 /**
  * Route options (body size, headers, allow-list, basic auth, timeout, pass-through): bad values
- * are located diagnostics at file:line:column with a hint; valid ones load.
+ * are located diagnostics at file:line:column with a hint; valid ones load. Route hosts differ
+ * from the guest names: a route host is an internal DNS name at the gateway (E_DNS_CONFLICT).
  */
 import { describe, expect, it } from 'vitest';
 import { BASE, lxc, writeConfig } from './__fixtures__/harness.ts';
@@ -28,7 +29,7 @@ describe('route options in the config', () => {
     expect(
       await errorsOf(
         [
-          '  - host: app.home.arpa',
+          '  - host: web.home.arpa',
           '    path: /api/',
           '    target: { guest: app, port: 8080 }',
           '    maxBodySize: 25m',
@@ -47,7 +48,7 @@ describe('route options in the config', () => {
     expect(
       await errorsOf(
         [
-          '  - host: app.home.arpa',
+          '  - host: web.home.arpa',
           '    target: { guest: app, port: 8080 }',
           '    maxBodySize: 10 MB',
           '    headers: { response: { "Bad Header": x } }',
@@ -62,7 +63,7 @@ describe('route options in the config', () => {
     ]);
     expect(
       await errorsOf(
-        '  - { host: app.home.arpa, target: { guest: app, port: 80 }, allow: [300.1.1.1], headers: { response: { "Bad Header": x } } }\n',
+        '  - { host: web.home.arpa, target: { guest: app, port: 80 }, allow: [300.1.1.1], headers: { response: { "Bad Header": x } } }\n',
       ),
     ).toEqual([
       'routes.yaml:2:70 E_ROUTE_ALLOW "300.1.1.1" is not an IPv4 address or CIDR',

@@ -53,8 +53,14 @@ describe('plan output', () => {
       const out = renderPlanHuman(plan, { color: false });
       expect(out).not.toContain('…');
       const block = out.slice(out.indexOf('firewall.group.pve-mgmt (pve.fw-group)'));
+      // Each comment carries the ownership marker with this environment's identity.
+      const marker = `phoenix\\[${p.identity.id}\\]`;
       expect(block).toMatch(
-        /~ rules:\n\s+- \[0\] \{.*"comment":"phoenix: web UI".*\}\n\s+\+ \[0\] \{.*"comment":"phoenix: web UI and API".*"source":"\+admins"\}\n\s+\[1\] \{.*"comment":"phoenix: ssh".*\}\n/,
+        new RegExp(
+          `~ rules:\\n\\s+- \\[0\\] \\{.*"comment":"${marker}: web UI".*\\}\\n` +
+            `\\s+\\+ \\[0\\] \\{.*"comment":"${marker}: web UI and API".*"source":"\\+admins"\\}\\n` +
+            `\\s+\\[1\\] \\{.*"comment":"${marker}: ssh".*\\}\\n`,
+        ),
       );
     } finally {
       await p.close();

@@ -233,6 +233,7 @@ describe('retries', () => {
 });
 
 describe('connect failures', () => {
+  // An unparsed read (nodeStatus): the answer is the fake server's 'ok', not a schema-valid node list.
   it('fail at once while the endpoint never answered, replayed to the next request; retried once it has', async () => {
     const server = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
@@ -261,7 +262,7 @@ describe('connect failures', () => {
       });
     try {
       client = connect();
-      const first = (await client.cluster.nodes().catch((e: unknown) => e)) as ProxmoxApiError;
+      const first = (await client.cluster.nodeStatus('pve').catch((e: unknown) => e)) as ProxmoxApiError;
       expect(first).toBeInstanceOf(ProxmoxApiError);
       expect(first.transportCode).toBe('ECONNREFUSED');
       expect(first.message).toContain('connection refused');
@@ -269,16 +270,16 @@ describe('connect failures', () => {
       expect(first.hint).toContain(`port ${port}`);
       // Not retried, and replayed to the next request without a new attempt.
       expect(sleeps).toEqual([]);
-      await expect(client.cluster.nodes()).rejects.toBe(first);
+      await expect(client.cluster.nodeStatus('pve')).rejects.toBe(first);
       expect(server.listening).toBe(false);
       await client.close();
 
       // Once the endpoint answered, a refusal (pveproxy restarting) is retried as before.
       await listen(port);
       client = connect();
-      await expect(client.cluster.nodes()).resolves.toBe('ok');
+      await expect(client.cluster.nodeStatus('pve')).resolves.toBe('ok');
       await stop();
-      await expect(client.cluster.nodes()).resolves.toBe('ok');
+      await expect(client.cluster.nodeStatus('pve')).resolves.toBe('ok');
       expect(sleeps).toHaveLength(1);
     } finally {
       if (server.listening) await stop();
