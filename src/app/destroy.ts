@@ -8,6 +8,7 @@
  * that does not carry its marker yet (imported, not applied since) is refused too: Phoenix
  * deletes only what carries its marker.
  */
+import { existsSync } from 'node:fs';
 import {
   buildConfigGraph,
   digestOf,
@@ -17,7 +18,7 @@ import {
   type UnmanagedEntry,
 } from '../engine/index.ts';
 import { CliError } from '../errors.ts';
-import type { Phoenix } from './create-phoenix.ts';
+import { IMPORT_EVENT, type Phoenix } from './create-phoenix.ts';
 import { resolveTarget } from './operations.ts';
 import { providerOf } from './providers.ts';
 
@@ -33,10 +34,22 @@ export interface DestroyPlan {
   kept: { address: string; reason: string }[];
 }
 
-export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Promise<DestroyPlan> {
+export interface DestroyOptions {
+  /**
+   * A target that is neither declared nor found any more is gone (the check after a destroy that
+   * deleted it), not an unknown resource.
+   */
+  goneTargetsDone?: boolean;
+}
+
+export async function planDestroy(
+  phoenix: Phoenix,
+  targets: string[] = [],
+  options: DestroyOptions = {},
+): Promise<DestroyPlan> {
   // A target may also be a managed guest that left the config (found below, or refused as unknown).
-  const wanted =
-    targets.length > 0 ? new Set(targets.map((t) => resolveTarget(phoenix, t, { undeclaredGuests: true }))) : undefined;
+  const typed = new Map(targets.map((t) => [resolveTarget(phoenix, t, { undeclaredGuests: true }), t]));
+  const wanted = targets.length > 0 ? new Set(typed.keys()) : undefined;
   // Nothing desired: each handler discovers what carries Phoenix's marker, by its own rules.
   // A handler that cannot discover (no observeAll: e.g. files on a node) is asked about the
   // declared resources of its kind instead, so what the config put there is found too.
@@ -50,8 +63,8 @@ export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Pro
   });
   const declared = new Map(phoenix.resources.map((r) => [r.address, r]));
   for (const address of wanted ?? []) {
-    if (declared.has(address) || observed.observations.has(address)) continue;
-    throw new CliError(`unknown resource '${address}'`, {
+    if (declared.has(address) || observed.observations.has(address) || options.goneTargetsDone) continue;
+    throw new CliError(`unknown resource '${typed.get(address) ?? address}'`, {
       code: 'E_UNKNOWN_TARGET',
       hint: `${address} is neither declared nor something Phoenix manages; use a guest id, a guest name or an address`,
     });
@@ -94,9 +107,16 @@ export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Pro
       desiredDigest: '',
     });
   }
-  // Something Phoenix does not own on an address the config declares (e.g. a vmid): foreign.
-  const foreign = observed.plan.unmanaged
-    .filter((u) => declared.has(u.address) && (!wanted || wanted.has(u.address)))
+  // Something without Phoenix's marker on an address the config declares (e.g. a vmid): adopted
+  // with `phoenix import` but not tagged by an apply since, it is Phoenix's yet not deletable
+  // (refused); anything else there is foreign (listed, left alone).
+  const onDeclared = observed.plan.unmanaged.filter(
+    (u) => declared.has(u.address) && (!wanted || wanted.has(u.address)),
+  );
+  const adopted = new Set(onDeclared.map((u) => u.address).filter((a) => imported(phoenix, a)));
+  for (const u of onDeclared) if (adopted.has(u.address) && !notOwned.includes(u.address)) notOwned.push(u.address);
+  const foreign = onDeclared
+    .filter((u) => !adopted.has(u.address))
     .map((u) => ({ address: u.address, reason: `${u.summary}: not managed by Phoenix (foreign), left alone` }));
   const foreignAddresses = new Set(foreign.map((f) => f.address));
   // Only a failure to observe stops a destroy; the drift of the observed declared ones is moot.
@@ -106,7 +126,7 @@ export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Pro
     ...observed.plan.unmanaged
       .filter((u) => foreignAddresses.has(u.address))
       .map((u) => ({ ...u, summary: `${u.summary} (foreign: on a declared id, not Phoenix's)` })),
-    ...observed.plan.unmanaged.filter((u) => !foreignAddresses.has(u.address)),
+    ...observed.plan.unmanaged.filter((u) => !foreignAddresses.has(u.address) && !notOwned.includes(u.address)),
   ];
   const plan = {
     ...observed.plan,
@@ -117,7 +137,16 @@ export async function planDestroy(phoenix: Phoenix, targets: string[] = []): Pro
     errored,
     applyable: !errored,
     complete: !errored && targets.length === 0,
-    options: { prune: true, targets },
+    options: { prune: true, targets: [...typed.keys()], destroy: true },
   };
   return { planned: { ...observed, plan }, refused, notOwned, foreign, kept };
+}
+
+/** Did `phoenix import` adopt this address (recorded in the state file)? */
+function imported(phoenix: Phoenix, address: string): boolean {
+  if (!existsSync(phoenix.statePath)) return false;
+  return phoenix
+    .state()
+    .events.list({ address, limit: 100 })
+    .some((e) => e.type === IMPORT_EVENT);
 }

@@ -24,6 +24,11 @@ import { notManagedDiagnostics } from './providers.ts';
 export interface PlanOptions {
   targets?: string[];
   prune?: boolean;
+  /**
+   * An undeclared target that is no longer found is gone, not unknown (the check after an apply
+   * that deleted it); otherwise it is refused as an unknown resource.
+   */
+  goneTargetsDone?: boolean;
   hook?: Hook;
   signal?: AbortSignal;
 }
@@ -67,6 +72,12 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
   });
   if (result.plan.errored) await explainUnreachable(phoenix);
   result.plan.diagnostics.push(...notManagedDiagnostics(phoenix.unmanagedSections));
+  if (options.goneTargetsDone) {
+    const plan = result.plan;
+    plan.diagnostics = plan.diagnostics.filter((d) => d.code !== 'E_UNKNOWN_TARGET');
+    plan.errored = plan.diagnostics.some((d) => d.severity === 'error');
+    plan.applyable = !plan.errored;
+  }
   // An undeclared guest id that planning did not find among the managed guests: the same error
   // as a typo in a declared one.
   const unknown = result.plan.diagnostics.find((d) => d.code === 'E_UNKNOWN_TARGET');
@@ -257,10 +268,17 @@ async function verifyConverged(
   verify: (() => Promise<PlanResult>) | undefined,
 ): Promise<void> {
   const options = planned.plan.options;
+  // The same question the plan asked, asked again: a destroy plan is checked by a fresh destroy
+  // plan (what Phoenix still owns), any other by a plan of the configuration. A target the plan
+  // deleted is gone now, which is what was asked, not an unknown resource.
+  const again = async (): Promise<PlanResult> => {
+    if (!options.destroy)
+      return planEnvironment(phoenix, { targets: options.targets, prune: options.prune, goneTargetsDone: true });
+    const { planDestroy } = await import('./destroy.ts');
+    return (await planDestroy(phoenix, options.targets, { goneTargetsDone: true })).planned;
+  };
   try {
-    const after = await (
-      verify ?? (() => planEnvironment(phoenix, { targets: options.targets, prune: options.prune }))
-    )();
+    const after = await (verify ?? again)();
     if (after.plan.errored) {
       const first = after.plan.diagnostics.find((d) => d.severity === 'error');
       result.unverified = first ? `${first.address ? `${first.address}: ` : ''}${first.message}` : 'the plan failed';

@@ -21,7 +21,9 @@ export function define(program: Command): void {
 Deleted: what carries Phoenix's ownership marker — guests, host objects (bridges, users, tokens,
 ACLs, firewall objects), DNS records, NFS exports — whether still declared or not. Never
 touched: objects Phoenix does not own (also one sitting on a declared id: listed as foreign).
-Kept by design, with the reason: storage definitions, ZFS pools, roles, installed packages.
+Kept by design, with the reason: storage definitions, ZFS pools, roles, installed packages, the
+step-ca CA. Refused (exit 1): protected resources, and a guest adopted with \`phoenix import\` that
+no apply has tagged yet.
 
 Examples:
   $ phoenix destroy -c examples/homelab

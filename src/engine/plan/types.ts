@@ -112,8 +112,12 @@ export interface Plan {
   errored: boolean;
   /** Digest over every resource's `observedDigest`, in address order. */
   observedDigest: string;
-  /** Options the plan was made with; apply of a saved plan reuses them. */
-  options: { prune: boolean; targets: string[] };
+  /**
+   * Options the plan was made with; apply of a saved plan reuses them. `destroy`: the plan deletes
+   * what Phoenix owns with nothing desired (`phoenix destroy`), so a fresh destroy plan, not the
+   * configuration, tells whether its work is done.
+   */
+  options: { prune: boolean; targets: string[]; destroy?: boolean };
 }
 
 /** Counts for the summary line: creates and replaces add, replaces and deletes destroy. */

@@ -13,6 +13,11 @@ export const pkiProvider = defineProvider({
   name: 'pki',
   sections: ['certificates', 'platform.stepCa'],
   kinds: [STEP_CA_KIND, CERTIFICATE_KIND],
+  keptOnDestroy: {
+    // Its handler's delete keeps everything: the CA's keys are the trust of every certificate.
+    [STEP_CA_KIND]:
+      'the CA is never torn down by Phoenix (its keys are the trust of every certificate); its files go only with its guest',
+  },
   derive({ config, nodeShell }) {
     const derived = derivePki(config);
     const errors = derived.diagnostics.filter((d) => d.severity === 'error');
