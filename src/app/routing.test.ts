@@ -25,9 +25,16 @@ describe('wireRouting', () => {
     expect(wired.warnings.map((w) => w.code)).toEqual(['W_TRAEFIK_NO_RELEASE']);
   });
 
-  it('on the simulator: nothing applied, and a warning says so', async () => {
+  it('on the simulator: the same resources are applied (its guests run nginx -t for real)', async () => {
     const loaded = await loadConfig(HOMELAB);
     const wired = wireRouting({ loaded, shells: noShell, simulator: true, resolveSecret: async () => '' });
+    expect(wired.resources.map((r) => r.address)).toContain('gateway.101.nginx');
+    expect(wired.warnings.map((w) => w.code)).not.toContain('W_ROUTES_NOT_APPLIED');
+  });
+
+  it('without node access: nothing applied, and a warning says so', async () => {
+    const loaded = await loadConfig(HOMELAB);
+    const wired = wireRouting({ loaded, simulator: false, resolveSecret: async () => '' });
     expect(wired.resources).toEqual([]);
     expect(wired.warnings.map((w) => w.code)).toEqual(['W_ROUTES_NOT_APPLIED']);
   });

@@ -1,7 +1,8 @@
 /**
  * The routing providers in one environment: the gateway's nginx and Traefik, derived from the
- * routes, run through the node shell (pct exec / guest agent). On the built-in simulator they are
- * left out with a warning: its guests cannot run nginx yet, so `nginx -t` could not be honoured.
+ * routes, run through the node shell (pct exec / guest agent): on a Proxmox host with `proxmox.ssh`
+ * and on the built-in simulator alike (its guests answer `nginx -t` with this machine's nginx).
+ * Without node access they are left out with a warning.
  */
 import type { LoadedConfig } from '../config/index.ts';
 import type { AnyResourceHandler, Resource } from '../engine/handler.ts';
@@ -19,6 +20,7 @@ export interface RoutingWiring {
 export function wireRouting(input: {
   loaded: LoadedConfig;
   shells?: ShellResolver;
+  /** Kept for the caller's wiring; the simulator's guests run the same commands as real ones. */
   simulator: boolean;
   resolveSecret(ref: string): Promise<string>;
 }): RoutingWiring {
@@ -27,8 +29,7 @@ export function wireRouting(input: {
     ? [nginxHandler({ shells: input.shells, resolveSecret: input.resolveSecret }), binaryHandler(input.shells)]
     : [];
   if (config.routes.length === 0) return { resources: [], handlers, warnings: [] };
-  if (input.simulator || !input.shells) {
-    const why = input.simulator ? 'the simulator cannot run nginx in its guests yet' : 'no SSH access to the nodes';
+  if (!input.shells) {
     return {
       resources: [],
       handlers,
@@ -36,8 +37,8 @@ export function wireRouting(input: {
         {
           severity: 'warning',
           code: 'W_ROUTES_NOT_APPLIED',
-          message: `gateway and Traefik config are generated and checked but not applied: ${why}`,
-          hint: input.simulator ? 'point Phoenix at a Proxmox host with proxmox.ssh' : 'set proxmox.ssh',
+          message: 'gateway and Traefik config are generated and checked but not applied: no SSH access to the nodes',
+          hint: 'set proxmox.ssh',
         },
       ],
     };

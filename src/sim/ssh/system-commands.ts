@@ -2,7 +2,9 @@
  * The simulated system tools: systemctl (state + reload/restart counters), apt-get install,
  * dpkg-query -W, and exportfs -ra (validates /etc/exports and /etc/exports.d/*.exports).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { simPackage } from '../guests/debian-packages.ts';
 import { checkExports } from './exports-check.ts';
 import { fail, stripFlags, type Io } from './shell-io.ts';
 import { unitName, type SimTree } from './sim-tree.ts';
@@ -16,9 +18,11 @@ export function systemCommand(tree: SimTree, name: string, args: string[], io: I
     case 'apt-get': {
       const { rest } = stripFlags(args);
       if (rest[0] !== 'install') fail(100, `E: only apt-get install is simulated\n`);
+      const fresh = rest.slice(1).filter((pkg) => !tree.readMeta().packages.includes(pkg));
       tree.updateMeta((meta) => {
         meta.packages = [...new Set([...meta.packages, ...rest.slice(1)])].sort();
       });
+      for (const pkg of fresh) installPackageFiles(tree, pkg);
       return;
     }
     case 'dpkg-query': {
@@ -133,6 +137,24 @@ function systemctl(tree: SimTree, args: string[], io: Io): void {
     }
     tree.updateMeta((meta) => {
       meta.services[unit] = state;
+    });
+  }
+}
+
+/** A fresh install lays down the package's files (never over an existing one, like dpkg's conffiles) and starts its service. */
+function installPackageFiles(tree: SimTree, name: string): void {
+  const pkg = simPackage(name);
+  if (!pkg) return;
+  for (const dir of pkg.dirs) mkdirSync(tree.resolve(dir), { recursive: true });
+  for (const [path, content] of Object.entries(pkg.files)) {
+    mkdirSync(tree.resolve(posix.dirname(path)), { recursive: true });
+    if (!existsSync(tree.resolve(path))) writeFileSync(tree.resolve(path), content);
+  }
+  if (pkg.service) {
+    const unit = pkg.service;
+    tree.updateMeta((meta) => {
+      const state = meta.services[unit] ?? { enabled: false, active: false, reloads: 0, restarts: 0 };
+      meta.services[unit] = { ...state, enabled: true, active: true };
     });
   }
 }
