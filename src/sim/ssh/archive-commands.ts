@@ -102,7 +102,7 @@ export function tar(tree: SimTree, args: string[]): void {
     try {
       data = gunzipSync(data);
     } catch {
-      fail(2, `gzip: stdin: not in gzip format\ntar: Child returned status 1\n${fatal}`);
+      fail(2, `\ngzip: stdin: not in gzip format\ntar: Child returned status 1\n${fatal}`);
     }
   }
   const dir = values.get('C') ?? '/root';
