@@ -20,9 +20,13 @@ describe('wireRouting', () => {
       'traefik.102.dynamic.portainer-ui-home-arpa',
       'traefik.102.dynamic.whoami-test-home-arpa',
       'traefik.102.dynamic.whoami-home-arpa',
+      'traefik.102.packages',
+      'traefik.102.binary',
+      'traefik.102.unit',
+      'traefik.102.service.traefik',
     ]);
     expect(wired.handlers.map((h) => h.kind)).toEqual(['gateway.nginx', 'traefik.binary']);
-    expect(wired.warnings.map((w) => w.code)).toEqual(['W_TRAEFIK_NO_RELEASE']);
+    expect(wired.warnings.map((w) => w.code)).toEqual([]);
   });
 
   it('on the simulator: the same resources are applied (its guests run nginx -t for real)', async () => {
