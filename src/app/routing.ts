@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/index.ts';
 import type { AnyResourceHandler, Resource } from '../engine/handler.ts';
 import { ConfigError, type Diagnostic } from '../errors.ts';
 import { deriveGatewayResources, nginxHandler } from '../providers/gateway/index.ts';
-import type { ShellResolver } from '../providers/node/index.ts';
+import { untilGuestExists, type ShellResolver } from '../providers/node/index.ts';
 import { binaryHandler, deriveTraefikResources } from '../providers/traefik/index.ts';
 
 export interface RoutingWiring {
@@ -26,7 +26,10 @@ export function wireRouting(input: {
 }): RoutingWiring {
   const { config } = input.loaded;
   const handlers = input.shells
-    ? [nginxHandler({ shells: input.shells, resolveSecret: input.resolveSecret }), binaryHandler(input.shells)]
+    ? [
+        untilGuestExists(nginxHandler({ shells: input.shells, resolveSecret: input.resolveSecret }), input.shells),
+        untilGuestExists(binaryHandler(input.shells), input.shells),
+      ]
     : [];
   if (config.routes.length === 0) return { resources: [], handlers, warnings: [] };
   if (!input.shells) {
