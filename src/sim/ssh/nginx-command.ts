@@ -146,7 +146,15 @@ function checkConfig(
     for (const dir of ['run', 'tmp', 'var/log/nginx', 'var/lib/nginx', 'usr/share/nginx'])
       mkdirSync(join(prefix, dir), { recursive: true });
     rewriteTree(join(prefix, 'etc', 'nginx'), prefix);
-    const argv = ['-t', '-p', `${prefix}/usr/share/nginx/`, '-c', prefix + posix.normalize(conf), '-e', `${prefix}/var/log/nginx/error.log`];
+    const argv = [
+      '-t',
+      '-p',
+      `${prefix}/usr/share/nginx/`,
+      '-c',
+      prefix + posix.normalize(conf),
+      '-e',
+      `${prefix}/var/log/nginx/error.log`,
+    ];
     if (flags.quiet) argv.push('-q');
     if (flags.globals !== undefined) argv.push('-g', prefixPaths(flags.globals, prefix));
     const result = spawnSync(binary, argv, {
