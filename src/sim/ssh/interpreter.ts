@@ -160,7 +160,7 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
     case 'apt-get':
     case 'dpkg-query':
     case 'exportfs':
-      return systemCommand(tree, name, args, io);
+      return systemCommand(tree, name, args, io, ctx.nginx);
     default:
       if ((FILE_COMMANDS as readonly string[]).includes(name ?? '')) return fileCommand(tree, name as string, args, io);
       fail(127, `sh: 1: ${name ?? ''}: not found\n`);

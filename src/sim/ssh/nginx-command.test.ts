@@ -98,6 +98,23 @@ describe.skipIf(!nginx)('nginx in a simulated guest (the real nginx checks)', ()
     expect(refused.stderr).toMatch(/cannot load certificate "\/etc\/ssl\/certs\/ssl-cert-snakeoil\.pem"/);
   });
 
+  it('systemctl restart checks the config first, like Debian’s unit: a refused config leaves nginx failed', () => {
+    run('apt-get', 'install', '-y', 'nginx');
+    expect(run('systemctl', 'restart', 'nginx').code).toBe(0);
+    writeFileSync(guest.resolve('/etc/nginx/conf.d/bad.conf'), 'server { listen 8080; bogus_directive on; }\n');
+    expect(run('systemctl', 'restart', 'nginx')).toMatchObject({
+      code: 1,
+      stderr:
+        'Job for nginx.service failed because the control process exited with error code.\n' +
+        'See "systemctl status nginx.service" and "journalctl -xeu nginx.service" for details.\n',
+    });
+    expect(run('systemctl', 'is-active', 'nginx')).toMatchObject({ code: 3, stdout: 'inactive\n' });
+    expect(run('systemctl', 'start', 'nginx').code).toBe(1);
+    rmSync(guest.resolve('/etc/nginx/conf.d/bad.conf'));
+    expect(run('systemctl', 'start', 'nginx').code).toBe(0);
+    expect(guest.service('nginx')).toMatchObject({ active: true, restarts: 1 });
+  });
+
   it('-s reload counts a reload of the running service; stopped, it fails like nginx', () => {
     run('apt-get', 'install', '-y', 'nginx');
     expect(run('nginx', '-s', 'reload').code).toBe(0);
