@@ -22,6 +22,7 @@ import { spawnLoopbackDnsmasq } from '../../src/providers/node/dns/_test-dnsmasq
 import { FILE_KIND, type ManagedFile, type TargetRef } from '../../src/providers/node/index.ts';
 import type { SimTree } from '../../src/sim/ssh/sim-tree.ts';
 import { startTestSimulator, type TestSimulator } from '../../src/sim/testing.ts';
+import { seedGatewayCertificates } from './_gateway-certs.ts';
 
 const HOSTS = '/etc/phoenix/dnsmasq.hosts';
 const CONF = '/etc/dnsmasq.d/phoenix.conf';
@@ -45,6 +46,7 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'phoenix-node-e2e-'));
   cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
+  seedGatewayCertificates(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -86,7 +88,8 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
       const planned = await planEnvironment(phoenix);
       expect(planned.plan.errored, JSON.stringify(planned.plan.diagnostics)).toBe(false);
       const byAddress = new Map(planned.plan.changes.map((c) => [c.address, c]));
-      const node = planned.plan.changes.filter((c) => c.kind.startsWith('node.'));
+      // The node's own resources (the guests' packages, services and files belong to the routes).
+      const node = planned.plan.changes.filter((c) => c.address.startsWith('node.'));
       expect(node.map((c) => [c.address, c.action]).sort()).toEqual([
         ['node.pve.dns', 'create'],
         ['node.pve.nfs', 'create'],
@@ -277,6 +280,7 @@ describe('phoenix up on examples/homelab', () => {
     const upDir = mkdtempSync(join(tmpdir(), 'phoenix-node-up-'));
     try {
       cpSync('examples/homelab', upDir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
+      seedGatewayCertificates(upDir);
       const up = await cli('up', '-c', upDir, '--speed', '0');
       expect(up.code, up.err).toBe(0);
       expect(up.err).toMatch(/node\.pve\.dns: created/);
