@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPhoenix } from '../../src/app/create-phoenix.ts';
 import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
-import { seedGatewayCertificates } from './_gateway-certs.ts';
 
 let dir = '';
 
@@ -22,7 +21,6 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'phoenix-cli-'));
   cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
-  seedGatewayCertificates(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,7 @@
 /**
- * `phoenix up` on examples/homelab with the built-in simulator applies the routes: the gateway's
+ * `phoenix up` on examples/homelab with the built-in simulator applies the routes: the pki
+ * provider issues the gateway's certificate with the simulated step-ca and installs it (and the
+ * internal root) where nginx reads them, then the gateway's
  * nginx files land in the simulated CT 101 and the real nginx of this machine checks them
  * (`nginx -t` in the guest), nginx reloads exactly once; Traefik is installed in CT 102 from
  * the declared release, checksum-verified, served by the simulator (never the network). A second
@@ -12,9 +14,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPeer } from '../../src/clients/ssh/_test-peers.ts';
 import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
+import { rootIssuesChain } from '../../src/providers/pki/certificate-facts.ts';
 import { runCommandLine } from '../../src/sim/ssh/interpreter.ts';
 import { SimTree } from '../../src/sim/ssh/sim-tree.ts';
-import { seedGatewayCertificates, simGuestRoot } from './_gateway-certs.ts';
+
+/** A simulated guest's root filesystem under the config's simulator state. */
+const simGuestRoot = (configDir: string, vmid: number): string =>
+  join(configDir, '.phoenix', 'simulator.json.d', 'guests', String(vmid));
 
 const nginx = findPeer('/usr/sbin/nginx');
 let dir = '';
@@ -38,7 +44,6 @@ const inGuest = (tree: SimTree, line: string) =>
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'phoenix-gateway-sim-'));
   cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
-  seedGatewayCertificates(dir);
   gateway = new SimTree(simGuestRoot(dir, 101));
   traefik = new SimTree(simGuestRoot(dir, 102));
 });
@@ -52,7 +57,15 @@ describe.skipIf(!nginx)('routes on the built-in simulator', () => {
     const r = await up();
     expect(r.code, r.err).toBe(0);
     expect(r.err).not.toMatch(/W_ROUTES_NOT_APPLIED|not applied/);
+    expect(r.err).toMatch(/cert\.gateway-edge: created/);
     expect(r.err).toMatch(/gateway\.101\.nginx: created/);
+    // The certificate nginx serves: issued by the CA in CT 103 (leaf + intermediate), the root next to it.
+    const chain = readFileSync(gateway.resolve('/etc/phoenix/certs/gateway-edge/fullchain.pem'), 'utf8');
+    const root = readFileSync(gateway.resolve('/etc/phoenix/certs/root.pem'), 'utf8');
+    expect(chain.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(rootIssuesChain(root, chain)).toBe(true);
+    expect(statSync(gateway.resolve('/etc/phoenix/certs/root.pem')).mode & 0o777).toBe(0o644);
+    expect(statSync(gateway.resolve('/etc/phoenix/certs/gateway-edge/key.pem')).mode & 0o777).toBe(0o600);
     generation = readlinkSync(gateway.resolveLink(LIVE));
     expect(generation).toMatch(/^\/etc\/nginx\/phoenix\.d\/g-/);
     const site = readFileSync(gateway.resolve(`${LIVE}/http/whoami.home.arpa.conf`), 'utf8');

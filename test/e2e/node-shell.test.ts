@@ -22,7 +22,6 @@ import { spawnLoopbackDnsmasq } from '../../src/providers/node/dns/_test-dnsmasq
 import { FILE_KIND, type ManagedFile, type TargetRef } from '../../src/providers/node/index.ts';
 import type { SimTree } from '../../src/sim/ssh/sim-tree.ts';
 import { startTestSimulator, type TestSimulator } from '../../src/sim/testing.ts';
-import { seedGatewayCertificates } from './_gateway-certs.ts';
 
 const HOSTS = '/etc/phoenix/dnsmasq.hosts';
 const CONF = '/etc/dnsmasq.d/phoenix.conf';
@@ -46,7 +45,6 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'phoenix-node-e2e-'));
   cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
-  seedGatewayCertificates(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -280,7 +278,6 @@ describe('phoenix up on examples/homelab', () => {
     const upDir = mkdtempSync(join(tmpdir(), 'phoenix-node-up-'));
     try {
       cpSync('examples/homelab', upDir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
-      seedGatewayCertificates(upDir);
       const up = await cli('up', '-c', upDir, '--speed', '0');
       expect(up.code, up.err).toBe(0);
       expect(up.err).toMatch(/node\.pve\.dns: created/);

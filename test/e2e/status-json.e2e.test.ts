@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
-import { seedGatewayCertificates } from './_gateway-certs.ts';
 
 interface Row {
   address: string;
@@ -31,7 +30,6 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'phoenix-status-json-'));
   cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
-  seedGatewayCertificates(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
