@@ -26,6 +26,8 @@ describe('phoenix graph', () => {
     const r = await runCli(['graph', '-c', dir, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const printed = JSON.parse(r.stdout) as { nodes: string[]; edges: [string, string][] };
+    // The gateway's nginx waits for the certificate it serves (issued by the pki provider).
+    expect(printed.edges).toContainEqual(['gateway.101.nginx', 'cert.gateway-edge']);
 
     const phoenix = await createPhoenix({ configDir: dir, simulator: { speed: 0, ephemeral: true } });
     try {

@@ -86,7 +86,8 @@ describe('node shell on examples/homelab (built-in simulator over SSH)', () => {
       const planned = await planEnvironment(phoenix);
       expect(planned.plan.errored, JSON.stringify(planned.plan.diagnostics)).toBe(false);
       const byAddress = new Map(planned.plan.changes.map((c) => [c.address, c]));
-      const node = planned.plan.changes.filter((c) => c.kind.startsWith('node.'));
+      // The node's own resources (the guests' packages, services and files belong to the routes).
+      const node = planned.plan.changes.filter((c) => c.address.startsWith('node.'));
       expect(node.map((c) => [c.address, c.action]).sort()).toEqual([
         ['node.pve.dns', 'create'],
         ['node.pve.nfs', 'create'],

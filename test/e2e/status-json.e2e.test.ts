@@ -61,14 +61,13 @@ describe('phoenix status --json', () => {
       conditions: [{ type: 'Synced', status: 'True', reason: 'InSync' }],
     });
     expect(host.get('bridge.pve.vmbr1')?.sync).toBe('in sync');
-    // Every registered provider's resources are rows (certificates included) — except the gateway's
-    // and Traefik's: the built-in simulator cannot run them, so they are not applied (W_ROUTES_NOT_APPLIED).
-    const notOnSimulator = ['gateway', 'traefik'];
+    // Every registered provider's resources are rows: certificates, and the gateway's and Traefik's
+    // too (the simulated guests run their tools and a real `nginx -t`).
     for (const provider of PROVIDERS)
       expect(
         doc.rows.some((r) => provider.kinds.includes(r.kind)),
         provider.name,
-      ).toBe(!notOnSimulator.includes(provider.name));
+      ).toBe(true);
     // The example declares what this version has no provider for: said, not silently ignored.
     // Routes are the gateway provider's; stacks and Portainer have none yet.
     expect(doc.notManagedSections).toEqual(['platform.portainer', 'stacks']);

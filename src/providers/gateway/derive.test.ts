@@ -18,6 +18,9 @@ describe('deriveGatewayResources', () => {
       ['gateway.101.service.nginx', 'node.service', ['gateway.101.packages']],
       ['gateway.101.nginx', 'gateway.nginx', ['gateway.101.packages', 'gateway.101.service.nginx']],
     ]);
+    // The certificates it serves (pki.certificate): issued and installed before nginx and its `nginx -t`.
+    const certificate = [{ kind: 'pki.certificate', address: 'cert.gateway-edge' }];
+    expect(resources.map((r) => r.references)).toEqual([certificate, undefined, certificate]);
     const desired = resources[2]?.desired as NginxDesired;
     expect(desired.target).toEqual({ kind: 'lxc', node: 'pve', vmid: 101 });
     expect(Object.keys(desired.files).sort()).toEqual([

@@ -6,7 +6,9 @@
  */
 import type { PhoenixConfig } from '../../config/schema.ts';
 import type { Diagnostic, SourceLocation } from '../../errors.ts';
-import type { Resource } from '../../engine/handler.ts';
+import type { Resource, ResourceRef } from '../../engine/handler.ts';
+import { CERTIFICATE_KIND } from '../pki/certificate-handler.ts';
+import { certificateAddress } from '../pki/paths.ts';
 import { PACKAGES_KIND, SERVICE_KIND, type TargetRef } from '../node/index.ts';
 import { defaultLayout, layoutPaths, type NginxLayout } from './layout.ts';
 import { NGINX_KIND, type NginxDesired } from './nginx-handler.ts';
@@ -55,11 +57,20 @@ export function deriveGatewayResources(
   const target: TargetRef = { kind: gateway.type === 'vm' ? 'vm' : 'lxc', node: gateway.node, vmid: gateway.id };
   const stream = table.routes.some((r) => r.passthrough);
   const prefix = `gateway.${gateway.id}`;
+  // The certificates nginx serves (and the internal root written next to them) are the pki
+  // provider's `pki.certificate` resources: they exist before nginx is installed (its first
+  // start can serve them; issuing them never reloads a default nginx) and before `nginx -t`.
+  const certificates: ResourceRef[] = [
+    ...new Set(table.routes.flatMap((r) => (r.certificate === undefined ? [] : [r.certificate]))),
+  ]
+    .sort()
+    .map((name) => ({ kind: CERTIFICATE_KIND, address: certificateAddress(name) }));
   const packages: Resource = {
     address: `${prefix}.packages`,
     kind: PACKAGES_KIND,
     node: gateway.node,
     dependsOn: [`guest.${gateway.id}`],
+    ...(certificates.length > 0 ? { references: certificates } : {}),
     desired: { target, packages: stream ? ['nginx', 'libnginx-mod-stream'] : ['nginx'] },
   };
   const service: Resource = {
@@ -89,8 +100,9 @@ export function deriveGatewayResources(
     address: gatewayAddress(gateway.id),
     kind: NGINX_KIND,
     node: gateway.node,
-    // The certificates it serves are installed by the PKI provider; nginx must run to be reloaded.
+    // nginx must run to be reloaded; `nginx -t` needs the certificates the pki provider installs.
     dependsOn: [packages.address, service.address],
+    ...(certificates.length > 0 ? { references: certificates } : {}),
     desired,
   };
   return { resources: [packages, service, nginx], routes: table.routes, diagnostics };

@@ -4,26 +4,24 @@
  * that include it (htpasswd files live inside the generation). Tests point `root` at a temporary nginx prefix.
  */
 import { posix } from 'node:path';
+import { PHOENIX_CERT_DIR, phoenixCertificateFiles, phoenixRootFile } from '../pki/paths.ts';
 
 export interface NginxLayout {
   /** nginx's configuration directory (Debian: /etc/nginx). */
   root: string;
-  /** Certificate files per certificate name (the PKI provider installs them). */
+  /** Certificate files per certificate name (the PKI provider installs them there: pki/paths.ts). */
   certificate(name: string): { fullchain: string; key: string };
   /** The internal root CA the upstream (Traefik) must chain to. */
   trustedRoot: string;
 }
 
-export const DEFAULT_CERT_DIR = '/etc/phoenix/certs';
+export const DEFAULT_CERT_DIR = PHOENIX_CERT_DIR;
 
 export function defaultLayout(root = '/etc/nginx', certDir = DEFAULT_CERT_DIR): NginxLayout {
   return {
     root,
-    certificate: (name) => ({
-      fullchain: posix.join(certDir, name, 'fullchain.pem'),
-      key: posix.join(certDir, name, 'key.pem'),
-    }),
-    trustedRoot: posix.join(certDir, 'root.pem'),
+    certificate: (name) => phoenixCertificateFiles(name, certDir),
+    trustedRoot: phoenixRootFile(certDir),
   };
 }
 

@@ -20,16 +20,30 @@ describe('the gateway and Traefik provider modules', () => {
       'traefik.102.dynamic.portainer-ui-home-arpa',
       'traefik.102.dynamic.whoami-test-home-arpa',
       'traefik.102.dynamic.whoami-home-arpa',
+      'traefik.102.packages',
+      'traefik.102.binary',
+      'traefik.102.unit',
+      'traefik.102.service.traefik',
     ]);
     expect([...gatewayProvider.kinds, ...traefikProvider.kinds]).toEqual(['gateway.nginx', 'traefik.binary']);
-    expect([...(gateway.diagnostics ?? []), ...(traefik.diagnostics ?? [])].map((w) => w.code)).toEqual([
-      'W_TRAEFIK_NO_RELEASE',
-    ]);
+    expect([...(gateway.diagnostics ?? []), ...(traefik.diagnostics ?? [])].map((w) => w.code)).toEqual([]);
   });
 
-  it('on the simulator: nothing applied, and one warning says so', async () => {
+  it('on the simulator: the same resources are applied (its guests run nginx -t for real)', async () => {
     const loaded = await loadConfig(HOMELAB);
     const settings = { config: loaded.config, configDir: HOMELAB, nodeShell: true, builtinSimulator: true };
+    const gateway = gatewayProvider.derive(settings);
+    const traefik = traefikProvider.derive(settings);
+    expect(gateway.resources.map((r) => r.address)).toContain('gateway.101.nginx');
+    expect(traefik.resources.map((r) => r.address)).toContain('traefik.102.binary');
+    expect([...(gateway.diagnostics ?? []), ...(traefik.diagnostics ?? [])].map((w) => w.code)).not.toContain(
+      'W_ROUTES_NOT_APPLIED',
+    );
+  });
+
+  it('without node access: nothing applied, and one warning says so', async () => {
+    const loaded = await loadConfig(HOMELAB);
+    const settings = { config: loaded.config, configDir: HOMELAB, nodeShell: false, builtinSimulator: false };
     const gateway = gatewayProvider.derive(settings);
     const traefik = traefikProvider.derive(settings);
     expect([...gateway.resources, ...traefik.resources]).toEqual([]);

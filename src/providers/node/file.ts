@@ -3,6 +3,7 @@
  * content's SHA-256 plus mode/owner, so an out-of-band edit shows up as drift without the content
  * (which may be a secret) ever entering a plan.
  */
+import { posix } from 'node:path';
 import type { AttributeChange } from '../../engine/plan/types.ts';
 import type { DiffResponse, ResourceHandler } from '../../engine/handler.ts';
 import { describeTarget, observeFile, sha256Hex, type FileObservation, type TargetRef } from './shell.ts';
@@ -78,6 +79,10 @@ export function diffFile(desired: ManagedFile, observed: FileObservation | null)
 export function fileHandler(shells: ShellResolver): ResourceHandler<ManagedFile, ObservedFile> {
   const write = async (desired: ManagedFile): Promise<{ observed: ObservedFile }> => {
     const shell = shells(desired.target);
+    // A fresh guest has no /etc/traefik: the file's directory is created first (pct push does not).
+    const mkdir = ['mkdir', '-p', posix.dirname(desired.path)];
+    const made = await shell.exec(mkdir);
+    if (made.code !== 0) throw commandFailed(describeTarget(shell.target), mkdir, made);
     await shell.writeFile(desired.path, desired.content, {
       mode: desired.mode,
       owner: desired.owner,

@@ -7,10 +7,12 @@ import { packagesHandler } from './packages.ts';
 import { probeHandler } from './probe.ts';
 import type { ShellResolver } from './resolver.ts';
 import { serviceHandler } from './service.ts';
+import { untilGuestExists } from './guest-presence.ts';
 
 export { deriveNodeResources, type NodeDeriveOptions } from './derive.ts';
 export { guestAgentFromQemuApi } from './agent-adapter.ts';
 export { shellResolver, type ShellResolver, type ShellResolverOptions } from './resolver.ts';
+export { untilGuestExists } from './guest-presence.ts';
 export { createNodeTransports, type NodeSshSettings } from './transports.ts';
 export type { GuestAgent } from './guest-agent.ts';
 export type { NodeSource } from './source.ts';
@@ -25,9 +27,9 @@ export { NFS_KIND } from './nfs/handler.ts';
 /** Every node-provider handler, sharing one shell resolver (one SSH connection per node). */
 export function nodeHandlers(shells: ShellResolver): AnyResourceHandler[] {
   return [
-    fileHandler(shells),
-    packagesHandler(shells),
-    serviceHandler(shells),
+    untilGuestExists(fileHandler(shells), shells),
+    untilGuestExists(packagesHandler(shells), shells),
+    untilGuestExists(serviceHandler(shells), shells),
     probeHandler(shells),
     dnsHandler(shells),
     nfsHandler(shells),

@@ -31,3 +31,20 @@ export function certificateFacts(chainPem: string): CertificateFacts {
     issuer,
   };
 }
+
+/**
+ * True when `rootPem` is the CA that issued the top of `chainPem` (the intermediate, or the leaf
+ * of a one-certificate chain): the root file next to a certificate is the one it chains to.
+ */
+export function rootIssuesChain(rootPem: string, chainPem: string): boolean {
+  const [rootBlock] = pemBlocks(rootPem);
+  const top = pemBlocks(chainPem).at(-1);
+  if (!rootBlock || !top) return false;
+  try {
+    const root = new X509Certificate(rootBlock);
+    const issued = new X509Certificate(top);
+    return issued.checkIssued(root) && issued.verify(root.publicKey);
+  } catch {
+    return false;
+  }
+}

@@ -15,7 +15,7 @@ import { startSimStepCa, type SimStepCa } from '../../sim/stepca/index.ts';
 import { makeCaFixture, type CaFixture } from '../../../test/stepca/_ca-fixture.ts';
 import { applyContext, converge, resource, startSimFixture, type SimFixture } from '../node/_sim-fixture.ts';
 import type { ShellResolver } from '../node/resolver.ts';
-import { certificateFacts } from './certificate-facts.ts';
+import { certificateFacts, rootIssuesChain } from './certificate-facts.ts';
 import {
   CERTIFICATE_KIND,
   certificateHandler,
@@ -51,7 +51,10 @@ describe('pki.certificate on the simulator', () => {
           commands.push(argv.join(' '));
           return shell.exec(argv, options);
         },
-        writeFile: (path, content, options) => shell.writeFile(path, content, options),
+        writeFile: (path, content, options) => {
+          commands.push(`write ${path}`);
+          return shell.writeFile(path, content, options);
+        },
       };
     };
     const client = new StepCaClient({
@@ -64,6 +67,7 @@ describe('pki.certificate on the simulator', () => {
       client,
       signer: await openProvisioner('phoenix', fixture.bundle.provisioner.encryptedKey, fixture.provisionerPassword),
       rootFingerprint: fixture.bundle.material.rootFingerprint,
+      rootPem: fixture.bundle.material.rootCertPem,
     };
     const lxc = sim.shells({ kind: 'lxc', node: 'pve', vmid: 101 });
     await lxc.exec(['mkdir', '-p', '/etc/nginx/tls']);
@@ -198,5 +202,56 @@ describe('pki.certificate on the simulator', () => {
     expect(everything).not.toContain(body.slice(0, 40));
     expect(everything).not.toContain(fixture.provisionerPassword);
     expect(everything).not.toContain(fixture.caPassword);
+  });
+
+  it('files.root: the internal root written next to the certificate (0644), only when missing or foreign, never with a reissue', async () => {
+    const handler = certificateHandler({ shells, ca: async () => session, now });
+    const files = { cert: '/etc/phoenix/certs/edge/fullchain.pem', key: '/etc/phoenix/certs/edge/key.pem' };
+    const root = '/etc/phoenix/certs/root.pem';
+    const res = resource('cert.edge', CERTIFICATE_KIND, desired({ name: 'edge', files: { ...files, root } }));
+    const lxc = sim.shells({ kind: 'lxc', node: 'pve', vmid: 101 });
+    const signed = signs();
+    expect(await converge(handler, res)).toBe('create');
+    expect(signs()).toBe(signed + 1);
+    const rootText = (await lxc.exec(['cat', root])).stdout;
+    expect(rootText).toBe(fixture.bundle.material.rootCertPem);
+    expect((await lxc.exec(['stat', '-c', '%a', root])).stdout.trim()).toBe('644');
+    expect(rootIssuesChain(rootText, (await lxc.exec(['cat', files.cert])).stdout)).toBe(true);
+    const written = (): number => commands.filter((c) => c === `write ${root}`).length;
+    expect(written()).toBe(1);
+    expect(await converge(handler, res)).toBe('noop');
+
+    // Removed out of band: planned as a root-only change, written back without a new certificate.
+    await lxc.exec(['rm', '-f', root]);
+    let plan = await handler.diff({
+      resource: res,
+      observed: (await handler.observe({ ctx: applyContext(), resource: res })).observed,
+    });
+    expect(plan).toMatchObject({ action: 'update', changes: [{ path: 'root', before: null, after: root }] });
+    const serial = certificateFacts((await lxc.exec(['cat', files.cert])).stdout).serial;
+    expect(await converge(handler, res)).toBe('update');
+    expect(signs()).toBe(signed + 1);
+    expect(certificateFacts((await lxc.exec(['cat', files.cert])).stdout).serial).toBe(serial);
+    expect((await lxc.exec(['cat', root])).stdout).toBe(fixture.bundle.material.rootCertPem);
+
+    // Another CA's root in its place is not "in sync": the leaf's own certificate does not issue the chain.
+    await lxc.writeFile(
+      root,
+      (await lxc.exec(['cat', files.cert])).stdout.split(/(?<=-----END CERTIFICATE-----\n)/)[0]!,
+      {
+        mode: '0644',
+      },
+    );
+    plan = await handler.diff({
+      resource: res,
+      observed: (await handler.observe({ ctx: applyContext(), resource: res })).observed,
+    });
+    expect(plan.changes).toEqual([{ path: 'root', before: 'another CA', after: root }]);
+    expect(await converge(handler, res)).toBe('update');
+    expect((await lxc.exec(['cat', root])).stdout).toBe(fixture.bundle.material.rootCertPem);
+    const writes = written();
+    expect(await converge(handler, res)).toBe('noop');
+    expect(written()).toBe(writes);
+    expect(signs()).toBe(signed + 1);
   });
 });

@@ -9,6 +9,9 @@
  * - create/update: key + CSR generated off the event loop, one-time token, ONE `POST /1.0/sign`,
  *   key (0600) and certificate chain (0644) written atomically, the service reloaded once, the
  *   replaced serial revoked (passively; a failed revocation is a warning, not a failure).
+ * - `files.root` (optional): the CA's root written next to the certificate (0644), only when it
+ *   differs; observed as "the root that issued the chain's intermediate", so a missing or foreign
+ *   root is planned (and written without a reissue), and an in-sync one plans nothing.
  * Errors name the certificate and the CA endpoint.
  */
 import { posix } from 'node:path';
@@ -21,7 +24,7 @@ import { commandFailed, modeString } from '../../clients/ssh/ssh-client.ts';
 import type { ShellResolver } from '../node/resolver.ts';
 import { describeTarget, observeFile, type FileObservation, type TargetRef, type TargetShell } from '../node/shell.ts';
 import { observeService } from '../node/service.ts';
-import { certificateFacts } from './certificate-facts.ts';
+import { certificateFacts, rootIssuesChain } from './certificate-facts.ts';
 import { newLeafCsr } from './csr.ts';
 import { durationMs, goDuration } from './duration.ts';
 import type { KeyType } from './keys.ts';
@@ -38,8 +41,12 @@ export interface CertificateDesired {
   keyType: KeyType;
   duration: string;
   renewBefore?: string;
-  /** `cert` holds the leaf followed by the intermediate. */
-  files: { cert: string; key: string };
+  /**
+   * `cert` holds the leaf followed by the intermediate; `root`, when set, receives the CA's root
+   * certificate (what upstream TLS verification must chain to, e.g. nginx's
+   * proxy_ssl_trusted_certificate).
+   */
+  files: { cert: string; key: string; root?: string };
   owner: string;
   group: string;
   keyMode: string;
@@ -54,6 +61,8 @@ export interface CertificateObserved {
   facts: CertificateFacts | null;
   /** Mode/owner of the key file (never its content); absent when the transport reads without commands (VMs: the key's mode is enforced at write time only). */
   key?: FileObservation | null;
+  /** With `files.root`: whether that file holds the root the installed chain was issued by (`missing`: no file). */
+  root?: 'ok' | 'other' | 'missing';
 }
 
 /** A live session with the CA; opened only when something must be issued or revoked. */
@@ -61,6 +70,8 @@ export interface CaSession {
   client: StepCaClient;
   signer: ProvisionerSigner;
   rootFingerprint: string;
+  /** The CA's root certificate (read from the CA guest): written to `files.root`. */
+  rootPem?: string;
 }
 
 export interface CertificateHandlerDeps {
@@ -83,14 +94,14 @@ function policyOf(desired: CertificateDesired): CertificatePolicy {
 async function readCertificate(
   shell: TargetShell,
   path: string,
-): Promise<{ facts: CertificateFacts | null; diagnostic?: Diagnostic }> {
+): Promise<{ facts: CertificateFacts | null; pem?: string; diagnostic?: Diagnostic }> {
   const result = await shell.exec(['cat', path], { idempotent: true });
   if (result.code !== 0) {
     if (/No such file or directory/.test(result.stderr)) return { facts: null };
     throw commandFailed(describeTarget(shell.target), ['cat', path], result);
   }
   try {
-    return { facts: certificateFacts(result.stdout) };
+    return { facts: certificateFacts(result.stdout), pem: result.stdout };
   } catch {
     return {
       facts: null,
@@ -101,6 +112,50 @@ async function readCertificate(
       },
     };
   }
+}
+
+/** The text of `path`, or null when it does not exist. */
+async function readOptional(shell: TargetShell, path: string): Promise<string | null> {
+  if (shell.readFile) {
+    try {
+      return await shell.readFile(path);
+    } catch (error) {
+      if (/No such file or directory/.test((error as Error).message)) return null;
+      throw error;
+    }
+  }
+  const result = await shell.exec(['cat', path], { idempotent: true });
+  if (result.code === 0) return result.stdout;
+  if (/No such file or directory/.test(result.stderr)) return null;
+  throw commandFailed(describeTarget(shell.target), ['cat', path], result);
+}
+
+async function observeRoot(shell: TargetShell, path: string, chainPem: string): Promise<'ok' | 'other' | 'missing'> {
+  const root = await readOptional(shell, path);
+  if (root === null) return 'missing';
+  return rootIssuesChain(root, chainPem) ? 'ok' : 'other';
+}
+
+/** Writes the CA's root to `files.root` when it differs from what is there; true when written. */
+async function writeRoot(shell: TargetShell, desired: CertificateDesired, session: CaSession): Promise<boolean> {
+  const path = desired.files.root;
+  if (!path) return false;
+  if (!session.rootPem) throw new Error(`certificate ${desired.name}: the CA session has no root to write to ${path}`);
+  if ((await readOptional(shell, path)) === session.rootPem) return false;
+  const dir = posix.dirname(path);
+  const made = await shell.exec(['mkdir', '-p', dir]);
+  if (made.code !== 0) throw commandFailed(describeTarget(shell.target), ['mkdir', '-p', dir], made);
+  await shell.writeFile(path, session.rootPem, { mode: '0644', owner: desired.owner, group: desired.group });
+  return true;
+}
+
+async function reloadIfActive(shell: TargetShell, desired: CertificateDesired): Promise<void> {
+  if (!desired.reload) return;
+  const state = await observeService(shell, desired.reload.service);
+  if (!state.active) return;
+  const argv = ['systemctl', 'reload', desired.reload.service];
+  const result = await shell.exec(argv, { timeoutMs: 120_000 });
+  if (result.code !== 0) throw commandFailed(describeTarget(shell.target), argv, result);
 }
 
 export function certificateHandler(
@@ -166,14 +221,8 @@ export function certificateHandler(
       group: desired.group,
     });
     await ctx.journal.note({ issuedSerial: certificateFacts(chain).serial });
-    if (desired.reload) {
-      const state = await observeService(shell, desired.reload.service);
-      if (state.active) {
-        const argv = ['systemctl', 'reload', desired.reload.service];
-        const result = await shell.exec(argv, { timeoutMs: 120_000 });
-        if (result.code !== 0) throw commandFailed(describeTarget(shell.target), argv, result);
-      }
-    }
+    await writeRoot(shell, desired, session);
+    await reloadIfActive(shell, desired);
     if (previous && previous.issuer !== '' && previous.issuer === (deps.issuerFingerprint ?? previous.issuer)) {
       try {
         const revokeToken = await oneTimeToken(session.signer, {
@@ -192,8 +241,112 @@ export function certificateHandler(
       }
     }
     const key = await observeFile(shell, desired.files.key);
-    return { observed: { facts: certificateFacts(chain), key }, diagnostics };
+    const root = desired.files.root ? ({ root: 'ok' } as const) : {};
+    return { observed: { facts: certificateFacts(chain), key, ...root }, diagnostics };
   }
+
+  /** Only the root next to an in-sync certificate is missing or foreign: written, no reissue. */
+  async function installRoot(
+    address: string,
+    desired: CertificateDesired,
+    observed: CertificateObserved,
+  ): Promise<ApplyResponse<CertificateObserved>> {
+    const shell = deps.shells(desired.target);
+    let session: CaSession;
+    try {
+      session = await deps.ca();
+    } catch (error) {
+      throw new ProviderError(
+        `certificate ${desired.name} (${address}): the CA cannot be reached: ${(error as Error).message}`,
+        { code: 'E_CERT_CA', resource: address, cause: error },
+      );
+    }
+    if (await writeRoot(shell, desired, session)) await reloadIfActive(shell, desired);
+    return { observed: { ...observed, root: 'ok' } };
+  }
+
+  function diffCertificate(
+    address: string,
+    desired: CertificateDesired,
+    observed: CertificateObserved | null,
+  ): DiffResponse {
+    const decision = decide(address, policyOf(desired), observed?.facts ?? null, {
+      now: now(),
+      ...(deps.issuerFingerprint ? { issuerFingerprint: deps.issuerFingerprint } : {}),
+    });
+    const after = {
+      names: desired.sans,
+      keyType: desired.keyType,
+      duration: desired.duration,
+      cert: desired.files.cert,
+      key: desired.files.key,
+    };
+    const before = observed?.facts
+      ? {
+          serial: observed.facts.serial,
+          notAfter: observed.facts.notAfter,
+          names: observed.facts.sans,
+          renewAt: decision.renewAt?.toISOString(),
+        }
+      : null;
+    const reasons = [...decision.reasons];
+    if (decision.action === 'in-sync' && observed?.key === null) {
+      return {
+        action: 'update',
+        changes: [{ path: 'key', before: null, after: 'present' }],
+        requiresReplace: [],
+        requiresRestart: false,
+        reasons: ['key file missing: reissue'],
+        before,
+        after,
+      };
+    }
+    if (decision.action === 'issue')
+      return { action: 'create', changes: [], requiresReplace: [], requiresRestart: false, reasons, before, after };
+    if (decision.action === 'in-sync') {
+      const key = observed?.key;
+      const changes = [];
+      if (key && key.mode !== modeString(desired.keyMode))
+        changes.push({ path: 'key.mode', before: key.mode, after: modeString(desired.keyMode) });
+      if (key && key.owner !== desired.owner)
+        changes.push({ path: 'key.owner', before: key.owner, after: desired.owner });
+      if (changes.length === 0 && desired.files.root && observed?.root !== 'ok')
+        return {
+          action: 'update',
+          changes: [
+            { path: 'root', before: observed?.root === 'other' ? 'another CA' : null, after: desired.files.root },
+          ],
+          requiresReplace: [],
+          requiresRestart: false,
+          reasons: [...reasons, `the internal root next to the certificate is ${observed?.root ?? 'missing'}: written`],
+          before,
+          after,
+        };
+      if (changes.length === 0)
+        return { action: 'noop', changes: [], requiresReplace: [], requiresRestart: false, reasons, before, after };
+      return {
+        action: 'update',
+        changes,
+        requiresReplace: [],
+        requiresRestart: false,
+        reasons: [...reasons, 'key file permissions drifted: reissue'],
+        before,
+        after,
+      };
+    }
+    return {
+      action: 'update',
+      changes: [{ path: 'serial', before: observed?.facts?.serial ?? null, after: '(new)' }],
+      requiresReplace: [],
+      requiresRestart: false,
+      reasons: [`${decision.action}: ${reasons.join('; ')}`],
+      before,
+      after,
+    };
+  }
+
+  /** The update touches only the root file: the certificate itself is in sync. */
+  const rootOnly = (d: DiffResponse): boolean => d.changes.length > 0 && d.changes.every((c) => c.path === 'root');
 
   return {
     kind: CERTIFICATE_KIND,
@@ -203,7 +356,10 @@ export function certificateHandler(
       if (shell.readFile) {
         // VMs: one agent file-read (a GET), no command: a no-op plan sends no mutating request.
         try {
-          return { observed: { facts: certificateFacts(await shell.readFile(resource.desired.files.cert)) } };
+          const pem = await shell.readFile(resource.desired.files.cert);
+          const facts = certificateFacts(pem);
+          const rootPath = resource.desired.files.root;
+          return { observed: { facts, ...(rootPath ? { root: await observeRoot(shell, rootPath, pem) } : {}) } };
         } catch (error) {
           const message = (error as Error).message;
           if (/No such file or directory/.test(message)) return { observed: null };
@@ -235,81 +391,23 @@ export function certificateHandler(
           ],
         };
       }
-      const { facts, diagnostic } = await readCertificate(shell, resource.desired.files.cert);
+      const { facts, pem, diagnostic } = await readCertificate(shell, resource.desired.files.cert);
       const key = await observeFile(shell, resource.desired.files.key);
+      const rootPath = resource.desired.files.root;
+      const root = rootPath && pem !== undefined ? { root: await observeRoot(shell, rootPath, pem) } : {};
       return {
-        observed: facts === null && key === null ? null : { facts, key },
+        observed: facts === null && key === null ? null : { facts, key, ...root },
         ...(diagnostic ? { diagnostics: [diagnostic] } : {}),
       };
     },
 
-    diff({ resource, observed }): DiffResponse {
-      const desired = resource.desired;
-      const decision = decide(resource.address, policyOf(desired), observed?.facts ?? null, {
-        now: now(),
-        ...(deps.issuerFingerprint ? { issuerFingerprint: deps.issuerFingerprint } : {}),
-      });
-      const after = {
-        names: desired.sans,
-        keyType: desired.keyType,
-        duration: desired.duration,
-        cert: desired.files.cert,
-        key: desired.files.key,
-      };
-      const before = observed?.facts
-        ? {
-            serial: observed.facts.serial,
-            notAfter: observed.facts.notAfter,
-            names: observed.facts.sans,
-            renewAt: decision.renewAt?.toISOString(),
-          }
-        : null;
-      const reasons = [...decision.reasons];
-      if (decision.action === 'in-sync' && observed?.key === null) {
-        return {
-          action: 'update',
-          changes: [{ path: 'key', before: null, after: 'present' }],
-          requiresReplace: [],
-          requiresRestart: false,
-          reasons: ['key file missing: reissue'],
-          before,
-          after,
-        };
-      }
-      if (decision.action === 'issue')
-        return { action: 'create', changes: [], requiresReplace: [], requiresRestart: false, reasons, before, after };
-      if (decision.action === 'in-sync') {
-        const key = observed?.key;
-        const changes = [];
-        if (key && key.mode !== modeString(desired.keyMode))
-          changes.push({ path: 'key.mode', before: key.mode, after: modeString(desired.keyMode) });
-        if (key && key.owner !== desired.owner)
-          changes.push({ path: 'key.owner', before: key.owner, after: desired.owner });
-        if (changes.length === 0)
-          return { action: 'noop', changes: [], requiresReplace: [], requiresRestart: false, reasons, before, after };
-        return {
-          action: 'update',
-          changes,
-          requiresReplace: [],
-          requiresRestart: false,
-          reasons: [...reasons, 'key file permissions drifted: reissue'],
-          before,
-          after,
-        };
-      }
-      return {
-        action: 'update',
-        changes: [{ path: 'serial', before: observed?.facts?.serial ?? null, after: '(new)' }],
-        requiresReplace: [],
-        requiresRestart: false,
-        reasons: [`${decision.action}: ${reasons.join('; ')}`],
-        before,
-        after,
-      };
-    },
+    diff: ({ resource, observed }) => diffCertificate(resource.address, resource.desired, observed),
 
     create: ({ ctx, resource }) => issue(ctx, resource.address, resource.desired, null),
-    update: ({ ctx, resource, observed }) => issue(ctx, resource.address, resource.desired, observed?.facts ?? null),
+    update: ({ ctx, resource, observed }) =>
+      observed && rootOnly(diffCertificate(resource.address, resource.desired, observed))
+        ? installRoot(resource.address, resource.desired, observed)
+        : issue(ctx, resource.address, resource.desired, observed?.facts ?? null),
 
     async delete({ observed, address }) {
       // Files are left for the guest's owner to remove; the certificate is revoked so it stops being trusted.

@@ -1,6 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { PhoenixConfig } from '../../config/schema.ts';
+import { defaultLayout } from '../gateway/layout.ts';
+import { DEFAULT_TRAEFIK_PATHS } from '../traefik/settings.ts';
 import { derivePkiResources, type PkiSource } from './derive.ts';
 
 describe('derivePkiResources', () => {
@@ -36,8 +38,29 @@ describe('derivePkiResources', () => {
       certMode: '0644',
       renewBefore: '240h',
       reload: { service: 'nginx' },
-      files: { cert: '/etc/nginx/tls/gateway-edge.crt', key: '/etc/nginx/tls/gateway-edge.key' },
+      // Where the gateway's nginx reads it (gateway/layout.ts), with the internal root next to it.
+      files: {
+        cert: '/etc/phoenix/certs/gateway-edge/fullchain.pem',
+        key: '/etc/phoenix/certs/gateway-edge/key.pem',
+        root: '/etc/phoenix/certs/root.pem',
+      },
     });
+    const layout = defaultLayout();
+    expect(gateway.desired.files).toEqual({
+      cert: layout.certificate('gateway-edge').fullchain,
+      key: layout.certificate('gateway-edge').key,
+      root: layout.trustedRoot,
+    });
+    // Traefik's certificate and root: where Traefik's settings read them; no reload (it watches its files).
+    const traefik = resources.find((r) => r.address === 'cert.traefik-internal')!;
+    expect(traefik.desired.files).toEqual({
+      cert: '/etc/phoenix/certs/traefik-internal/fullchain.pem',
+      key: '/etc/phoenix/certs/traefik-internal/key.pem',
+      root: DEFAULT_TRAEFIK_PATHS.trustedRoot,
+    });
+    expect(traefik.desired.reload).toBeUndefined();
+    // Other roles keep their software's own layout, without a root file.
+    expect(resources.find((r) => r.address === 'cert.portainer')!.desired.files.root).toBeUndefined();
     expect(gateway.desired.sans[0]).toBe('gateway.home.arpa');
     expect(gateway.dependsOn).toEqual(['guest.101', 'guest.103']);
     // The gateway guest already has a declared certificate: no derived duplicate.

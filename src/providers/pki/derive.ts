@@ -13,6 +13,9 @@ import type { Resource } from '../../engine/handler.ts';
 import type { TargetRef } from '../node/shell.ts';
 import { CERTIFICATE_KIND, type CertificateDesired } from './certificate-handler.ts';
 import type { KeyType } from './keys.ts';
+import { certificateAddress, phoenixCertificateFiles, phoenixRootFile } from './paths.ts';
+
+export { certificateAddress } from './paths.ts';
 
 export interface PkiSourceGuest {
   id: number;
@@ -40,21 +43,32 @@ export interface PkiSource {
 }
 
 interface Placement {
-  dir: string;
   cert: string;
   key: string;
+  /** The internal root, written next to the certificate (what upstream TLS must chain to). */
+  root?: string;
   reload?: string;
+}
+
+function dirPlacement(dir: string, cert: string, key: string, reload?: string): Placement {
+  return { cert: `${dir}/${cert}`, key: `${dir}/${key}`, ...(reload ? { reload } : {}) };
+}
+
+/** Where the gateway's nginx and Traefik read their certificates and the root (pki/paths.ts). */
+function phoenixPlacement(name: string, reload?: string): Placement {
+  const files = phoenixCertificateFiles(name);
+  return { cert: files.fullchain, key: files.key, root: phoenixRootFile(), ...(reload ? { reload } : {}) };
 }
 
 /** Where each role's software reads its certificate (Debian layouts), and what to reload. */
 const PLACEMENT: Record<string, (name: string) => Placement> = {
-  gateway: (name) => ({ dir: '/etc/nginx/tls', cert: `${name}.crt`, key: `${name}.key`, reload: 'nginx' }),
+  gateway: (name) => phoenixPlacement(name, 'nginx'),
   // Traefik watches its dynamic configuration's certificate files: no reload needed.
-  traefik: (name) => ({ dir: '/etc/traefik/tls', cert: `${name}.crt`, key: `${name}.key` }),
+  traefik: (name) => phoenixPlacement(name),
   // dockerd reads its TLS files only at start; the swarm provider restarts it when it must.
-  docker: () => ({ dir: '/etc/docker/tls', cert: 'server-cert.pem', key: 'server-key.pem' }),
-  portainer: (name) => ({ dir: '/etc/portainer/tls', cert: `${name}.crt`, key: `${name}.key` }),
-  default: (name) => ({ dir: '/etc/ssl/phoenix', cert: `${name}.crt`, key: `${name}.key` }),
+  docker: () => dirPlacement('/etc/docker/tls', 'server-cert.pem', 'server-key.pem'),
+  portainer: (name) => dirPlacement('/etc/portainer/tls', `${name}.crt`, `${name}.key`),
+  default: (name) => dirPlacement('/etc/ssl/phoenix', `${name}.crt`, `${name}.key`),
 };
 
 function roles(guest: PkiSourceGuest): string[] {
@@ -75,10 +89,6 @@ function placementFor(guest: PkiSourceGuest | undefined, name: string): Placemen
   if (r.includes('traefik')) return PLACEMENT.traefik!(name);
   if (r.includes('portainer-server')) return PLACEMENT.portainer!(name);
   return PLACEMENT.default!(name);
-}
-
-export function certificateAddress(name: string): string {
-  return `cert.${name}`;
 }
 
 /** Names a certificate may carry: under the cluster domain, or a guest's own address. */
@@ -126,7 +136,7 @@ export function derivePkiResources(source: PkiSource): {
       keyType,
       duration: options.duration ?? defaultDuration,
       ...(options.renewBefore ? { renewBefore: options.renewBefore } : {}),
-      files: { cert: `${placement.dir}/${placement.cert}`, key: `${placement.dir}/${placement.key}` },
+      files: { cert: placement.cert, key: placement.key, ...(placement.root ? { root: placement.root } : {}) },
       owner: 'root',
       group: 'root',
       keyMode: '0600',

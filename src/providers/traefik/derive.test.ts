@@ -12,15 +12,18 @@ describe('deriveTraefikResources', () => {
   it('examples/homelab: the static file and one dynamic file per route on the traefik guest, schema-checked', async () => {
     const { config } = await loadConfig(join(ROOT, 'examples', 'homelab'));
     const { resources, labels, diagnostics } = deriveTraefikResources(config, { validate: traefikValidators() });
-    // The example declares no release archive (its checksum would have to be real): files only.
-    expect(diagnostics.map((d) => d.code)).toEqual(['W_TRAEFIK_NO_RELEASE']);
-    expect(resources.map((r) => [r.address, (r.desired as ManagedFile).path])).toEqual([
+    // The example declares its release archive (the simulator's stand-in, with its real checksum).
+    expect(diagnostics.map((d) => d.code)).toEqual([]);
+    const files = resources.filter(
+      (r) => r.address.startsWith('traefik.102.static') || r.address.includes('.dynamic.'),
+    );
+    expect(files.map((r) => [r.address, (r.desired as ManagedFile).path])).toEqual([
       ['traefik.102.static', '/etc/traefik/traefik.yaml'],
       ['traefik.102.dynamic.portainer-ui-home-arpa', '/etc/traefik/dynamic/portainer-ui-home-arpa.yaml'],
       ['traefik.102.dynamic.whoami-test-home-arpa', '/etc/traefik/dynamic/whoami-test-home-arpa.yaml'],
       ['traefik.102.dynamic.whoami-home-arpa', '/etc/traefik/dynamic/whoami-home-arpa.yaml'],
     ]);
-    const whoami = parse((resources[3]?.desired as ManagedFile).content) as unknown;
+    const whoami = parse((files[3]?.desired as ManagedFile).content) as unknown;
     expect(whoami).toEqual({
       http: {
         routers: {
@@ -36,6 +39,14 @@ describe('deriveTraefikResources', () => {
     expect(Object.keys(labels).sort()).toEqual(['portainer_portainer', 'whoami-testing_whoami', 'whoami_whoami']);
   });
 
+  it('without a declared release: the files only, and a warning says Traefik is not installed', async () => {
+    const { config } = await loadConfig(join(ROOT, 'examples', 'homelab'));
+    const { release: _release, ...traefik } = config.platform.traefik!;
+    const { resources, diagnostics } = deriveTraefikResources({ ...config, platform: { ...config.platform, traefik } });
+    expect(diagnostics.map((d) => d.code)).toEqual(['W_TRAEFIK_NO_RELEASE']);
+    expect(resources.map((r) => r.address)).not.toContain('traefik.102.binary');
+  });
+
   it('a file the schema rejects becomes a diagnostic, never a resource', async () => {
     const { config } = await loadConfig(join(ROOT, 'examples', 'homelab'));
     const { resources, diagnostics } = deriveTraefikResources(config, {
@@ -44,7 +55,7 @@ describe('deriveTraefikResources', () => {
         dynamic: (doc) => (JSON.stringify(doc).includes('whoami.home') ? ['/http bad'] : []),
       },
     });
-    expect(diagnostics.map((d) => d.code)).toEqual(['E_TRAEFIK_SCHEMA', 'W_TRAEFIK_NO_RELEASE']);
+    expect(diagnostics.map((d) => d.code)).toEqual(['E_TRAEFIK_SCHEMA']);
     expect(resources.map((r) => r.address)).not.toContain('traefik.102.dynamic.whoami-home-arpa');
   });
 

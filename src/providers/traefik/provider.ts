@@ -4,6 +4,7 @@
  * source (`traefik.binary`). Applied only where the gateway's routes are (see gateway/provider.ts,
  * which says once why they are not).
  */
+import { untilGuestExists } from '../node/guest-presence.ts';
 import { defineProvider } from '../provider.ts';
 import { BINARY_KIND, binaryHandler } from './binary.ts';
 import { deriveTraefikResources } from './derive.ts';
@@ -12,19 +13,20 @@ export const traefikProvider = defineProvider({
   name: 'traefik',
   sections: ['platform.traefik'],
   kinds: [BINARY_KIND],
-  derive({ config, nodeShell, builtinSimulator }) {
+  derive({ config, nodeShell }) {
     const derived = deriveTraefikResources(config);
-    if (config.routes.length === 0 || builtinSimulator || !nodeShell) {
+    if (config.routes.length === 0 || !nodeShell) {
       return { resources: [], diagnostics: derived.diagnostics.filter((d) => d.severity === 'error') };
     }
     return { resources: derived.resources, diagnostics: derived.diagnostics };
   },
-  handlers: (rt) => [
-    binaryHandler(
-      rt.shells ??
-        (() => {
-          throw new Error('the guests cannot be reached: no SSH access');
-        }),
-    ),
-  ],
+  handlers: (rt) =>
+    rt.shells
+      ? // Planned as created while the traefik guest does not exist yet (a fresh environment).
+        [untilGuestExists(binaryHandler(rt.shells), rt.shells)]
+      : [
+          binaryHandler(() => {
+            throw new Error('the guests cannot be reached: no SSH access');
+          }),
+        ],
 });

@@ -6,6 +6,7 @@
 import type { PhoenixConfig } from '../../config/schema.ts';
 import type { Diagnostic } from '../../errors.ts';
 import { roleGuest, staticAddress } from '../gateway/settings.ts';
+import { phoenixCertificateFiles, phoenixRootFile } from '../pki/paths.ts';
 
 export interface TraefikPaths {
   /** Static config file. */
@@ -22,11 +23,12 @@ export interface TraefikPaths {
 export const DEFAULT_TRAEFIK_PATHS: TraefikPaths = {
   staticFile: '/etc/traefik/traefik.yaml',
   dynamicDir: '/etc/traefik/dynamic',
-  trustedRoot: '/etc/phoenix/certs/root.pem',
+  // Installed by the pki provider (pki/paths.ts is the one convention).
+  trustedRoot: phoenixRootFile(),
   dockerClient: {
-    ca: '/etc/phoenix/certs/root.pem',
-    cert: '/etc/phoenix/certs/traefik-docker/fullchain.pem',
-    key: '/etc/phoenix/certs/traefik-docker/key.pem',
+    ca: phoenixRootFile(),
+    cert: phoenixCertificateFiles('traefik-docker').fullchain,
+    key: phoenixCertificateFiles('traefik-docker').key,
   },
   acmeStorage: '/var/lib/traefik/acme.json',
 };

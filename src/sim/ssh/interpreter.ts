@@ -3,23 +3,16 @@
  * (file ops, pct exec/push, systemctl, apt-get/dpkg-query, exportfs) against a SimTree, with
  * the exit codes and first lines of the real tools. Unknown commands exit 127 like sh does.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
 import { parseCommandLine, ShellSyntaxError, type ParsedStep } from './tokenize.ts';
 import type { SimTree } from './sim-tree.ts';
 import { systemCommand } from './system-commands.ts';
-import { Exit, fail, stripFlags, type Io } from './shell-io.ts';
+import { FILE_COMMANDS, fileCommand } from './file-commands.ts';
+import { find, grep } from './search-commands.ts';
+import { curl, tar } from './archive-commands.ts';
+import { nginxCommand, type NginxCheckOptions } from './nginx-command.ts';
+import { Exit, fail, type Io } from './shell-io.ts';
 
 /** What the cluster model tells the SSH server about guests (wired by startSimulator). */
 export interface GuestDirectory {
@@ -31,6 +24,8 @@ export interface GuestDirectory {
 
 export interface ShellContext {
   node: string;
+  /** How `nginx -t` finds the real nginx (tests); default: this machine's, CI from the environment. */
+  nginx?: NginxCheckOptions;
   tree: SimTree;
   guests: GuestDirectory;
   guestTree(vmid: number): SimTree;
@@ -55,12 +50,12 @@ export function runCommandLine(ctx: ShellContext, line: string, stdin: Buffer): 
     }
     throw error;
   }
-  const io: Io = { stdin, out: [], umask: 0o022 };
+  const io: Io = { stdin, out: [], err: [], umask: 0o022 };
   for (const step of steps) {
     const result = runStep(ctx, ctx.tree, step, io);
-    if (result.code !== 0) return { code: result.code, ...output(io), stderr: result.stderr };
+    if (result.code !== 0) return { code: result.code, ...output(io), stderr: io.err.join('') + result.stderr };
   }
-  return { code: 0, ...output(io), stderr: '' };
+  return { code: 0, ...output(io), stderr: io.err.join('') };
 }
 
 function output(io: Io): { stdout: string; stdoutBytes: Buffer } {
@@ -107,21 +102,6 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
         io.out.push(readFileSync(file));
       }
       return;
-    case 'test': {
-      const [flag, path] = args;
-      if (path === undefined) fail(2, 'test: missing argument\n');
-      const file = tree.resolve(path as string);
-      const ok =
-        flag === '-e'
-          ? existsSync(file)
-          : flag === '-f'
-            ? existsSync(file) && statSync(file).isFile()
-            : flag === '-d'
-              ? existsSync(file) && statSync(file).isDirectory()
-              : fail(2, `test: unsupported ${flag}\n`);
-      if (!ok) fail(1, '');
-      return;
-    }
     case 'stat': {
       if (args[0] !== '-c' || args[1] === undefined) fail(1, 'stat: only `stat -c FORMAT` is simulated\n');
       for (const path of args.slice(2)) {
@@ -139,25 +119,6 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
         };
         io.out.push(`${(args[1] as string).replace(/%([aUGsnF])/g, (_m, key: string) => values[key] ?? '')}\n`);
       }
-      return;
-    }
-    case 'mkdir': {
-      const { flags, rest } = stripFlags(args);
-      for (const path of rest) mkdirSync(tree.resolve(path), { recursive: flags.has('-p') });
-      return;
-    }
-    case 'mv': {
-      const { rest } = stripFlags(args);
-      const [from, to] = rest;
-      if (from === undefined || to === undefined) return fail(1, 'mv: missing file operand\n');
-      if (!existsSync(tree.resolve(from))) missing('mv: cannot stat', `'${from}'`);
-      renameSync(tree.resolve(from), tree.resolve(to));
-      tree.updateMeta((meta) => {
-        const owner = meta.owners[posix.normalize(from)];
-        delete meta.owners[posix.normalize(from)];
-        if (owner) meta.owners[posix.normalize(to)] = owner;
-        else delete meta.owners[posix.normalize(to)];
-      });
       return;
     }
     case 'chmod': {
@@ -182,32 +143,34 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
       }
       return;
     }
-    case 'rm': {
-      const { flags, rest } = stripFlags(args);
-      for (const path of rest) {
-        if (!existsSync(tree.resolve(path)) && !flags.has('-f')) missing('rm: cannot remove', `'${path}'`);
-        rmSync(tree.resolve(path), { force: true, recursive: flags.has('-r') || flags.has('-rf') });
-      }
-      return;
-    }
-    case 'sha256sum':
-      for (const path of args) {
-        const file = tree.resolve(path);
-        if (!existsSync(file)) missing('sha256sum', path);
-        io.out.push(`${createHash('sha256').update(readFileSync(file)).digest('hex')}  ${path}\n`);
-      }
-      return;
     case 'pct':
       return pct(ctx, args, io);
+    case 'find':
+      return find(tree, args, io, (inner) => command(ctx, tree, inner, io));
+    case 'grep':
+      return grep(tree, args, io);
+    case 'tar':
+      return tar(tree, args);
+    case 'curl':
+      return needs(tree, 'curl', () => curl(tree, args, io));
+    case 'nginx':
+      return needs(tree, 'nginx', () => nginxCommand(tree, args, io, ctx.nginx));
     case 'systemctl':
     case 'kill':
     case 'apt-get':
     case 'dpkg-query':
     case 'exportfs':
-      return systemCommand(tree, name, args, io);
+      return systemCommand(tree, name, args, io, ctx.nginx);
     default:
+      if ((FILE_COMMANDS as readonly string[]).includes(name ?? '')) return fileCommand(tree, name as string, args, io);
       fail(127, `sh: 1: ${name ?? ''}: not found\n`);
   }
+}
+
+/** A tool from a package is there only once the package is installed in this machine. */
+function needs(tree: SimTree, pkg: string, run: () => void): void {
+  if (!tree.readMeta().packages.includes(pkg)) fail(127, `sh: 1: ${pkg}: not found\n`);
+  run();
 }
 
 function pct(ctx: ShellContext, args: string[], io: Io): void {

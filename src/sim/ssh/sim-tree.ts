@@ -4,7 +4,7 @@
  * holds what an unprivileged simulator cannot set for real: owners and groups by name, installed
  * packages, and service state with a reload counter (to prove "reload only on change").
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
 export interface ServiceState {
@@ -35,10 +35,56 @@ export class SimTree {
     for (const dir of BASE_DIRS) mkdirSync(join(this.root, dir), { recursive: true });
   }
 
-  /** Host path for an absolute path inside the machine; `..` cannot climb out of the root. */
+  /**
+   * Host path for an absolute path inside the machine, following the machine's symlinks (an
+   * absolute link target means the machine's `/`, never the host's); `..` cannot climb out of
+   * the root. A missing last component resolves to where it would be created.
+   */
   resolve(path: string): string {
+    return join(this.root, this.canonical(path));
+  }
+
+  /** Like `resolve`, but a symlink as the last component is the link itself (rm, mv, readlink, ln). */
+  resolveLink(path: string): string {
+    const normal = this.normal(path);
+    if (normal === '/') return this.root;
+    return join(this.root, this.canonical(posix.dirname(normal)), posix.basename(normal));
+  }
+
+  /** The machine path with every symlink followed (at most 40 links, like Linux's ELOOP). */
+  canonical(path: string): string {
+    const pending = this.normal(path).split('/').filter(Boolean);
+    let done = '/';
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === '..') {
+        done = posix.dirname(done);
+        continue;
+      }
+      const next = posix.join(done, part);
+      const host = join(this.root, next);
+      let link: string | undefined;
+      try {
+        if (lstatSync(host).isSymbolicLink()) link = readlinkSync(host);
+      } catch {
+        // Missing: the rest of the path is taken as written.
+      }
+      if (link === undefined) {
+        done = next;
+        continue;
+      }
+      hops += 1;
+      if (hops > 40) throw new Error(`${path}: Too many levels of symbolic links`);
+      if (link.startsWith('/')) done = '/';
+      pending.unshift(...link.split('/').filter((p) => p && p !== '.'));
+    }
+    return done;
+  }
+
+  private normal(path: string): string {
     if (!path.startsWith('/')) throw new Error(`${path}: relative paths are not supported by the simulator`);
-    return join(this.root, posix.normalize(path));
+    return posix.normalize(path);
   }
 
   readMeta(): TreeMeta {
@@ -58,6 +104,29 @@ export class SimTree {
     const meta = this.readMeta();
     change(meta);
     this.writeMeta(meta);
+  }
+
+  /** Owners recorded under `from` (the path and everything below it) now belong under `to`. */
+  moveOwners(from: string, to: string, keepSource = false): void {
+    const source = posix.normalize(from);
+    const dest = posix.normalize(to);
+    this.updateMeta((meta) => {
+      if (!keepSource) this.dropFrom(meta, dest);
+      for (const [key, owner] of Object.entries(meta.owners)) {
+        if (key !== source && !key.startsWith(`${source}/`)) continue;
+        meta.owners[dest + key.slice(source.length)] = owner;
+        if (!keepSource) delete meta.owners[key];
+      }
+    });
+  }
+
+  /** Forget the owners of `path` and everything below it (rm -r). */
+  dropOwners(path: string): void {
+    this.updateMeta((meta) => this.dropFrom(meta, posix.normalize(path)));
+  }
+
+  private dropFrom(meta: TreeMeta, path: string): void {
+    for (const key of Object.keys(meta.owners)) if (key === path || key.startsWith(`${path}/`)) delete meta.owners[key];
   }
 
   ownerOf(path: string): { user: string; group: string } {

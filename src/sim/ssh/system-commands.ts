@@ -2,23 +2,28 @@
  * The simulated system tools: systemctl (state + reload/restart counters), apt-get install,
  * dpkg-query -W, and exportfs -ra (validates /etc/exports and /etc/exports.d/*.exports).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { simPackage } from '../guests/debian-packages.ts';
 import { checkExports } from './exports-check.ts';
-import { fail, stripFlags, type Io } from './shell-io.ts';
-import { unitName, type SimTree } from './sim-tree.ts';
+import { Exit, fail, stripFlags, type Io } from './shell-io.ts';
+import { unitName, type ServiceState, type SimTree } from './sim-tree.ts';
+import { nginxCommand, type NginxCheckOptions } from './nginx-command.ts';
 
-export function systemCommand(tree: SimTree, name: string, args: string[], io: Io): void {
+export function systemCommand(tree: SimTree, name: string, args: string[], io: Io, nginx?: NginxCheckOptions): void {
   switch (name) {
     case 'systemctl':
-      return systemctl(tree, args, io);
+      return systemctl(tree, args, io, nginx);
     case 'kill':
       return kill(tree, args);
     case 'apt-get': {
       const { rest } = stripFlags(args);
       if (rest[0] !== 'install') fail(100, `E: only apt-get install is simulated\n`);
+      const fresh = rest.slice(1).filter((pkg) => !tree.readMeta().packages.includes(pkg));
       tree.updateMeta((meta) => {
         meta.packages = [...new Set([...meta.packages, ...rest.slice(1)])].sort();
       });
+      for (const pkg of fresh) installPackageFiles(tree, pkg);
       return;
     }
     case 'dpkg-query': {
@@ -83,7 +88,26 @@ function kill(tree: SimTree, args: string[]): void {
   });
 }
 
-function systemctl(tree: SimTree, args: string[], io: Io): void {
+/**
+ * Debian's nginx unit checks the config before it starts (ExecStartPre=nginx -t -q): a config
+ * nginx refuses leaves the service failed, also on restart (it was stopped first).
+ */
+function preStart(tree: SimTree, unit: string, io: Io, nginx?: NginxCheckOptions): boolean {
+  if (unit !== 'nginx' || !tree.readMeta().packages.includes('nginx')) return true;
+  try {
+    nginxCommand(tree, ['-t', '-q'], { ...io, out: [], err: [] }, nginx);
+    return true;
+  } catch (error) {
+    if (error instanceof Exit) return false;
+    throw error;
+  }
+}
+
+const jobFailed = (unit: string): string =>
+  `Job for ${unit}.service failed because the control process exited with error code.\n` +
+  `See "systemctl status ${unit}.service" and "journalctl -xeu ${unit}.service" for details.\n`;
+
+function systemctl(tree: SimTree, args: string[], io: Io, nginx?: NginxCheckOptions): void {
   const { flags, rest } = stripFlags(args);
   const [verb, ...units] = rest;
   if (verb === 'show') {
@@ -95,6 +119,15 @@ function systemctl(tree: SimTree, args: string[], io: Io): void {
     io.out.push(`${mainPid(unitName(unit), state.active)}\n`);
     return;
   }
+  const start = (state: ServiceState, unit: string): void => {
+    if (!preStart(tree, unit, io, nginx)) {
+      tree.updateMeta((meta) => {
+        meta.services[unit] = { ...state, active: false };
+      });
+      fail(1, jobFailed(unit));
+    }
+    state.active = true;
+  };
   for (const raw of units) {
     const unit = unitName(raw);
     const state = tree.service(unit);
@@ -113,19 +146,20 @@ function systemctl(tree: SimTree, args: string[], io: Io): void {
         break;
       case 'enable':
         state.enabled = true;
-        if (flags.has('--now')) state.active = true;
+        if (flags.has('--now') && !state.active) start(state, unit);
         break;
       case 'disable':
         state.enabled = false;
         break;
       case 'start':
-        state.active = true;
+        if (!state.active) start(state, unit);
         break;
       case 'stop':
         state.active = false;
         break;
       case 'restart':
-        state.active = true;
+        state.active = false;
+        start(state, unit);
         state.restarts += 1;
         break;
       default:
@@ -133,6 +167,24 @@ function systemctl(tree: SimTree, args: string[], io: Io): void {
     }
     tree.updateMeta((meta) => {
       meta.services[unit] = state;
+    });
+  }
+}
+
+/** A fresh install lays down the package's files (never over an existing one, like dpkg's conffiles) and starts its service. */
+function installPackageFiles(tree: SimTree, name: string): void {
+  const pkg = simPackage(name);
+  if (!pkg) return;
+  for (const dir of pkg.dirs) mkdirSync(tree.resolve(dir), { recursive: true });
+  for (const [path, content] of Object.entries(pkg.files)) {
+    mkdirSync(tree.resolve(posix.dirname(path)), { recursive: true });
+    if (!existsSync(tree.resolve(path))) writeFileSync(tree.resolve(path), content);
+  }
+  if (pkg.service) {
+    const unit = pkg.service;
+    tree.updateMeta((meta) => {
+      const state = meta.services[unit] ?? { enabled: false, active: false, reloads: 0, restarts: 0 };
+      meta.services[unit] = { ...state, enabled: true, active: true };
     });
   }
 }
