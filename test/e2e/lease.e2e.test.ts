@@ -60,10 +60,22 @@ function checkout(e: E2eEnv): string {
 }
 
 function pointAt(e: E2eEnv, dir: string): void {
+  // Two checkouts of one repository share its identity (git gives it; these copies have no .git).
   appendFileSync(
     join(dir, 'phoenix.yaml'),
-    `\nproxmox:\n  endpoint: ${e.sim.url}\n  tokenId: "${e.sim.tokenId}"\n  tokenSecret: env:PHOENIX_E2E_TOKEN\n`,
+    `\nenvironment: lease-e2e\nproxmox:\n  endpoint: ${e.sim.url}\n  tokenId: "${e.sim.tokenId}"\n  tokenSecret: env:PHOENIX_E2E_TOKEN\n`,
   );
+}
+
+/** Waits (bounded) until an apply holds the lease on the target: its firewall alias exists. */
+async function targetLeaseTaken(e: E2eEnv, deadlineMs = 60_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    const aliases = (await e.sim.api('GET', '/cluster/firewall/aliases')).body?.data as { name: string }[];
+    if (aliases.some((x) => x.name === 'phoenix-lease')) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the first apply never took the target lease');
 }
 
 describe('concurrent applies', () => {
@@ -73,7 +85,11 @@ describe('concurrent applies', () => {
     const b = checkout(env);
     pointAt(env, a);
     pointAt(env, b);
-    const [ra, rb] = await Promise.all([apply(a, env.tokenSecret), apply(b, env.tokenSecret)]);
+    // The second starts while the first holds the target lease (started side by side, a loaded
+    // machine could let one finish before the other began: no overlap, nothing to exclude).
+    const first = apply(a, env.tokenSecret);
+    await targetLeaseTaken(env);
+    const [ra, rb] = await Promise.all([first, apply(b, env.tokenSecret)]);
     const runs = [ra, rb];
     const winners = runs.filter((r) => r.code === 0);
     const losers = runs.filter((r) => r.code !== 0);
@@ -81,7 +97,9 @@ describe('concurrent applies', () => {
     expect(losers).toHaveLength(1);
     const loser = losers[0] as Run;
     expect(loser.code).toBe(1);
-    expect(loser.stderr).toMatch(/the Proxmox target .* is locked by phoenix@\S+ \(environment /);
+    expect(loser.stderr, `loser stdout:\n${loser.stdout}`).toMatch(
+      /the Proxmox target .* is locked by phoenix@\S+ \(environment /,
+    );
     expect(loser.stderr).toMatch(/expires \d{4}-\d\d-\d\dT/);
     expect(loser.stderr).not.toMatch(/Apply (complete|failed)!/);
     expect((winners[0] as Run).stderr).toMatch(/Apply complete!/);
