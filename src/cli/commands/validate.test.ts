@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE, lxc, writeConfig } from '../../config/__fixtures__/harness.ts';
 import { runCli } from '../../config/__fixtures__/run-cli.ts';
@@ -75,6 +78,28 @@ describe('phoenix validate', () => {
       expect(ok).toMatchObject({ valid: true, errorCount: 0, summary: { guests: 5, templates: 2, stacks: 2 } });
     } finally {
       temp.cleanup();
+    }
+  });
+
+  it('rejects a certificate name outside the cluster domain at file:line, without a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-certname-'));
+    try {
+      cpSync(EXAMPLE, dir, { recursive: true });
+      const edge = join(dir, 'edge.yaml');
+      const before = readFileSync(edge, 'utf8');
+      const after = before.replace('portainer-ui.home.arpa]', 'portainer-ui.home.arpa, evil.example.com]');
+      expect(after).not.toBe(before);
+      writeFileSync(edge, after);
+      const run = await runCli(['validate', dir]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `${dir}/edge.yaml:6:77: error: certificate "gateway-edge": evil.example.com is outside the cluster domain home.arpa and is no guest's address (at certificates[0].sans[3])`,
+      );
+      expect(run.stderr).toContain('  hint: the internal CA only issues names under home.arpa');
+      expect(run.stderr).toContain(`✖ ${dir}: 1 error(s)`);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -488,7 +488,32 @@ export const invalidCases: InvalidCase[] = [
       'routes.yaml':
         'certificates:\n  - { name: edge, commonName: "*.lab.arpa" }\nroutes:\n  - host: app.home.arpa\n    target: { guest: mgr, port: 80 }\n    tls: { certificate: edge }\n',
     },
-    errors: ['routes.yaml:6:25 routes[0].tls.certificate E_CERT_HOST certificate "edge" does not cover app.home.arpa'],
+    errors: [
+      'routes.yaml:2:31 certificates[0].commonName E_CERT_NAME_POLICY certificate "edge": *.lab.arpa is outside the cluster domain home.arpa and is no guest\'s address',
+      'routes.yaml:6:25 routes[0].tls.certificate E_CERT_HOST certificate "edge" does not cover app.home.arpa',
+    ],
+  },
+  {
+    name: 'certificate SAN outside the cluster domain',
+    files: {
+      ...G(lxc(103, 'ca', 'role: step-ca')),
+      'certs.yaml':
+        'certificates:\n  - name: web\n    commonName: web.home.arpa\n    sans: [10.0.0.103, evil.example.com]\n    guest: ca\n',
+    },
+    errors: [
+      'certs.yaml:4:24 certificates[0].sans[1] E_CERT_NAME_POLICY certificate "web": evil.example.com is outside the cluster domain home.arpa and is no guest\'s address',
+    ],
+  },
+  {
+    name: "certificate common name and an IP that is no guest's address",
+    files: {
+      ...G(lxc(103, 'ca', 'role: step-ca')),
+      'certs.yaml': 'certificates:\n  - { name: web, commonName: "*.home.arpa.evil.org", sans: [10.0.0.99] }\n',
+    },
+    errors: [
+      'certs.yaml:2:30 certificates[0].commonName E_CERT_NAME_POLICY certificate "web": *.home.arpa.evil.org is outside the cluster domain home.arpa and is no guest\'s address',
+      'certs.yaml:2:61 certificates[0].sans[0] E_CERT_NAME_POLICY certificate "web": 10.0.0.99 is outside the cluster domain home.arpa and is no guest\'s address',
+    ],
   },
   // --- schema and semantic errors in one run ---
   {

@@ -13,6 +13,7 @@ import { checkGuestReferences } from './guest-refs.ts';
 import { checkInfrastructure } from './infra-refs.ts';
 import { checkNetwork } from './network.ts';
 import { checkPlatform } from './platform-refs.ts';
+import { checkCertificateNames } from './pki-names.ts';
 import { checkRouteOptions } from './route-options.ts';
 
 export type SemanticCheck = (ctx: CheckContext) => void;
@@ -25,6 +26,7 @@ export const semanticChecks: SemanticCheck[] = [
   checkNetwork,
   checkCycles,
   checkPlatform,
+  checkCertificateNames,
   checkRouteOptions,
   checkDnsNames,
 ];

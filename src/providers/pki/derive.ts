@@ -7,12 +7,12 @@
  *
  * Structural input (like the node provider's): the config satisfies it, no import of config/.
  */
-import { isIP } from 'node:net';
 import type { Diagnostic } from '../../errors.ts';
 import type { Resource } from '../../engine/handler.ts';
 import type { TargetRef } from '../node/shell.ts';
 import { CERTIFICATE_KIND, type CertificateDesired } from './certificate-handler.ts';
 import type { KeyType } from './keys.ts';
+import { guestAddresses as staticAddresses, nameAllowed } from '../../util/cert-names.ts';
 import { certificateAddress, phoenixCertificateFiles, phoenixRootFile } from './paths.ts';
 
 export { certificateAddress } from './paths.ts';
@@ -91,14 +91,6 @@ function placementFor(guest: PkiSourceGuest | undefined, name: string): Placemen
   return PLACEMENT.default!(name);
 }
 
-/** Names a certificate may carry: under the cluster domain, or a guest's own address. */
-export function nameAllowed(name: string, domain: string, guestAddresses: Set<string>): boolean {
-  if (isIP(name)) return guestAddresses.has(name);
-  const lower = name.toLowerCase().replace(/^\*\./, '');
-  const zone = domain.toLowerCase();
-  return lower === zone || lower.endsWith(`.${zone}`);
-}
-
 export function derivePkiResources(source: PkiSource): {
   resources: Resource<CertificateDesired>[];
   diagnostics: Diagnostic[];
@@ -111,7 +103,7 @@ export function derivePkiResources(source: PkiSource): {
   const domain = source.cluster.domain;
   const defaultDuration = stepCa?.defaultDuration ?? '720h';
   const keyType = stepCa?.keyType ?? 'EC-P256';
-  const guestAddresses = new Set(source.guests.map(address).filter((a): a is string => a !== undefined));
+  const guestAddresses = staticAddresses(source.guests);
   const byRef = (ref: string | number | undefined): PkiSourceGuest | undefined =>
     ref === undefined ? undefined : source.guests.find((g) => g.id === ref || g.name === ref);
 
