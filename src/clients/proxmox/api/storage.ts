@@ -1,5 +1,7 @@
 /** Storage: list, content, appliance templates (aplinfo) and download-url. */
 import { apiPath } from '../encode.ts';
+import { z } from 'zod';
+import { StorageEntrySchema, requestParsed } from '../responses.ts';
 import type { ProxmoxTransport } from '../types.ts';
 
 export interface StorageEntry {
@@ -55,7 +57,8 @@ export interface StorageApi {
 
 export function storageApi(t: ProxmoxTransport): StorageApi {
   return {
-    list: (node, filter) => t.request('GET', apiPath`/nodes/${node}/storage`, { ...filter }),
+    list: (node, filter) =>
+      requestParsed(t, z.array(StorageEntrySchema), 'GET', apiPath`/nodes/${node}/storage`, { ...filter }),
     content: (node, storage, filter) =>
       t.request('GET', apiPath`/nodes/${node}/storage/${storage}/content`, { ...filter }),
     aplinfo: (node) => t.request('GET', apiPath`/nodes/${node}/aplinfo`),
