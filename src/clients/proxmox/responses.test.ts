@@ -49,6 +49,10 @@ describe('responses validated at the client edge: the reads providers depend on'
     );
     await refuses(guestApi(answering({ vmid: 101 }), 'lxc').status('pve', 101), /status\/current: status: /);
     await refuses(storageApi(answering([{ type: 'dir' }])).list('pve'), /GET \/nodes\/pve\/storage: 0\.storage: /);
+    await refuses(
+      storageApi(answering([{ type: 'dir' }])).definitions(),
+      /^unexpected answer from Proxmox GET \/storage: 0\.storage: /,
+    );
     await refuses(networkApi(answering([{ iface: 'vmbr0', active: 'yes' }])).list('pve'), /network: 0\.type: /);
     await refuses(accessApi(answering({ userid: 'a@pve' })).users(), /GET \/access\/users: the answer: /);
     await refuses(
@@ -120,6 +124,7 @@ describe('responses validated at the client edge: the reads providers depend on'
       expect(Array.isArray(await pve.lxc.pending('pve', vmid))).toBe(true);
       expect((await pve.lxc.status('pve', vmid)).status).toBe('stopped');
       expect((await pve.storage.list('pve')).length).toBeGreaterThan(0);
+      expect((await pve.storage.definitions()).some((d) => d.storage === 'local' && d.type === 'dir')).toBe(true);
       expect((await pve.network.list('pve')).some((i) => i.iface === 'vmbr0')).toBe(true);
       expect((await pve.access.users()).length).toBeGreaterThan(0);
       expect((await pve.access.roles()).some((r) => r.roleid === 'PVEAuditor')).toBe(true);

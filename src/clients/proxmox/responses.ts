@@ -83,6 +83,15 @@ export const StorageEntrySchema = z.looseObject({
   total: numish.optional(),
 });
 
+/** One row of the cluster storage configuration (`GET /storage`): its definition, not its usage. */
+export const StorageDefinitionSchema = z.looseObject({
+  storage: z.string(),
+  type: z.string().optional(),
+  content: text.optional(),
+  nodes: text.optional(),
+  shared: intish.optional(),
+});
+
 export const NetworkInterfaceSchema = z.looseObject({
   iface: z.string(),
   type: z.string(),
