@@ -41,8 +41,11 @@ afterEach(async () => {
 
 describe('wire format', () => {
   it('sends the token header, form bodies with 0/1 booleans and encoded path segments', async () => {
-    const { fake, client } = await setup(() => ({
-      data: 'UPID:pve:0003A1F2:0102B3C4:66A1B2C3:vzcreate:101:phoenix@pve!deploy:',
+    // (the rules read validates its answer: a list; every other request gets the UPID)
+    const { fake, client } = await setup((req) => ({
+      data: req.path.endsWith('/firewall/rules')
+        ? []
+        : 'UPID:pve:0003A1F2:0102B3C4:66A1B2C3:vzcreate:101:phoenix@pve!deploy:',
     }));
     await client.lxc.create('pve', { vmid: 101, unprivileged: true, start: false, hostname: 'web 1' }, {});
     // (the fake answers every request with the UPID; taskStatus validates its answer, so read the log)

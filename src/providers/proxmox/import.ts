@@ -72,7 +72,7 @@ const STORAGE_IDENTITY: Record<string, string[]> = {
 /** PVE's definitions of the given storages, in the config's form (`storage:` items). */
 async function storageDefinitions(client: ProxmoxClient, ids: string[]): Promise<Record<string, unknown>[]> {
   if (ids.length === 0) return [];
-  const rows = await client.request<Record<string, unknown>[]>('GET', '/storage');
+  const rows = await client.storage.definitions();
   return ids.map((id) => {
     const row = rows.find((r) => r.storage === id);
     const type = String(row?.type ?? '');

@@ -62,7 +62,7 @@ export function createStorageHandler(deps: {
   return listHandler<StorageDesired, StorageObserved>({
     kind: STORAGE_KIND,
     async list() {
-      const rows = await client.request<Record<string, unknown>[]>('GET', '/storage');
+      const rows = await client.storage.definitions();
       const claimed = await foreignClaims(client, m);
       return rows.map((row) => {
         const id = String(row.storage);

@@ -1,5 +1,7 @@
 /** Pools and access control: users, roles, ACLs and API tokens. */
 import { apiPath } from '../encode.ts';
+import { z } from 'zod';
+import { AclEntrySchema, PoolSchema, RoleSchema, TokenListSchema, UserSchema, requestParsed } from '../responses.ts';
 import type { Params, ProxmoxTransport } from '../types.ts';
 
 export interface Pool {
@@ -67,23 +69,23 @@ export interface AccessApi {
 export function accessApi(t: ProxmoxTransport): AccessApi {
   const u = (userid: string) => apiPath`/access/users/${userid}`;
   return {
-    pools: () => t.request('GET', '/pools'),
-    pool: (poolid) => t.request('GET', apiPath`/pools/${poolid}`),
+    pools: () => requestParsed(t, z.array(PoolSchema), 'GET', '/pools'),
+    pool: (poolid) => requestParsed(t, PoolSchema, 'GET', apiPath`/pools/${poolid}`),
     createPool: (poolid, comment) => t.request('POST', '/pools', { poolid, comment }),
     updatePool: (poolid, params) => t.request('PUT', apiPath`/pools/${poolid}`, params),
     deletePool: (poolid) => t.request('DELETE', apiPath`/pools/${poolid}`),
-    users: () => t.request('GET', '/access/users', { full: true }),
+    users: () => requestParsed(t, z.array(UserSchema), 'GET', '/access/users', { full: true }),
     user: (userid) => t.request('GET', u(userid)),
     createUser: (params) => t.request('POST', '/access/users', params),
     updateUser: (userid, params) => t.request('PUT', u(userid), params),
     deleteUser: (userid) => t.request('DELETE', u(userid)),
-    roles: () => t.request('GET', '/access/roles'),
+    roles: () => requestParsed(t, z.array(RoleSchema), 'GET', '/access/roles'),
     createRole: (roleid, privs) => t.request('POST', '/access/roles', { roleid, privs: privs.join(',') }),
     updateRole: (roleid, privs) => t.request('PUT', apiPath`/access/roles/${roleid}`, { privs: privs.join(',') }),
     deleteRole: (roleid) => t.request('DELETE', apiPath`/access/roles/${roleid}`),
-    acl: () => t.request('GET', '/access/acl'),
+    acl: () => requestParsed(t, z.array(AclEntrySchema), 'GET', '/access/acl'),
     updateAcl: (params) => t.request('PUT', '/access/acl', params),
-    tokens: (userid) => t.request('GET', `${u(userid)}/token`),
+    tokens: (userid) => requestParsed(t, TokenListSchema, 'GET', `${u(userid)}/token`),
     createToken: (userid, tokenid, params) =>
       t.request('POST', apiPath`/access/users/${userid}/token/${tokenid}`, params),
     deleteToken: (userid, tokenid) => t.request('DELETE', apiPath`/access/users/${userid}/token/${tokenid}`),

@@ -4,6 +4,15 @@
  * no aliases or ipsets (the API answers 501 there).
  */
 import { apiPath } from '../encode.ts';
+import { z } from 'zod';
+import {
+  FirewallAliasSchema,
+  FirewallGroupSchema,
+  FirewallIpsetEntrySchema,
+  FirewallIpsetSchema,
+  FirewallRuleSchema,
+  requestParsed,
+} from '../responses.ts';
 import type { Params, ProxmoxTransport } from '../types.ts';
 
 export type FirewallScope =
@@ -81,25 +90,26 @@ export function firewallApi(t: ProxmoxTransport): FirewallApi {
   return {
     options: (s) => t.request('GET', `${b(s)}/options`),
     setOptions: (s, params) => t.request('PUT', `${b(s)}/options`, params),
-    rules: (s) => t.request('GET', `${b(s)}/rules`),
+    rules: (s) => requestParsed(t, z.array(FirewallRuleSchema), 'GET', `${b(s)}/rules`),
     createRule: (s, params) => t.request('POST', `${b(s)}/rules`, params),
     updateRule: (s, pos, params) => t.request('PUT', `${b(s)}/rules/${pos}`, params),
     deleteRule: (s, pos, digest) => t.request('DELETE', `${b(s)}/rules/${pos}`, { digest }),
-    aliases: (s) => t.request('GET', `${b(s)}/aliases`),
+    aliases: (s) => requestParsed(t, z.array(FirewallAliasSchema), 'GET', `${b(s)}/aliases`),
     createAlias: (s, params) => t.request('POST', `${b(s)}/aliases`, params),
     updateAlias: (s, name, params) => t.request('PUT', `${b(s)}/aliases/${encodeURIComponent(name)}`, params),
     deleteAlias: (s, name) => t.request('DELETE', `${b(s)}/aliases/${encodeURIComponent(name)}`),
-    ipsets: (s) => t.request('GET', `${b(s)}/ipset`),
+    ipsets: (s) => requestParsed(t, z.array(FirewallIpsetSchema), 'GET', `${b(s)}/ipset`),
     createIpset: (s, name, comment) => t.request('POST', `${b(s)}/ipset`, { name, comment }),
-    ipsetEntries: (s, name) => t.request('GET', `${b(s)}/ipset/${encodeURIComponent(name)}`),
+    ipsetEntries: (s, name) =>
+      requestParsed(t, z.array(FirewallIpsetEntrySchema), 'GET', `${b(s)}/ipset/${encodeURIComponent(name)}`),
     addIpsetEntry: (s, name, params) => t.request('POST', `${b(s)}/ipset/${encodeURIComponent(name)}`, params),
     deleteIpsetEntry: (s, name, cidr) =>
       t.request('DELETE', `${b(s)}/ipset/${encodeURIComponent(name)}/${encodeURIComponent(cidr)}`),
     deleteIpset: (s, name) => t.request('DELETE', `${b(s)}/ipset/${encodeURIComponent(name)}`),
-    groups: () => t.request('GET', '/cluster/firewall/groups'),
+    groups: () => requestParsed(t, z.array(FirewallGroupSchema), 'GET', '/cluster/firewall/groups'),
     createGroup: (group, comment) => t.request('POST', '/cluster/firewall/groups', { group, comment }),
     deleteGroup: (group) => t.request('DELETE', g(group)),
-    groupRules: (group) => t.request('GET', g(group)),
+    groupRules: (group) => requestParsed(t, z.array(FirewallRuleSchema), 'GET', g(group)),
     createGroupRule: (group, params) => t.request('POST', g(group), params),
     updateGroupRule: (group, pos, params) => t.request('PUT', `${g(group)}/${pos}`, params),
     deleteGroupRule: (group, pos) => t.request('DELETE', `${g(group)}/${pos}`),

@@ -3,6 +3,8 @@
  * Calls that start a task return its UPID; the caller waits with `waitForTask`.
  */
 import { apiPath } from '../encode.ts';
+import { z } from 'zod';
+import { GuestConfigSchema, GuestStatusSchema, PendingEntrySchema, requestParsed } from '../responses.ts';
 import type { Params, ProxmoxTransport, RequestOptions } from '../types.ts';
 
 export type GuestKind = 'lxc' | 'qemu';
@@ -78,19 +80,22 @@ export function guestApi(t: ProxmoxTransport, kind: GuestKind): GuestApi {
     list: (node) => t.request('GET', apiPath`/nodes/${node}/${kind}`),
     create: (node, params, options) => t.request('POST', apiPath`/nodes/${node}/${kind}`, params, options),
     config: (node, vmid, options) =>
-      t.request('GET', `${base(node, vmid)}/config`, { current: options?.current, snapshot: options?.snapshot }),
+      requestParsed(t, GuestConfigSchema, 'GET', `${base(node, vmid)}/config`, {
+        current: options?.current,
+        snapshot: options?.snapshot,
+      }),
     updateConfig: (node, vmid, params) => t.request('PUT', `${base(node, vmid)}/config`, params),
     clone: (node, vmid, params, options) => t.request('POST', `${base(node, vmid)}/clone`, params, options),
     resize: (node, vmid, disk, size) => t.request('PUT', `${base(node, vmid)}/resize`, { disk, size }),
     // Converting twice is harmless ("already a template" is an error, not a duplicate).
     template: (node, vmid) => t.request('POST', `${base(node, vmid)}/template`, undefined, { retryUnsafe: true }),
-    status: (node, vmid) => t.request('GET', `${base(node, vmid)}/status/current`),
+    status: (node, vmid) => requestParsed(t, GuestStatusSchema, 'GET', `${base(node, vmid)}/status/current`),
     start: (node, vmid) => t.request('POST', `${base(node, vmid)}/status/start`),
     stop: (node, vmid) => t.request('POST', `${base(node, vmid)}/status/stop`),
     shutdown: (node, vmid, timeout, forceStop) =>
       t.request('POST', `${base(node, vmid)}/status/shutdown`, { timeout, forceStop }),
     reboot: (node, vmid) => t.request('POST', `${base(node, vmid)}/status/reboot`),
-    pending: (node, vmid) => t.request('GET', `${base(node, vmid)}/pending`),
+    pending: (node, vmid) => requestParsed(t, z.array(PendingEntrySchema), 'GET', `${base(node, vmid)}/pending`),
     destroy: (node, vmid, params) => t.request('DELETE', base(node, vmid), params),
     snapshots: (node, vmid) => t.request('GET', `${base(node, vmid)}/snapshot`),
     snapshot: (node, vmid, snapname, description) =>

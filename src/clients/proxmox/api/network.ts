@@ -3,6 +3,8 @@
  * task) or discarded by `revert`.
  */
 import { apiPath } from '../encode.ts';
+import { z } from 'zod';
+import { NetworkInterfaceSchema, requestParsed } from '../responses.ts';
 import type { Params, ProxmoxTransport } from '../types.ts';
 
 export interface NetworkInterface {
@@ -43,7 +45,8 @@ export interface NetworkApi {
 
 export function networkApi(t: ProxmoxTransport): NetworkApi {
   return {
-    list: (node, type) => t.request('GET', apiPath`/nodes/${node}/network`, { type }),
+    list: (node, type) =>
+      requestParsed(t, z.array(NetworkInterfaceSchema), 'GET', apiPath`/nodes/${node}/network`, { type }),
     get: (node, iface) => t.request('GET', apiPath`/nodes/${node}/network/${iface}`),
     create: (node, params) => t.request('POST', apiPath`/nodes/${node}/network`, params),
     update: (node, iface, params) => t.request('PUT', apiPath`/nodes/${node}/network/${iface}`, params),

@@ -1,5 +1,7 @@
 /** Storage: list, content, appliance templates (aplinfo) and download-url. */
 import { apiPath } from '../encode.ts';
+import { z } from 'zod';
+import { StorageDefinitionSchema, StorageEntrySchema, requestParsed } from '../responses.ts';
 import type { ProxmoxTransport } from '../types.ts';
 
 export interface StorageEntry {
@@ -42,7 +44,19 @@ export interface DownloadUrlParams {
   'verify-certificates'?: boolean;
 }
 
+/** One row of `GET /storage`: the cluster's storage definition (type-specific keys pass through). */
+export interface StorageDefinition {
+  storage: string;
+  type?: string;
+  content?: string;
+  nodes?: string;
+  shared?: number;
+  [key: string]: unknown;
+}
+
 export interface StorageApi {
+  /** The cluster storage configuration (`GET /storage`). */
+  definitions(): Promise<StorageDefinition[]>;
   list(node: string, filter?: { content?: string; storage?: string; enabled?: boolean }): Promise<StorageEntry[]>;
   content(node: string, storage: string, filter?: { content?: string; vmid?: number }): Promise<StorageContent[]>;
   aplinfo(node: string): Promise<AplInfo[]>;
@@ -55,7 +69,9 @@ export interface StorageApi {
 
 export function storageApi(t: ProxmoxTransport): StorageApi {
   return {
-    list: (node, filter) => t.request('GET', apiPath`/nodes/${node}/storage`, { ...filter }),
+    definitions: () => requestParsed(t, z.array(StorageDefinitionSchema), 'GET', '/storage'),
+    list: (node, filter) =>
+      requestParsed(t, z.array(StorageEntrySchema), 'GET', apiPath`/nodes/${node}/storage`, { ...filter }),
     content: (node, storage, filter) =>
       t.request('GET', apiPath`/nodes/${node}/storage/${storage}/content`, { ...filter }),
     aplinfo: (node) => t.request('GET', apiPath`/nodes/${node}/aplinfo`),
