@@ -154,6 +154,33 @@ export interface ApplyLease {
 }
 
 /**
+ * Gives the target lease back. The apply's work is done by now: a failed release (the target
+ * answering 5xx, unreachable) must not turn it into a failure or hide its result. It is tried a
+ * few times; if it still fails the alias expires on its own (its expiry is in its comment), and
+ * the state file records why, for `phoenix lease` and the history to show.
+ */
+async function releaseTargetLease(phoenix: Phoenix, held: TargetLease): Promise<void> {
+  const delays = [250, 1_000, 2_000];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await held.release();
+      return;
+    } catch (error) {
+      const delay = delays[attempt];
+      if (delay === undefined) {
+        phoenix.state().events.add({
+          level: 'warning',
+          type: 'lease.release-failed',
+          message: `the lease on the Proxmox target was not released (it expires on its own): ${error instanceof Error ? error.message : String(error)}`,
+        });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/**
  * Takes the environment's lease: the local one in the state file (it also guards the journal),
  * and checks the one on the Proxmox target (a firewall alias, see pve-host/target-lease.ts)
  * without writing. Commands take it BEFORE planning, so a second apply, from this checkout or
@@ -190,7 +217,7 @@ export async function acquireApplyLease(phoenix: Phoenix): Promise<ApplyLease> {
     },
     release: async () => {
       try {
-        await held?.release();
+        if (held) await releaseTargetLease(phoenix, held);
       } finally {
         local.release();
       }

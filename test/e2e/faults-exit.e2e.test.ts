@@ -79,3 +79,39 @@ describe('exit codes under random faults', () => {
     expect(codes).toHaveLength(ROUNDS);
   });
 });
+
+describe('the lease on the target at the end of an apply', () => {
+  it('a release the target keeps refusing neither hides nor fails the finished apply; the alias expires and the state says why', async () => {
+    env = await startE2e({ seed: 7 });
+    const phoenix = await createPhoenix({
+      configDir: env.configDir,
+      endpoint: { url: env.sim.url, tokenId: env.sim.tokenId, tokenSecret: env.tokenSecret, retry: clientRetry },
+      taskTimeoutMs: 30_000,
+    });
+    try {
+      const planned = await planEnvironment(phoenix);
+      expect(planned.plan.changes.some((c) => isMutating(c.action))).toBe(true);
+      // Every write of the lease alias after it was taken fails: its renewal or release cannot go through.
+      const result = await applyPlan(phoenix, planned, {
+        retry: applyRetry,
+        verify: async () => {
+          env?.sim.control.setFaults({
+            seed: 1,
+            rules: [{ route: '/cluster/firewall/aliases/phoenix-lease', method: '*', error500: 1 }],
+          });
+          return planEnvironment(phoenix);
+        },
+      });
+      env.sim.control.setFaults({ seed: 1, rules: [] });
+      expect(result.succeeded).toBe(true);
+      expect(reportApply(result, () => undefined)).toBe(0);
+      const events = phoenix.state().events.list({ limit: 50 });
+      expect(events.map((e) => e.type)).toContain('lease.release-failed');
+      // Not released: the alias is still there, with the expiry that frees it.
+      const aliases = (await env.sim.api('GET', '/cluster/firewall/aliases')).body?.data as { name: string }[];
+      expect(aliases.map((a) => a.name)).toContain('phoenix-lease');
+    } finally {
+      await phoenix.close();
+    }
+  }, 60_000);
+});

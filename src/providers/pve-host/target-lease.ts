@@ -299,12 +299,13 @@ export function targetLeaseManager(options: TargetLeaseOptions) {
       },
       release: async () => {
         if (released) return;
-        released = true;
         if (timer) clearInterval(timer);
         timer = undefined;
         await writeOwn((digest) =>
           client.request('DELETE', `${PATH}/${LEASE_ALIAS}`, digest ? { digest } : {}, { retryUnsafe: false }),
         );
+        // Only once the alias is gone: a failed release may be tried again.
+        released = true;
       },
     };
     return lease;
