@@ -82,8 +82,10 @@ describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real ng
       `https://${HOST}${path}`,
     ]);
 
+  // nginx answers with the new config once its master has started new workers after the reload:
+  // on a loaded machine that took over 4 s once; bounded at 15 s.
   async function eventually(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 40 && !check(); i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 150 && !check(); i += 1) await new Promise((r) => setTimeout(r, 100));
   }
 
   async function plan(resource: Resource<NginxDesired>) {
