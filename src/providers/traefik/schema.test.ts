@@ -89,7 +89,17 @@ describe('Traefik files against the official schemas', () => {
     expect(validators.dynamic({ http: { routers: { a: { rule: 1 } } } }).length).toBeGreaterThan(0);
     expect(validators.dynamic({ http: { services: { a: { loadBalancer: { servers: [] } } } } }).length).toBeGreaterThan(
       0,
-    );
+    ); // Phoenix's own checks on top of the official schema (which leaves http.serversTransports open).
+    expect(validators.dynamic({ http: { serversTransports: { t: { serverName: 'a', rootCA: ['x'] } } } })).toEqual([
+      '/http/serversTransports/t must NOT have additional properties (additionalProperty: "rootCA")',
+    ]);
+    expect(validators.dynamic({ http: { serversTransports: { t: { insecureSkipVerify: true } } } })).toEqual([
+      '/http/serversTransports/t/insecureSkipVerify must not be true (upstreams are verified against the internal root)',
+    ]);
+    expect(validators.static({ serversTransport: { insecureSkipVerify: true } })).toHaveLength(1);
+    expect(
+      validators.dynamic({ http: { serversTransports: { t: { serverName: 'a', rootCAs: ['/r.pem'] } } } }),
+    ).toEqual([]);
   });
 });
 
