@@ -8,8 +8,8 @@
 import { PhoenixConfig } from '../src/config/schema.ts';
 import { deriveGatewayResources } from '../src/providers/gateway/derive.ts';
 import { swarmServiceLabels } from '../src/providers/traefik/labels.ts';
-import { renderDynamic, renderStatic, toYaml } from '../src/providers/traefik/render.ts';
-import { traefikSettings, type TraefikSettings } from '../src/providers/traefik/settings.ts';
+import { CONFIG_KIND, type TraefikConfigDesired } from '../src/providers/traefik/config-handler.ts';
+import { deriveTraefikResources } from '../src/providers/traefik/derive.ts';
 import { traefikValidators } from '../src/providers/traefik/_traefik-schema.ts';
 import type { Benchmark } from './types.ts';
 
@@ -39,7 +39,10 @@ function config(routes: number): PhoenixConfig {
       return {
         host,
         path: i % 2 === 0 ? '/' : `/api/v${i}/`,
-        target: i % 3 === 0 ? { guest: 'app', port: 8080 } : { stack: `s${i % 7}`, service: 'web', port: 80 },
+        target:
+          i % 3 === 0
+            ? { guest: 'app', port: 8080, scheme: i % 9 === 0 ? 'https' : 'http' }
+            : { stack: `s${i % 7}`, service: 'web', port: 80 },
         ...(i % 4 === 0 ? { maxBodySize: '10m', allow: ['192.168.1.0/24'] } : {}),
         ...(i % 5 === 0 ? { headers: { response: { 'X-Frame-Options': 'DENY' }, request: { 'X-Env': 'prod' } } } : {}),
         ...(i % 6 === 0 ? { basicAuth: { htpasswd: 'env:HTPASSWD' } } : {}),
@@ -62,17 +65,14 @@ export const benchmark: Benchmark = {
       const started = performance.now();
       const { resources, routes: table, diagnostics } = deriveGatewayResources(input);
       if (diagnostics.some((d) => d.severity === 'error')) throw new Error(diagnostics[0]?.message);
-      const settings = traefikSettings(input).settings as TraefikSettings;
-      const staticDoc = renderStatic(table, settings);
-      const dynamic = renderDynamic(table);
+      // Traefik's resources as the provider derives them for a plan: rendered and schema-checked.
+      const traefik = deriveTraefikResources(input, { validate: validators });
       swarmServiceLabels(table);
-      const errors = [
-        ...validators.static(staticDoc),
-        ...Object.values(dynamic).flatMap((doc) => validators.dynamic(doc)),
-      ];
-      const texts = [toYaml(staticDoc, 'static'), ...Object.entries(dynamic).map(([f, d]) => toYaml(d, f))];
       times.push(performance.now() - started);
-      if (errors.length > 0) throw new Error(`schema errors: ${errors[0]}`);
+      const errors = traefik.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0) throw new Error(`schema errors: ${errors[0]?.message}`);
+      const config = traefik.resources.find((r) => r.kind === CONFIG_KIND)?.desired as TraefikConfigDesired;
+      const texts = [config.staticContent, ...Object.values(config.dynamic)];
       const nginxFiles = Object.keys((resources.at(-1)?.desired as { files: object }).files).length;
       files = nginxFiles + texts.length;
     }

@@ -85,6 +85,9 @@ describe.skipIf(!nginx)('routes on the built-in simulator', () => {
     expect(readFileSync(traefik.resolve('/usr/local/lib/phoenix/traefik.source'), 'utf8')).toMatch(/^sha256:7f49b66f/);
     expect(readFileSync(traefik.resolve('/etc/traefik/traefik.yaml'), 'utf8')).not.toMatch(/insecureSkipVerify: true/);
     expect(traefik.service('traefik').active).toBe(true);
+    // Portainer answers over https: verified as the name on its certificate against the internal root.
+    const portainer = readFileSync(traefik.resolve('/etc/traefik/dynamic/portainer-ui-home-arpa.yaml'), 'utf8');
+    expect(portainer).toMatch(/serverName: portainer\.internal\.home\.arpa\n\s+rootCAs:\n\s+- \/etc\/phoenix\/certs\/root\.pem/);
     expect(inGuest(traefik, 'find /tmp -name .phoenix-traefik-*').stdout).toBe('');
   });
 

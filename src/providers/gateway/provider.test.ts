@@ -7,7 +7,7 @@ import { traefikProvider } from '../traefik/provider.ts';
 const HOMELAB = join(import.meta.dirname, '..', '..', '..', 'examples', 'homelab');
 
 describe('the gateway and Traefik provider modules', () => {
-  it('with shells on a real host: the gateway and Traefik resources, one handler kind each', async () => {
+  it('with shells on a real host: the gateway and Traefik resources, one handler kind per resource kind', async () => {
     const loaded = await loadConfig(HOMELAB);
     const settings = { config: loaded.config, configDir: HOMELAB, nodeShell: true, builtinSimulator: false };
     const gateway = gatewayProvider.derive(settings);
@@ -16,16 +16,18 @@ describe('the gateway and Traefik provider modules', () => {
       'gateway.101.packages',
       'gateway.101.service.nginx',
       'gateway.101.nginx',
-      'traefik.102.static',
-      'traefik.102.dynamic.portainer-ui-home-arpa',
-      'traefik.102.dynamic.whoami-test-home-arpa',
-      'traefik.102.dynamic.whoami-home-arpa',
+      'traefik.102.config',
       'traefik.102.packages',
       'traefik.102.binary',
       'traefik.102.unit',
       'traefik.102.service.traefik',
     ]);
-    expect([...gatewayProvider.kinds, ...traefikProvider.kinds]).toEqual(['gateway.nginx', 'traefik.binary']);
+    expect([...gatewayProvider.kinds, ...traefikProvider.kinds]).toEqual([
+      'gateway.nginx',
+      'traefik.binary',
+      'traefik.config',
+      'traefik.unit',
+    ]);
     expect([...(gateway.diagnostics ?? []), ...(traefik.diagnostics ?? [])].map((w) => w.code)).toEqual([]);
   });
 

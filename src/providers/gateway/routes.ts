@@ -7,9 +7,21 @@ import { createHash } from 'node:crypto';
 import type { Guest, PhoenixConfig, Route } from '../../config/schema.ts';
 import type { Diagnostic } from '../../errors.ts';
 
+/**
+ * `serverName` (https targets only): the name the upstream's certificate carries, which Traefik
+ * verifies against the internal root (never skipped).
+ */
 export type RouteTargetRef =
-  | { kind: 'guest'; guest: string; address: string; port: number; scheme: 'http' | 'https' }
-  | { kind: 'stack'; stack: string; service: string; swarmService: string; port: number; scheme: 'http' | 'https' };
+  | { kind: 'guest'; guest: string; address: string; port: number; scheme: 'http' | 'https'; serverName?: string }
+  | {
+      kind: 'stack';
+      stack: string;
+      service: string;
+      swarmService: string;
+      port: number;
+      scheme: 'http' | 'https';
+      serverName?: string;
+    };
 
 export interface TableRoute {
   /** Stable id: the config path (`routes[2]` or `stacks[1].environments.testing`), for messages. */
@@ -67,6 +79,26 @@ function findGuest(config: PhoenixConfig, ref: number | string): Guest | undefin
   return config.guests.find((g) => (typeof ref === 'number' ? g.id === ref : g.name === ref));
 }
 
+/**
+ * The name an https upstream's certificate carries, from the certificates the config declares:
+ * for a guest, the certificate installed on it (else its DNS name in the cluster domain); for a
+ * stack service, the certificate named like the service or the stack. Undefined: none is known.
+ */
+function upstreamServerName(
+  config: PhoenixConfig,
+  target: { guest?: Guest; stack?: string; service?: string },
+): string | undefined {
+  if (target.guest) {
+    const guest = target.guest;
+    const installed = config.certificates.find((c) => c.guest === guest.id || c.guest === guest.name);
+    return (installed?.commonName ?? `${guest.name}.${config.cluster.domain}`).toLowerCase();
+  }
+  const named =
+    config.certificates.find((c) => c.name === target.service) ??
+    config.certificates.find((c) => c.name === target.stack);
+  return named?.commonName.toLowerCase();
+}
+
 /** The certificate to serve: the route's own, else one installed on the gateway that covers the host. */
 function pickCertificate(config: PhoenixConfig, route: Route, gateway: Guest | undefined): string | undefined {
   if (route.tls) return route.tls.certificate;
@@ -102,10 +134,23 @@ function toTableRoute(
       return undefined;
     }
     target = { kind: 'guest', guest: guest.name, address, port: route.target.port, scheme: route.target.scheme };
+    if (route.target.scheme === 'https') target.serverName = upstreamServerName(config, { guest });
   } else if (route.target.stack !== undefined && route.target.service !== undefined) {
     const { stack, service, port, scheme } = route.target;
     const swarmService = swarmServiceName(stack, service, environment);
     target = { kind: 'stack', stack, service, swarmService, port, scheme };
+    if (scheme === 'https') {
+      target.serverName = upstreamServerName(config, { stack, service });
+      if (target.serverName === undefined && !route.passthrough) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'E_ROUTE_UPSTREAM_NAME',
+          message: `${origin} (${route.host}): the https upstream ${stack}/${service} is verified against the internal root, but no certificate names it`,
+          hint: `declare the certificate the service presents in certificates, named "${service}" (or "${stack}")`,
+        });
+        return undefined;
+      }
+    }
   } else return undefined; // the semantic checks already reported it
   const certificate = route.passthrough ? undefined : pickCertificate(config, route, gateway);
   if (!route.passthrough && certificate === undefined) {

@@ -5,7 +5,7 @@
  * in one place.
  */
 import type { TableRoute } from '../gateway/routes.ts';
-import { swarmTraefikService } from './render.ts';
+import { swarmTraefikService, upstreamTransport } from './render.ts';
 
 /** Swarm service name (`<stack>_<service>`) → labels. Conflicting ports for one service are reported. */
 export function swarmServiceLabels(
@@ -25,6 +25,9 @@ export function swarmServiceLabels(
       conflicts.push(`${route.origin}: ${route.target.swarmService} is routed to port ${set[portKey]} and ${port}`);
     set[portKey] = port;
     if (proto === 'http') set[`traefik.http.services.${name}.loadbalancer.server.scheme`] = route.target.scheme;
+    // An https service is verified with the transport Phoenix's dynamic files define (server name + internal root).
+    const transport = upstreamTransport(route);
+    if (transport) set[`traefik.http.services.${name}.loadbalancer.serverstransport`] = `${transport}@file`;
     if (network) set['traefik.swarm.network'] = network;
   }
   return { labels, conflicts };

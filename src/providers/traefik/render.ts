@@ -69,7 +69,17 @@ function hostRule(route: TableRoute): string {
   return route.path === '/' ? host : `${host} && PathPrefix(\`${route.path}\`)`;
 }
 
-function httpDynamic(route: TableRoute): Json {
+/**
+ * The servers transport an https upstream is reached with: the name its certificate carries,
+ * verified against the internal root. Stack services share one per Swarm service (their labels
+ * name it), defined in the file of the service's first route.
+ */
+export function upstreamTransport(route: TableRoute): string | undefined {
+  if (route.target.scheme !== 'https' || route.passthrough) return undefined;
+  return `${swarmTraefikService(route) ?? route.name}-upstream`;
+}
+
+function httpDynamic(route: TableRoute, trustedRoot: string, definesTransport: boolean): Json {
   const middlewares: Json = {};
   // Defence in depth behind the gateway: the same allow-list (client address from the
   // gateway's X-Forwarded-For) and body limit hold for traffic that reaches Traefik directly.
@@ -86,11 +96,16 @@ function httpDynamic(route: TableRoute): Json {
   };
   if (Object.keys(middlewares).length > 0) router['middlewares'] = Object.keys(middlewares);
   const http: Json = { routers: { [route.name]: router } };
+  const transport = upstreamTransport(route);
   if (route.target.kind === 'guest') {
     const { scheme, address, port } = route.target;
-    http['services'] = { [route.name]: { loadBalancer: { servers: [{ url: `${scheme}://${address}:${port}` }] } } };
+    const loadBalancer: Json = { servers: [{ url: `${scheme}://${address}:${port}` }] };
+    if (transport) loadBalancer['serversTransport'] = transport;
+    http['services'] = { [route.name]: { loadBalancer } };
   }
   if (Object.keys(middlewares).length > 0) http['middlewares'] = middlewares;
+  if (transport && definesTransport && route.target.serverName)
+    http['serversTransports'] = { [transport]: { serverName: route.target.serverName, rootCAs: [trustedRoot] } };
   return { http };
 }
 
@@ -112,9 +127,15 @@ function tcpDynamic(route: TableRoute): Json {
 }
 
 /** One dynamic file per route, keyed by file name in the file provider's directory. */
-export function renderDynamic(routes: TableRoute[]): Record<string, Json> {
+export function renderDynamic(routes: TableRoute[], trustedRoot: string): Record<string, Json> {
+  const defined = new Set<string>();
   return Object.fromEntries(
-    routes.map((route) => [`${route.name}.yaml`, route.passthrough ? tcpDynamic(route) : httpDynamic(route)]),
+    routes.map((route) => {
+      const transport = upstreamTransport(route);
+      const first = transport !== undefined && !defined.has(transport);
+      if (transport) defined.add(transport);
+      return [`${route.name}.yaml`, route.passthrough ? tcpDynamic(route) : httpDynamic(route, trustedRoot, first)];
+    }),
   );
 }
 
@@ -125,6 +146,37 @@ export function sizeBytes(size: string): number {
   return Number(match?.[1] ?? 0) * unit;
 }
 
-export function toYaml(document: Json, header: string): string {
-  return `# ${header}\n${stringify(document, { lineWidth: 0 })}`;
+export function toYaml(document: Json, header: string, marker?: string): string {
+  return `# ${header}\n${marker === undefined ? '' : `${marker}\n`}${stringify(document, { lineWidth: 0 })}`;
+}
+
+/** What a route is in Traefik, for the plan: compared between the deployed files' markers and the config. */
+export interface TraefikRouteSummary {
+  route: string;
+  /** `swarm whoami_whoami:80 (http)` or `https://10.0.0.5:8443`. */
+  upstream: string;
+  /** The name an https upstream's certificate is verified for. */
+  verifiedAs?: string;
+  middlewares: string[];
+  entryPoint: string;
+}
+
+export function traefikRouteSummary(route: TableRoute): TraefikRouteSummary {
+  const t = route.target;
+  const upstream =
+    t.kind === 'stack'
+      ? `swarm ${t.swarmService}:${t.port} (${route.passthrough ? 'tcp' : t.scheme})`
+      : route.passthrough
+        ? `${t.address}:${t.port}`
+        : `${t.scheme}://${t.address}:${t.port}`;
+  const middlewares: string[] = [];
+  if (!route.passthrough && route.allow.length > 0) middlewares.push(`allow ${route.allow.join(' ')}`);
+  if (!route.passthrough && route.maxBodySize !== undefined) middlewares.push(`body limit ${route.maxBodySize}`);
+  return {
+    route: route.passthrough ? `${route.host}:${route.passthrough.port}` : `${route.host}${route.path}`,
+    upstream,
+    ...(upstreamTransport(route) && t.serverName ? { verifiedAs: t.serverName } : {}),
+    middlewares,
+    entryPoint: route.passthrough ? passthroughEntryPoint(route.passthrough.port) : WEBSECURE,
+  };
 }

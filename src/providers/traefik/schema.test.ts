@@ -21,7 +21,7 @@ function checkAll(settings: TraefikSettings, routes: ReturnType<typeof deriveRou
   // Validate what is written: the YAML text parsed back, not the objects it came from.
   const staticDoc = parse(toYaml(renderStatic(routes, settings), 'static')) as unknown;
   expect(validators.static(staticDoc)).toEqual([]);
-  for (const [file, doc] of Object.entries(renderDynamic(routes)))
+  for (const [file, doc] of Object.entries(renderDynamic(routes, settings.paths.trustedRoot)))
     expect(validators.dynamic(parse(toYaml(doc, file))), file).toEqual([]);
 }
 
@@ -45,9 +45,22 @@ describe('Traefik files against the official schemas', () => {
       },
       serversTransport: { rootCAs: ['/etc/phoenix/certs/root.pem'] },
     });
-    const everything = JSON.stringify([staticDoc, renderDynamic(routes)]);
+    const dynamic = renderDynamic(routes, '/etc/phoenix/certs/root.pem');
+    const everything = JSON.stringify([staticDoc, dynamic]);
     expect(everything).not.toContain('insecureSkipVerify');
-    expect(Object.keys(renderDynamic(routes)).sort()).toEqual([
+    // Portainer answers over https: Traefik verifies it as the name on its certificate, against the internal root.
+    expect(dynamic['portainer-ui-home-arpa.yaml']).toMatchObject({
+      http: {
+        serversTransports: {
+          'portainer-portainer-upstream': {
+            serverName: 'portainer.internal.home.arpa',
+            rootCAs: ['/etc/phoenix/certs/root.pem'],
+          },
+        },
+      },
+    });
+    expect(JSON.stringify(dynamic['whoami-home-arpa.yaml'])).not.toContain('serversTransport');
+    expect(Object.keys(dynamic).sort()).toEqual([
       'portainer-ui-home-arpa.yaml',
       'whoami-home-arpa.yaml',
       'whoami-test-home-arpa.yaml',
@@ -57,6 +70,7 @@ describe('Traefik files against the official schemas', () => {
         'traefik.enable': 'true',
         'traefik.http.services.portainer-portainer.loadbalancer.server.port': '9443',
         'traefik.http.services.portainer-portainer.loadbalancer.server.scheme': 'https',
+        'traefik.http.services.portainer-portainer.loadbalancer.serverstransport': 'portainer-portainer-upstream@file',
       },
       whoami_whoami: {
         'traefik.enable': 'true',
