@@ -21,6 +21,7 @@ import { startTlsUpstream } from './_tls-upstream.ts';
 
 const nginx = findNginx();
 const HOST = 'app.home.arpa';
+const OTHER = 'other.home.arpa';
 
 describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real nginx', () => {
   let lan: NetnsLan;
@@ -36,7 +37,7 @@ describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real ng
       ? readFileSync(join(prefix.dir, 'reloads'), 'utf8').split('\n').length - 1
       : 0;
 
-  function resourceFor(routeExtras: Record<string, unknown>): Resource<NginxDesired> {
+  function resourceFor(routeExtras: Record<string, unknown>, more: object[] = []): Resource<NginxDesired> {
     const guest = (id: number, name: string, role: string, host: string) => ({
       id,
       name,
@@ -49,8 +50,8 @@ describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real ng
     const config = PhoenixConfig.parse({
       version: 1,
       guests: [guest(101, 'gateway', 'gateway', 'gw'), guest(102, 'traefik', 'traefik', 'tr')],
-      certificates: [{ name: 'edge', commonName: HOST, guest: 'gateway' }],
-      routes: [{ host: HOST, target: { guest: 'traefik', port: 8081 }, ...routeExtras }],
+      certificates: [{ name: 'edge', commonName: HOST, sans: [OTHER], guest: 'gateway' }],
+      routes: [{ host: HOST, target: { guest: 'traefik', port: 8081 }, ...routeExtras }, ...more],
     });
     const pidFile = join(prefix.dir, 'nginx.pid');
     const { resources, diagnostics } = deriveGatewayResources(config, {
@@ -106,7 +107,7 @@ describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real ng
     lan = createLan({ client: 2, gw: 101, tr: 102 });
     try {
       prefix = createNginxPrefix(nginx as string, { wrap: ['ip', 'netns', 'exec', lan.ns('gw')] });
-      prefix.installCertificate('edge', [HOST]);
+      prefix.installCertificate('edge', [HOST, OTHER]);
       await startTlsUpstream(lan, 'tr', join(prefix.dir, 'upstream'), prefix.ca.issue(HOST, [HOST]), 443, 8081, 'good');
       await prefix.start(); // nothing of Phoenix's yet: nginx runs with an empty conf.d
     } catch (error) {
@@ -234,5 +235,45 @@ describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real ng
     );
     expect(reloads()).toBe(2);
     writeFileSync(join(prefix.dir, 'checked'), 'ok');
+  });
+
+  it('a route removed from the config: its file goes with one reload; files Phoenix did not write stay', async () => {
+    const live = layoutPaths(prefix.layout).live;
+    const auth = { headers: { response: { 'X-Version': 'two' } }, basicAuth: { htpasswd: 'env:HTPASSWD' } };
+    const other = { host: OTHER, target: { guest: 'traefik', port: 8081 } };
+    // Someone else's files: one next to Phoenix's entry file, one inside Phoenix's live directory.
+    const mine = "# not Phoenix's\nmap $host $someone_elses { default 1; }\n";
+    writeFileSync(join(prefix.layout.root, 'conf.d', 'mine.conf'), "# not Phoenix's either\n");
+    writeFileSync(join(live, 'http', 'zz-mine.conf'), mine);
+    expect((await apply(resourceFor(auth, [other]))).reasons).toEqual([
+      `route ${OTHER}/ added (-> guest traefik:8081)`,
+    ]);
+    expect(reloads()).toBe(3);
+    expect(existsSync(join(live, 'http', `${OTHER}.conf`))).toBe(true);
+    const removed = await apply(resourceFor(auth));
+    expect(removed.reasons).toEqual([`route ${OTHER}/ removed`]);
+    expect(removed.changes.map((c) => c.path)).toEqual([`route ${OTHER}/`, `file http/${OTHER}.conf`]);
+    expect(reloads()).toBe(4);
+    expect(existsSync(join(live, 'http', `${OTHER}.conf`))).toBe(false);
+    expect(readFileSync(join(live, 'http', 'zz-mine.conf'), 'utf8')).toBe(mine);
+    expect(readFileSync(join(prefix.layout.root, 'conf.d', 'mine.conf'), 'utf8')).toBe("# not Phoenix's either\n");
+    expect((await plan(resourceFor(auth))).diff.action).toBe('noop');
+    // A file of someone else's where a route's file goes: an error naming the route, never overwritten.
+    writeFileSync(join(live, 'http', `${OTHER}.conf`), mine);
+    const { diff } = await plan(resourceFor(auth, [other]));
+    expect(diff.diagnostics?.map((d) => [d.code, d.message])).toEqual([
+      [
+        'E_GATEWAY_FOREIGN_FILE',
+        `${live}/http/${OTHER}.conf on the gateway was not written by Phoenix: route ${OTHER}/ (edge.yaml:21:5) cannot be written without replacing it`,
+      ],
+    ]);
+    const blocked = resourceFor(auth, [other]);
+    const { observed } = await plan(blocked);
+    const change = {} as never;
+    await expect(
+      handler.update({ ctx: applyContext(), resource: blocked, observed: observed!, change, restart: false }),
+    ).rejects.toMatchObject({ code: 'E_GATEWAY_FOREIGN_FILE' });
+    expect(readFileSync(join(live, 'http', `${OTHER}.conf`), 'utf8')).toBe(mine);
+    expect(reloads()).toBe(4);
   });
 });
