@@ -59,6 +59,8 @@ export function mapNginxOutput(
           const lines = content.split('\n');
           for (let i = 0; i < lines.length; i += 1) {
             const line = lines[i] as string;
+            // Comments (the route marker quotes the route's options) are not what nginx refused.
+            if (line.trimStart().startsWith('#')) continue;
             if (!line.includes(`$${quoted}`) && !line.includes(`\${${quoted}`)) continue;
             const origin = ranges.find((r) => r.from <= i + 1 && i + 1 <= r.to)?.origin;
             if (origin) {

@@ -153,7 +153,11 @@ describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real ng
     );
     expect(diff.action).toBe('update');
     expect(diff.reasons).toEqual([`route ${HOST}/: body size limit set to 8m, response header X-Frame-Options added`]);
-    expect(diff.changes.map((c) => c.path)).toEqual([`route ${HOST}/`, `file http/${HOST}.conf`]);
+    expect(diff.changes.map((c) => [c.path, c.before, c.after])).toEqual([
+      [`route ${HOST}/ body size limit`, undefined, '8m'],
+      [`route ${HOST}/ response header X-Frame-Options`, undefined, 'DENY'],
+      [`file http/${HOST}.conf`, expect.stringMatching(/^sha256:/), expect.stringMatching(/^sha256:/)],
+    ]);
   });
 
   it('a route nginx refuses: apply fails naming the route and nginx message; the previous config still serves', async () => {

@@ -23,27 +23,47 @@ export function parseRouteMarkers(text: string): RouteSummary[] {
   return out.sort((a, b) => a.route.localeCompare(b.route));
 }
 
-function listDelta(what: string, before: string[], after: string[]): string[] {
-  const name = (entry: string) => entry.split(':')[0] as string;
-  const b = new Map(before.map((e) => [name(e), e]));
-  const a = new Map(after.map((e) => [name(e), e]));
-  const out: string[] = [];
-  for (const [key, value] of a) {
-    if (!b.has(key)) out.push(`${what} ${key} added`);
-    else if (b.get(key) !== value) out.push(`${what} ${key} changed`);
-  }
-  for (const key of b.keys()) if (!a.has(key)) out.push(`${what} ${key} removed`);
+type Field = { label: string; before: unknown; after: unknown };
+
+/** Header lists as `name: value` entries → one field per header name that differs. */
+function headerFields(what: string, before: string[], after: string[]): Field[] {
+  const split = (entry: string): [string, string] => {
+    const at = entry.indexOf(':');
+    return [entry.slice(0, at), entry.slice(at + 1).trim()];
+  };
+  const b = new Map(before.map(split));
+  const a = new Map(after.map(split));
+  const out: Field[] = [];
+  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort())
+    if (b.get(name) !== a.get(name)) out.push({ label: `${what} ${name}`, before: b.get(name), after: a.get(name) });
   return out;
 }
 
-function scalar(label: string, before: unknown, after: unknown): string[] {
-  if (before === after) return [];
-  if (before === undefined) return [`${label} set to ${String(after)}`];
-  if (after === undefined) return [`${label} removed (was ${String(before)})`];
-  return [`${label} changed (${String(before)} -> ${String(after)})`];
+function sentence(f: Field): string {
+  if (f.label.startsWith('request header') || f.label.startsWith('response header')) {
+    if (f.before === undefined) return `${f.label} added`;
+    if (f.after === undefined) return `${f.label} removed`;
+    return `${f.label} changed`;
+  }
+  if (f.label === 'basic auth') return f.after ? 'basic auth added' : 'basic auth removed';
+  if (f.label === 'allowed') {
+    const b = f.before as string[];
+    const a = f.after as string[];
+    return [
+      ...a.filter((x) => !b.includes(x)).map((x) => `allowed ${x} added`),
+      ...b.filter((x) => !a.includes(x)).map((x) => `allowed ${x} removed`),
+    ].join(', ');
+  }
+  if (f.before === undefined) return `${f.label} set to ${String(f.after)}`;
+  if (f.after === undefined) return `${f.label} removed (was ${String(f.before)})`;
+  return `${f.label} changed (${String(f.before)} -> ${String(f.after)})`;
 }
 
-/** Sentences per changed route, and the attribute changes (`route <name>`) the plan JSON carries. */
+/**
+ * Sentences per changed route, and the attribute changes the plan carries per route and field
+ * (`route whoami.home.arpa/ upstream`, `route ... response header X-Frame-Options`), so the plan
+ * reads as routes, not files; a route added or removed is one `route <name>` change.
+ */
 export function diffRoutes(
   before: RouteSummary[],
   after: RouteSummary[],
@@ -56,28 +76,28 @@ export function diffRoutes(
     const o = old.get(route);
     if (!o) {
       reasons.push(`route ${route} added (-> ${s.upstream})`);
-      changes.push({ path: `route ${route}`, before: undefined, after: s });
+      changes.push({ path: `route ${route}`, before: undefined, after: s.upstream });
       continue;
     }
-    const what = [
-      ...scalar('upstream', o.upstream, s.upstream),
-      ...scalar('certificate', o.certificate, s.certificate),
-      ...scalar('body size limit', o.maxBodySize, s.maxBodySize),
-      ...scalar('timeout', o.timeout, s.timeout),
-      ...scalar('pass-through', o.passthrough, s.passthrough),
-      ...listDelta('request header', o.requestHeaders, s.requestHeaders),
-      ...listDelta('response header', o.responseHeaders, s.responseHeaders),
-      ...listDelta('allowed', o.allow, s.allow),
-      ...(o.basicAuth === s.basicAuth ? [] : [s.basicAuth ? 'basic auth added' : 'basic auth removed']),
-    ];
-    if (what.length === 0) continue;
-    reasons.push(`route ${route}: ${what.join(', ')}`);
-    changes.push({ path: `route ${route}`, before: o, after: s });
+    const fields: Field[] = [
+      { label: 'upstream', before: o.upstream, after: s.upstream },
+      { label: 'certificate', before: o.certificate, after: s.certificate },
+      { label: 'body size limit', before: o.maxBodySize, after: s.maxBodySize },
+      { label: 'timeout', before: o.timeout, after: s.timeout },
+      { label: 'pass-through', before: o.passthrough, after: s.passthrough },
+      ...headerFields('request header', o.requestHeaders, s.requestHeaders),
+      ...headerFields('response header', o.responseHeaders, s.responseHeaders),
+      { label: 'allowed', before: o.allow, after: s.allow },
+      { label: 'basic auth', before: o.basicAuth, after: s.basicAuth },
+    ].filter((f) => JSON.stringify(f.before) !== JSON.stringify(f.after));
+    if (fields.length === 0) continue;
+    reasons.push(`route ${route}: ${fields.map(sentence).join(', ')}`);
+    for (const f of fields) changes.push({ path: `route ${route} ${f.label}`, before: f.before, after: f.after });
   }
   for (const [route, o] of old) {
     if (now.has(route)) continue;
     reasons.push(`route ${route} removed`);
-    changes.push({ path: `route ${route}`, before: o, after: undefined });
+    changes.push({ path: `route ${route}`, before: o.upstream, after: undefined });
   }
   return { reasons, changes };
 }

@@ -156,9 +156,7 @@ export function diffTraefikConfig(desired: TraefikConfigDesired, observed: Traef
         : `${desired.staticFile} changes (Traefik restarts to read it)`,
     );
   // Same routes, different files: an edit on the guest, or a new rendering of the same routes.
-  const drifted = [...delta.write, ...delta.remove].filter(
-    (n) => !routes.changes.some((c) => c.path === `route ${desired.routes[n]?.route}`),
-  );
+  const drifted = [...delta.write, ...delta.remove];
   if (routes.reasons.length === 0 && drifted.length > 0)
     reasons.push(`${drifted.join(', ')} in ${desired.dynamicDir} differ from the declared config`);
   const diagnostics = delta.blocked.map((n) => ({

@@ -31,7 +31,11 @@ function changed(label: string, before: string | undefined, after: string | unde
   return [`${label} changed (${before} -> ${after})`];
 }
 
-/** Sentences per changed route and the `route <name>` attribute changes the plan JSON carries. */
+/**
+ * Sentences per changed route and the attribute changes the plan carries per route and field
+ * (`route whoami.home.arpa/ upstream`, `route ... middlewares`); a route added or removed is one
+ * `route <name>` change whose value is its upstream.
+ */
 export function diffTraefikRoutes(
   before: TraefikRouteSummary[],
   after: TraefikRouteSummary[],
@@ -44,7 +48,7 @@ export function diffTraefikRoutes(
     const o = old.get(route);
     if (!o) {
       reasons.push(`traefik route ${route} added (-> ${s.upstream})`);
-      changes.push({ path: `route ${route}`, before: undefined, after: s });
+      changes.push({ path: `route ${route}`, before: undefined, after: s.upstream });
       continue;
     }
     const what = [
@@ -56,12 +60,19 @@ export function diffTraefikRoutes(
     ];
     if (what.length === 0) continue;
     reasons.push(`traefik route ${route}: ${what.join(', ')}`);
-    changes.push({ path: `route ${route}`, before: o, after: s });
+    for (const [label, b, a] of [
+      ['upstream', o.upstream, s.upstream],
+      ['verified as', o.verifiedAs, s.verifiedAs],
+      ['entry point', o.entryPoint, s.entryPoint],
+      ['middlewares', o.middlewares, s.middlewares],
+    ] as const)
+      if (JSON.stringify(b) !== JSON.stringify(a))
+        changes.push({ path: `route ${route} ${label}`, before: b, after: a });
   }
   for (const [route, o] of [...old].sort(([a], [b]) => a.localeCompare(b))) {
     if (now.has(route)) continue;
     reasons.push(`traefik route ${route} removed`);
-    changes.push({ path: `route ${route}`, before: o, after: undefined });
+    changes.push({ path: `route ${route}`, before: o.upstream, after: undefined });
   }
   return { reasons, changes };
 }
