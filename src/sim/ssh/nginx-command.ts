@@ -142,10 +142,7 @@ function checkConfig(
   if (!conf.startsWith('/')) fail(1, `nginx: [emerg] the simulator needs an absolute -c path, not "${conf}"\n`);
   const prefix = mkdtempSync(join(tmpdir(), 'phoenix-sim-nginx-'));
   try {
-    materialise(tree, '/etc', prefix);
-    for (const dir of ['run', 'tmp', 'var/log/nginx', 'var/lib/nginx', 'usr/share/nginx'])
-      mkdirSync(join(prefix, dir), { recursive: true });
-    rewriteTree(join(prefix, 'etc', 'nginx'), prefix);
+    materialiseNginx(tree, prefix);
     const argv = [
       '-t',
       '-p',
@@ -171,6 +168,18 @@ function checkConfig(
   } finally {
     rmSync(prefix, { recursive: true, force: true });
   }
+}
+
+/**
+ * The guest's /etc under `prefix` as this machine's nginx reads it (symlinks resolved inside the
+ * guest, path-taking directives moved under the prefix): what `nginx -t` checks, and what a test
+ * can run with `nginx -p <prefix>/usr/share/nginx/ -c <prefix>/etc/nginx/nginx.conf`.
+ */
+export function materialiseNginx(tree: SimTree, prefix: string): void {
+  materialise(tree, '/etc', prefix);
+  for (const dir of ['run', 'tmp', 'var/log/nginx', 'var/lib/nginx', 'usr/share/nginx'])
+    mkdirSync(join(prefix, dir), { recursive: true });
+  rewriteTree(join(prefix, 'etc', 'nginx'), prefix);
 }
 
 /** Copies a guest directory to `<prefix><path>`, symlinks followed inside the guest (dangling ones left out). */
