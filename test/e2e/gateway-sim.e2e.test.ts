@@ -8,7 +8,7 @@
  * `up` writes and reloads nothing. A route nginx refuses fails the apply, naming the route and
  * nginx's message, with the previous files still in place and no reload.
  */
-import { cpSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,7 +87,9 @@ describe.skipIf(!nginx)('routes on the built-in simulator', () => {
     expect(traefik.service('traefik').active).toBe(true);
     // Portainer answers over https: verified as the name on its certificate against the internal root.
     const portainer = readFileSync(traefik.resolve('/etc/traefik/dynamic/portainer-ui-home-arpa.yaml'), 'utf8');
-    expect(portainer).toMatch(/serverName: portainer\.internal\.home\.arpa\n\s+rootCAs:\n\s+- \/etc\/phoenix\/certs\/root\.pem/);
+    expect(portainer).toMatch(
+      /serverName: portainer\.internal\.home\.arpa\n\s+rootCAs:\n\s+- \/etc\/phoenix\/certs\/root\.pem/,
+    );
     expect(inGuest(traefik, 'find /tmp -name .phoenix-traefik-*').stdout).toBe('');
   });
 
@@ -119,5 +121,32 @@ describe.skipIf(!nginx)('routes on the built-in simulator', () => {
     expect(inGuest(gateway, 'find /etc/nginx/phoenix.d -mindepth 1 -maxdepth 1').stdout).toBe(`${generation}\n`);
     expect(gateway.service('nginx').reloads).toBe(1);
     expect(inGuest(gateway, 'nginx -t -q').code).toBe(0);
+    writeFileSync(edge, text);
+  });
+
+  it('a route removed: its nginx and Traefik files go (one reload, no Traefik restart); files Phoenix did not write stay', async () => {
+    const edge = join(dir, 'edge.yaml');
+    const text = readFileSync(edge, 'utf8');
+    const route =
+      '  - host: whoami.home.arpa\n    target: { stack: whoami, service: whoami, port: 80 }\n    tls: { certificate: gateway-edge }\n';
+    expect(text).toContain(route);
+    writeFileSync(edge, text.replace(route, ''));
+    const foreign = '# my own dynamic config\nhttp:\n  middlewares:\n    mine:\n      compress: {}\n';
+    writeFileSync(traefik.resolve('/etc/traefik/dynamic/mine.yaml'), foreign);
+    const r = await up();
+    expect(r.code, r.err).toBe(0);
+    expect(readdirSync(gateway.resolve(`${LIVE}/http`)).sort()).toEqual([
+      '00-phoenix.conf',
+      'portainer-ui.home.arpa.conf',
+    ]);
+    expect(gateway.service('nginx').reloads).toBe(2);
+    // whoami's environment host (whoami-test) was routed like whoami: both files go.
+    expect(readdirSync(traefik.resolve('/etc/traefik/dynamic')).sort()).toEqual([
+      'mine.yaml',
+      'portainer-ui-home-arpa.yaml',
+    ]);
+    expect(readFileSync(traefik.resolve('/etc/traefik/dynamic/mine.yaml'), 'utf8')).toBe(foreign);
+    expect(traefik.service('traefik').restarts).toBe(0);
+    expect((await up()).err).toMatch(/already up and in sync/);
   });
 });
