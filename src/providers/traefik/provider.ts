@@ -20,7 +20,12 @@ export const traefikProvider = defineProvider({
   sections: ['platform.traefik'],
   kinds: [BINARY_KIND, CONFIG_KIND, UNIT_KIND],
   derive({ config, nodeShell, locate }) {
-    const derived = deriveTraefikResources(config, { validate: traefikValidators(), ...(locate ? { locate } : {}) });
+    // Compiled on first use (only when there are Traefik files to check).
+    const validate = {
+      static: (d: unknown) => traefikValidators().static(d),
+      dynamic: (d: unknown) => traefikValidators().dynamic(d),
+    };
+    const derived = deriveTraefikResources(config, { validate, ...(locate ? { locate } : {}) });
     if (config.routes.length === 0 || !nodeShell) {
       return { resources: [], diagnostics: derived.diagnostics.filter((d) => d.severity === 'error') };
     }

@@ -7,7 +7,8 @@
  * here; and `insecureSkipVerify: true` is refused anywhere (upstreams are always verified).
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { TRAEFIK_SCHEMA_FILES, type CommittedSchema } from './build.ts';
 
 export interface TraefikValidators {
@@ -96,6 +97,8 @@ let cached: TraefikValidators | undefined;
 
 export function traefikValidators(): TraefikValidators {
   if (cached) return cached;
+  // Loaded on first use: commands that derive no Traefik files never pay for ajv or the schemas.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
   // The schemas use draft-07 with SchemaStore's extensions; strict mode would reject those.
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
   const staticSchema = ajv.compile(load(TRAEFIK_SCHEMA_FILES.static));
