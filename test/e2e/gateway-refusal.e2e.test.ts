@@ -34,7 +34,11 @@ describe.skipIf(!nginx || !netnsAvailable())('phoenix apply: a route nginx refus
   const ns = `phx-refusal-${process.pid}`;
 
   const inNs = (argv: string[]) =>
-    execFileSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', timeout: 15_000 });
+    execFileSync('ip', ['netns', 'exec', ns, ...argv], {
+      encoding: 'utf8',
+      timeout: 15_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const nginxArgs = () => [
     '-p',
     `${prefix}/usr/share/nginx/`,
