@@ -10,6 +10,7 @@
  * usable by an HTTP client; `routedDial` picks direct or tunnel per host.
  */
 import { connect as netConnect, isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { Agent as HttpsAgent, type AgentOptions, type RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
@@ -102,6 +103,30 @@ export function routedDial(options: { routable: (host: string) => boolean; direc
       );
     return options.tunnel(host, port);
   };
+}
+
+/**
+ * True for a literal address this machine reaches without a router: loopback, or inside the
+ * subnet of one of its own interfaces. Decided from the interface table alone, so nothing is
+ * sent to find out; anything else (names, other networks) goes through the node.
+ */
+export function onLinkRoutable(host: string, interfaces = networkInterfaces()): boolean {
+  if (host === '::1' || /^127\./.test(host)) return true;
+  if (isIP(host) !== 4) return false;
+  const value = ipv4(host);
+  for (const list of Object.values(interfaces)) {
+    for (const entry of list ?? []) {
+      if (entry.family !== 'IPv4' || entry.internal || !entry.cidr) continue;
+      const bits = Number(entry.cidr.split('/')[1]);
+      const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+      if ((ipv4(entry.address) & mask) >>> 0 === (value & mask) >>> 0) return true;
+    }
+  }
+  return false;
+}
+
+function ipv4(address: string): number {
+  return address.split('.').reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
 }
 
 /** Sends every connection to a fixed place, whatever host:port is asked (the simulator's loopback port). */

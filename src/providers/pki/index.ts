@@ -4,6 +4,8 @@
  * (`pki.step-ca`, `pki.certificate`); the CA session for issuance is opened lazily, once per
  * run, from the CA guest's own files (no trust on first use).
  */
+import { isIP } from 'node:net';
+import type { Dial } from '../../clients/dial/dialer.ts';
 import type { AnyResourceHandler, Resource } from '../../engine/handler.ts';
 import type { Diagnostic } from '../../errors.ts';
 import type { ShellResolver } from '../node/resolver.ts';
@@ -110,6 +112,8 @@ export interface PkiDeps {
   resolveSecret: (ref: string) => Promise<string>;
   /** The dialer: where to connect for the CA's logical URL (direct, tunnel, or the simulator's port). */
   dial?: (desired: StepCaDesired) => Promise<{ host: string; port: number } | undefined>;
+  /** The environment's dialer for the CA guest's node (direct or SSH tunnel), when `dial` gives no fixed place. */
+  dialer?: (desired: StepCaDesired) => Dial | undefined;
   now?: () => Date;
 }
 
@@ -118,12 +122,16 @@ export function pkiHandlers(deps: PkiDeps, ca: StepCaDesired | undefined): AnyRe
   let session: Promise<CaSession> | undefined;
   const open = async (desired: StepCaDesired): Promise<CaSession> => {
     const dial = await deps.dial?.(desired);
+    const dialer = dial ? undefined : deps.dialer?.(desired);
+    // The guest's own address where it has a static one: the logical name may not resolve on the node.
+    const guestAddress = desired.dnsNames.find((name) => isIP(name) !== 0);
     return openCaSession({
       shells: deps.shells,
       target: desired.target,
       baseDir: desired.baseDir,
       url: desired.url,
       ...(dial ? { dial } : {}),
+      ...(dialer ? { dialer: (host: string, port: number) => dialer(guestAddress ?? host, port) } : {}),
       provisionerName: desired.provisionerName,
       provisionerPasswordRef: desired.provisionerPasswordRef,
       resolveSecret: deps.resolveSecret,

@@ -53,6 +53,7 @@ export const pkiProvider = defineProvider({
                 dialStepCa({ vmid: d.target.kind === 'node' ? 0 : d.target.vmid, baseDir: d.baseDir }),
             }
           : {}),
+        ...(rt.dialer && !dialStepCa ? { dialer: (d: StepCaDesired) => rt.dialer?.(d.target.node) } : {}),
       },
       ca,
     );
