@@ -9,7 +9,10 @@ import type { Dial } from '../../clients/dial/dialer.ts';
 import type { AnyResourceHandler, Resource } from '../../engine/handler.ts';
 import type { Diagnostic } from '../../errors.ts';
 import type { ShellResolver } from '../node/resolver.ts';
+import { StepCaError } from '../../clients/stepca/errors.ts';
+import { certificateFingerprint } from './ca-material.ts';
 import { openCaSession } from './ca-session.ts';
+import { STEP_CA_INSTALL_STAMP, stepCaBinaryPath, type StepCaInstall } from './install.ts';
 import { certificateHandler, type CaSession } from './certificate-handler.ts';
 import { derivePkiResources, type PkiSource, type PkiSourceGuest } from './derive.ts';
 import { durationMs } from './duration.ts';
@@ -36,6 +39,7 @@ export interface PkiConfigSource extends PkiSource {
       keyType?: KeyType;
       rootKey?: 'online' | 'offline';
       rootKeyFile?: string;
+      install?: { package: string } | { url: string; checksum: string };
     };
   };
 }
@@ -66,6 +70,11 @@ export function derivePki(config: PkiConfigSource): { resources: Resource[]; dia
     }
     const ip = guest.net.find((n) => n.ip !== 'dhcp')?.ip.split('/')[0];
     const name = caDnsName(config, guest);
+    const declared = stepCa.install ?? { package: 'step-ca' };
+    const install: StepCaInstall =
+      'package' in declared
+        ? { kind: 'package', name: declared.package }
+        : { kind: 'binary', url: declared.url, checksum: declared.checksum };
     const desired: StepCaDesired = {
       target: { kind: guest.type, node: guest.node, vmid: guest.id },
       baseDir: STEP_CA_BASE_DIR,
@@ -87,7 +96,9 @@ export function derivePki(config: PkiConfigSource): { resources: Resource[]; dia
       provisionerPasswordRef: stepCa.provisionerPassword ?? stepCa.password ?? '',
       user: 'step',
       service: 'step-ca',
-      binary: '/usr/bin/step-ca',
+      install,
+      binary: stepCaBinaryPath(install),
+      installStamp: STEP_CA_INSTALL_STAMP,
     };
     resources.push({
       address: `stepca.${guest.id}`,
@@ -117,10 +128,9 @@ export interface PkiDeps {
   now?: () => Date;
 }
 
-/** Handlers of both kinds; `ca` is the StepCaDesired of the environment's CA (from derivePki). */
-export function pkiHandlers(deps: PkiDeps, ca: StepCaDesired | undefined): AnyResourceHandler[] {
-  let session: Promise<CaSession> | undefined;
-  const open = async (desired: StepCaDesired): Promise<CaSession> => {
+/** Opens a session with the environment's CA (root read from the guest, dialled per `deps`). */
+export function caOpener(deps: Omit<PkiDeps, 'now'>): (desired: StepCaDesired) => Promise<CaSession> {
+  return async (desired) => {
     const dial = await deps.dial?.(desired);
     const dialer = dial ? undefined : deps.dialer?.(desired);
     // The guest's own address where it has a static one: the logical name may not resolve on the node.
@@ -137,18 +147,37 @@ export function pkiHandlers(deps: PkiDeps, ca: StepCaDesired | undefined): AnyRe
       resolveSecret: deps.resolveSecret,
     });
   };
+}
+
+/** The CA answers /health and serves exactly `rootPem` (the root Phoenix generated) at /roots.pem. */
+export function caHealthCheck(deps: Omit<PkiDeps, 'now'>): (desired: StepCaDesired, rootPem: string) => Promise<void> {
+  const open = caOpener(deps);
+  return async (desired, rootPem) => {
+    const probe = await open(desired);
+    try {
+      await probe.client.health();
+      // open() checked /roots.pem against the root in the guest; it must also be the one Phoenix generated.
+      const expected = certificateFingerprint(rootPem);
+      if (probe.rootFingerprint !== expected)
+        throw new StepCaError(`${desired.url}/roots.pem`, 'serves a root that is not the one Phoenix generated', {
+          code: 'E_STEPCA_ROOT_MISMATCH',
+          hint: `expected root fingerprint ${expected}`,
+        });
+    } finally {
+      await probe.client.close();
+    }
+  };
+}
+
+/** Handlers of both kinds; `ca` is the StepCaDesired of the environment's CA (from derivePki). */
+export function pkiHandlers(deps: PkiDeps, ca: StepCaDesired | undefined): AnyResourceHandler[] {
+  let session: Promise<CaSession> | undefined;
+  const open = caOpener(deps);
   return [
     stepCaHandler({
       shells: deps.shells,
       resolveSecret: deps.resolveSecret,
-      checkHealth: async (desired) => {
-        const probe = await open(desired);
-        try {
-          await probe.client.health();
-        } finally {
-          await probe.client.close();
-        }
-      },
+      checkHealth: caHealthCheck(deps),
     }),
     certificateHandler({
       shells: deps.shells,

@@ -20,6 +20,8 @@ export interface TreeMeta {
   services: Record<string, ServiceState>;
   /** How many times `exportfs -ra` ran successfully. */
   exportfsRuns: number;
+  /** System users added with useradd (root always exists). */
+  users?: string[];
 }
 
 const BASE_DIRS = ['etc', 'tmp', 'root', 'srv', 'var/tmp', 'var/lib', 'usr/local/bin'];
