@@ -11,7 +11,9 @@ import type { Diagnostic } from '../../errors.ts';
 import type { ShellResolver } from '../node/resolver.ts';
 import { StepCaError } from '../../clients/stepca/errors.ts';
 import { certificateFingerprint } from './ca-material.ts';
+import { caPaths } from './ca-bundle.ts';
 import { openCaSession } from './ca-session.ts';
+import { TRUST_KIND, TRUST_STORE_DIR, trustFileName, trustHandler, type TrustDesired } from './trust-handler.ts';
 import { STEP_CA_INSTALL_STAMP, stepCaBinaryPath, type StepCaInstall } from './install.ts';
 import { certificateHandler, type CaSession } from './certificate-handler.ts';
 import { derivePkiResources, type PkiSource, type PkiSourceGuest } from './derive.ts';
@@ -21,11 +23,14 @@ import { STEP_CA_KIND, stepCaHandler, type StepCaDesired } from './step-ca-handl
 
 export { CERTIFICATE_KIND } from './certificate-handler.ts';
 export { STEP_CA_KIND } from './step-ca-handler.ts';
+export { TRUST_KIND } from './trust-handler.ts';
 export { certificateRow, certsExitCode, renderCertsTable, type CertificateRow } from './report.ts';
 
 export const STEP_CA_BASE_DIR = '/etc/step-ca';
 
 export interface PkiConfigSource extends PkiSource {
+  environment?: string;
+  cluster: PkiSource['cluster'] & { nodes?: { name: string }[] };
   platform?: {
     stepCa?: {
       caName: string;
@@ -115,7 +120,38 @@ export function derivePki(config: PkiConfigSource): { resources: Resource[]; dia
       caAddress ? { ...r, dependsOn: [...r.dependsOn.filter((d) => d !== `guest.${guest?.id}`), caAddress] } : r,
     ),
   );
+  if (caAddress && resources[0]) {
+    const ca = resources[0].desired as StepCaDesired;
+    resources.push(...trustResources(config, caAddress, ca));
+  }
   return { resources, diagnostics };
+}
+
+/** The internal root in the trust store of every guest and every node (pki.trust). */
+function trustResources(config: PkiConfigSource, caAddress: string, ca: StepCaDesired): Resource[] {
+  const path = `${TRUST_STORE_DIR}/${trustFileName(config.environment ?? config.cluster.domain)}`;
+  const from = { target: ca.target, rootPath: caPaths(ca.baseDir).root };
+  const nodes = (config.cluster.nodes ?? []).map((n) => n.name);
+  return [
+    ...nodes.map((node): Resource => ({
+      address: `trust.node.${node}`,
+      kind: TRUST_KIND,
+      node,
+      dependsOn: [caAddress],
+      desired: { target: { kind: 'node', node }, path, ca: from } satisfies TrustDesired,
+    })),
+    ...config.guests.map((guest): Resource => ({
+      address: `trust.${guest.id}`,
+      kind: TRUST_KIND,
+      node: guest.node,
+      dependsOn: [caAddress, `guest.${guest.id}`],
+      desired: {
+        target: { kind: guest.type, node: guest.node, vmid: guest.id },
+        path,
+        ca: from,
+      } satisfies TrustDesired,
+    })),
+  ];
 }
 
 export interface PkiDeps {
@@ -179,6 +215,7 @@ export function pkiHandlers(deps: PkiDeps, ca: StepCaDesired | undefined): AnyRe
       resolveSecret: deps.resolveSecret,
       checkHealth: caHealthCheck(deps),
     }),
+    trustHandler(deps.shells),
     certificateHandler({
       shells: deps.shells,
       ...(deps.now ? { now: deps.now } : {}),

@@ -22,6 +22,9 @@ export interface TreeMeta {
   exportfsRuns: number;
   /** System users added with useradd (root always exists). */
   users?: string[];
+  /** The local CA files update-ca-certificates last took in, and how often it ran. */
+  trusted?: string[];
+  trustUpdates?: number;
 }
 
 const BASE_DIRS = ['etc', 'tmp', 'root', 'srv', 'var/tmp', 'var/lib', 'usr/local/bin'];

@@ -1,9 +1,9 @@
 /**
  * The simulated system tools: systemctl (state + reload/restart counters; a written unit whose
- * ExecStart binary is missing fails to start), apt-get install, dpkg-query -W, id -u, useradd, and exportfs -ra (validates /etc/exports and /etc/exports.d/*.exports).
+ * ExecStart binary is missing fails to start), apt-get install, dpkg-query -W, id -u, useradd, update-ca-certificates, and exportfs -ra (validates /etc/exports and /etc/exports.d/*.exports).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { simPackage } from '../guests/debian-packages.ts';
 import { checkExports } from './exports-check.ts';
 import { Exit, fail, stripFlags, type Io } from './shell-io.ts';
@@ -62,6 +62,31 @@ export function systemCommand(tree: SimTree, name: string, args: string[], io: I
       tree.updateMeta((meta) => {
         meta.users = [...(meta.users ?? []), user as string];
       });
+      return;
+    }
+    case 'update-ca-certificates': {
+      // Debian's ca-certificates: every .crt under /usr/local/share/ca-certificates joins the bundle.
+      const dir = tree.resolve('/usr/local/share/ca-certificates');
+      const local = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((name) => name.endsWith('.crt'))
+            .sort()
+        : [];
+      const before = tree.readMeta().trusted ?? [];
+      mkdirSync(tree.resolve('/etc/ssl/certs'), { recursive: true });
+      writeFileSync(
+        tree.resolve('/etc/ssl/certs/ca-certificates.crt'),
+        local.map((name) => readFileSync(join(dir, name), 'utf8')).join(''),
+      );
+      tree.updateMeta((meta) => {
+        meta.trusted = local;
+        meta.trustUpdates = (meta.trustUpdates ?? 0) + 1;
+      });
+      const added = local.filter((name) => !before.includes(name)).length;
+      const removed = before.filter((name) => !local.includes(name)).length;
+      io.out.push(
+        `Updating certificates in /etc/ssl/certs...\n${added} added, ${removed} removed; done.\nRunning hooks in /etc/ca-certificates/update.d...\ndone.\n`,
+      );
       return;
     }
     case 'exportfs': {
