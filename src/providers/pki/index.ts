@@ -167,7 +167,16 @@ export interface PkiDeps {
 /** Opens a session with the environment's CA (root read from the guest, dialled per `deps`). */
 export function caOpener(deps: Omit<PkiDeps, 'now'>): (desired: StepCaDesired) => Promise<CaSession> {
   return async (desired) => {
-    const dial = await deps.dial?.(desired);
+    let dial: { host: string; port: number } | undefined;
+    try {
+      dial = await deps.dial?.(desired);
+    } catch (cause) {
+      throw new StepCaError(desired.url, `unreachable (${(cause as Error).message})`, {
+        code: 'E_STEPCA_UNREACHABLE',
+        cause,
+        ...((cause as { hint?: string }).hint ? { hint: (cause as { hint?: string }).hint } : {}),
+      });
+    }
     const dialer = dial ? undefined : deps.dialer?.(desired);
     // The guest's own address where it has a static one: the logical name may not resolve on the node.
     const guestAddress = desired.dnsNames.find((name) => isIP(name) !== 0);
