@@ -62,11 +62,13 @@ export function directDial(options: { timeoutMs?: number } = {}): Dial {
         socket.destroy();
         reject(new DialError(hostPort(host, port), undefined, reason, { cause }));
       };
+      const onError = (error: Error): void => fail(reasonOf(error), error);
       socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`));
-      socket.once('error', (error) => fail(reasonOf(error), error));
+      socket.once('error', onError);
       socket.once('connect', () => {
         socket.setTimeout(0);
-        socket.removeAllListeners('error');
+        // From here on the consumer (TLS, HTTP client) owns the socket's errors.
+        socket.off('error', onError);
         socket.setNoDelay(true);
         resolve(socket);
       });

@@ -12,7 +12,7 @@ import type { DiffResponse, ResourceHandler } from '../../engine/handler.ts';
 import { ProviderError } from '../../errors.ts';
 import { commandFailed } from '../../clients/ssh/ssh-client.ts';
 import type { ShellResolver } from '../node/resolver.ts';
-import { describeTarget, observeFile, sha256Hex, type TargetRef, type TargetShell } from '../node/shell.ts';
+import { describeTarget, sha256Hex, type TargetRef, type TargetShell } from '../node/shell.ts';
 import { certificateFingerprint } from './ca-material.ts';
 
 export const TRUST_KIND = 'pki.trust';
@@ -52,6 +52,25 @@ async function readRoot(shells: ShellResolver, ca: TrustDesired['ca']): Promise<
   const probe = await shell.exec(['test', '-d', '/'], { idempotent: true }).catch((error: unknown) => error as Error);
   if (probe instanceof Error || probe.code !== 0) return null;
   throw commandFailed(describeTarget(shell.target), ['cat', ca.rootPath], result);
+}
+
+/**
+ * A public file's text, or null when absent. Through the VM agent's file-read where the
+ * transport offers it: a read, not a command, so a converged plan runs nothing in the guest.
+ */
+async function readPublic(shell: TargetShell, path: string): Promise<string | null> {
+  if (shell.readFile) {
+    try {
+      return await shell.readFile(path);
+    } catch (error) {
+      if (/No such file or directory/.test((error as Error).message)) return null;
+      throw error;
+    }
+  }
+  const result = await shell.exec(['cat', path], { idempotent: true });
+  if (result.code === 0) return result.stdout;
+  if (/No such file or directory/.test(result.stderr)) return null;
+  throw commandFailed(describeTarget(shell.target), ['cat', path], result);
 }
 
 export function trustHandler(shells: ShellResolver): ResourceHandler<TrustDesired, TrustObserved> {
@@ -98,12 +117,12 @@ export function trustHandler(shells: ShellResolver): ResourceHandler<TrustDesire
       const root = await caRoot(desired.ca);
       const shell = shells(desired.target);
       // A guest that does not exist (yet) trusts nothing.
-      const file = await observeFile(shell, desired.path).catch(() => null);
+      const installed = await readPublic(shell, desired.path).catch(() => null);
       // Nothing installed is "absent" (a create, never a replace of something that exists).
-      if (!file) return { observed: null };
+      if (installed === null) return { observed: null };
       return {
         observed: {
-          installed: file.sha256,
+          installed: sha256Hex(installed),
           root: root ? { sha256: sha256Hex(root), fingerprint: certificateFingerprint(root) } : null,
         },
       };
