@@ -78,6 +78,23 @@ describe('pki.step-ca install on the simulator', () => {
     expect(observed?.install).toBe('package step-ca');
     expect(await converge(handler, res)).toBe('noop');
     expect(meta(104).users).toEqual(['step']);
+    // Stopped out of band: started again, and gated again before the apply counts it done.
+    await sim.shells({ kind: 'lxc', node: 'pve', vmid: 104 }).exec(['systemctl', 'stop', 'step-ca']);
+    expect(await converge(handler, res)).toBe('update');
+    expect(gated).toHaveLength(2);
+    expect(
+      (await sim.shells({ kind: 'lxc', node: 'pve', vmid: 104 }).exec(['systemctl', 'is-active', 'step-ca'])).stdout,
+    ).toBe('active\n');
+    expect(await converge(handler, res)).toBe('noop');
+  });
+
+  it('the simulated systemd refuses to start the unit once its binary is gone (status=203/EXEC)', async () => {
+    const shell = sim.shells({ kind: 'lxc', node: 'pve', vmid: 104 });
+    expect((await shell.exec(['rm', '-f', '/usr/bin/step-ca'])).code).toBe(0);
+    const restart = await shell.exec(['systemctl', 'restart', 'step-ca']);
+    expect(restart.code).toBe(1);
+    expect(restart.stderr).toMatch(/^Job for step-ca\.service failed/);
+    expect((await shell.exec(['systemctl', 'is-active', 'step-ca'])).stdout).toBe('inactive\n');
   });
 
   it('a binary URL that cannot be fetched stops the create before any key or unit exists', async () => {
