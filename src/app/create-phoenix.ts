@@ -15,6 +15,8 @@ import type { HandlerRegistry } from '../engine/handler.ts';
 import { deriveResources, type DerivedResources } from '../providers/proxmox/derive.ts';
 import { guestAgentFromQemuApi, shellResolver, type ShellResolver } from '../providers/node/index.ts';
 import { nodeTransports } from '../providers/node/provider.ts';
+import type { Dial } from '../clients/dial/dialer.ts';
+import { guestDialer } from './guest-dialer.ts';
 import type { Provider, ProviderRuntime, ProviderSettings, SelfAccessInfo } from '../providers/provider.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
 import type { BuiltinSimulator } from './builtin-simulator.ts';
@@ -246,12 +248,14 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   });
   let registry: Awaited<ReturnType<typeof buildRegistry>>;
   let shells: ShellResolver | undefined;
+  let dialer: ((node: string) => Dial) | undefined;
   try {
     // One set of node connections (opened on first use) for every provider working in guests.
     if (nodeAccess) {
       const transports = await nodeTransports(nodeAccess, loaded.config);
       closers.push(() => transports.close());
       shells = shellResolver({ node: (name) => transports.get(name), agent: guestAgentFromQemuApi(client.qemu) });
+      dialer = guestDialer((name) => transports.get(name));
     }
     const stepCa = simulator?.nodeSide?.dataDir ? simulatedStepCaDialer(simulator.nodeSide.dataDir) : undefined;
     if (stepCa) closers.push(() => stepCa.close());
@@ -265,6 +269,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       nodeAccess,
       ...(shells ? { shells } : {}),
       ...(stepCa ? { dialStepCa: stepCa.dial } : {}),
+      ...(dialer ? { dialer } : {}),
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       onClose: (close) => void closers.push(close),

@@ -2,8 +2,11 @@
  * The dialer for the built-in simulator's CA: the simulated guest 103 runs a step-ca that
  * behaves like the real one on the wire, started in-process from the files Phoenix wrote into
  * that guest and answered on a loopback port (nothing is ever sent to a guest's private address).
+ * A CA that cannot start from those files (a wrong password, a missing key) answers nothing,
+ * like a crashed step-ca: the dial is refused and names the CA's guest.
  */
 import { join } from 'node:path';
+import { PhoenixError } from '../errors.ts';
 import { startSimStepCa, type SimStepCa } from '../sim/stepca/index.ts';
 
 export function simulatedStepCaDialer(simulatorDataDir: string): {
@@ -25,7 +28,15 @@ export function simulatedStepCaDialer(simulatorDataDir: string): {
         running.set(vmid, started);
         started.catch(() => running.delete(vmid));
       }
-      return { host: '127.0.0.1', port: (await started).port };
+      try {
+        return { host: '127.0.0.1', port: (await started).port };
+      } catch (error) {
+        throw new PhoenixError(`connection refused: step-ca in CT ${vmid} is not running`, {
+          code: 'E_DIAL',
+          cause: error,
+          hint: `step-ca in CT ${vmid} cannot start from its files in ${baseDir}: check \`journalctl -u step-ca\` there`,
+        });
+      }
     },
     async close() {
       for (const ca of running.values()) await ca.then((c) => c.stop()).catch(() => undefined);

@@ -36,6 +36,21 @@ export const Platform = z.strictObject({
         .string()
         .optional()
         .describe('where the encrypted root key is written once when rootKey is offline'),
+      install: z
+        .union([
+          z.strictObject({
+            package: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9+.-]+$/, { message: 'must be a Debian package name' })
+              .describe('Debian package that provides /usr/bin/step-ca (from an apt source the guest has)'),
+          }),
+          z.strictObject({
+            url: z.url({ protocol: /^https?$/ }).describe('the step-ca binary itself (not an archive)'),
+            checksum: Checksum.describe('checksum of the binary; a download that differs is never installed'),
+          }),
+        ])
+        .default({ package: 'step-ca' })
+        .describe('where step-ca comes from: a Debian package, or a binary URL with its checksum'),
     })
     .refine((ca) => ca.rootKey !== 'offline' || ca.rootKeyFile !== undefined, {
       message: 'rootKey: offline needs rootKeyFile (where the encrypted root key is kept)',

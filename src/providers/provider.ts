@@ -5,6 +5,7 @@
  * (`registry.ts`) lists them. See readme.md in this folder for a short example.
  */
 import type { ZodType } from 'zod';
+import type { Dial } from '../clients/dial/dialer.ts';
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { PhoenixConfig } from '../config/schema.ts';
 import type { AnyResourceHandler, ObservedResource, Resource } from '../engine/handler.ts';
@@ -59,6 +60,11 @@ export interface ProviderRuntime extends ProviderSettings {
    * simulator runs the guest's CA in-process and answers its loopback address.
    */
   dialStepCa?(ca: { vmid: number; baseDir: string }): Promise<{ host: string; port: number }>;
+  /**
+   * The dialer for services inside guests behind `node` (src/clients/dial): direct where the
+   * address is on a local subnet, else an SSH tunnel on that node's shell connection.
+   */
+  dialer?(node: string): Dial;
   /** Bound of one task or lock wait (ms). */
   taskTimeoutMs?: number;
   /**

@@ -22,7 +22,15 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const KEPT = new Set(['proxmox.file', 'pve.storage', 'pve.zfs', 'pve.role', 'node.packages', 'node.service']);
+const KEPT = new Set([
+  'proxmox.file',
+  'pve.storage',
+  'pve.zfs',
+  'pve.role',
+  'node.packages',
+  'node.service',
+  'pki.trust',
+]);
 
 describe('phoenix destroy', () => {
   it('leaves nothing of Phoenix behind and never touches what it does not own', async () => {

@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import { PhoenixError } from '../../errors.ts';
 import { checkHostKey, hostKeyError, knownHostsName, type HostKeyPolicy } from './host-key.ts';
@@ -296,6 +297,39 @@ export class SshClient implements CommandRunner {
         await this.#execOnce(renderSteps([{ argv: ['rm', '-f', ...stale] }]), {}).catch(() => undefined);
       }
     });
+  }
+
+  /**
+   * A TCP stream to `host:port` opened by the SSH server (a `direct-tcpip` channel on the shared
+   * connection): what the dialer tunnels through. Tunnels are long-lived, so they do not take one
+   * of the exec slots. A refusal (the server cannot connect, or forwarding is off) names the target.
+   */
+  async forwardOut(host: string, port: number): Promise<Duplex> {
+    const open = async (): Promise<Duplex> => {
+      const client = await this.#connect();
+      return new Promise<Duplex>((resolve, reject) => {
+        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+          if (!error) return resolve(channel);
+          const reason = (error as Error & { reason?: number }).reason;
+          // ssh2 marks a channel the server refused with the RFC 4254 reason code; anything else is the transport.
+          reject(
+            reason === undefined
+              ? new SshError('transport', `cannot open a tunnel through ${this.target}: ${error.message}`, {
+                  cause: error,
+                })
+              : new SshError(
+                  'tunnel',
+                  `${this.target} refused a tunnel to ${host.includes(':') ? `[${host}]` : host}:${port}: ${error.message.replace(/^\(SSH\) /, '')}`,
+                  {
+                    cause: error,
+                    hint: 'is the service listening there, and does the node allow TCP forwarding (AllowTcpForwarding)?',
+                  },
+                ),
+          );
+        });
+      });
+    };
+    return this.#withRetry(true, open);
   }
 
   async close(): Promise<void> {

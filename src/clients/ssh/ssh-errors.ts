@@ -5,7 +5,7 @@
  */
 import { ProviderError } from '../../errors.ts';
 
-export type SshErrorKind = 'transport' | 'timeout' | 'auth' | 'command';
+export type SshErrorKind = 'transport' | 'timeout' | 'auth' | 'command' | 'tunnel';
 
 export class SshError extends ProviderError {
   readonly kind: SshErrorKind;

@@ -7,11 +7,12 @@
  * serves at /roots.pem is exactly that root (fingerprint).
  *
  * `url` is the CA's logical address (a name in its `dnsNames`; token audiences are built
- * from it). `dial` is where the TCP connection actually goes (the dialer: a loopback port of
- * the simulator, an SSH tunnel, or the routable guest address).
+ * from it). `dial` is a fixed place the TCP connection goes instead (a loopback port of the
+ * simulator); `dialer` opens it otherwise (src/clients/dial: direct, or an SSH tunnel).
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { Agent, buildConnector, request } from 'undici';
+import { type Agent, request } from 'undici';
+import { DialError, dialDispatcher, directDial, fixedDial, type Dial } from '../dial/dialer.ts';
 import { z } from 'zod';
 import { StepCaError } from './errors.ts';
 
@@ -19,6 +20,8 @@ export interface StepCaClientOptions {
   url: string;
   rootPem: string;
   dial?: { host: string; port: number };
+  /** The dialer (direct or an SSH tunnel through the node); `dial` wins over it. */
+  dialer?: Dial;
   timeoutMs?: number;
   /** Client certificate for mTLS (renew, revoke without a token). */
   clientCert?: { certPem: string; keyPem: string };
@@ -64,30 +67,12 @@ export class StepCaClient {
   constructor(private readonly options: StepCaClientOptions) {
     this.url = new URL(options.url);
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    const servername = this.url.hostname.replace(/^\[|\]$/g, '');
-    const base = buildConnector({
+    // The certificate is checked against the logical host name, whatever path the bytes take.
+    const dial = options.dialer ?? (options.dial ? fixedDial(options.dial) : directDial({ timeoutMs: this.timeoutMs }));
+    this.agent = dialDispatcher(dial, {
       ca: options.rootPem,
-      ...(isIp(servername) ? {} : { servername }),
       ...(options.clientCert ? { cert: options.clientCert.certPem, key: options.clientCert.keyPem } : {}),
-      timeout: this.timeoutMs,
-    });
-    const dial = options.dial;
-    // The certificate is checked against the logical host name, whatever address is dialled.
-    const connector: buildConnector.connector = (opts, callback) =>
-      base(
-        {
-          ...opts,
-          hostname: dial?.host ?? opts.hostname,
-          port: dial ? String(dial.port) : opts.port,
-          servername: isIp(servername) ? undefined : servername,
-        } as never,
-        callback,
-      );
-    this.agent = new Agent({
-      connect: connector,
-      connections: 8,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      timeoutMs: this.timeoutMs,
     });
   }
 
@@ -211,13 +196,11 @@ export class StepCaClient {
   }
 }
 
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
-}
-
 function describe(cause: unknown): string {
   let current = cause as { code?: string; message?: string; cause?: unknown } | undefined;
   for (let depth = 0; current && depth < 5; depth += 1) {
+    // The dialer's own error already names the target and the path (direct, or the tunnel's node).
+    if (current instanceof DialError) return current.message;
     if (current.code && current.code !== 'UND_ERR_SOCKET') return current.code;
     current = current.cause as typeof current;
   }

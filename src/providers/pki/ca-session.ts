@@ -4,6 +4,7 @@
  * network; the TLS client trusts only that root, and `/roots.pem` must serve exactly it.
  * The provisioner password is resolved only here, when something must be signed or revoked.
  */
+import type { Dial } from '../../clients/dial/dialer.ts';
 import { StepCaClient } from '../../clients/stepca/client.ts';
 import { openProvisioner } from '../../clients/stepca/ott.ts';
 import { commandFailed } from '../../clients/ssh/ssh-client.ts';
@@ -21,6 +22,8 @@ export interface CaSessionOptions {
   url: string;
   /** Where the TCP connection goes (the dialer's answer). */
   dial?: { host: string; port: number };
+  /** Opens the connection otherwise (direct or an SSH tunnel through the node). */
+  dialer?: Dial;
   provisionerName: string;
   provisionerPasswordRef: string;
   resolveSecret: (ref: string) => Promise<string>;
@@ -48,6 +51,7 @@ export async function openCaSession(options: CaSessionOptions): Promise<CaSessio
     url: options.url,
     rootPem,
     ...(options.dial ? { dial: options.dial } : {}),
+    ...(options.dialer ? { dialer: options.dialer } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
   try {

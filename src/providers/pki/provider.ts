@@ -6,17 +6,18 @@
  */
 import { defineProvider } from '../provider.ts';
 import { CERTIFICATE_KIND } from './certificate-handler.ts';
-import { derivePki, pkiHandlers, STEP_CA_KIND } from './index.ts';
+import { derivePki, pkiHandlers, STEP_CA_KIND, TRUST_KIND } from './index.ts';
 import type { StepCaDesired } from './step-ca-handler.ts';
 
 export const pkiProvider = defineProvider({
   name: 'pki',
   sections: ['certificates', 'platform.stepCa'],
-  kinds: [STEP_CA_KIND, CERTIFICATE_KIND],
+  kinds: [STEP_CA_KIND, CERTIFICATE_KIND, TRUST_KIND],
   keptOnDestroy: {
     // Its handler's delete keeps everything: the CA's keys are the trust of every certificate.
     [STEP_CA_KIND]:
       'the CA is never torn down by Phoenix (its keys are the trust of every certificate); its files go only with its guest',
+    [TRUST_KIND]: 'the internal root is left in the trust stores (services may still use certificates of the CA)',
   },
   derive({ config, nodeShell }) {
     const derived = derivePki(config);
@@ -53,6 +54,7 @@ export const pkiProvider = defineProvider({
                 dialStepCa({ vmid: d.target.kind === 'node' ? 0 : d.target.vmid, baseDir: d.baseDir }),
             }
           : {}),
+        ...(rt.dialer && !dialStepCa ? { dialer: (d: StepCaDesired) => rt.dialer?.(d.target.node) } : {}),
       },
       ca,
     );

@@ -57,7 +57,9 @@ describe('pki.step-ca on the simulator', () => {
     provisionerPasswordRef: 'env:PROV_PW',
     user: 'root',
     service: 'step-ca',
+    install: { kind: 'package', name: 'step-ca' },
     binary: '/usr/bin/step-ca',
+    installStamp: '/var/lib/phoenix/step-ca.source',
     ...over,
   });
 
@@ -67,7 +69,9 @@ describe('pki.step-ca on the simulator', () => {
     const handler = stepCaHandler({ shells: sim.shells, resolveSecret });
     const res = resource('stepca.103', STEP_CA_KIND, desired());
     const first = await handler.diff({ resource: res, observed: null });
-    expect(first.reasons[0]).toMatch(/^no CA in CT 103: generate root \+ intermediate \(EC-P256\)/);
+    expect(first.reasons[0]).toMatch(
+      /^no CA in CT 103: install step-ca \(package step-ca\), generate root \+ intermediate \(EC-P256\)/,
+    );
     expect(await converge(handler, res)).toBe('create');
     const shell = sim.shells({ kind: 'lxc', node: 'pve', vmid: 103 });
     for (const path of ['secrets/intermediate_ca_key', 'secrets/root_ca_key', 'secrets/password']) {

@@ -27,6 +27,7 @@ import { caJson } from './ca-config.ts';
 import { certificateFingerprint } from './ca-material.ts';
 import { goDuration } from './duration.ts';
 import type { KeyType } from './keys.ts';
+import { ensureServiceUser, installSource, installStepCa, observeInstall, type StepCaInstall } from './install.ts';
 
 export const STEP_CA_KIND = 'pki.step-ca';
 
@@ -49,7 +50,11 @@ export interface StepCaDesired {
   provisionerPasswordRef: string;
   user: string;
   service: string;
+  /** Where step-ca comes from (declared); `binary` is where it is installed. */
+  install: StepCaInstall;
   binary: string;
+  /** Stamp of a binary install (which checksum is installed). */
+  installStamp: string;
 }
 
 export interface StepCaObserved {
@@ -58,6 +63,8 @@ export interface StepCaObserved {
   config: { address: string; dnsNames: string[]; claims: Record<string, string>; provisioners: string[] } | null;
   secrets: Record<string, Pick<FileObservation, 'mode' | 'owner'> | null>;
   service: { enabled: boolean; active: boolean };
+  /** `package <name>`, the installed binary's checksum, or null (not installed). */
+  install: string | null;
 }
 
 export interface StepCaHandlerDeps {
@@ -65,6 +72,8 @@ export interface StepCaHandlerDeps {
   resolveSecret: (ref: string) => Promise<string>;
   /** Health: the CA answers and serves this root (see ca-session.ts). */
   checkHealth?: (desired: StepCaDesired, rootPem: string) => Promise<void>;
+  /** Bound of the health gate after the service starts (ms). */
+  healthGateMs?: number;
 }
 
 async function readText(shell: TargetShell, path: string): Promise<string | null> {
@@ -84,15 +93,23 @@ function unitFile(desired: StepCaDesired): string {
     '',
     '[Service]',
     `User=${desired.user}`,
+    `Group=${desired.user}`,
     `ExecStart=${desired.binary} --password-file ${paths.passwordFile} ${paths.config}`,
     'ExecReload=/bin/kill -HUP $MAINPID',
     'Restart=on-failure',
     'NoNewPrivileges=yes',
+    // A service user binds a port below 1024 (443 by default) with this capability only.
+    'AmbientCapabilities=CAP_NET_BIND_SERVICE',
+    'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
     '',
     '[Install]',
     'WantedBy=multi-user.target',
     '',
   ].join('\n');
+}
+
+function installPaths(desired: StepCaDesired): { binary: string; stamp: string } {
+  return { binary: desired.binary, stamp: desired.installStamp };
 }
 
 function declaredClaims(desired: StepCaDesired): Record<string, string> {
@@ -101,6 +118,37 @@ function declaredClaims(desired: StepCaDesired): Record<string, string> {
     maxTLSCertDuration: goDuration(desired.claims.maxDuration),
     defaultTLSCertDuration: goDuration(desired.claims.defaultDuration),
   };
+}
+
+/**
+ * After a start: wait (bounded) for /health, then require /roots.pem to be exactly the root
+ * Phoenix generated (`check` does both). Another root is refused at once; a CA that never
+ * answers within `timeoutMs` fails with the endpoint named.
+ */
+export async function healthGate(
+  check: NonNullable<StepCaHandlerDeps['checkHealth']>,
+  desired: StepCaDesired,
+  rootPem: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (let attempt = 0; attempt < 300 && Date.now() < until; attempt += 1) {
+    try {
+      await check(desired, rootPem);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'E_STEPCA_ROOT_MISMATCH') throw error;
+      last = error;
+    }
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(1000, 100 * (attempt + 1), Math.max(0, until - Date.now()))),
+    );
+  }
+  throw new ProviderError(
+    `step-ca in ${describeTarget(desired.target)} did not become healthy at ${desired.url}/health within ${timeoutMs} ms: ${(last as Error)?.message ?? 'no answer'}`,
+    { code: 'E_STEPCA_HEALTH', cause: last, hint: `check \`journalctl -u ${desired.service}\` in the CA guest` },
+  );
 }
 
 export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDesired, StepCaObserved> {
@@ -150,6 +198,7 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
       config: parsed,
       secrets,
       service: await observeService(shell, desired.service),
+      install: await observeInstall(shell, desired.install, installPaths(desired)),
     };
   }
 
@@ -187,6 +236,21 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
     if (result.code !== 0) throw commandFailed(describeTarget(shell.target), ['systemctl', ...argv], result);
   }
 
+  async function writeUnit(shell: TargetShell, desired: StepCaDesired): Promise<void> {
+    await shell.writeFile(`/etc/systemd/system/${desired.service}.service`, unitFile(desired), {
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+    });
+    const reloaded = await shell.exec(['systemctl', 'daemon-reload']);
+    if (reloaded.code !== 0)
+      throw commandFailed(describeTarget(shell.target), ['systemctl', 'daemon-reload'], reloaded);
+  }
+
+  const gate = async (desired: StepCaDesired, rootPem: string): Promise<void> => {
+    if (deps.checkHealth) await healthGate(deps.checkHealth, desired, rootPem, deps.healthGateMs);
+  };
+
   return {
     kind: STEP_CA_KIND,
 
@@ -211,7 +275,7 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
           requiresReplace: [],
           requiresRestart: false,
           reasons: [
-            `no CA in ${describeTarget(desired.target)}: generate root + intermediate (${desired.keyType}), provisioners ${desired.provisionerName} (JWK) and ${desired.acmeName} (ACME)`,
+            `no CA in ${describeTarget(desired.target)}: install step-ca (${installSource(desired.install)}), generate root + intermediate (${desired.keyType}), provisioners ${desired.provisionerName} (JWK) and ${desired.acmeName} (ACME)`,
           ],
           after,
         };
@@ -244,6 +308,8 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
       if (desired.rootKey === 'offline' && observed.secrets[paths.rootKey]) {
         changes.push({ path: 'rootKey', before: 'in the CA guest', after: 'offline only' });
       }
+      const source = installSource(desired.install);
+      if (observed.install !== source) changes.push({ path: 'install', before: observed.install, after: source });
       if (!observed.service.enabled || !observed.service.active) {
         changes.push({ path: 'service', before: observed.service, after: { enabled: true, active: true } });
       }
@@ -278,6 +344,9 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
           hint: 'Phoenix writes the offline root key once; move the old file away only if that CA is retired',
         });
       }
+      // The source is checked before any key exists: a bad download leaves the guest as it was.
+      await installStepCa(shell, desired.install, installPaths(desired), resource.address);
+      await ensureServiceUser(shell, desired.user, desired.baseDir);
       const [caPassword, provisionerPassword] = await Promise.all([
         deps.resolveSecret(desired.passwordRef),
         deps.resolveSecret(desired.provisionerPasswordRef),
@@ -315,12 +384,9 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
           group: desired.user,
         });
       }
-      await shell.writeFile(`/etc/systemd/system/${desired.service}.service`, unitFile(desired), {
-        mode: '0644',
-        owner: 'root',
-        group: 'root',
-      });
+      await writeUnit(shell, desired);
       await systemctl(shell, 'enable', '--now', desired.service);
+      await gate(desired, bundle.material.rootCertPem);
       return { observed: (await observe(desired)) ?? undefined };
     },
 
@@ -334,6 +400,8 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
           hint: `restore ${desired.baseDir} from a backup, or remove it to set up a new CA (every certificate is then reissued)`,
         });
       }
+      const installChanged = observed.install !== installSource(desired.install);
+      if (installChanged) await installStepCa(shell, desired.install, installPaths(desired), resource.address);
       const claims = declaredClaims(desired);
       const configChanged =
         observed.config.address !== desired.address ||
@@ -361,9 +429,15 @@ export function stepCaHandler(deps: StepCaHandlerDeps): ResourceHandler<StepCaDe
         const removed = await shell.exec(['rm', '-f', paths.rootKey]);
         if (removed.code !== 0) throw commandFailed(describeTarget(shell.target), ['rm', '-f', paths.rootKey], removed);
       }
+      if (installChanged) await writeUnit(shell, desired);
       if (!observed.service.enabled || !observed.service.active)
         await systemctl(shell, 'enable', '--now', desired.service);
+      else if (installChanged) await systemctl(shell, 'restart', desired.service);
       else if (configChanged) await systemctl(shell, 'reload', desired.service);
+      if (installChanged || !observed.service.active) {
+        const rootPem = await readText(shell, paths.root);
+        if (rootPem) await gate(desired, rootPem);
+      }
       return { observed: (await observe(desired)) ?? undefined };
     },
 

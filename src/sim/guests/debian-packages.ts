@@ -82,6 +82,14 @@ const PACKAGES: Record<string, SimPackage> = {
     dirs: ['/etc/nginx/conf.d', '/etc/nginx/modules-enabled', '/var/log/nginx', '/var/lib/nginx', '/run'],
     service: 'nginx',
   },
+  // Smallstep's package (from their apt source): the binary only; Phoenix writes the unit and config.
+  'step-ca': {
+    files: {
+      '/usr/bin/step-ca':
+        "#!/bin/sh\n# Stand-in for step-ca in a simulated guest: the simulator answers the CA's API itself.\necho 'Smallstep CA/0.19.0 (Phoenix simulator stand-in)'\n",
+    },
+    dirs: [],
+  },
   // The module itself is this machine's (/usr/lib/nginx/modules), as the real nginx -t loads it.
   'libnginx-mod-stream': {
     files: {

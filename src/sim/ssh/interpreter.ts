@@ -160,6 +160,9 @@ function command(ctx: ShellContext, tree: SimTree, argv: string[], io: Io): void
     case 'apt-get':
     case 'dpkg-query':
     case 'exportfs':
+    case 'id':
+    case 'useradd':
+    case 'update-ca-certificates':
       return systemCommand(tree, name, args, io, ctx.nginx);
     default:
       if ((FILE_COMMANDS as readonly string[]).includes(name ?? '')) return fileCommand(tree, name as string, args, io);

@@ -20,6 +20,11 @@ export interface TreeMeta {
   services: Record<string, ServiceState>;
   /** How many times `exportfs -ra` ran successfully. */
   exportfsRuns: number;
+  /** System users added with useradd (root always exists). */
+  users?: string[];
+  /** The local CA files update-ca-certificates last took in, and how often it ran. */
+  trusted?: string[];
+  trustUpdates?: number;
 }
 
 const BASE_DIRS = ['etc', 'tmp', 'root', 'srv', 'var/tmp', 'var/lib', 'usr/local/bin'];

@@ -1,9 +1,9 @@
 /**
- * The simulated system tools: systemctl (state + reload/restart counters), apt-get install,
- * dpkg-query -W, and exportfs -ra (validates /etc/exports and /etc/exports.d/*.exports).
+ * The simulated system tools: systemctl (state + reload/restart counters; a written unit whose
+ * ExecStart binary is missing fails to start), apt-get install, dpkg-query -W, id -u, useradd, update-ca-certificates, and exportfs -ra (validates /etc/exports and /etc/exports.d/*.exports).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { simPackage } from '../guests/debian-packages.ts';
 import { checkExports } from './exports-check.ts';
 import { Exit, fail, stripFlags, type Io } from './shell-io.ts';
@@ -42,6 +42,51 @@ export function systemCommand(tree: SimTree, name: string, args: string[], io: I
         io.out.push(format.replace(/\$\{(\w+)\}/g, (_m, key: string) => fields[key] ?? '').replace(/\\n/g, '\n'));
       }
       if (unknown.length > 0) fail(1, unknown.join(''));
+      return;
+    }
+    case 'id': {
+      // `id -u NAME`: root and the users useradd created.
+      const user = args[args.length - 1] ?? 'root';
+      const users = tree.readMeta().users ?? [];
+      if (user !== 'root' && !users.includes(user)) fail(1, `id: '${user}': no such user\n`);
+      io.out.push(`${user === 'root' ? 0 : 990 - users.indexOf(user)}\n`);
+      return;
+    }
+    case 'useradd': {
+      const valued = new Set(['--home-dir', '-d', '--shell', '-s', '--uid', '-u', '--gid', '-g', '--comment', '-c']);
+      const names = args.filter((arg, i) => !arg.startsWith('-') && !valued.has(args[i - 1] ?? ''));
+      const user = names[0];
+      if (names.length !== 1 || user === undefined) fail(2, 'Usage: useradd [options] LOGIN\n');
+      if (user === 'root' || (tree.readMeta().users ?? []).includes(user as string))
+        fail(9, `useradd: user '${user}' already exists\n`);
+      tree.updateMeta((meta) => {
+        meta.users = [...(meta.users ?? []), user as string];
+      });
+      return;
+    }
+    case 'update-ca-certificates': {
+      // Debian's ca-certificates: every .crt under /usr/local/share/ca-certificates joins the bundle.
+      const dir = tree.resolve('/usr/local/share/ca-certificates');
+      const local = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((name) => name.endsWith('.crt'))
+            .sort()
+        : [];
+      const before = tree.readMeta().trusted ?? [];
+      mkdirSync(tree.resolve('/etc/ssl/certs'), { recursive: true });
+      writeFileSync(
+        tree.resolve('/etc/ssl/certs/ca-certificates.crt'),
+        local.map((name) => readFileSync(join(dir, name), 'utf8')).join(''),
+      );
+      tree.updateMeta((meta) => {
+        meta.trusted = local;
+        meta.trustUpdates = (meta.trustUpdates ?? 0) + 1;
+      });
+      const added = local.filter((name) => !before.includes(name)).length;
+      const removed = before.filter((name) => !local.includes(name)).length;
+      io.out.push(
+        `Updating certificates in /etc/ssl/certs...\n${added} added, ${removed} removed; done.\nRunning hooks in /etc/ca-certificates/update.d...\ndone.\n`,
+      );
       return;
     }
     case 'exportfs': {
@@ -93,6 +138,13 @@ function kill(tree: SimTree, args: string[]): void {
  * nginx refuses leaves the service failed, also on restart (it was stopped first).
  */
 function preStart(tree: SimTree, unit: string, io: Io, nginx?: NginxCheckOptions): boolean {
+  // A unit Phoenix wrote whose ExecStart binary is missing fails like systemd's status=203/EXEC.
+  const unitFile = tree.resolve(`/etc/systemd/system/${unit}.service`);
+  if (existsSync(unitFile)) {
+    const exec = /^ExecStart=(\/\S+)/m.exec(readFileSync(unitFile, 'utf8'))?.[1];
+    // systemctl itself says only that the job failed; the EXEC detail goes to the journal.
+    if (exec && !existsSync(tree.resolve(exec))) return false;
+  }
   if (unit !== 'nginx' || !tree.readMeta().packages.includes('nginx')) return true;
   try {
     nginxCommand(tree, ['-t', '-q'], { ...io, out: [], err: [] }, nginx);
@@ -110,6 +162,7 @@ const jobFailed = (unit: string): string =>
 function systemctl(tree: SimTree, args: string[], io: Io, nginx?: NginxCheckOptions): void {
   const { flags, rest } = stripFlags(args);
   const [verb, ...units] = rest;
+  if (verb === 'daemon-reload' && units.length === 0) return;
   if (verb === 'show') {
     // `systemctl show -p MainPID --value <unit>`: the only property Phoenix reads.
     const unit = args[args.length - 1] ?? '';
