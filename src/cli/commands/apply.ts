@@ -58,10 +58,12 @@ Examples:
         } else {
           planned = await ops.planEnvironment(phoenix, { targets: options.target, prune: options.prune });
           process.stdout.write(planView('human', { color: shouldColor(process.stdout) }).render(planned.plan));
-          if (planned.plan.errored) {
+          if (!planned.plan.applyable) {
             process.exitCode = 1;
             return;
           }
+          // Applyable with errors: a node is unreachable; the rest is applied, the exit says so.
+          if (planned.plan.errored) process.exitCode = 1;
           if (!planHasChanges(planned.plan)) return;
           if (!options.autoApprove && !(await support.confirm('\nDo you want to perform these actions?'))) {
             process.stderr.write('Apply cancelled.\n');
@@ -78,7 +80,8 @@ Examples:
             lease,
           });
           progress.stop();
-          process.exitCode = support.reportApply(result, (t) => process.stderr.write(t));
+          const code = support.reportApply(result, (t) => process.stderr.write(t));
+          process.exitCode = planned.plan.errored ? Math.max(code, 1) : code;
         } finally {
           progress.stop();
         }

@@ -26,6 +26,7 @@ import { createGuest, type CreateContext } from './create.ts';
 import { GUEST_KIND } from './derive.ts';
 import { diffGuest, type ObservedGuest } from './diff.ts';
 import { asRetryable } from '../pve-retry.ts';
+import { clusterResources, unreachableDiagnostic } from '../cluster-view.ts';
 import { destroyGuest, guestStatus, type GuestRef, type OpsContext } from './guest-ops.ts';
 import { observeGuests } from './observe.ts';
 import { guestAddress, type GuestSpec } from './spec.ts';
@@ -74,6 +75,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     async observeAll(req: ObserveAllRequest<GuestSpec>): Promise<ObserveAllResponse<ObservedGuest>> {
       const specs = req.resources.map((r) => r.desired);
       const result = await observeGuests(options.client, specs, {
+        rows: await clusterResources(options.client, req.ctx),
         concurrency: options.observeConcurrency,
         signal: req.ctx.signal,
         environment: options.environment,
@@ -103,7 +105,11 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
           summary: `${summary(row)} (environment ${environment})`,
         })),
       ];
-      return { found, unmanaged };
+      const unknown = result.unreachable.map((u) => ({
+        address: guestAddress(u.vmid),
+        diagnostic: unreachableDiagnostic(u.node, `${u.type === 'vm' ? 'VM' : 'container'} ${u.vmid}`),
+      }));
+      return { found, unmanaged, unknown };
     },
 
     async observe(req: ObserveRequest<GuestSpec>): Promise<ObserveResponse<ObservedGuest>> {
