@@ -38,6 +38,18 @@ function vm(id: number, name: string, extra = ''): string {
     net: [{ name: net0, bridge: vmbr1, ip: 10.10.0.${(id % 200) + 20}/24, gateway: 10.10.0.1 }]${extra}`;
 }
 
+/** On pve1, its disk on shared storage, managed by PVE HA with a group preferring pve3. */
+const HA_GUEST = `
+  - id: 1003
+    name: app
+    type: vm
+    node: pve1
+    clone: { from: ubuntu-noble }
+    memory: 2048
+    disk: { storage: shared, size: 16 }
+    net: [{ name: net0, bridge: vmbr1, ip: 10.10.0.33/24, gateway: 10.10.0.1 }]
+    ha: { group: prefer-pve3, state: started }`;
+
 let env: ClusterEnv;
 let placed: Record<number, string> = {};
 
@@ -61,13 +73,22 @@ beforeAll(async () => {
     policy: spread
     antiAffinity:
       - { name: swarm, guests: [portainer, worker] }`,
+    storage: `
+  - { id: local, type: dir, path: /var/lib/vz, content: [vztmpl, iso, backup, snippets, import] }
+  - { id: local-zfs, type: zfspool, pool: rpool/data, content: [images, rootdir] }
+  - { id: shared, type: nfs, server: 10.10.0.1, export: /srv/guests, content: [images, rootdir] }`,
+    host: `host:
+  ha:
+    groups:
+      - { name: prefer-pve3, nodes: [{ node: pve3, priority: 2 }, { node: pve2, priority: 1 }] }`,
     templates: LXC_TEMPLATE + UBUNTU_TEMPLATE,
     guests:
       lxc(101, 'nginx-gateway') +
       lxc(102, 'traefik-internal') +
       lxc(103, 'step-ca') +
       vm(1001, 'portainer') +
-      vm(1002, 'worker'),
+      vm(1002, 'worker') +
+      HA_GUEST,
   });
 }, 60_000);
 afterAll(async () => env?.cleanup());
@@ -78,7 +99,7 @@ describe('three nodes, node: auto with anti-affinity', () => {
     expect(apply.code, apply.stderr + apply.stdout).toBe(0);
     const rows = await guestRows();
     placed = Object.fromEntries(rows.map((r) => [r.vmid, r.node]));
-    for (const id of [101, 102, 103, 1001, 1002]) expect(rows.filter((r) => r.vmid === id)).toHaveLength(1);
+    for (const id of [101, 102, 103, 1001, 1002, 1003]) expect(rows.filter((r) => r.vmid === id)).toHaveLength(1);
     expect(placed[1001]).not.toBe(placed[1002]);
     // Spread: every node holds a declared guest.
     expect(new Set([101, 102, 103, 1001, 1002].map((id) => placed[id]))).toEqual(new Set(['pve1', 'pve2', 'pve3']));
@@ -96,14 +117,16 @@ describe('three nodes, node: auto with anti-affinity', () => {
   it('a node offline: plan exits non-zero naming it, its guests unknown; apply creates nothing in their place', async () => {
     const node = placed[1002] ?? '';
     const onIt = Object.entries(placed)
-      .filter(([, n]) => n === node)
+      .filter(([id, n]) => n === node && id !== '1003') // 1003 is HA-managed: PVE recovers it (next test)
       .map(([id]) => Number(id));
     env.sim.control.apply('node-offline', { node });
     try {
       const before = env.sim.requests.length;
       const plan = await runCli(['plan', '-c', env.dir]);
       expect(plan.code).toBe(1);
-      expect(plan.stdout).toContain('Planning incomplete. Some resources could not be read (below); for the rest: 0 to add');
+      expect(plan.stdout).toContain(
+        'Planning incomplete. Some resources could not be read (below); for the rest: 0 to add',
+      );
       expect(plan.stdout + plan.stderr).toContain(`node ${node} is unreachable`);
       for (const id of onIt) expect(plan.stdout).not.toMatch(new RegExp(`\\+ .*guest\\.${id}\\b`));
       const status = await runCli(['status', '-c', env.dir, '--json']);
@@ -135,5 +158,42 @@ describe('three nodes, node: auto with anti-affinity', () => {
     }
     const back = await runCli(['plan', '-c', env.dir, '--detailed-exitcode']);
     expect(back.code, back.stdout + back.stderr).toBe(0);
+  });
+
+  it('an HA guest recovered by PVE on another node: followed by id, the next plan is empty (never a replacement)', async () => {
+    const phoenix = await env.open();
+    try {
+      const ha = await phoenix.client.ha.resources();
+      expect(ha.map((r) => [r.sid, r.state, r.group])).toEqual([['vm:1003', 'started', 'prefer-pve3']]);
+      expect((await phoenix.client.ha.groups()).map((g) => [g.group, g.nodes])).toEqual([
+        ['prefer-pve3', 'pve3:2,pve2:1'],
+      ]);
+    } finally {
+      await phoenix.close();
+    }
+    const before = env.sim.requests.length;
+    const from = (await guestRows()).find((r) => r.vmid === 1003)?.node ?? '';
+    const result = env.sim.control.apply('node-offline', { node: from }) as { recovered: string[] };
+    expect(result.recovered).toEqual(['vm:1003']);
+    try {
+      const plan = await runCli(['plan', '-c', env.dir]);
+      // The node's other guests are unknown; the recovered guest is neither unknown nor re-created.
+      expect(plan.stdout).toContain(`node ${from} is unreachable`);
+      expect(plan.stdout).not.toMatch(/guest\.1003/);
+    } finally {
+      env.sim.control.apply('node-online', { node: from });
+    }
+    const rows = await guestRows();
+    // The group's best online node: pve3 (priority 2), or pve2 when pve3 was the one that failed.
+    const to = from === 'pve3' ? 'pve2' : 'pve3';
+    expect(rows.filter((r) => r.vmid === 1003)).toEqual([{ vmid: 1003, node: to, status: 'running' }]);
+    const plan = await runCli(['plan', '-c', env.dir, '--detailed-exitcode']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    const apply = await runCli(['apply', '-c', env.dir, '--auto-approve']);
+    expect(apply.code, apply.stdout + apply.stderr).toBe(0);
+    const writes = env.sim.requests
+      .slice(before)
+      .filter((r) => r.method !== 'GET' && !r.path.includes('phoenix-lease'));
+    expect(writes).toEqual([]);
   });
 });

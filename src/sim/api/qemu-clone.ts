@@ -82,7 +82,9 @@ export function cloneQemu(ctx: SimContext, req: SimRequest): string {
           continue;
         }
         if (volid.includes('-cloudinit')) {
-          disk.file = ctx.storage.allocCloudinit(node, volid.split(':')[0] ?? 'local', newid, ctx.clock.now()).volid;
+          // A full clone puts every drive, the cloud-init one too, on the target storage when one is given.
+          const storage = full && typeof p.storage === 'string' ? p.storage : (volid.split(':')[0] ?? 'local');
+          disk.file = ctx.storage.allocCloudinit(node, storage, newid, ctx.clock.now()).volid;
         } else if (full) {
           task.log(`create full clone of drive ${key} (${volid})`);
           const src = ctx.storage.find(source.node, volid);
