@@ -13,6 +13,7 @@ interface ApplyCommandOptions {
   target?: string[];
   prune?: boolean;
   concurrency?: string;
+  rebalance?: boolean;
 }
 
 export function define(program: Command): void {
@@ -25,6 +26,7 @@ export function define(program: Command): void {
     .option('--auto-approve', 'do not ask for approval')
     .option('--target <id...>', 'apply only these guests (id, name or address) and their dependencies')
     .option('--prune', 'also delete managed guests that are no longer in the config')
+    .option('--rebalance', 'place node: auto guests from scratch and migrate those that move (never replaced)')
     .option('--concurrency <n>', 'operations in flight at once', '8')
     .addHelpText(
       'after',
@@ -45,7 +47,7 @@ Examples:
       const { planView } = await import('../views/plan-view.ts');
       const { shouldColor } = await import('../views/color.ts');
       const { loadPlan, planHasChanges } = await import('../../engine/index.ts');
-      const phoenix = await support.openEnvironment(options);
+      const phoenix = await support.openEnvironment(options, { rebalance: options.rebalance });
       const interrupt = support.interruptSignal();
       let lease;
       try {
@@ -81,6 +83,9 @@ Examples:
           });
           progress.stop();
           const code = support.reportApply(result, (t) => process.stderr.write(t));
+          // The new placement holds from now on (placements.ts).
+          if (options.rebalance && result.succeeded)
+            (await import('../../app/placements.ts')).recordPlacements(phoenix.statePath, phoenix.loaded, { all: true });
           process.exitCode = planned.plan.errored ? Math.max(code, 1) : code;
         } finally {
           progress.stop();

@@ -28,6 +28,7 @@ import { diffGuest, type ObservedGuest } from './diff.ts';
 import { asRetryable } from '../pve-retry.ts';
 import { clusterResources, unreachableDiagnostic } from '../cluster-view.ts';
 import { destroyGuest, guestStatus, type GuestRef, type OpsContext } from './guest-ops.ts';
+import { migrateGuest } from './migrate.ts';
 import { observeGuests } from './observe.ts';
 import { guestAddress, type GuestSpec } from './spec.ts';
 
@@ -196,6 +197,11 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
         if (req.change.action === 'replace') {
           await destroyGuest(ctx, refOf(spec, req.observed));
           return { observed: await createGuest(ctx, spec, req.resource.address) };
+        }
+        if (spec.migrate && req.observed.node !== spec.node) {
+          // --rebalance: a migration to the placed node, then converge there.
+          await migrateGuest(ctx, refOf(spec, req.observed), spec.node);
+          return { observed: await convergeGuest(ctx, spec, refOf(spec, null)) };
         }
         return { observed: await convergeGuest(ctx, spec, refOf(spec, req.observed)) };
       } catch (error) {
