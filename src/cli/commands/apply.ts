@@ -85,7 +85,9 @@ Examples:
           const code = support.reportApply(result, (t) => process.stderr.write(t));
           // The new placement holds from now on (placements.ts).
           if (options.rebalance && result.succeeded)
-            (await import('../../app/placements.ts')).recordPlacements(phoenix.statePath, phoenix.loaded, { all: true });
+            (await import('../../app/placements.ts')).recordPlacements(phoenix.statePath, phoenix.loaded, {
+              all: true,
+            });
           process.exitCode = planned.plan.errored ? Math.max(code, 1) : code;
         } finally {
           progress.stop();
