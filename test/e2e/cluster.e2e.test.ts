@@ -139,6 +139,8 @@ describe('three nodes, node: auto with anti-affinity', () => {
       env.sim.control.apply('set-config', { vmid: elsewhere, key: 'memory', value: 777 });
       const apply = await runCli(['apply', '-c', env.dir, '--auto-approve']);
       expect(apply.code, apply.stdout + apply.stderr).not.toBe(0);
+      // Nothing asked the lost node again and again: one cluster read tells it is down.
+      expect(env.sim.requests.slice(before).filter((r) => r.status === 595)).toEqual([]);
       expect(apply.stdout).toMatch(new RegExp(`~ .*guest\\.${elsewhere}`));
       const phoenix = await env.open();
       try {

@@ -227,7 +227,9 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     },
 
     async health(req: HealthRequest<GuestSpec>): Promise<HealthResponse> {
-      return guestHealth(ops(req.ctx), req.resource.desired);
+      // Where it was observed (status passes it): a guest moved by HA is asked on its new node.
+      const node = req.resource.node ?? req.resource.desired.node;
+      return guestHealth(ops(req.ctx), { ...req.resource.desired, node });
     },
   };
   return handler;
