@@ -107,6 +107,18 @@ export function checkCluster(ctx: CheckContext): void {
     }),
   );
   config.guests.forEach((guest, gi) => {
+    const local = [guest.disk?.storage, ...guest.mounts.map((m) => m.storage)].find((id) => {
+      const s = id === undefined ? undefined : ctx.storageById.get(id);
+      return s !== undefined && !s.shared && s.type !== 'nfs';
+    });
+    if (guest.ha && guest.ha.state === 'started' && local !== undefined)
+      ctx.report(
+        ['guests', gi, 'ha'],
+        'W_HA_LOCAL_STORAGE',
+        `guest ${guest.id} is HA-managed but its storage "${local}" is not shared: PVE's HA manager cannot recover it on another node`,
+        'put its disks on shared storage (NFS, Ceph, ...) for HA to move it',
+        'warning',
+      );
     if (guest.ha?.group !== undefined && !groups.has(guest.ha.group))
       ctx.report(
         ['guests', gi, 'ha', 'group'],
