@@ -7,6 +7,27 @@
 import type { ClusterResource, ProxmoxClient } from '../clients/proxmox/index.ts';
 
 const views = new WeakMap<object, Promise<ClusterResource[]>>();
+const shared = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * `read()` once per plan context and key (several handlers reading the same list, e.g. `/pools`);
+ * without a context (a single observe, an apply step) it simply reads.
+ */
+export function perPlan<T>(ctx: object | undefined, key: string, read: () => Promise<T>): Promise<T> {
+  if (!ctx) return read();
+  let byKey = shared.get(ctx);
+  if (!byKey) {
+    byKey = new Map();
+    shared.set(ctx, byKey);
+  }
+  let value = byKey.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = read();
+    byKey.set(key, value);
+    value.catch(() => byKey.delete(key));
+  }
+  return value;
+}
 
 export function clusterResources(client: ProxmoxClient, ctx: object): Promise<ClusterResource[]> {
   let view = views.get(ctx);

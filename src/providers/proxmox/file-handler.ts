@@ -69,7 +69,8 @@ export function createFileHandler(options: FileHandlerOptions): ResourceHandler<
     },
 
     async observe(req: ObserveRequest<StorageFileSpec>): Promise<ObserveResponse<ObservedFile>> {
-      const all = await handler.observeAll!({ ctx: req.ctx, resources: [req.resource] });
+      // A context of its own: the cluster read shared within one plan is never reused here.
+      const all = await handler.observeAll!({ ctx: { ...req.ctx }, resources: [req.resource] });
       const hit = all.found[0];
       return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
     },

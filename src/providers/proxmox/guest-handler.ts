@@ -114,7 +114,8 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     },
 
     async observe(req: ObserveRequest<GuestSpec>): Promise<ObserveResponse<ObservedGuest>> {
-      const all = await handler.observeAll!({ ctx: req.ctx, resources: [req.resource] });
+      // A context of its own: the cluster read shared within one plan is never reused here.
+      const all = await handler.observeAll!({ ctx: { ...req.ctx }, resources: [req.resource] });
       const hit = all.found.find((f) => f.address === req.resource.address);
       return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
     },

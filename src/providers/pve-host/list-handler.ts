@@ -93,7 +93,8 @@ export function listHandler<Desired, Observed>(
   return {
     kind: spec.kind,
     async observe({ ctx, resource }) {
-      const { found } = await observeAll(ctx, [resource]);
+      // A context of its own: reads shared within one plan (cluster-view.ts) are never reused here.
+      const { found } = await observeAll({ ...ctx }, [resource]);
       const hit = found.find((f) => f.address === resource.address);
       return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
     },
@@ -123,7 +124,7 @@ export function listHandler<Desired, Observed>(
         // A create whose answer was lost (596, reset) may have landed: a repeat re-reads first and
         // converges what is there instead of creating it twice.
         if (ctx.attempt > 1) {
-          const { found } = await observeAll(ctx, [resource]);
+          const { found } = await observeAll({ ...ctx }, [resource]);
           const landed = found.find((f) => f.address === resource.address);
           if (landed) return spec.update(ctx, resource, landed.observed);
         }
@@ -135,7 +136,7 @@ export function listHandler<Desired, Observed>(
         // A repeat works from a fresh read: part of the earlier attempt may have been applied.
         const current =
           ctx.attempt > 1
-            ? (await observeAll(ctx, [resource])).found.find((f) => f.address === resource.address)?.observed
+            ? (await observeAll({ ...ctx }, [resource])).found.find((f) => f.address === resource.address)?.observed
             : observed;
         await spec.update(ctx, resource, current ?? observed);
       });
