@@ -6,6 +6,8 @@
  * it, its guests unknown and nothing created in their place, apply does the rest and exits
  * non-zero; the node back: the plan is empty again.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
 import { startCluster, UBUNTU_TEMPLATE, type ClusterEnv } from './_cluster.ts';
@@ -122,7 +124,16 @@ describe('three nodes, node: auto with anti-affinity', () => {
     env.sim.control.apply('node-offline', { node });
     try {
       const before = env.sim.requests.length;
+      // A guest newly declared on the lost node: not created now, and not anywhere else either.
+      const file = join(env.dir, 'phoenix.yaml');
+      const config = readFileSync(file, 'utf8');
+      writeFileSync(
+        file,
+        config.replace('guests:\n', `guests:\n${lxc(104, 'late').replace('node: auto', `node: ${node}`)}\n`),
+      );
       const plan = await runCli(['plan', '-c', env.dir]);
+      expect(plan.stdout).toContain(`node ${node} is unreachable: guest 104 declared there cannot be created now`);
+      expect(plan.stdout).not.toMatch(/\+ .*guest\.104/);
       expect(plan.code).toBe(1);
       expect(plan.stdout).toContain(
         'Planning incomplete. Some resources could not be read (below); for the rest: 0 to add',
@@ -155,6 +166,7 @@ describe('three nodes, node: auto with anti-affinity', () => {
       expect(created).toEqual([]);
       const rows = await guestRows();
       for (const id of onIt) expect(rows.filter((r) => r.vmid === id)).toEqual([{ vmid: id, node, status: 'unknown' }]);
+      writeFileSync(file, config);
     } finally {
       env.sim.control.apply('node-online', { node });
     }

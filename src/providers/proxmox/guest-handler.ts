@@ -75,8 +75,9 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
 
     async observeAll(req: ObserveAllRequest<GuestSpec>): Promise<ObserveAllResponse<ObservedGuest>> {
       const specs = req.resources.map((r) => r.desired);
+      const rows = await clusterResources(options.client, req.ctx);
       const result = await observeGuests(options.client, specs, {
-        rows: await clusterResources(options.client, req.ctx),
+        rows,
         concurrency: options.observeConcurrency,
         signal: req.ctx.signal,
         environment: options.environment,
@@ -110,6 +111,19 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
         address: guestAddress(u.vmid),
         diagnostic: unreachableDiagnostic(u.node, `${u.type === 'vm' ? 'VM' : 'container'} ${u.vmid}`),
       }));
+      // Not there yet, and declared on a node that is down: cannot be created now (nor elsewhere).
+      const offline = new Set(rows.filter((r) => r.type === 'node' && r.status !== 'online').map((r) => r.node));
+      const seen = new Set([...result.found.map((o) => o.vmid), ...result.unreachable.map((u) => u.vmid)]);
+      for (const spec of specs) {
+        if (seen.has(spec.vmid) || !offline.has(spec.node)) continue;
+        unknown.push({
+          address: guestAddress(spec.vmid),
+          diagnostic: {
+            ...unreachableDiagnostic(spec.node, `guest ${spec.vmid}`),
+            message: `node ${spec.node} is unreachable: guest ${spec.vmid} declared there cannot be created now (nor anywhere else)`,
+          },
+        });
+      }
       return { found, unmanaged, unknown };
     },
 
