@@ -16,4 +16,5 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   pki: async () => (await import('./pki.bench.ts')).benchmark,
   daemon: async () => (await import('./daemon.bench.ts')).benchmark,
   stacks: async () => (await import('./stacks.bench.ts')).benchmark,
+  cluster: async () => (await import('./cluster.bench.ts')).benchmark,
 };

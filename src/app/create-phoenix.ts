@@ -25,6 +25,7 @@ import { demoSecrets } from './demo-secrets.ts';
 import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
 import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
 import { simulatedStepCaDialer } from './pki-wiring.ts';
+import { markRebalance, readPlacements, recordPlacements } from './placements.ts';
 import { buildRegistry, configFragments, deriveEnvironment, PROVIDERS, unmanagedSections } from './providers.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
@@ -54,6 +55,8 @@ export interface CreatePhoenixOptions {
   taskTimeoutMs?: number;
   /** The provider modules (default: the registry's `PROVIDERS`; tests add their own). */
   providers?: readonly Provider[];
+  /** `--rebalance`: place `node: auto` guests from scratch and migrate those found elsewhere. */
+  rebalance?: boolean;
   /**
    * The identity when the config declares no `environment:` and the directory cannot tell it:
    * the GitOps daemon's checkouts carry no `.git`, so it passes the repository's identity.
@@ -136,7 +139,11 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const configDir = resolve(options.configDir);
   const env = options.env ?? process.env;
   const providers = options.providers ?? PROVIDERS;
-  const loaded = await loadConfig(configDir, { fragments: configFragments(providers) });
+  // Where `node: auto` guests were placed before: kept (placements.ts), unless rebalancing.
+  const placementState = options.statePath ?? defaultStatePath(configDir);
+  const recorded = options.rebalance ? new Map<number, string>() : readPlacements(placementState);
+  const loaded = await loadConfig(configDir, { fragments: configFragments(providers), placements: recorded });
+  if (!options.rebalance) recordPlacements(placementState, loaded);
   // The identity every ownership marker carries; derivation reads it from the config.
   const identity =
     !loaded.config.environment && options.identity
@@ -146,6 +153,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   const derived = deriveResources(loaded.config);
   const settings = providerSettings(loaded, options.endpoint);
   const environmentResources = deriveEnvironment(providers, settings);
+  if (options.rebalance) markRebalance(loaded, environmentResources.resources);
   loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
   // The built-in simulator is a demo: an unset `env:` secret gets a generated value (demo-secrets.ts).

@@ -19,6 +19,7 @@ import { guestAddress } from '../providers/proxmox/spec.ts';
 import { stateJournal } from './journal-adapter.ts';
 import type { Phoenix } from './create-phoenix.ts';
 import { explainUnreachable } from './reachability.ts';
+import { holdBackUnreachable } from './unreachable.ts';
 import { notManagedDiagnostics } from './providers.ts';
 
 export interface PlanOptions {
@@ -72,6 +73,7 @@ export async function planEnvironment(phoenix: Phoenix, options: PlanOptions = {
   });
   if (result.plan.errored) await explainUnreachable(phoenix);
   result.plan.diagnostics.push(...notManagedDiagnostics(phoenix.unmanagedSections));
+  holdBackUnreachable(result.plan);
   if (options.goneTargetsDone) {
     const plan = result.plan;
     plan.diagnostics = plan.diagnostics.filter((d) => d.code !== 'E_UNKNOWN_TARGET');

@@ -9,6 +9,7 @@
 import { ConfigError, type Diagnostic, type SourceLocation } from '../errors.ts';
 import { parseConfigDir, type ParseOptions } from './load.ts';
 import { partialConfig } from './partial.ts';
+import { applyPlacement, placeGuests, type PlacementResult } from './placement.ts';
 import type { PhoenixConfig } from './schema.ts';
 import { checkSemantics } from './semantic/index.ts';
 import { locate, type PathSegment } from './source-map.ts';
@@ -20,6 +21,7 @@ export { checkSecretReferences, locateSecretError, secretReferences } from './se
 export { configJsonSchema } from './json-schema.ts';
 export type { PathSegment } from './source-map.ts';
 export { composedConfigSchema, type ConfigFragments, type ParseOptions } from './load.ts';
+export { AUTO_NODE, cloneRoutes, placeGuests, type CloneRoute, type PlacementResult } from './placement.ts';
 
 /** A valid config directory, merged and defaulted. */
 export interface LoadedConfig {
@@ -36,6 +38,8 @@ export interface LoadedConfig {
    * at the `defaults` entry they came from.
    */
   locate(path: readonly PathSegment[]): SourceLocation | undefined;
+  /** Where each guest goes (`node: auto` already written into `config`); absent on partial configs. */
+  placement?: PlacementResult;
 }
 
 export interface ValidationResult {
@@ -65,14 +69,25 @@ export async function validateConfig(dir: string, options: ParseOptions = {}): P
     return { files: parsed.files, diagnostics: sortDiagnostics([...parsed.diagnostics, ...found], parsed.files) };
   }
   const raw = parsed.raw;
+  // `node: auto` becomes a node before anything else reads `guest.node` (placement.ts).
+  const placement = placeGuests(parsed.config, options.placements);
+  applyPlacement(parsed.config, placement);
   const loaded: LoadedConfig = {
     dir: parsed.dir,
     files: parsed.files,
     config: parsed.config,
     warnings: [],
     locate: (path) => locate(raw, path).location,
+    placement,
   };
-  const found = checkSemantics(loaded);
+  const found: Diagnostic[] = placement.problems.map((p) => ({
+    severity: 'error',
+    code: p.code,
+    message: p.message,
+    hint: p.hint,
+    location: loaded.locate(['guests', p.index, 'node']),
+  }));
+  found.push(...checkSemantics(loaded));
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...found], parsed.files);
   loaded.warnings = diagnostics.filter((d) => d.severity === 'warning');
   const files = parsed.files;

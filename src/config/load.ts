@@ -33,6 +33,8 @@ export type ConfigFragments = Readonly<Record<string, ZodType>>;
 
 export interface ParseOptions {
   fragments?: ConfigFragments;
+  /** Nodes chosen for `node: auto` guests by earlier runs (vmid → node), kept unless gone. */
+  placements?: ReadonlyMap<number, string>;
 }
 
 /** The config schema with the providers' fragments composed in (each an optional section). */

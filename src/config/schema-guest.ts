@@ -145,11 +145,27 @@ export const RestartPolicy = z.strictObject({
 });
 export type RestartPolicy = z.infer<typeof RestartPolicy>;
 
+/** A guest managed by PVE's HA manager (`/cluster/ha/resources`, sid `vm:<id>` / `ct:<id>`). */
+export const HaResource = z.strictObject({
+  group: z.string().optional().describe('HA group from host.ha.groups (the nodes the guest may run on)'),
+  state: z
+    .enum(['started', 'stopped', 'disabled', 'ignored'])
+    .default('started')
+    .describe('requested HA state (PVE 8.4 `state`)'),
+  maxRestart: z.int().min(0).optional().describe('restarts on the same node before relocating (PVE default 1)'),
+  maxRelocate: z.int().min(0).optional().describe('relocations to other nodes before giving up (PVE default 1)'),
+});
+export type HaResource = z.infer<typeof HaResource>;
+
 /** Fields both guest types share. */
 const guestCommon = {
   id: Vmid,
   name: ResourceName.describe('guest name (also its hostname)'),
-  node: z.string().describe('cluster node to place the guest on (defaults to the only node)'),
+  node: z
+    .string()
+    .describe(
+      'cluster node to place the guest on (defaults to the only node); "auto": placed once by cluster.placement, then kept',
+    ),
   template: z.string().optional().describe('name of a template from the templates section'),
   clone: CloneSource.optional(),
   isTemplate: z.boolean().default(false).describe('convert this guest to a template after creation'),
@@ -178,6 +194,9 @@ const guestCommon = {
     .optional()
     .describe('platform role(s) this guest plays'),
   mounts: z.array(Mount).default([]),
+  ha: HaResource.optional().describe(
+    "PVE HA: the cluster's HA manager restarts or relocates the guest when its node fails; Phoenix follows it",
+  ),
   inheritDefaults: z
     .boolean()
     .default(true)

@@ -118,6 +118,21 @@ export const HostZfsPool = z
     },
   );
 
+/** A PVE HA group (`/cluster/ha/groups`): the nodes its guests may run on, with priorities. */
+export const HaGroup = z.strictObject({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{1,39}$/, {
+    message: hinted('must be 2-40 letters, digits, ".", "_" or "-", starting with a letter', 'e.g. "prefer-pve1"'),
+  }),
+  nodes: z
+    .array(z.union([z.string(), z.strictObject({ node: z.string(), priority: z.int().min(0).max(1000) })]))
+    .min(1)
+    .describe('member nodes, optionally with a priority (higher runs first)'),
+  restricted: z.boolean().default(false).describe('guests may only run on the member nodes'),
+  nofailback: z.boolean().default(false).describe('do not move a guest back when a higher-priority node returns'),
+  comment: z.string().optional(),
+});
+export type HaGroup = z.infer<typeof HaGroup>;
+
 export const Host = z.strictObject({
   zfs: z.array(HostZfsPool).default([]).describe('ZFS pools: created when missing, never destroyed or altered'),
   firewall: HostFirewall.optional(),
@@ -132,5 +147,9 @@ export const Host = z.strictObject({
   users: z.array(HostUser).default([]),
   tokens: z.array(HostToken).default([]),
   acl: z.array(HostAcl).default([]),
+  ha: z
+    .strictObject({ groups: z.array(HaGroup).default([]) })
+    .prefault({})
+    .describe('PVE HA groups (guests name one in ha.group)'),
 });
 export type Host = z.infer<typeof Host>;

@@ -16,6 +16,7 @@ import {
   MemoryMiB,
   SecretRef,
   ResourceName,
+  GuestRef,
   Vmid,
 } from './schema-common.ts';
 import { Defaults, Guest } from './schema-guest.ts';
@@ -93,9 +94,28 @@ export const Node = z.strictObject({
 });
 export type Node = z.infer<typeof Node>;
 
+/** How guests declared with `node: auto` are placed (config/placement.ts). */
+export const Placement = z.strictObject({
+  policy: z
+    .enum(['spread', 'pack'])
+    .default('spread')
+    .describe('spread: the least used node (by declared memory, then cores); pack: the fullest node that still fits'),
+  antiAffinity: z
+    .array(
+      z.strictObject({
+        name: ResourceName,
+        guests: z.array(GuestRef).min(2).describe('guests (ids or names) that never share a node'),
+      }),
+    )
+    .default([])
+    .describe('groups of guests placed on different nodes, e.g. the Swarm manager and its worker'),
+});
+export type Placement = z.infer<typeof Placement>;
+
 export const Cluster = z.strictObject({
   domain: Hostname.default('home.arpa').describe('internal DNS domain'),
   nodes: z.array(Node).default([]),
+  placement: Placement.prefault({}).describe('where guests with `node: auto` go (decided once, then recorded)'),
 });
 export type Cluster = z.infer<typeof Cluster>;
 
@@ -161,6 +181,12 @@ export const VmTemplate = z.strictObject({
   diskSize: z.number().positive().optional().describe('resize the image disk to this many GiB'),
   bridge: z.string().optional(),
   ostype: z.string().default('l26'),
+  copies: z
+    .array(z.strictObject({ node: z.string(), vmid: Vmid }))
+    .default([])
+    .describe(
+      'per-node copies of this template for guests cloned on other nodes when its storage is not shared (default: derived, next free vmid)',
+    ),
 });
 export type VmTemplate = z.infer<typeof VmTemplate>;
 
@@ -215,7 +241,7 @@ export const PhoenixFile = z.strictObject({
 export const PhoenixConfig = z.strictObject({
   version: z.literal(1),
   proxmox: ProxmoxConnection.optional(),
-  cluster: Cluster.default({ domain: 'home.arpa', nodes: [] }),
+  cluster: Cluster.prefault({ domain: 'home.arpa', nodes: [] }),
   network: Network.default({ bridges: [] }),
   storage: z.array(Storage).default([]),
   templates: z.array(Template).default([]),

@@ -127,6 +127,11 @@ export interface ObserveAllResponse<Observed> {
   /** Resources of this kind that Phoenix does not own; listed, never touched. */
   unmanaged?: UnmanagedResource[];
   diagnostics?: Diagnostic[];
+  /**
+   * Requested resources that exist but could not be read (e.g. their host is unreachable):
+   * neither found nor missing. The planner plans nothing for them and reports the diagnostic.
+   */
+  unknown?: { address: string; diagnostic: Diagnostic }[];
 }
 
 /** The handler's verdict for one resource; the planner maps it onto a plan `Action`. */

@@ -13,6 +13,7 @@ interface ApplyCommandOptions {
   target?: string[];
   prune?: boolean;
   concurrency?: string;
+  rebalance?: boolean;
 }
 
 export function define(program: Command): void {
@@ -25,6 +26,7 @@ export function define(program: Command): void {
     .option('--auto-approve', 'do not ask for approval')
     .option('--target <id...>', 'apply only these guests (id, name or address) and their dependencies')
     .option('--prune', 'also delete managed guests that are no longer in the config')
+    .option('--rebalance', 'place node: auto guests from scratch and migrate those that move (never replaced)')
     .option('--concurrency <n>', 'operations in flight at once', '8')
     .addHelpText(
       'after',
@@ -45,7 +47,7 @@ Examples:
       const { planView } = await import('../views/plan-view.ts');
       const { shouldColor } = await import('../views/color.ts');
       const { loadPlan, planHasChanges } = await import('../../engine/index.ts');
-      const phoenix = await support.openEnvironment(options);
+      const phoenix = await support.openEnvironment(options, { rebalance: options.rebalance });
       const interrupt = support.interruptSignal();
       let lease;
       try {
@@ -58,10 +60,12 @@ Examples:
         } else {
           planned = await ops.planEnvironment(phoenix, { targets: options.target, prune: options.prune });
           process.stdout.write(planView('human', { color: shouldColor(process.stdout) }).render(planned.plan));
-          if (planned.plan.errored) {
+          if (!planned.plan.applyable) {
             process.exitCode = 1;
             return;
           }
+          // Applyable with errors: a node is unreachable; the rest is applied, the exit says so.
+          if (planned.plan.errored) process.exitCode = 1;
           if (!planHasChanges(planned.plan)) return;
           if (!options.autoApprove && !(await support.confirm('\nDo you want to perform these actions?'))) {
             process.stderr.write('Apply cancelled.\n');
@@ -78,7 +82,13 @@ Examples:
             lease,
           });
           progress.stop();
-          process.exitCode = support.reportApply(result, (t) => process.stderr.write(t));
+          const code = support.reportApply(result, (t) => process.stderr.write(t));
+          // The new placement holds from now on (placements.ts).
+          if (options.rebalance && result.succeeded)
+            (await import('../../app/placements.ts')).recordPlacements(phoenix.statePath, phoenix.loaded, {
+              all: true,
+            });
+          process.exitCode = planned.plan.errored ? Math.max(code, 1) : code;
         } finally {
           progress.stop();
         }

@@ -12,6 +12,7 @@ interface PlanCommandOptions {
   out?: string;
   target?: string[];
   prune?: boolean;
+  rebalance?: boolean;
 }
 
 export function define(program: Command): void {
@@ -25,6 +26,7 @@ export function define(program: Command): void {
     .option('-o, --out <file>', 'save the plan to a file for `phoenix apply <file>` (also accepted: -out FILE)')
     .option('--target <id...>', 'plan only these guests (id, name or address) and their dependencies')
     .option('--prune', 'also delete managed guests that are no longer in the config')
+    .option('--rebalance', 'place node: auto guests from scratch and show the moves (migrations, never replacements)')
     .argument('[file]', '(used by the Terraform-style spelling `-out FILE`)')
     .addHelpText(
       'after',
@@ -48,7 +50,7 @@ Examples:
       const { savePlan, planHasChanges } = await import('../../engine/index.ts');
       // Commander reads `-out FILE` as `-o ut FILE`: take the positional as the file then.
       const out = options.out === 'ut' && file ? file : options.out;
-      const phoenix = await openEnvironment(options);
+      const phoenix = await openEnvironment(options, { rebalance: options.rebalance });
       try {
         const { plan } = await planEnvironment(phoenix, { targets: options.target, prune: options.prune });
         if (out) await savePlan(plan, out, { key: (await import('../../app/plan-key.ts')).planKey(phoenix.statePath) });

@@ -26,7 +26,14 @@ export function renderPlanHuman(plan: Plan, options: HumanPlanOptions): string {
     for (const u of plan.unmanaged) out.push(c.dim(`  ${u.address}: ${u.summary}`));
     out.push('');
   }
-  if (plan.errored) {
+  if (plan.errored && plan.applyable) {
+    // Only unreachable nodes: what does not depend on them can still be applied.
+    const s = summarizePlan(plan);
+    out.push(
+      c.red(c.bold('Planning incomplete.')) +
+        ` Some resources could not be read (below); for the rest: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`,
+    );
+  } else if (plan.errored) {
     out.push(c.red(c.bold('Planning failed.')) + ' Apply is not possible until the errors below are fixed.');
   } else if (!planHasChanges(plan)) {
     out.push(c.green(c.bold('No changes.')) + ' Your infrastructure matches the configuration.');

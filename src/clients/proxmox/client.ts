@@ -6,6 +6,7 @@
 import { accessApi, type AccessApi } from './api/access.ts';
 import { clusterApi, type ClusterApi } from './api/cluster.ts';
 import { firewallApi, type FirewallApi } from './api/firewall.ts';
+import { haApi, type HaApi } from './api/ha.ts';
 import { lxcApi, type LxcApi } from './api/lxc.ts';
 import { networkApi, type NetworkApi } from './api/network.ts';
 import { qemuApi, type QemuApi } from './api/qemu.ts';
@@ -24,6 +25,8 @@ export interface ProxmoxClient {
   readonly storage: StorageApi;
   readonly network: NetworkApi;
   readonly firewall: FirewallApi;
+  /** HA groups and resources (`/cluster/ha`). */
+  readonly ha: HaApi;
   /** Pools, users, roles, ACLs, tokens. */
   readonly access: AccessApi;
   request: ProxmoxTransport['request'];
@@ -46,6 +49,7 @@ export function clientOver(
     storage: storageApi(transport),
     network: networkApi(transport),
     firewall: firewallApi(transport),
+    ha: haApi(transport),
     access: accessApi(transport),
     request: (method, path, params, options) => transport.request(method, path, params, options),
     waitForTask: (node, upid, options) => waitForTask(transport, clock, node, upid, options),

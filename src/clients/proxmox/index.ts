@@ -29,3 +29,4 @@ export type * from './api/storage.ts';
 export type * from './api/network.ts';
 export type * from './api/firewall.ts';
 export type * from './api/access.ts';
+export type * from './api/ha.ts';

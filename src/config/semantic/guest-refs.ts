@@ -3,6 +3,7 @@
  * disk storage, bridges, mounts, dependencies. A reference that does not resolve is an error
  * whose hint lists what does exist.
  */
+import { AUTO_NODE } from '../placement.ts';
 import type { Guest } from '../schema.ts';
 import { checkStorageRef, findGuest, guestLabel, listNames, type CheckContext } from './context.ts';
 import { checkFirewall, checkInterfaces, checkMounts } from './guest-parts.ts';
@@ -37,7 +38,8 @@ export function checkGuestReferences(ctx: CheckContext): void {
 }
 
 function checkNode(ctx: CheckContext, guest: Guest, gi: number): void {
-  if (ctx.nodeNames.has(guest.node)) return;
+  // Still `auto`: placement failed and said why (E_PLACEMENT).
+  if (ctx.nodeNames.has(guest.node) || guest.node === AUTO_NODE) return;
   ctx.report(
     ['guests', gi, 'node'],
     'E_UNKNOWN_NODE',

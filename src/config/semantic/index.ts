@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../../errors.ts';
 import type { LoadedConfig } from '../index.ts';
+import { checkCluster } from './cluster.ts';
 import { checkConnection } from './connection.ts';
 import { createContext, type CheckContext } from './context.ts';
 import { checkCycles } from './cycles.ts';
@@ -29,6 +30,7 @@ export const semanticChecks: SemanticCheck[] = [
   checkCertificateNames,
   checkRouteOptions,
   checkDnsNames,
+  checkCluster,
 ];
 
 export function checkSemantics(loaded: LoadedConfig): Diagnostic[] {

@@ -48,6 +48,10 @@ export async function observeResources(
           for (const found of response.found) result.found.set(found.address, found);
           result.unmanaged.push(...(response.unmanaged ?? []));
           for (const d of response.diagnostics ?? []) result.diagnostics.push(fromDiagnostic(d));
+          for (const u of response.unknown ?? []) {
+            result.failed.add(u.address);
+            result.diagnostics.push({ ...fromDiagnostic(u.diagnostic), address: u.address });
+          }
           for (const r of list) ctx.hook.postObserve({ address: r.address, kind, found: result.found.has(r.address) });
         } catch (error) {
           for (const r of list) {

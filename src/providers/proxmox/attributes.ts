@@ -24,7 +24,17 @@ import {
  * - `convert`: conversion to a template (one way);
  * - `replace`: cannot be changed on an existing guest.
  */
-export type Effect = 'in-place' | 'restart' | 'resize' | 'cloud-init' | 'power' | 'convert' | 'replace' | 'firewall';
+export type Effect =
+  | 'in-place'
+  | 'restart'
+  | 'resize'
+  | 'cloud-init'
+  | 'power'
+  | 'convert'
+  | 'replace'
+  | 'firewall'
+  /** `--rebalance` moves the guest to another node: a migration (migrate.ts), never a replacement. */
+  | 'migrate';
 
 export interface Attribute {
   path: string;

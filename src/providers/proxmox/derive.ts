@@ -5,6 +5,7 @@
  * PVE locks the source for the whole clone, spec §5.4).
  */
 import type { Guest, PhoenixConfig, Template, VmTemplate } from '../../config/schema.ts';
+import { cloneRoutes } from '../../config/placement.ts';
 import { ConfigError, type Diagnostic } from '../../errors.ts';
 import type { Resource } from '../../engine/handler.ts';
 import { guestAddress, volid, type GuestSpec, type NetSpec, type StorageFileSpec } from './spec.ts';
@@ -76,8 +77,7 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
     return r;
   };
 
-  for (const t of config.templates) {
-    if (t.kind !== 'vm') continue;
+  const addTemplate = (t: VmTemplate): void => {
     const { spec, file } = vmTemplateSpec(config, t);
     if (file) files.set(file.address, file);
     guests.push({
@@ -87,6 +87,19 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
       dependsOn: [...spec.dependsOn],
       node: t.node,
     });
+  };
+  for (const t of config.templates) if (t.kind === 'vm') addTemplate(t);
+  // A clone to another node that PVE cannot make from the template itself (local storage):
+  // made from a copy of the template on the guest's node (config/placement.ts cloneRoutes).
+  const copyOf = new Map<number, number>();
+  for (const route of cloneRoutes(config)) {
+    if (route.kind !== 'copy') continue;
+    copyOf.set(route.guest, route.copyVmid);
+    if (declared.has(route.copyVmid)) continue;
+    const t = templates.get(route.template);
+    if (t?.kind !== 'vm') continue;
+    declared.add(route.copyVmid);
+    addTemplate({ ...t, name: `${t.name}-${route.node}`, vmid: route.copyVmid, node: route.node, copies: [] });
   }
 
   for (const g of config.guests) {
@@ -95,7 +108,7 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
     const lockKeys: string[] = [];
     let source: GuestSpec['source'] | undefined;
     if (g.clone) {
-      const from = resolveRef(g.clone.from, `guest ${g.name} clone.from`);
+      const from = copyOf.get(g.id) ?? resolveRef(g.clone.from, `guest ${g.name} clone.from`);
       if (from !== undefined) {
         source = { kind: 'clone', from, snapshot: g.clone.snapshot, full: g.clone.full };
         if (declared.has(from)) {
@@ -119,8 +132,9 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
         source = { kind: 'ostemplate', volid: volid(file.desired), fileAddress: file.address };
         dependsOn.push(file.address);
       } else {
-        source = { kind: 'clone', from: t.vmid, fromAddress: guestAddress(t.vmid), full: true };
-        dependsOn.push(guestAddress(t.vmid));
+        const from = copyOf.get(g.id) ?? t.vmid;
+        source = { kind: 'clone', from, fromAddress: guestAddress(from), full: true };
+        dependsOn.push(guestAddress(from));
       }
     } else {
       diagnostics.push({

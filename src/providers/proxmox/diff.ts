@@ -66,7 +66,9 @@ export function diffGuest(spec: GuestSpec, observed: ObservedGuest | undefined):
   const reasons: string[] = [];
   const changes: GuestChange[] = [];
   const diff: GuestDiff = { action: 'noop', changes, reasons };
-  if (observed.node !== spec.node) {
+  if (observed.node !== spec.node && spec.migrate) {
+    changes.push({ path: 'node', before: observed.node, after: spec.node, effect: 'migrate' });
+  } else if (observed.node !== spec.node) {
     diff.movedFrom = observed.node;
     reasons.push(
       `runs on node ${observed.node}, declared on ${spec.node} (moved: managed where it is, never replaced)`,
@@ -143,6 +145,8 @@ function actionFor(spec: GuestSpec, changes: GuestChange[], staysRunning: boolea
 function reasonFor(spec: GuestSpec, c: GuestChange): string {
   const what = `${c.path}: ${c.sensitive ? '(sensitive)' : show(c.before)} → ${c.sensitive ? '(sensitive)' : show(c.after)}`;
   switch (c.effect) {
+    case 'migrate':
+      return `${what} (rebalance: migrated ${spec.type === 'vm' ? 'online' : 'in restart mode'}, never replaced)`;
     case 'replace':
       return `${what} (forces replacement)`;
     case 'restart':

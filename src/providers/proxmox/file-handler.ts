@@ -5,6 +5,7 @@
  * listing per (node, storage, content type). Files are never deleted by Phoenix: guests and
  * templates may still be built from them.
  */
+import { offlineNodes, unreachableDiagnostic } from '../cluster-view.ts';
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type {
   ApplyResponse,
@@ -43,22 +44,33 @@ export function createFileHandler(options: FileHandlerOptions): ResourceHandler<
         groups.set(`${d.node}|${d.storage}|${d.content}`, { node: d.node, storage: d.storage, content: d.content });
       }
       const present = new Map<string, ObservedFile>();
+      // A node that is down: its files are unknown (never downloaded again elsewhere or twice).
+      const offline = groups.size > 0 ? await offlineNodes(client, req.ctx) : new Set<string>();
+      const unknown = req.resources
+        .filter((r) => offline.has(r.desired.node))
+        .map((r) => ({
+          address: r.address,
+          diagnostic: unreachableDiagnostic(r.desired.node, `file ${volid(r.desired)}`),
+        }));
       await Promise.all(
-        [...groups.values()].map(async (g) => {
-          const items = await client.storage.content(g.node, g.storage, { content: g.content });
-          for (const item of items) present.set(`${g.node}|${item.volid}`, { volid: item.volid, size: item.size });
-        }),
+        [...groups.values()]
+          .filter((g) => !offline.has(g.node))
+          .map(async (g) => {
+            const items = await client.storage.content(g.node, g.storage, { content: g.content });
+            for (const item of items) present.set(`${g.node}|${item.volid}`, { volid: item.volid, size: item.size });
+          }),
       );
       const found = [];
       for (const r of req.resources) {
         const hit = present.get(`${r.desired.node}|${volid(r.desired)}`);
         if (hit) found.push({ address: r.address, kind: FILE_KIND, observed: hit, node: r.desired.node });
       }
-      return { found };
+      return { found, unknown };
     },
 
     async observe(req: ObserveRequest<StorageFileSpec>): Promise<ObserveResponse<ObservedFile>> {
-      const all = await handler.observeAll!({ ctx: req.ctx, resources: [req.resource] });
+      // A context of its own: the cluster read shared within one plan is never reused here.
+      const all = await handler.observeAll!({ ctx: { ...req.ctx }, resources: [req.resource] });
       const hit = all.found[0];
       return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
     },

@@ -26,7 +26,9 @@ import { createGuest, type CreateContext } from './create.ts';
 import { GUEST_KIND } from './derive.ts';
 import { diffGuest, type ObservedGuest } from './diff.ts';
 import { asRetryable } from '../pve-retry.ts';
+import { clusterResources, unreachableDiagnostic } from '../cluster-view.ts';
 import { destroyGuest, guestStatus, type GuestRef, type OpsContext } from './guest-ops.ts';
+import { migrateGuest } from './migrate.ts';
 import { observeGuests } from './observe.ts';
 import { guestAddress, type GuestSpec } from './spec.ts';
 
@@ -73,7 +75,9 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
 
     async observeAll(req: ObserveAllRequest<GuestSpec>): Promise<ObserveAllResponse<ObservedGuest>> {
       const specs = req.resources.map((r) => r.desired);
+      const rows = await clusterResources(options.client, req.ctx);
       const result = await observeGuests(options.client, specs, {
+        rows,
         concurrency: options.observeConcurrency,
         signal: req.ctx.signal,
         environment: options.environment,
@@ -103,11 +107,29 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
           summary: `${summary(row)} (environment ${environment})`,
         })),
       ];
-      return { found, unmanaged };
+      const unknown = result.unreachable.map((u) => ({
+        address: guestAddress(u.vmid),
+        diagnostic: unreachableDiagnostic(u.node, `${u.type === 'vm' ? 'VM' : 'container'} ${u.vmid}`),
+      }));
+      // Not there yet, and declared on a node that is down: cannot be created now (nor elsewhere).
+      const offline = new Set(rows.filter((r) => r.type === 'node' && r.status !== 'online').map((r) => r.node));
+      const seen = new Set([...result.found.map((o) => o.vmid), ...result.unreachable.map((u) => u.vmid)]);
+      for (const spec of specs) {
+        if (seen.has(spec.vmid) || !offline.has(spec.node)) continue;
+        unknown.push({
+          address: guestAddress(spec.vmid),
+          diagnostic: {
+            ...unreachableDiagnostic(spec.node, `guest ${spec.vmid}`),
+            message: `node ${spec.node} is unreachable: guest ${spec.vmid} declared there cannot be created now (nor anywhere else)`,
+          },
+        });
+      }
+      return { found, unmanaged, unknown };
     },
 
     async observe(req: ObserveRequest<GuestSpec>): Promise<ObserveResponse<ObservedGuest>> {
-      const all = await handler.observeAll!({ ctx: req.ctx, resources: [req.resource] });
+      // A context of its own: the cluster read shared within one plan is never reused here.
+      const all = await handler.observeAll!({ ctx: { ...req.ctx }, resources: [req.resource] });
       const hit = all.found.find((f) => f.address === req.resource.address);
       return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
     },
@@ -191,6 +213,11 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
           await destroyGuest(ctx, refOf(spec, req.observed));
           return { observed: await createGuest(ctx, spec, req.resource.address) };
         }
+        if (spec.migrate && req.observed.node !== spec.node) {
+          // --rebalance: a migration to the placed node, then converge there.
+          await migrateGuest(ctx, refOf(spec, req.observed), spec.node);
+          return { observed: await convergeGuest(ctx, spec, refOf(spec, null)) };
+        }
         return { observed: await convergeGuest(ctx, spec, refOf(spec, req.observed)) };
       } catch (error) {
         throw asRetryable(error, req.resource.address);
@@ -215,7 +242,9 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     },
 
     async health(req: HealthRequest<GuestSpec>): Promise<HealthResponse> {
-      return guestHealth(ops(req.ctx), req.resource.desired);
+      // Where it was observed (status passes it): a guest moved by HA is asked on its new node.
+      const node = req.resource.node ?? req.resource.desired.node;
+      return guestHealth(ops(req.ctx), { ...req.resource.desired, node });
     },
   };
   return handler;

@@ -4,7 +4,7 @@
  * are read only for guests that declare them, so a plan over N plain guests costs N + 1 reads.
  */
 import type { ClusterResource, GuestConfig, ProxmoxClient } from '../../clients/proxmox/index.ts';
-import { isNotFound } from '../../clients/proxmox/index.ts';
+import { isNotFound, ProxmoxApiError } from '../../clients/proxmox/index.ts';
 import type { ObservedGuest } from './diff.ts';
 import { parseTags } from './property-string.ts';
 import { guestOwner, MANAGED_TAG, type GuestSpec, type GuestType } from './spec.ts';
@@ -18,9 +18,16 @@ export interface ObserveGuestsResult {
   unmanaged: ClusterResource[];
   /** Guests of another environment, not declared here: listed, never touched. */
   foreign: { row: ClusterResource; environment: string }[];
+  /**
+   * Declared or managed guests on a node that is down or unreachable (`/cluster/resources` lists
+   * them with status `unknown`; a read through the node answers 595): neither found nor missing.
+   */
+  unreachable: { vmid: number; node: string; type: GuestType }[];
 }
 
 export interface ObserveOptions {
+  /** `/cluster/resources` rows already read for this plan (see providers/cluster-view.ts). */
+  rows?: readonly ClusterResource[];
   concurrency?: number;
   signal?: AbortSignal;
   /** This environment: guests tagged for another one are foreign (listed, never read or touched). */
@@ -129,11 +136,12 @@ export async function observeGuests(
   specs: readonly GuestSpec[],
   options: ObserveOptions = {},
 ): Promise<ObserveGuestsResult> {
-  const rows = await client.cluster.resources('vm');
+  const rows = options.rows ?? (await client.cluster.resources('vm'));
   const desired = new Map(specs.map((s) => [s.vmid, s]));
   const toRead: { vmid: number; node: string; type: GuestType; status?: string; name?: string }[] = [];
   const unmanaged: ClusterResource[] = [];
   const foreign: { row: ClusterResource; environment: string }[] = [];
+  const unreachable: ObserveGuestsResult['unreachable'] = [];
   for (const row of rows) {
     const type = guestTypeOf(row);
     if (!type || row.vmid === undefined || !row.node) continue;
@@ -142,6 +150,9 @@ export async function observeGuests(
     const owner = guestOwner(tags, undefined, options.environment);
     if (owner.kind === 'foreign' && !desired.has(vmid)) {
       foreign.push({ row, environment: owner.environment });
+    } else if ((tags.includes(MANAGED_TAG) || desired.has(vmid)) && row.status === 'unknown') {
+      // Its node is down: nothing can be read, nothing may be re-created in its place.
+      unreachable.push({ vmid, node: row.node, type });
     } else if (tags.includes(MANAGED_TAG) || desired.has(vmid)) {
       toRead.push({ vmid, node: row.node, type, status: row.status, name: row.name });
     } else {
@@ -150,7 +161,16 @@ export async function observeGuests(
   }
   const results = await mapLimit(toRead, options.concurrency ?? 16, async (row) => {
     options.signal?.throwIfAborted();
-    return readGuest(client, row, desired.get(row.vmid), options.environment);
+    try {
+      return await readGuest(client, row, desired.get(row.vmid), options.environment);
+    } catch (error) {
+      // The node went away between the cluster read and this one (pveproxy: 595).
+      if (error instanceof ProxmoxApiError && error.status === 595) {
+        unreachable.push({ vmid: row.vmid, node: row.node, type: row.type });
+        return undefined;
+      }
+      throw error;
+    }
   });
-  return { found: results.filter((r): r is ObservedGuest => r !== undefined), unmanaged, foreign };
+  return { found: results.filter((r): r is ObservedGuest => r !== undefined), unmanaged, foreign, unreachable };
 }

@@ -13,6 +13,7 @@ import { deriveResources, FILE_KIND, GUEST_KIND } from './derive.ts';
 import type { ObservedGuest } from './diff.ts';
 import { createFileHandler } from './file-handler.ts';
 import { createGuestHandler } from './guest-handler.ts';
+import { createHaHandlers, deriveHa, HA_GROUP_KIND, HA_KIND } from './ha.ts';
 import { ensureRunning, shutdownGuest } from './guest-ops.ts';
 import { guestImporter, importGuest } from './import.ts';
 import { guestAddress, type GuestSpec, type StorageFileSpec } from './spec.ts';
@@ -51,10 +52,12 @@ function ipOf(spec: GuestSpec): string {
 export const proxmoxProvider = defineProvider({
   name: 'proxmox',
   sections: ['guests', 'templates', 'defaults'],
-  kinds: [FILE_KIND, GUEST_KIND],
+  kinds: [FILE_KIND, GUEST_KIND, HA_GROUP_KIND, HA_KIND],
   alwaysDiscover: [GUEST_KIND],
   keptOnDestroy: { [FILE_KIND]: 'downloaded OS templates and cloud images are left on the storage' },
-  derive: ({ config }) => ({ resources: deriveResources(config).all.map((r) => withReferences(r, config)) }),
+  derive: ({ config }) => ({
+    resources: [...deriveResources(config).all.map((r) => withReferences(r, config)), ...deriveHa(config)],
+  }),
   handlers(rt) {
     const guests = createGuestHandler({
       client: rt.proxmox(),
@@ -64,6 +67,7 @@ export const proxmoxProvider = defineProvider({
       environment: rt.identity,
     });
     return [
+      ...createHaHandlers(rt.proxmox()),
       createFileHandler({ client: rt.proxmox(), taskTimeoutMs: rt.taskTimeoutMs }),
       {
         ...guests,

@@ -150,6 +150,11 @@ export interface GuestSpec {
   agent?: boolean;
   /** Addresses of other resources this guest needs first (explicit dependsOn). */
   dependsOn: string[];
+  /**
+   * `phoenix plan --rebalance`: a guest found on another node than `node` is migrated there.
+   * Without it a guest that moved (HA, a manual migration) is managed where it is.
+   */
+  migrate?: boolean;
 }
 
 /** A file that must exist on a storage: an LXC OS template or a VM cloud image. */

@@ -9,9 +9,10 @@ import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { NetworkInterface } from '../../clients/proxmox/api/network.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
-import { listHandler } from './list-handler.ts';
+import { listHandler, type Listed } from './list-handler.ts';
 import { marker, type Marker } from './marker.ts';
-import { nodeNames } from './nodes.ts';
+import { reachableNodes } from './nodes.ts';
+import { unreachableDiagnostic } from '../cluster-view.ts';
 
 export const BRIDGE_KIND = 'pve.bridge';
 
@@ -94,12 +95,21 @@ export function createBridgeHandler(deps: {
   };
   return listHandler<BridgeDesired, BridgeObserved>({
     kind: BRIDGE_KIND,
-    async list(_ctx, desired) {
-      const nodes = await nodeNames(
+    async list(ctx, desired) {
+      const { online: nodes, offline } = await reachableNodes(
         client,
+        ctx,
         desired.map((r) => r.desired.node),
       );
-      const out = [];
+      const out: Listed<BridgeObserved>[] = desired
+        .filter((r) => offline.has(r.desired.node))
+        .map((r) => ({
+          address: r.address,
+          observed: null as unknown as BridgeObserved,
+          owned: false,
+          summary: `bridge ${r.desired.name} on ${r.desired.node}`,
+          unknown: unreachableDiagnostic(r.desired.node, `bridge ${r.desired.name}`),
+        }));
       for (const node of nodes) {
         for (const i of await client.network.list(node, 'bridge')) {
           if (i.type !== 'bridge') continue;

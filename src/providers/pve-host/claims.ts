@@ -5,6 +5,7 @@
  * `phoenix[<id>] claims: storage.local zfs.pve.tank`. An object another environment has
  * claimed is foreign here: declaring it too is a reported conflict instead of a flip-flop.
  */
+import { perPlan } from '../cluster-view.ts';
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { verdict } from './diff.ts';
@@ -39,10 +40,10 @@ export function parseClaims(comment: unknown): ClaimsDesired | undefined {
 }
 
 /** Address -> the other environment that claims it (one pool read). */
-export async function foreignClaims(client: ProxmoxClient, m: Marker): Promise<Map<string, string>> {
+export async function foreignClaims(client: ProxmoxClient, m: Marker, ctx?: object): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!m.environment) return out;
-  for (const p of await client.access.pools()) {
+  for (const p of await perPlan(ctx, 'pools', () => client.access.pools())) {
     if (!isClaimsPool(p.poolid)) continue;
     const c = parseClaims(p.comment);
     if (!c || c.environment === m.environment) continue;
@@ -58,9 +59,9 @@ export function createClaimsHandler(deps: {
   const { client, marker: m } = deps;
   return listHandler<ClaimsDesired, ClaimsObserved>({
     kind: CLAIMS_KIND,
-    async list() {
+    async list(ctx) {
       const out = [];
-      for (const p of await client.access.pools()) {
+      for (const p of await perPlan(ctx, 'pools', () => client.access.pools())) {
         const c = isClaimsPool(p.poolid) ? parseClaims(p.comment) : undefined;
         // Only this environment's own claims are its objects; the others' are read by the claimed kinds.
         if (!c || c.environment !== m.environment) continue;

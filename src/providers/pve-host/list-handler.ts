@@ -4,6 +4,7 @@
  * are reported as unmanaged and never touched. Handlers only supply the list, the diff and
  * the three mutations.
  */
+import type { Diagnostic } from '../../errors.ts';
 import type {
   ApplyContext,
   ApplyResponse,
@@ -28,6 +29,8 @@ export interface Listed<Observed> {
   summary: string;
   /** What it depends on as the system shows it, to order the deletes of pruned objects. */
   dependsOn?: string[];
+  /** Could not be read (its node is down): neither found nor missing, planned not at all. */
+  unknown?: Diagnostic;
 }
 
 export interface ListHandlerSpec<Desired, Observed> {
@@ -48,7 +51,12 @@ export function listHandler<Desired, Observed>(
     const requested = new Set(resources.map((r) => r.address));
     const found: ObservedResource<Observed>[] = [];
     const unmanaged: { address: string; kind: string; summary: string }[] = [];
+    const unknown: { address: string; diagnostic: Diagnostic }[] = [];
     for (const item of await spec.list(ctx, resources)) {
+      if (item.unknown) {
+        if (requested.has(item.address)) unknown.push({ address: item.address, diagnostic: item.unknown });
+        continue;
+      }
       if (item.foreign !== undefined && item.observed !== null && typeof item.observed === 'object')
         foreign.set(item.observed, item.foreign);
       if (item.foreign !== undefined && !requested.has(item.address))
@@ -68,7 +76,7 @@ export function listHandler<Desired, Observed>(
         });
       else unmanaged.push({ address: item.address, kind: spec.kind, summary: item.summary });
     }
-    return { found, unmanaged };
+    return { found, unmanaged, unknown };
   }
   const done = async (): Promise<ApplyResponse<Observed>> => ({});
   /** Observations carrying another environment's marker, and which environment. */
@@ -85,7 +93,8 @@ export function listHandler<Desired, Observed>(
   return {
     kind: spec.kind,
     async observe({ ctx, resource }) {
-      const { found } = await observeAll(ctx, [resource]);
+      // A context of its own: reads shared within one plan (cluster-view.ts) are never reused here.
+      const { found } = await observeAll({ ...ctx }, [resource]);
       const hit = found.find((f) => f.address === resource.address);
       return hit ? { observed: hit.observed, node: hit.node } : { observed: null };
     },
@@ -115,7 +124,7 @@ export function listHandler<Desired, Observed>(
         // A create whose answer was lost (596, reset) may have landed: a repeat re-reads first and
         // converges what is there instead of creating it twice.
         if (ctx.attempt > 1) {
-          const { found } = await observeAll(ctx, [resource]);
+          const { found } = await observeAll({ ...ctx }, [resource]);
           const landed = found.find((f) => f.address === resource.address);
           if (landed) return spec.update(ctx, resource, landed.observed);
         }
@@ -127,7 +136,7 @@ export function listHandler<Desired, Observed>(
         // A repeat works from a fresh read: part of the earlier attempt may have been applied.
         const current =
           ctx.attempt > 1
-            ? (await observeAll(ctx, [resource])).found.find((f) => f.address === resource.address)?.observed
+            ? (await observeAll({ ...ctx }, [resource])).found.find((f) => f.address === resource.address)?.observed
             : observed;
         await spec.update(ctx, resource, current ?? observed);
       });

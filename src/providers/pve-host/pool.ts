@@ -2,6 +2,7 @@
  * `pve.pool`: a resource pool (address `pool.<id>`). Owned = comment starts with `phoenix`;
  * membership is left to the guest provider. PVE deletes only empty pools, and says so.
  */
+import { perPlan } from '../cluster-view.ts';
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
@@ -31,9 +32,9 @@ export function createPoolHandler(deps: {
   const m = deps.marker ?? marker();
   return listHandler<PoolDesired, PoolObserved>({
     kind: POOL_KIND,
-    async list() {
+    async list(ctx) {
       // Environments' claims pools (claims.ts) are not pools anyone declares.
-      const pools = (await client.access.pools()).filter((p) => !isClaimsPool(p.poolid));
+      const pools = (await perPlan(ctx, 'pools', () => client.access.pools())).filter((p) => !isClaimsPool(p.poolid));
       return pools.map((p) => ({
         address: poolAddress(p.poolid),
         observed: { id: p.poolid, ...(p.comment ? { comment: p.comment } : {}) },

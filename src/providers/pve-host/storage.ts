@@ -61,9 +61,9 @@ export function createStorageHandler(deps: {
   const m = deps.marker ?? marker();
   return listHandler<StorageDesired, StorageObserved>({
     kind: STORAGE_KIND,
-    async list() {
+    async list(ctx) {
       const rows = await client.storage.definitions();
-      const claimed = await foreignClaims(client, m);
+      const claimed = await foreignClaims(client, m, ctx);
       return rows.map((row) => {
         const id = String(row.storage);
         const type = String(row.type);

@@ -206,7 +206,14 @@ export function targetLeaseManager(options: TargetLeaseOptions) {
     };
     const isMine = (seen: Observed): boolean => seen.info?.nonce === mine.nonce;
     for (let round = 1; round <= MAX_ROUNDS; round++) {
-      const seen = await observe();
+      let seen: Observed;
+      try {
+        seen = await observe();
+      } catch (error) {
+        // A transient read failure (5xx, 596) is one lost round, not a lost apply.
+        if (!(error instanceof ProxmoxApiError) || error.status < 500 || round === MAX_ROUNDS) throw error;
+        continue;
+      }
       if (isMine(seen)) return held(mine);
       if (seen.comment !== undefined && !seen.info) throw notALease(seen.comment);
       if (seen.info && liveOther(seen.info, mine.nonce)) throw new TargetLeaseHeldError(seen.info, endpoint);

@@ -81,9 +81,9 @@ export function createZfsHandler(deps: {
   const path = (node: string) => `/nodes/${encodeURIComponent(node)}/disks/zfs`;
   return listHandler<ZfsDesired, ZfsObserved>({
     kind: ZFS_KIND,
-    async list(_ctx, desired) {
+    async list(ctx, desired) {
       const wanted = new Set(desired.map((r) => r.address));
-      const claimed = await foreignClaims(client, m);
+      const claimed = await foreignClaims(client, m, ctx);
       const out = [];
       for (const node of await nodeNames(
         client,

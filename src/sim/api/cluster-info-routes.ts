@@ -63,34 +63,6 @@ export function clusterInfoRoutes(ctx: SimContext): SimRoute[] {
     }),
     route('GET', '/cluster/tasks', (req) => visibleTasks(ctx, req).map(listRow)),
     route('GET', '/cluster/log', (req) => clusterLog(ctx, req)),
-    route('GET', '/cluster/ha', () => [{ id: 'groups' }, { id: 'resources' }, { id: 'status' }]),
-    route('GET', '/cluster/ha/status', () => [{ name: 'current' }, { name: 'manager_status' }]),
-    route('GET', '/cluster/ha/status/current', () => {
-      const online = nodeNames().filter((n) => ctx.nodes.get(n)?.online !== false).length;
-      const quorate = online * 2 > ctx.nodes.size ? 1 : 0;
-      // No HA resource is configured: pve-ha-manager reports only the quorum.
-      return [
-        {
-          id: 'quorum',
-          type: 'quorum',
-          node: nodeNames()[0] ?? '',
-          status: quorate ? 'OK' : 'No quorum on node',
-          quorate,
-        },
-      ];
-    }),
-    route('GET', '/cluster/ha/status/manager_status', () => ({
-      manager_status: {},
-      quorum: { node: nodeNames()[0] ?? '', quorate: '1' },
-    })),
-    route('GET', '/cluster/ha/resources', () => []),
-    route('GET', '/cluster/ha/resources/{sid}', (req) => {
-      throw new SimApiError(500, `no such resource '${String(req.params.sid)}'`);
-    }),
-    route('GET', '/cluster/ha/groups', () => []),
-    route('GET', '/cluster/ha/groups/{group}', (req) => {
-      throw new SimApiError(500, `no such ha group '${String(req.params.group)}'`);
-    }),
     route('GET', '/cluster/backup', () => []),
     route('GET', '/cluster/backup/{id}', (req) => {
       throw new SimApiError(500, `Job '${String(req.params.id)}' does not exist`);

@@ -68,12 +68,14 @@ function sameSummary(a: GuestSummary, b: GuestSummary): boolean {
 function guestRow(ctx: SimContext, g: Guest, pool: string | undefined): Readonly<Record<string, unknown>> {
   const s = guestSummary(ctx, g);
   const { lock, tags } = g.config;
+  // A guest of an offline node: the cluster filesystem still lists it, nobody knows its state.
+  const status = ctx.nodes.get(g.node)?.online === false ? 'unknown' : g.status;
   const last = lastRow.get(g);
   if (
     last &&
     last.row.vmid === g.vmid &&
     last.row.type === g.type &&
-    last.status === g.status &&
+    last.status === status &&
     last.node === g.node &&
     last.lock === lock &&
     last.tags === tags &&
@@ -88,7 +90,7 @@ function guestRow(ctx: SimContext, g: Guest, pool: string | undefined): Readonly
     vmid: g.vmid,
     node: g.node,
     name: s.name,
-    status: g.status,
+    status,
     template: s.template,
     maxmem: s.maxmem,
     mem: s.mem,
@@ -106,7 +108,7 @@ function guestRow(ctx: SimContext, g: Guest, pool: string | undefined): Readonly
   if (tags !== undefined) row.tags = tags;
   if (pool) row.pool = pool;
   const frozen = cacheableRow(row);
-  lastRow.set(g, { summary: s, status: g.status, node: g.node, lock, tags, pool, row: frozen });
+  lastRow.set(g, { summary: s, status, node: g.node, lock, tags, pool, row: frozen });
   return frozen;
 }
 

@@ -5,6 +5,8 @@ import type { SimRoute } from '../contract.ts';
 import type { SimContext } from '../state/context.ts';
 import { clusterInfoRoutes } from './cluster-info-routes.ts';
 import { clusterRoutes } from './cluster-routes.ts';
+import { haRoutes } from './ha-routes.ts';
+import { migrateRoutes } from './migrate-routes.ts';
 import { diskRoutes } from './disk-routes.ts';
 import { extraReadRoutes } from './extra-read-routes.ts';
 import { firewallRoutes } from './firewall-routes.ts';
@@ -34,6 +36,8 @@ export function allRoutes(ctx: SimContext): SimRoute[] {
     ...diskRoutes(ctx),
     ...nodeInfoRoutes(ctx),
     ...clusterInfoRoutes(ctx),
+    ...haRoutes(ctx),
+    ...migrateRoutes(ctx),
     ...volumeRoutes(ctx),
     ...extraReadRoutes(ctx),
   ];

@@ -9,6 +9,7 @@ import { duration, requireGuest, type SimContext } from '../state/context.ts';
 import { checkLock } from '../state/guests.ts';
 import { FORMATS, parseProps, printProps } from '../state/props.ts';
 import { addToPool, assertVmidFree, newGuest, startTask } from './guest-ops.ts';
+import { cloneTargetNode } from './clone-target.ts';
 
 export function cloneLxc(ctx: SimContext, req: SimRequest): string {
   const p = req.params;
@@ -45,9 +46,14 @@ export function cloneLxc(ctx: SimContext, req: SimRequest): string {
     /^(rootfs|mp\d+)$/,
   );
   checkBridges(accessOf(req), sourceConfig, true);
+  const volids = Object.keys(sourceConfig)
+    .filter((k) => k === 'rootfs' || /^mp\d+$/.test(k))
+    .map((k) => parseProps(String(sourceConfig[k]), k === 'rootfs' ? FORMATS.lxcRootfs : FORMATS.lxcMp).volume ?? '')
+    .filter((v) => v.includes(':'));
+  const node = cloneTargetNode(ctx, req, source, volids, 'CT');
   source.config.lock = 'disk';
   const hostname = typeof p.hostname === 'string' ? p.hostname : String(source.config.hostname ?? `CT${newid}`);
-  const target = newGuest('lxc', newid, source.node, hostname);
+  const target = newGuest('lxc', newid, node, hostname);
   target.config = { lock: 'create' };
   ctx.guests.set(newid, target);
   addToPool(ctx, p.pool, newid);
@@ -78,11 +84,11 @@ export function cloneLxc(ctx: SimContext, req: SimRequest): string {
             task.log(`create full clone of mountpoint ${key} (${volid})`);
             const src = ctx.storage.find(source.node, volid);
             const storage = typeof p.storage === 'string' ? p.storage : (volid.split(':')[0] ?? 'local');
-            const vol = ctx.storage.allocImage(source.node, storage, newid, src?.size ?? 0, 'lxc', ctx.clock.now());
+            const vol = ctx.storage.allocImage(node, storage, newid, src?.size ?? 0, 'lxc', ctx.clock.now());
             mp.volume = vol.volid;
           } else {
             task.log(`create linked clone of mount point ${key} (${volid})`);
-            mp.volume = ctx.storage.linkedClone(source.node, volid, newid, 'lxc', ctx.clock.now()).volid;
+            mp.volume = ctx.storage.linkedClone(node, volid, newid, 'lxc', ctx.clock.now()).volid;
           }
           config[key] = printProps(mp, format);
         }
@@ -95,7 +101,7 @@ export function cloneLxc(ctx: SimContext, req: SimRequest): string {
     },
     {
       onError: () => {
-        ctx.storage.volumesOf(source.node, newid).forEach((v) => ctx.storage.free(source.node, v.volid));
+        ctx.storage.volumesOf(node, newid).forEach((v) => ctx.storage.free(node, v.volid));
         if (ctx.guests.get(newid) === target) ctx.guests.delete(newid);
       },
       onFinally: () => {

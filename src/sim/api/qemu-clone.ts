@@ -9,6 +9,7 @@ import { duration, lockConfig, requireGuest, type SimContext } from '../state/co
 import { checkLock, DISK_KEY_RE } from '../state/guests.ts';
 import { FORMATS, parseProps, printProps } from '../state/props.ts';
 import { addToPool, newGuest, startTask } from './guest-ops.ts';
+import { cloneTargetNode } from './clone-target.ts';
 
 export function cloneQemu(ctx: SimContext, req: SimRequest): string {
   const p = req.params;
@@ -42,10 +43,15 @@ export function cloneQemu(ctx: SimContext, req: SimRequest): string {
   }
   checkCloneSpace(accessOf(req), sourceConfig, full, p.storage, (v) => parseProps(v, FORMATS.qemuDisk), DISK_KEY_RE);
   checkBridges(accessOf(req), sourceConfig, false);
+  const volids = Object.keys(sourceConfig)
+    .filter((k) => DISK_KEY_RE.test(k))
+    .map((k) => parseProps(String(sourceConfig[k]), FORMATS.qemuDisk).file ?? '')
+    .filter((v) => v.includes(':'));
+  const node = cloneTargetNode(ctx, req, source, volids, 'VM');
   const target = newGuest(
     'qemu',
     newid,
-    source.node,
+    node,
     typeof p.name === 'string' ? p.name : `Copy-of-VM-${String(source.config.name ?? source.vmid)}`,
   );
   const releases: (() => void)[] = [];
@@ -76,18 +82,15 @@ export function cloneQemu(ctx: SimContext, req: SimRequest): string {
           continue;
         }
         if (volid.includes('-cloudinit')) {
-          disk.file = ctx.storage.allocCloudinit(
-            source.node,
-            volid.split(':')[0] ?? 'local',
-            newid,
-            ctx.clock.now(),
-          ).volid;
+          // A full clone puts every drive, the cloud-init one too, on the target storage when one is given.
+          const storage = full && typeof p.storage === 'string' ? p.storage : (volid.split(':')[0] ?? 'local');
+          disk.file = ctx.storage.allocCloudinit(node, storage, newid, ctx.clock.now()).volid;
         } else if (full) {
           task.log(`create full clone of drive ${key} (${volid})`);
           const src = ctx.storage.find(source.node, volid);
           const storage = typeof p.storage === 'string' ? p.storage : (volid.split(':')[0] ?? 'local');
           disk.file = ctx.storage.allocImage(
-            source.node,
+            node,
             storage,
             newid,
             src?.size ?? 0,
@@ -101,7 +104,7 @@ export function cloneQemu(ctx: SimContext, req: SimRequest): string {
           );
         } else {
           task.log(`create linked clone of drive ${key} (${volid})`);
-          disk.file = ctx.storage.linkedClone(source.node, volid, newid, 'qemu', ctx.clock.now()).volid;
+          disk.file = ctx.storage.linkedClone(node, volid, newid, 'qemu', ctx.clock.now()).volid;
         }
         await task.sleep(full ? each * 0.5 : each);
         target.config[key] = printProps(disk, FORMATS.qemuDisk);
@@ -121,7 +124,7 @@ export function cloneQemu(ctx: SimContext, req: SimRequest): string {
     },
     {
       onError: () => {
-        ctx.storage.volumesOf(source.node, newid).forEach((v) => ctx.storage.free(source.node, v.volid));
+        ctx.storage.volumesOf(node, newid).forEach((v) => ctx.storage.free(node, v.volid));
         if (ctx.guests.get(newid) === target) ctx.guests.delete(newid);
       },
       onFinally: () => releases.forEach((r) => r()),

@@ -90,7 +90,7 @@ describe('cluster model: version, nodes, cluster', () => {
     });
     m.control('set-node-status', { node: 'pve2', online: false });
     const err = await apiError(m.call('GET', '/nodes/{node}/qemu', { node: 'pve2' }));
-    expect([err.status, err.message]).toEqual([595, 'Connection refused']);
+    expect([err.status, err.message]).toEqual([595, 'No route to host']);
     const nodes = (await m.call('GET', '/nodes')) as Record<string, unknown>[];
     expect(nodes.find((n) => n.node === 'pve2')?.status).toBe('offline');
     const status = (await m.call('GET', '/cluster/status')) as Record<string, unknown>[];

@@ -15,6 +15,7 @@ import { missingConfig, type Guest, type GuestType } from './guests.ts';
 import type { NetworkState } from './network.ts';
 import type { FirewallState } from './firewall.ts';
 import type { NodeDisks } from './disks.ts';
+import type { HaState } from './ha.ts';
 
 export interface SimNode {
   name: string;
@@ -83,6 +84,8 @@ export const DEFAULT_DURATIONS: Record<string, number> = {
   aptupdate: 3000,
   upload: 1000,
   qmmove: 8000,
+  qmmigrate: 15000,
+  vzmigrate: 10000,
   /** Time from VM start until the guest agent answers. */
   agentBoot: 8000,
 };
@@ -103,6 +106,8 @@ export interface SimContext {
   /** DHCP leases handed to simulated guests: MAC → IPv4. */
   leases: Map<string, string>;
   downloadSizes: Record<string, number>;
+  /** HA groups and resources (`/cluster/ha`). */
+  ha: HaState;
   /** datacenter.cfg (`/cluster/options`). */
   clusterOptions: Record<string, string | number>;
   /** The model's seed: deterministic series (rrddata) hash it with what they describe. */
@@ -129,8 +134,8 @@ export function requireNode(ctx: SimContext, name: unknown): SimNode {
     );
   }
   if (node.online === false) {
-    // pveproxy cannot connect to the proxied node (spec §3, 595).
-    throw new SimApiError(595, 'Connection refused');
+    // pveproxy cannot reach the proxied node (spec §3, 595: a node that is down or cut off).
+    throw new SimApiError(595, 'No route to host');
   }
   return node;
 }

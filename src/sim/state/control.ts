@@ -6,6 +6,8 @@
 import { SimApiError } from '../contract.ts';
 import type { SimContext } from './context.ts';
 import type { Guest } from './guests.ts';
+import { recoverNode } from './ha.ts';
+import { referencedVolumes } from '../api/guest-config.ts';
 
 function guestOf(ctx: SimContext, args: Record<string, unknown>): Guest {
   const guest = ctx.guests.get(Number(args.vmid));
@@ -22,6 +24,9 @@ export const CONTROL_ACTIONS = [
   'set-bridge',
   'add-firewall-rule',
   'set-lock',
+  'set-node-status',
+  'node-offline',
+  'node-online',
 ] as const;
 
 export function applyControl(ctx: SimContext, action: string, args: Record<string, unknown>): unknown {
@@ -43,11 +48,16 @@ export function applyControl(ctx: SimContext, action: string, args: Record<strin
     case 'ignore-shutdown':
       guestOf(ctx, args).os.ignoresShutdown = args.value !== false;
       return null;
-    case 'set-node-status': {
+    case 'set-node-status':
+    case 'node-offline':
+    case 'node-online': {
       const node = ctx.nodes.get(String(args.node));
       if (!node) throw new SimApiError(400, `control: no node ${String(args.node)}`);
-      node.online = args.online !== false;
-      return null;
+      node.online = action === 'node-online' || (action === 'set-node-status' && args.online !== false);
+      if (node.online) return { node: node.name, online: true };
+      // The node is gone: its guests' state is unknown, and the HA manager recovers its services.
+      const recovered = recoverNode(ctx, node.name, (g) => referencedVolumes(g.type, g.config).map((v) => v.volid));
+      return { node: node.name, online: false, recovered };
     }
     case 'delete-guest':
       ctx.guests.delete(guestOf(ctx, args).vmid);

@@ -7,6 +7,7 @@ import { SimApiError, type SimFaultOracle, type SimModel, type SimRoute } from '
 import { allRoutes } from '../api/index.ts';
 import { realClock, type SimClock } from './clock.ts';
 import { DEFAULT_DURATIONS, type Pool, type SimContext, type SimNode } from './context.ts';
+import { emptyHa, type HaGroupRecord, type HaResourceRecord } from './ha.ts';
 import { emptyFirewall, type FirewallState } from './firewall.ts';
 import type { Guest } from './guests.ts';
 import { FlockTable } from './locks.ts';
@@ -58,6 +59,9 @@ interface Snapshot {
   rng?: number;
   nodeSettings?: Record<string, NonNullable<SimNode['settings']>>;
   clusterOptions?: Record<string, string | number>;
+  ha?: { groups: HaGroupRecord[]; resources: HaResourceRecord[] };
+  /** Nodes taken offline through the control endpoint. */
+  offline?: string[];
 }
 
 /** The model plus test conveniences (context access, waiting for a task). */
@@ -97,6 +101,7 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
     sslFingerprint: options.sslFingerprint,
     seed: options.seed,
     clusterOptions: { keyboard: 'en-us' },
+    ha: emptyHa(),
   };
   const tmplStore = [...storage.configs.values()].find((c) => c.content.includes('vztmpl'));
   if (tmplStore) {
@@ -131,6 +136,8 @@ export function createSimModel(options: SimModelOptions): SimModelHandle {
       rng: random.state(),
       nodeSettings: Object.fromEntries([...nodes].filter(([, n]) => n.settings).map(([k, n]) => [k, n.settings ?? {}])),
       clusterOptions: ctx.clusterOptions,
+      ha: { groups: [...ctx.ha.groups.values()], resources: [...ctx.ha.resources.values()] },
+      offline: [...nodes.values()].filter((n) => n.online === false).map((n) => n.name),
     }),
     control: (action, args) => applyControl(ctx, action, args),
     close: () => ctx.tasks.close(),
@@ -178,4 +185,10 @@ function restore(ctx: SimContext, raw: unknown): void {
     if (node) node.settings = settings;
   }
   if (snap.clusterOptions) ctx.clusterOptions = snap.clusterOptions;
+  for (const g of snap.ha?.groups ?? []) ctx.ha.groups.set(g.group, g);
+  for (const r of snap.ha?.resources ?? []) ctx.ha.resources.set(r.sid, r);
+  for (const name of snap.offline ?? []) {
+    const node = ctx.nodes.get(name);
+    if (node) node.online = false;
+  }
 }
