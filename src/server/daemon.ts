@@ -15,6 +15,7 @@ import { UpstreamStats } from '../gitops/upstream.ts';
 import { Notifier } from '../gitops/notify.ts';
 import { openStateStore, type StateStore } from '../gitops/store.ts';
 import { createDaemonServer, type DaemonServer } from './app.ts';
+import { idleCollector } from './runtime-tuning.ts';
 
 export interface DaemonOptions {
   /** A working tree (`--config DIR`)... */
@@ -33,6 +34,12 @@ export interface DaemonOptions {
   log?(message: string, fields?: Record<string, unknown>): void;
   /** Test overrides of the policy intervals. */
   intervalsMs?: { poll?: number; selfHeal?: number; leaseRetry?: number; certificates?: number };
+  /**
+   * Run a full garbage collection this long after the last run once the daemon is idle
+   * (`phoenix serve` sets it; see runtime-tuning.ts). Off by default: in-process callers
+   * (tests) share their heap with other work.
+   */
+  idleGcMs?: number;
 }
 
 export interface RunningDaemon {
@@ -140,6 +147,19 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       hint: 'is another daemon running on this port? choose another with --listen',
     });
   }
+  const collector =
+    o.idleGcMs === undefined
+      ? undefined
+      : idleCollector({
+          quietMs: o.idleGcMs,
+          isIdle: () => {
+            const s = reconciler.snapshot();
+            return !s.running && s.queueDepth === 0;
+          },
+        });
+  const unsubscribeCollector = bus.subscribe((e) => {
+    if (e.type === 'run.finished') collector?.onRunEnd();
+  });
   const firstRun = reconciler.start().catch((error: unknown) => error);
   let stopped: Promise<void> | undefined;
   return {
@@ -153,6 +173,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     stop: () =>
       (stopped ??= (async () => {
         await reconciler.stop();
+        unsubscribeCollector();
+        collector?.close();
         await notifier.close();
         await server.close();
         store.close();

@@ -54,6 +54,9 @@ Examples:
 `,
     )
     .action(async (options: ServeOptions) => {
+      // First, before the imports below grow the young generation (see runtime-tuning.ts).
+      const { tuneHeapForDaemon } = await import('../../server/runtime-tuning.ts');
+      tuneHeapForDaemon();
       const { readFileSync } = await import('node:fs');
       const { resolve } = await import('node:path');
       const { startDaemon } = await import('../../server/daemon.ts');
@@ -94,6 +97,7 @@ Examples:
             ? { cert: readFileSync(options.tlsCert, 'utf8'), key: readFileSync(options.tlsKey, 'utf8') }
             : undefined,
         log,
+        idleGcMs: 1_000,
       });
       log('phoenix serve listening', {
         url: daemon.url,
