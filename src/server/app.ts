@@ -71,7 +71,7 @@ function clientKey(req: IncomingMessage): string {
 
 function holdView(h: ReturnType<StateStore['gitops']['holds']['list']>[number]) {
   const plan = h.plan as {
-    changes?: { address: string; action: string; attributes?: unknown[]; reasons?: string[] }[];
+    changes?: { address: string; kind?: string; action: string; attributes?: unknown[]; reasons?: string[] }[];
   };
   return {
     id: h.id,
@@ -82,7 +82,13 @@ function holdView(h: ReturnType<StateStore['gitops']['holds']['list']>[number]) 
     summary: h.summary,
     changes: (plan.changes ?? [])
       .filter((c) => c.action !== 'noop')
-      .map((c) => ({ address: c.address, action: c.action, attributes: c.attributes ?? [], reasons: c.reasons ?? [] })),
+      .map((c) => ({
+        address: c.address,
+        kind: c.kind ?? null,
+        action: c.action,
+        attributes: c.attributes ?? [],
+        reasons: c.reasons ?? [],
+      })),
   };
 }
 
