@@ -469,7 +469,14 @@ export class Reconciler {
         bus.publish('resource.applying', { run: run.id, address: e.address, action: e.action });
       }
       override postApply(e: PostApplyEvent): void {
-        bus.publish('resource.applied', { run: run.id, address: e.address, action: e.action, outcome: e.outcome });
+        bus.publish('resource.applied', {
+          run: run.id,
+          address: e.address,
+          kind: e.kind,
+          action: e.action,
+          outcome: e.outcome,
+          durationMs: e.durationMs,
+        });
         store.events.add({
           runId: run.id,
           level: e.outcome === 'failed' ? 'error' : 'info',

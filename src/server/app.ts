@@ -13,6 +13,7 @@ import { PhoenixError } from '../errors.ts';
 import type { EventBus } from '../gitops/event-bus.ts';
 import type { Reconciler } from '../gitops/reconciler.ts';
 import type { UpstreamStats } from '../gitops/upstream.ts';
+import type { ApplyStats } from '../gitops/apply-stats.ts';
 import type { StateStore } from '../gitops/store.ts';
 import { allows, Authenticator } from './auth.ts';
 import {
@@ -34,6 +35,8 @@ export interface DaemonServerOptions {
   store: StateStore;
   bus: EventBus;
   upstream: UpstreamStats;
+  /** Apply and run durations (`/metrics`); absent: not exported. */
+  applyStats?: ApplyStats;
   /** Only pushes to this branch start a run (webhook). */
   branch?: string;
   /** The webhook secret in force (resolved from its reference), or undefined: every webhook is refused. */
@@ -373,6 +376,8 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
           certificates: o.store.certificates.list(),
           upstream: o.upstream,
           runsByOutcome: o.reconciler.runCounts,
+          applyStats: o.applyStats,
+          process: true,
         });
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
         res.end(text);

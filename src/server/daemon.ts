@@ -12,6 +12,7 @@ import { EventBus } from '../gitops/event-bus.ts';
 import { Reconciler } from '../gitops/reconciler.ts';
 import { directorySource, gitSource, type DesiredStateSource, type GitCredentials } from '../gitops/source.ts';
 import { UpstreamStats } from '../gitops/upstream.ts';
+import { ApplyStats } from '../gitops/apply-stats.ts';
 import { Notifier } from '../gitops/notify.ts';
 import { openStateStore, type StateStore } from '../gitops/store.ts';
 import { createDaemonServer, type DaemonServer } from './app.ts';
@@ -87,6 +88,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     : directorySource(o.configDir ?? '.');
   const bus = new EventBus();
   const upstream = new UpstreamStats();
+  const applyStats = new ApplyStats(bus);
   const reconciler = new Reconciler({
     source,
     store,
@@ -108,6 +110,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     store,
     bus,
     upstream,
+    applyStats,
     branch: o.repo?.branch,
     tls: o.tls,
     log: o.log,
@@ -174,6 +177,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       (stopped ??= (async () => {
         await reconciler.stop();
         unsubscribeCollector();
+        applyStats.close();
         collector?.close();
         await notifier.close();
         await server.close();
