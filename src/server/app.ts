@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,10 @@ export interface DaemonServerOptions {
 
 export interface DaemonServer {
   readonly routes: Route[];
-  listen(host: string, port: number): Promise<string>;
+  /** Listens over HTTPS with `tls` (default: the option's), plain HTTP without one. */
+  listen(host: string, port: number, tls?: { cert: string; key: string }): Promise<string>;
+  /** A renewed certificate, taken by new connections without a restart. */
+  setCertificate(tls: { cert: string; key: string }): void;
   close(): Promise<void>;
 }
 
@@ -330,7 +333,7 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
       handle: ({ req, res, body }) => {
         const { token } = parseJson(body);
         const key = clientKey(req);
-        const login = typeof token === 'string' ? auth.login(token, o.tls !== undefined) : undefined;
+        const login = typeof token === 'string' ? auth.login(token, secure) : undefined;
         if (!login) {
           auth.limiter.fail(key);
           throw new HttpError(401, 'unknown token', 'E_UNAUTHORIZED');
@@ -458,6 +461,8 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
     await route.handle({ req, res, url, params, body, who });
   }
 
+  /** Serving HTTPS: session cookies are then marked Secure. */
+  let secure = o.tls !== undefined;
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) {
@@ -479,8 +484,9 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
   let server: Server | undefined;
   return {
     routes,
-    listen(host, port) {
-      server = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, listener) : createHttpServer(listener);
+    listen(host, port, tls = o.tls) {
+      secure = tls !== undefined;
+      server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
       const s = server;
       s.keepAliveTimeout = 5_000;
       return new Promise((resolve, reject) => {
@@ -488,9 +494,13 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
         s.listen(port, host, () => {
           const address = s.address() as AddressInfo;
           const h = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-          resolve(`${o.tls ? 'https' : 'http'}://${h}:${address.port}`);
+          resolve(`${secure ? 'https' : 'http'}://${h}:${address.port}`);
         });
       });
+    },
+    setCertificate(tls) {
+      if (!secure || !server) throw new Error('the daemon does not serve HTTPS');
+      (server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
     },
     async close() {
       for (const c of sseClients) c.end();
