@@ -41,7 +41,11 @@ function caRoot(): string {
   throw new Error('no root_ca.crt in the simulated guests');
 }
 
-function get(url: string, ca: string, token?: string): Promise<{ status: number; body: string; peer: X509Certificate }> {
+function get(
+  url: string,
+  ca: string,
+  token?: string,
+): Promise<{ status: number; body: string; peer: X509Certificate }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       const peer = new X509Certificate((res.socket as TLSSocket).getPeerCertificate().raw);
