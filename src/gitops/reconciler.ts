@@ -21,6 +21,7 @@ import type { GitopsRunRecord, GitopsTrigger, HoldRecord, StateStore } from '../
 import type { EventBus } from './event-bus.ts';
 import { decide, type Policy } from './policy.ts';
 import type { DesiredStateSource, Revision } from './source.ts';
+import { recordCertificates } from './certificate-records.ts';
 import { DAEMON_CERTIFICATE } from './daemon-certificate.ts';
 import { readStatusRows, type ResourceRow } from './status-rows.ts';
 
@@ -391,6 +392,7 @@ export class Reconciler {
 
   private async refreshStatus(phoenix: Phoenix, planned: PlanResult): Promise<void> {
     const rows = await readStatusRows(phoenix, planned);
+    recordCertificates(phoenix, planned, this.o.store);
     this.plan = planned.plan;
     this.statusAt = new Date().toISOString();
     const changed = JSON.stringify(rows) !== JSON.stringify(this.rows);

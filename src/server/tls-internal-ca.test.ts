@@ -69,7 +69,7 @@ const start = (): Promise<RunningDaemon> =>
     intervalsMs: { poll: 3_600_000, selfHeal: 3_600_000 },
   });
 
-describe('the daemon certificate from the internal step-ca', () => {
+describe('the daemon certificate from the internal step-ca (and the tracked certificates)', () => {
   it('listens only with a CA-issued certificate, serves verifiable HTTPS, keeps it across restarts', async () => {
     let daemon = await start();
     let serial: string;
@@ -92,6 +92,17 @@ describe('the daemon certificate from the internal step-ca', () => {
       const metrics = await get(`${url}/metrics`, root, token);
       expect(metrics.body).toMatch(/phoenix_certificate_expiry_seconds\{name="daemon.api"\} [1-9]\d+/);
       expect(metrics.body).toContain('phoenix_certificate_renewal_due{name="daemon.api"} 0');
+      // The environment's certificates are tracked from what the plan observed (no extra reads).
+      const tracked = daemon.store.certificates.list();
+      const edge = tracked.find((c) => c.name === 'cert.gateway-edge');
+      expect(edge?.notAfter).toBeGreaterThan(Date.now());
+      expect(edge?.renewAt).toBeLessThan(edge!.notAfter);
+      expect(tracked.map((c) => c.name)).toEqual(expect.arrayContaining(['cert.traefik-internal', DAEMON_CERTIFICATE]));
+      expect(metrics.body).toMatch(/phoenix_certificate_expiry_seconds\{name="cert.gateway-edge"\} [1-9]\d+/);
+      const api = JSON.parse((await get(`${url}/api/v1/certificates`, root, token)).body) as {
+        certificates: { name: string }[];
+      };
+      expect(api.certificates.map((c) => c.name)).toContain('cert.gateway-edge');
       // Plain HTTP on that port gets no answer from the API.
       await expect(fetch(url.replace('https:', 'http:') + '/healthz')).rejects.toThrow();
     } finally {
