@@ -114,9 +114,14 @@ export const benchmark: Benchmark = {
         });
         for (let w = 0; w < 400 && applying.length === seen; w++) await sleep(2);
         if (applying.length > seen) latencies.push((applying[seen] ?? posted) - posted);
-        for (let w = 0; w < 200; w++) {
-          const s = (await (await fetch(`${url}/api/v1/status`, { headers: auth })).json()) as { running: boolean };
-          if (!s.running) break;
+        // Until the run has finished (bounded: 30 s on a loaded machine), so the next commit
+        // starts a new run and the idle figures below are taken while really idle.
+        for (let w = 0; w < 1500; w++) {
+          const s = (await (await fetch(`${url}/api/v1/status`, { headers: auth })).json()) as {
+            running: boolean;
+            queueDepth?: number;
+          };
+          if (!s.running && !s.queueDepth) break;
           await sleep(20);
         }
       }

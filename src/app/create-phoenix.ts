@@ -78,6 +78,10 @@ export interface Phoenix {
   readonly identity: EnvironmentIdentity;
   /** Shells on the nodes and guests when Phoenix can reach them (the certs report reads through them). */
   readonly shells?: ShellResolver;
+  /** Where to connect for a guest's step-ca when it is not routable from here (the simulator's CA). */
+  readonly dialStepCa?: ProviderRuntime['dialStepCa'];
+  /** Resolves a secret reference the way the providers do (demo values on the built-in simulator). */
+  resolveSecret(ref: string): Promise<string>;
   /** Every handler of this environment; `kinds()` lists them (prune discovers all of them). */
   readonly registry: HandlerRegistry & { kinds(): string[] };
   readonly client: ProxmoxClient;
@@ -257,6 +261,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   let registry: Awaited<ReturnType<typeof buildRegistry>>;
   let shells: ShellResolver | undefined;
   let dialer: ((node: string) => Dial) | undefined;
+  let dialStepCa: ProviderRuntime['dialStepCa'];
   try {
     // One set of node connections (opened on first use) for every provider working in guests.
     if (nodeAccess) {
@@ -267,6 +272,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     }
     const stepCa = simulator?.nodeSide?.dataDir ? simulatedStepCaDialer(simulator.nodeSide.dataDir) : undefined;
     if (stepCa) closers.push(() => stepCa.close());
+    dialStepCa = stepCa?.dial;
     const runtime: ProviderRuntime = {
       ...settings,
       environment,
@@ -298,6 +304,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     unmanagedSections: unmanagedSections(providers, loaded.config),
     identity,
     ...(shells ? { shells } : {}),
+    ...(dialStepCa ? { dialStepCa } : {}),
+    resolveSecret: secret,
     registry,
     client,
     environment,

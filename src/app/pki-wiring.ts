@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { PhoenixError } from '../errors.ts';
-import { startSimStepCa, type SimStepCa } from '../sim/stepca/index.ts';
+import type { SimStepCa } from '../sim/stepca/index.ts';
 
 export function simulatedStepCaDialer(simulatorDataDir: string): {
   dial(ca: { vmid: number; baseDir: string }): Promise<{ host: string; port: number }>;
@@ -18,13 +18,17 @@ export function simulatedStepCaDialer(simulatorDataDir: string): {
     async dial({ vmid, baseDir }) {
       let started = running.get(vmid);
       if (!started) {
-        started = startSimStepCa({
-          fsRoot: join(simulatorDataDir, 'guests', String(vmid), 'root'),
-          configPath: `${baseDir}/config/ca.json`,
-          passwordFile: `${baseDir}/secrets/password`,
-          host: '127.0.0.1',
-          port: 0,
-        });
+        // Loaded on first use: the simulated CA (and its X.509 code) has no place in the
+        // memory of a daemon or CLI run that manages a real step-ca.
+        started = import('../sim/stepca/index.ts').then(({ startSimStepCa }) =>
+          startSimStepCa({
+            fsRoot: join(simulatorDataDir, 'guests', String(vmid), 'root'),
+            configPath: `${baseDir}/config/ca.json`,
+            passwordFile: `${baseDir}/secrets/password`,
+            host: '127.0.0.1',
+            port: 0,
+          }),
+        );
         running.set(vmid, started);
         started.catch(() => running.delete(vmid));
       }

@@ -21,6 +21,8 @@ import type { GitopsRunRecord, GitopsTrigger, HoldRecord, StateStore } from '../
 import type { EventBus } from './event-bus.ts';
 import { decide, type Policy } from './policy.ts';
 import type { DesiredStateSource, Revision } from './source.ts';
+import { recordCertificates } from './certificate-records.ts';
+import { DAEMON_CERTIFICATE } from './daemon-certificate.ts';
 import { readStatusRows, type ResourceRow } from './status-rows.ts';
 
 export interface ReconcilerOptions {
@@ -65,7 +67,10 @@ export interface DaemonSnapshot {
   policy: Policy;
 }
 
-type Job = { kind: 'sync'; trigger: GitopsTrigger } | { kind: 'approve'; holdId: string; by?: string };
+type Job =
+  | { kind: 'sync'; trigger: GitopsTrigger }
+  | { kind: 'approve'; holdId: string; by?: string }
+  | { kind: 'task'; run: (phoenix: Phoenix) => Promise<void> };
 
 interface QueuedJob {
   job: Job;
@@ -122,6 +127,23 @@ export class Reconciler {
   /** Queues a run; a trigger while one is already queued joins it. */
   trigger(trigger: GitopsTrigger): Promise<GitopsRunRecord | undefined> {
     return this.enqueue({ kind: 'sync', trigger });
+  }
+
+  /**
+   * Runs `fn` with the Phoenix of the revision in force, in the queue (never beside an apply, and
+   * the environment is not closed under it): the daemon's own certificate is issued this way.
+   * Rejects when no valid revision has been reconciled yet.
+   */
+  async withCurrent<T>(fn: (phoenix: Phoenix) => Promise<T>): Promise<T> {
+    let result: { value: T } | undefined;
+    await this.enqueue({
+      kind: 'task',
+      run: async (phoenix) => {
+        result = { value: await fn(phoenix) };
+      },
+    });
+    if (!result) throw new PhoenixError('the daemon is stopping', { code: 'E_STOPPING' });
+    return result.value;
   }
 
   approve(holdId: string, by?: string): Promise<GitopsRunRecord | undefined> {
@@ -208,7 +230,10 @@ export class Reconciler {
   }
 
   private checkRenewals(): void {
-    const due = this.o.store.certificates.due(Date.now()).filter((c) => !this.renewals.has(`${c.name}#${c.serial}`));
+    // The daemon's own certificate is renewed by its keeper (daemon-certificate.ts), not by a plan.
+    const due = this.o.store.certificates
+      .due(Date.now())
+      .filter((c) => c.name !== DAEMON_CERTIFICATE && !this.renewals.has(`${c.name}#${c.serial}`));
     if (due.length === 0) return;
     for (const c of due) this.renewals.add(`${c.name}#${c.serial}`);
     this.log('certificates due for renewal', { certificates: due.map((c) => c.name) });
@@ -247,7 +272,14 @@ export class Reconciler {
       const next = this.queue.shift()!;
       this.current = next;
       try {
-        next.resolve(next.job.kind === 'sync' ? await this.sync(next.job.trigger) : await this.runApproval(next.job));
+        const job = next.job;
+        next.resolve(
+          job.kind === 'sync'
+            ? await this.sync(job.trigger)
+            : job.kind === 'approve'
+              ? await this.runApproval(job)
+              : await this.runTask(job),
+        );
       } catch (error) {
         this.log('reconcile failed', { error: errorText(error) });
         next.reject(error);
@@ -343,6 +375,12 @@ export class Reconciler {
     return this.reconcile(this.startRun(trigger, this.good.id), this.good, trigger);
   }
 
+  private async runTask(job: Extract<Job, { kind: 'task' }>): Promise<undefined> {
+    if (!this.good) throw new PhoenixError('no valid revision has been reconciled yet', { code: 'E_NO_REVISION' });
+    await job.run(await this.phoenixFor(this.good));
+    return undefined;
+  }
+
   private async phoenixFor(revision: Revision): Promise<Phoenix> {
     if (this.phoenix?.id === revision.id) return this.phoenix.phoenix;
     await this.phoenix?.phoenix.close();
@@ -354,6 +392,7 @@ export class Reconciler {
 
   private async refreshStatus(phoenix: Phoenix, planned: PlanResult): Promise<void> {
     const rows = await readStatusRows(phoenix, planned);
+    recordCertificates(phoenix, planned, this.o.store);
     this.plan = planned.plan;
     this.statusAt = new Date().toISOString();
     const changed = JSON.stringify(rows) !== JSON.stringify(this.rows);
@@ -469,7 +508,14 @@ export class Reconciler {
         bus.publish('resource.applying', { run: run.id, address: e.address, action: e.action });
       }
       override postApply(e: PostApplyEvent): void {
-        bus.publish('resource.applied', { run: run.id, address: e.address, action: e.action, outcome: e.outcome });
+        bus.publish('resource.applied', {
+          run: run.id,
+          address: e.address,
+          kind: e.kind,
+          action: e.action,
+          outcome: e.outcome,
+          durationMs: e.durationMs,
+        });
         store.events.add({
           runId: run.id,
           level: e.outcome === 'failed' ? 'error' : 'info',

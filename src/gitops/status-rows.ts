@@ -5,6 +5,7 @@
  * topology picture needs.
  */
 import type { Phoenix } from '../app/create-phoenix.ts';
+import { PROVIDERS } from '../app/providers.ts';
 import { environmentStatus } from '../app/status.ts';
 import type { Condition, HealthState, PlanResult, SyncState } from '../engine/index.ts';
 
@@ -59,4 +60,12 @@ export async function readStatusRows(phoenix: Phoenix, planned: PlanResult): Pro
         : {}),
     };
   });
+}
+
+let kindToProvider: Map<string, string> | undefined;
+
+/** The registry provider that owns a resource kind (`pki.certificate` -> `pki`). */
+export function providerOfKind(kind: string): string {
+  kindToProvider ??= new Map(PROVIDERS.flatMap((p) => p.kinds.map((k) => [k, p.name] as const)));
+  return kindToProvider.get(kind) ?? kind.split('.')[0] ?? kind;
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { PhoenixError } from '../errors.ts';
 import type { EventBus } from '../gitops/event-bus.ts';
 import type { Reconciler } from '../gitops/reconciler.ts';
 import type { UpstreamStats } from '../gitops/upstream.ts';
+import type { ApplyStats } from '../gitops/apply-stats.ts';
 import type { StateStore } from '../gitops/store.ts';
 import { allows, Authenticator } from './auth.ts';
 import {
@@ -34,6 +35,8 @@ export interface DaemonServerOptions {
   store: StateStore;
   bus: EventBus;
   upstream: UpstreamStats;
+  /** Apply and run durations (`/metrics`); absent: not exported. */
+  applyStats?: ApplyStats;
   /** Only pushes to this branch start a run (webhook). */
   branch?: string;
   /** The webhook secret in force (resolved from its reference), or undefined: every webhook is refused. */
@@ -46,7 +49,10 @@ export interface DaemonServerOptions {
 
 export interface DaemonServer {
   readonly routes: Route[];
-  listen(host: string, port: number): Promise<string>;
+  /** Listens over HTTPS with `tls` (default: the option's), plain HTTP without one. */
+  listen(host: string, port: number, tls?: { cert: string; key: string }): Promise<string>;
+  /** A renewed certificate, taken by new connections without a restart. */
+  setCertificate(tls: { cert: string; key: string }): void;
   close(): Promise<void>;
 }
 
@@ -71,7 +77,7 @@ function clientKey(req: IncomingMessage): string {
 
 function holdView(h: ReturnType<StateStore['gitops']['holds']['list']>[number]) {
   const plan = h.plan as {
-    changes?: { address: string; action: string; attributes?: unknown[]; reasons?: string[] }[];
+    changes?: { address: string; kind?: string; action: string; attributes?: unknown[]; reasons?: string[] }[];
   };
   return {
     id: h.id,
@@ -82,7 +88,13 @@ function holdView(h: ReturnType<StateStore['gitops']['holds']['list']>[number]) 
     summary: h.summary,
     changes: (plan.changes ?? [])
       .filter((c) => c.action !== 'noop')
-      .map((c) => ({ address: c.address, action: c.action, attributes: c.attributes ?? [], reasons: c.reasons ?? [] })),
+      .map((c) => ({
+        address: c.address,
+        kind: c.kind ?? null,
+        action: c.action,
+        attributes: c.attributes ?? [],
+        reasons: c.reasons ?? [],
+      })),
   };
 }
 
@@ -321,7 +333,7 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
       handle: ({ req, res, body }) => {
         const { token } = parseJson(body);
         const key = clientKey(req);
-        const login = typeof token === 'string' ? auth.login(token, o.tls !== undefined) : undefined;
+        const login = typeof token === 'string' ? auth.login(token, secure) : undefined;
         if (!login) {
           auth.limiter.fail(key);
           throw new HttpError(401, 'unknown token', 'E_UNAUTHORIZED');
@@ -367,6 +379,8 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
           certificates: o.store.certificates.list(),
           upstream: o.upstream,
           runsByOutcome: o.reconciler.runCounts,
+          applyStats: o.applyStats,
+          process: true,
         });
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
         res.end(text);
@@ -447,6 +461,8 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
     await route.handle({ req, res, url, params, body, who });
   }
 
+  /** Serving HTTPS: session cookies are then marked Secure. */
+  let secure = o.tls !== undefined;
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) {
@@ -468,8 +484,9 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
   let server: Server | undefined;
   return {
     routes,
-    listen(host, port) {
-      server = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, listener) : createHttpServer(listener);
+    listen(host, port, tls = o.tls) {
+      secure = tls !== undefined;
+      server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
       const s = server;
       s.keepAliveTimeout = 5_000;
       return new Promise((resolve, reject) => {
@@ -477,9 +494,13 @@ export function createDaemonServer(o: DaemonServerOptions): DaemonServer {
         s.listen(port, host, () => {
           const address = s.address() as AddressInfo;
           const h = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-          resolve(`${o.tls ? 'https' : 'http'}://${h}:${address.port}`);
+          resolve(`${secure ? 'https' : 'http'}://${h}:${address.port}`);
         });
       });
+    },
+    setCertificate(tls) {
+      if (!secure || !server) throw new Error('the daemon does not serve HTTPS');
+      (server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
     },
     async close() {
       for (const c of sseClients) c.end();

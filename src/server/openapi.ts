@@ -64,7 +64,16 @@ const Hold = obj({
   summary: { type: 'object' },
   changes: {
     type: 'array',
-    items: obj({ address: str, action: str, attributes: { type: 'array' }, reasons: { type: 'array', items: str } }),
+    items: obj({
+      address: str,
+      kind: nullable(str),
+      action: str,
+      attributes: {
+        type: 'array',
+        items: obj({ path: str, before: {}, after: {}, sensitive: { type: 'boolean' } }, ['path']),
+      },
+      reasons: { type: 'array', items: str },
+    }),
   },
 });
 const Queued = obj({ queued: { type: 'boolean' }, run: nullable({ $ref: '#/components/schemas/Run' }) });

@@ -210,10 +210,44 @@ describe('daemon API', () => {
   });
 
   it('exports metrics that promtool accepts', async () => {
+    // One certificate past its renewal time, one not: expiry and renewal per certificate.
+    const now = Date.now();
+    const cert = { serial: '1', subject: 'CN=x', issuer: 'CN=ca', fingerprint: 'ab', status: 'active' as const };
+    daemon.store.certificates.put({
+      ...cert,
+      name: 'cert.due',
+      pem: 'x',
+      notBefore: now - 1e6,
+      notAfter: now + 3_600_000,
+      renewAt: now - 1000,
+    });
+    daemon.store.certificates.put({
+      ...cert,
+      name: 'cert.fresh',
+      pem: 'x',
+      notBefore: now,
+      notAfter: now + 86_400_000,
+      renewAt: now + 43_200_000,
+    });
     const res = await call('/metrics', { token: readToken });
     expect(res.status).toBe(200);
     const text = await res.text();
+    daemon.store.certificates.remove('cert.due');
+    daemon.store.certificates.remove('cert.fresh');
     expect(text).toContain('phoenix_resources{kind="proxmox.guest",sync="in sync",health="healthy"} 2');
+    // Health per provider and per resource, the last outcome, apply and run durations.
+    expect(text).toContain('phoenix_provider_healthy{provider="proxmox"} 1');
+    expect(text).toMatch(/phoenix_provider_resources\{provider="pve-host",health="healthy"\} \d+/);
+    expect(text).toContain('phoenix_resource_healthy{provider="proxmox",kind="proxmox.guest",address="guest.201"} 1');
+    expect(text).toContain('phoenix_resource_in_sync{provider="proxmox",kind="proxmox.guest",address="guest.202"} 1');
+    expect(text).toMatch(/phoenix_last_sync_outcome\{outcome="(succeeded|in-sync)"\} 1/);
+    expect(text).toMatch(/phoenix_apply_duration_seconds_count\{kind="proxmox.guest",outcome="created"\} [1-9]/);
+    expect(text).toMatch(/phoenix_sync_duration_seconds_count\{trigger="startup"\} 1/);
+    expect(text).toMatch(/phoenix_certificate_expiry_seconds\{name="cert.due"\} 3[56]\d\d/);
+    expect(text).toContain('phoenix_certificate_renewal_due{name="cert.due"} 1');
+    expect(text).toContain('phoenix_certificate_renewal_due{name="cert.fresh"} 0');
+    expect(text).toMatch(/process_resident_memory_bytes [1-9]\d{6,}/);
+    expect(text).toMatch(/nodejs_heap_space_size_bytes\{space="new_space"\} \d+/);
     expect(text).toMatch(/phoenix_upstream_requests_total\{system="proxmox",method="GET",code="2xx"\} \d+/);
     expect(text).toContain('phoenix_reconcile_queue_depth 0');
     const promtool = findPeer('/usr/bin/promtool');

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPeer } from '../clients/ssh/_test-peers.ts';
@@ -29,9 +30,53 @@ const options = () => ({
 });
 
 describe('where the daemon listens', () => {
-  it('refuses plain HTTP on a non-loopback address', async () => {
-    await expect(startDaemon({ ...options(), listen: '0.0.0.0:0' })).rejects.toMatchObject({ code: 'E_LISTEN_TLS' });
+  it('never serves plain HTTP on a non-loopback address: without a CA in the config it never listens', async () => {
     await expect(startDaemon({ ...options(), listen: 'nonsense' })).rejects.toMatchObject({ code: 'E_LISTEN' });
+    // Off loopback the default is a certificate from the internal CA; this config declares none.
+    const daemon = await startDaemon({ ...options(), listen: '0.0.0.0:0' });
+    try {
+      await expect(daemon.listening).rejects.toMatchObject({ code: 'E_DAEMON_TLS_NO_CA' });
+      expect(daemon.url).toBe('');
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('takes a renewed certificate for new connections without a restart', async () => {
+    if (!openssl) return;
+    const make = (name: string) => {
+      execFileSync(
+        openssl,
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1']
+          .concat(['-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'])
+          .concat(['-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)]),
+        { stdio: 'ignore' },
+      );
+      return {
+        cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
+        key: readFileSync(join(dir, `${name}.key`), 'utf8'),
+      };
+    };
+    const first = make('first');
+    const second = make('second');
+    const daemon = await startDaemon({ ...options(), listen: '127.0.0.1:0', tls: first });
+    const subject = (ca: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request(`${daemon.url}/healthz`, { ca, agent: false }, (res) => {
+          res.resume();
+          resolve(String((res.socket as TLSSocket).getPeerCertificate().subject.CN));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await subject(first.cert)).toBe('first');
+      daemon.server.setCertificate(second);
+      expect(await subject(second.cert)).toBe('second');
+      await expect(subject(first.cert)).rejects.toThrow(/self-signed|verify|certificate/i);
+    } finally {
+      await daemon.stop();
+    }
   });
 
   it('serves HTTPS with the given certificate, and marks session cookies Secure', async () => {

@@ -161,6 +161,12 @@ describe.skipIf(!chromiumPath)('dashboard (Chromium)', () => {
 
   it('approving a held plan in the page applies it', async () => {
     await page.waitForSelector('[data-hold] button');
+    // Sizes read with their unit (PVE keeps memory as a MiB string), never as raw JSON strings.
+    const held = (await page.textContent('[data-hold]')) ?? '';
+    expect(held).toContain('update guest.201');
+    expect(held).toContain('memory: 1.5 GiB → 512 MiB');
+    expect(held).not.toContain('"512"');
+    expect(await page.textContent('#detail .diff')).toContain('- 1.5 GiB');
     await page.screenshot({ path: join(ARTIFACTS, 'held-plan.png'), fullPage: true });
     await page.click('[data-hold] button:has-text("Approve")');
     await syncCell('guest.201', 'in sync').waitFor({ timeout: 15_000 });

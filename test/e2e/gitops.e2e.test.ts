@@ -2,7 +2,9 @@
  * `phoenix serve` end to end: the daemon as a real child process, polling a bare repository
  * served by `git daemon` on loopback and applying to the simulator over HTTP.
  */
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createPhoenix } from '../../src/app/create-phoenix.ts';
@@ -22,6 +24,18 @@ interface Run {
   outcome: string;
   trigger: string;
   errors: { message: string; file?: string; line?: number }[];
+}
+
+/** The CLI (`phoenix ...`) as a child process: exit code and output. */
+async function phoenixCli(args: string[], extraEnv: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  const code = `import(${JSON.stringify(join(process.cwd(), 'src/cli/main.ts'))}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', code, ...args], {
+    env: { ...process.env, ...extraEnv, NO_COLOR: '1' },
+    timeout: 30_000,
+  }).then(
+    (r) => ({ code: 0, stderr: r.stderr }),
+    (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
+  );
 }
 
 const setMemory = (name: string, mib: number) => (yaml: string) =>
@@ -52,6 +66,25 @@ describe('phoenix serve (e2e)', () => {
     const { env } = d;
     await d.startDaemon();
     await d.waitFor('the first apply', async () => (await env.memoryOf(202)) === 512 || undefined, 30_000);
+
+    // Auth on the real process: no token -> 401; `phoenix sync` with a read token -> 403, no run.
+    expect((await fetch(`${d.url}/api/v1/status`)).status).toBe(401);
+    const readToken = openStateStore(env.statePath);
+    const read = readToken.gitops.tokens.create('read', 'e2e-read').token;
+    readToken.close();
+    // (Polls keep starting runs meanwhile: only an `api` run would come from the sync.)
+    const apiRuns = () => d.events.filter((e) => e.type === 'run.started' && e.data.trigger === 'api');
+    const denied = await phoenixCli(['sync', '--url', d.url], { PHOENIX_TOKEN: read });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('the daemon answered 403');
+    expect(denied.stderr).toContain('operate scope');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(apiRuns()).toEqual([]);
+    // The daemon's young generation stays at its initial size (runtime-tuning.ts).
+    const metrics = await (await fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${read}` } })).text();
+    const young = Number(/nodejs_heap_space_size_bytes\{space="new_space"\} (\d+)/.exec(metrics)?.[1]);
+    expect(young).toBeGreaterThan(0);
+    expect(young).toBeLessThanOrEqual(4 * 1024 * 1024);
 
     // A commit changing a guest's memory is applied within one poll period.
     const committedAt = Date.now();

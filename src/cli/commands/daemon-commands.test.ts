@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startGitopsEnv, type GitopsTestEnv } from '../../gitops/_test-env.ts';
+import { FIXTURE, startGitopsEnv, type GitopsTestEnv } from '../../gitops/_test-env.ts';
 import { startDaemon, type RunningDaemon } from '../../server/daemon.ts';
 import { openStateStore } from '../../gitops/store.ts';
 import { main } from '../main.ts';
@@ -87,4 +87,32 @@ describe('daemon commands', () => {
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/no API token/);
   });
+
+  it('serve --tls internal-ca without a CA in the config: exits 1 with the reason, never listens plain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-serve-tls-'));
+    try {
+      const state = join(dir, 'state.db');
+      const bogus = await run(['serve', '-c', FIXTURE, '--tls', 'sometimes', '--state', state]);
+      expect(bogus.code).toBe(1);
+      expect(bogus.err).toMatch(/--tls 'sometimes' is not auto, internal-ca or off/);
+      const served = await run([
+        'serve',
+        '-c',
+        FIXTURE,
+        '--listen',
+        '127.0.0.1:0',
+        '--tls',
+        'internal-ca',
+        '--state',
+        state,
+      ]);
+      expect(served.code).toBe(1);
+      expect(served.err).toContain('waiting for the internal CA to issue the daemon certificate');
+      expect(served.err).toMatch(/no internal CA is declared/);
+      expect(served.err).not.toContain('phoenix serve listening');
+      expect(served.err).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

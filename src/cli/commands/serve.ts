@@ -19,6 +19,8 @@ interface ServeOptions {
   webhookSecret?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tls: string;
+  tlsName?: string[];
 }
 
 export function define(program: Command): void {
@@ -38,6 +40,15 @@ export function define(program: Command): void {
     .option('--webhook-secret <ref>', 'webhook secret (default: gitops.webhookSecret of the config)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'key of --tls-cert (PEM)')
+    .option(
+      '--tls <mode>',
+      'auto: plain HTTP on loopback, else a certificate from the internal step-ca; internal-ca: always that; off: plain HTTP anywhere (behind a TLS proxy)',
+      'auto',
+    )
+    .option(
+      '--tls-name <name...>',
+      'extra names for the internal-ca certificate (default: listen address and host name)',
+    )
     .addHelpText(
       'after',
       `
@@ -54,6 +65,9 @@ Examples:
 `,
     )
     .action(async (options: ServeOptions) => {
+      // First, before the imports below grow the young generation (see runtime-tuning.ts).
+      const { tuneHeapForDaemon } = await import('../../server/runtime-tuning.ts');
+      tuneHeapForDaemon();
       const { readFileSync } = await import('node:fs');
       const { resolve } = await import('node:path');
       const { startDaemon } = await import('../../server/daemon.ts');
@@ -61,6 +75,9 @@ Examples:
       const { defaultStatePath } = await import('../../app/create-phoenix.ts');
       const { PhoenixError } = await import('../../errors.ts');
       if (options.tlsCert && !options.tlsKey) throw new PhoenixError('--tls-cert needs --tls-key', { code: 'E_USAGE' });
+      if (!['auto', 'internal-ca', 'off'].includes(options.tls)) {
+        throw new PhoenixError(`--tls '${options.tls}' is not auto, internal-ca or off`, { code: 'E_USAGE' });
+      }
       const secret = (ref: string) => resolveSecret(ref, { configDir: process.cwd(), env: process.env });
       const statePath =
         options.state ?? (options.config ? defaultStatePath(options.config) : resolve('.phoenix', 'state.db'));
@@ -92,14 +109,16 @@ Examples:
         tls:
           options.tlsCert && options.tlsKey
             ? { cert: readFileSync(options.tlsCert, 'utf8'), key: readFileSync(options.tlsKey, 'utf8') }
-            : undefined,
+            : options.tls === 'internal-ca'
+              ? 'internal-ca'
+              : undefined,
+        plainHttp: options.tls === 'off',
+        ...(options.tlsName ? { tlsNames: options.tlsName } : {}),
         log,
+        idleGcMs: 1_000,
       });
-      log('phoenix serve listening', {
-        url: daemon.url,
-        source: daemon.reconciler.snapshot().source,
-        state: statePath,
-      });
+      // Signals first: with an internal-ca certificate the daemon reconciles before it listens.
+      let failure: unknown;
       await new Promise<void>((done) => {
         const stop = (signal: string): void => {
           log('stopping: finishing the work in flight', { signal });
@@ -111,7 +130,17 @@ Examples:
         const onInt = (): void => stop('SIGINT');
         process.on('SIGTERM', onTerm);
         process.on('SIGINT', onInt);
+        daemon.listening.then(
+          (url) =>
+            log('phoenix serve listening', { url, source: daemon.reconciler.snapshot().source, state: statePath }),
+          (error: unknown) => {
+            if ((error as { code?: string }).code === 'E_STOPPING') return;
+            failure = error;
+            stop('error');
+          },
+        );
       });
       log('stopped');
+      if (failure) throw failure;
     });
 }

@@ -1,6 +1,7 @@
 /* global document, location, EventSource */
 // The Phoenix dashboard: plain DOM, no framework. Data from /api/v1/*, live updates over SSE.
 // Everything from the API is inserted as text (textContent), never as HTML.
+import { formatAttributeChange, formatAttributeValue } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
@@ -329,9 +330,21 @@ function renderHolds() {
         el(
           'ul',
           {},
-          ...h.changes.map((c) =>
-            el('li', { text: `${c.action} ${c.address}${c.reasons.length ? `: ${c.reasons.join('; ')}` : ''}` }),
-          ),
+          ...h.changes.map((c) => {
+            // An update: its attribute changes, with units. A create or delete: the provider's
+            // reasons (every attribute of a new resource would bury the plan).
+            const shown = c.action === 'create' || c.action === 'delete' ? [] : c.attributes.filter((a) => a.path);
+            return el(
+              'li',
+              {},
+              `${c.action} ${c.address}`,
+              shown.length
+                ? el('ul', {}, ...shown.map((a) => el('li', { text: formatAttributeChange(c.kind, a) })))
+                : c.reasons.length
+                  ? `: ${c.reasons.join('; ')}`
+                  : null,
+            );
+          }),
         ),
         canOperate
           ? el(
@@ -434,8 +447,14 @@ function renderDetail() {
   for (const a of change?.attributes ?? []) {
     diff.append(
       el('div', { text: a.path }),
-      el('div', { class: 'del', text: `- ${JSON.stringify(a.before)}` }),
-      el('div', { class: 'add', text: `+ ${JSON.stringify(a.after)}` }),
+      el('div', {
+        class: 'del',
+        text: `- ${a.sensitive ? '(sensitive)' : formatAttributeValue(row.kind, a.path, a.before)}`,
+      }),
+      el('div', {
+        class: 'add',
+        text: `+ ${a.sensitive ? '(sensitive)' : formatAttributeValue(row.kind, a.path, a.after)}`,
+      }),
     );
   }
   const events = state.history
