@@ -37,6 +37,15 @@ export interface Resource<Desired = unknown> {
   lockKeys?: string[];
   /** Where it runs, for the per-node concurrency limit. */
   node?: string;
+  /**
+   * The subset of `dependsOn` that gates only this resource's start and what needs it running
+   * (the config's `dependsOn`, roles), never its creation: a guest's disk clone and config wait
+   * only for what they consume (clone source, template, storage, bridge). Used when its handler
+   * `startsSeparately`.
+   */
+  startAfter?: string[];
+  /** Health after apply: `wait` (default) or `when-needed` (only when a dependent needs it). */
+  health?: 'wait' | 'when-needed';
   /** Never deleted or replaced: a plan that would do either is an error. */
   protected?: boolean;
 }
@@ -162,6 +171,11 @@ export interface CreateRequest<Desired> {
   ctx: ApplyContext;
   resource: Resource<Desired>;
   change: ResourceChange;
+  /**
+   * Create and configure, but do not start: the executor starts it with `power` as a separate
+   * step once what it `startAfter`s is up (only when the handler `startsSeparately`).
+   */
+  deferStart?: boolean;
 }
 
 export interface UpdateRequest<Desired, Observed> {
@@ -254,6 +268,12 @@ export interface ResourceHandler<Desired = unknown, Observed = unknown> {
    */
   power?(req: PowerRequest<Desired, Observed>): Promise<void>;
   powerable?(resource: Resource<Desired>): boolean;
+  /**
+   * True when a create of this resource can run as create/configure, then a separate start
+   * (`power` with `start`, then `health`): the executor plans them as DAG nodes of their own.
+   * Requires `power`.
+   */
+  startsSeparately?(resource: Resource<Desired>): boolean;
   /**
    * Rough expected duration of a planned change in ms (a clone takes longer than a config
    * update). Only used to rank ready work by remaining critical path; never a timeout.

@@ -9,6 +9,7 @@ import { runTransforms, type GraphTrace } from './transform.ts';
 import { transformConfig } from './transform-config.ts';
 import { transformCycle } from './transform-cycle.ts';
 import { transformDestroyEdge } from './transform-destroy-edge.ts';
+import { transformPhases } from './transform-phases.ts';
 import { transformPlanNodes } from './transform-plan-nodes.ts';
 import { transformPrune } from './transform-prune.ts';
 import { transformReference } from './transform-reference.ts';
@@ -71,6 +72,8 @@ export function buildApplyGraph(input: ApplyGraphInput): BuiltGraph {
   };
   const steps = [transformPlanNodes, transformDestroyEdge, transformCycle];
   if (!input.keepNoops) steps.push(transformPrune);
+  // After pruning: phases split what is left into create and start steps.
+  steps.push(transformPhases);
   runTransforms(ctx, steps, input.trace);
   return { graph: ctx.graph, diagnostics: ctx.diagnostics };
 }

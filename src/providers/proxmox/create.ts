@@ -29,12 +29,17 @@ export interface CreateContext extends OpsContext {
   isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
 }
 
-export async function createGuest(ctx: CreateContext, spec: GuestSpec, address: string): Promise<ObservedGuest> {
+export async function createGuest(
+  ctx: CreateContext,
+  spec: GuestSpec,
+  address: string,
+  options: { start?: boolean } = {},
+): Promise<ObservedGuest> {
   const g: GuestRef = { vmid: spec.vmid, node: spec.node, type: spec.type, address };
   // Only the clone itself runs under the source lock; configuring and starting the new guest
   // happen outside it, in parallel with the next clone of the same source.
   await withSourceLock(cloneLockKey(spec), ctx, () => ensureCreated(ctx, spec, g));
-  return convergeGuest(ctx, spec, g);
+  return convergeGuest(ctx, spec, g, { start: options.start });
 }
 
 /**

@@ -130,9 +130,14 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
         hint: 'name a template from the templates section, or clone: { from: <vmid or name> }',
       });
     }
+    // `dependsOn` gates the guest's start, not its creation (the engine's phases).
+    const startAfter: string[] = [];
     for (const ref of g.dependsOn) {
       const vmid = resolveRef(ref, `guest ${g.name} dependsOn`);
-      if (vmid !== undefined && declared.has(vmid)) dependsOn.push(guestAddress(vmid));
+      if (vmid !== undefined && declared.has(vmid)) {
+        dependsOn.push(guestAddress(vmid));
+        startAfter.push(guestAddress(vmid));
+      }
     }
     if (!source) continue;
     const spec = guestSpec(g, node, source, [...new Set(dependsOn)]);
@@ -144,6 +149,9 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
       lockKeys,
       node,
       protected: g.protected,
+      // A clone source it also depends on stays a creation dependency.
+      startAfter: [...new Set(startAfter)].filter((a) => !(source?.kind === 'clone' && a === source.fromAddress)),
+      health: g.wait ? 'wait' : 'when-needed',
     });
   }
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);

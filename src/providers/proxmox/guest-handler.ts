@@ -177,7 +177,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
       const ctx = ops(req.ctx, req.ctx.journal);
       try {
         if (req.change.action === 'replace') await destroyGuest(ctx, refOf(spec, null));
-        return { observed: await createGuest(ctx, spec, req.resource.address) };
+        return { observed: await createGuest(ctx, spec, req.resource.address, { start: !req.deferStart }) };
       } catch (error) {
         throw asRetryable(error, req.resource.address);
       }
@@ -213,6 +213,9 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
       }
       return {};
     },
+
+    // Created and configured stopped; the engine starts it once what it depends on is up.
+    startsSeparately: (resource) => resource.desired.running && !resource.desired.isTemplate,
 
     async health(req: HealthRequest<GuestSpec>): Promise<HealthResponse> {
       return guestHealth(ops(req.ctx), req.resource.desired);
