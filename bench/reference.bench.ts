@@ -28,7 +28,8 @@ export const benchmark: Benchmark = {
   name: 'reference',
   async run(): Promise<BenchResult[]> {
     const dir = mkdtempSync(join(tmpdir(), 'phoenix-bench-reference-'));
-    for (const f of ['phoenix.yaml', 'templates.yaml', 'guests']) cpSync(join(HOMELAB, f), join(dir, f), { recursive: true });
+    for (const f of ['phoenix.yaml', 'templates.yaml', 'guests'])
+      cpSync(join(HOMELAB, f), join(dir, f), { recursive: true });
     const topology = simTopology((await loadConfig(dir)).config);
     let log: RequestLogEntry[] = [];
     const sim = await startSimulator({
@@ -40,7 +41,11 @@ export const benchmark: Benchmark = {
         if (!e.path.startsWith('/_sim')) log.push(e);
       },
     });
-    const endpoint = { url: sim.url, tokenId: sim.tokenId, tokenSecret: sim.token.slice(sim.token.lastIndexOf('=') + 1) };
+    const endpoint = {
+      url: sim.url,
+      tokenId: sim.tokenId,
+      tokenSecret: sim.token.slice(sim.token.lastIndexOf('=') + 1),
+    };
     const phoenix = await createPhoenix({ configDir: dir, endpoint });
     try {
       const guests = phoenix.resources.filter((r) => r.kind === 'proxmox.guest').length;
@@ -75,7 +80,9 @@ export const benchmark: Benchmark = {
             boundPath: bound.path,
             nodeWeightsMs: bound.weights,
             speedFactor: SPEED,
-            failed: failed.map((o) => `${o.address}: ${o.outcome} ${o.reason ?? String((o.error as Error | undefined)?.message ?? '')}`),
+            failed: failed.map(
+              (o) => `${o.address}: ${o.outcome} ${o.reason ?? String((o.error as Error | undefined)?.message ?? '')}`,
+            ),
           },
         },
         { name: 'reference.cold.wall', value: Math.round(wallMs), unit: 'ms' },

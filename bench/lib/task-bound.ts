@@ -24,7 +24,10 @@ export function taskOf(e: RequestLogEntry): { type: string; vmid?: number; stora
     const rest = m[3] ?? '';
     if (m[2] === undefined && e.method === 'POST') return { type: qemu ? 'qmcreate' : 'vzcreate', vmid };
     if (rest === '/clone')
-      return { type: `${qemu ? 'qmclone' : 'vzclone'}:${Number(p.full) === 1 ? 'full' : 'linked'}`, vmid: Number(p.newid) };
+      return {
+        type: `${qemu ? 'qmclone' : 'vzclone'}:${Number(p.full) === 1 ? 'full' : 'linked'}`,
+        vmid: Number(p.newid),
+      };
     if (rest === '/status/start') return { type: qemu ? 'qmstart' : 'vzstart', vmid };
     if (rest === '/status/stop') return { type: qemu ? 'qmstop' : 'vzstop', vmid };
     if (rest === '/snapshot' && e.method === 'POST') return { type: qemu ? 'qmsnapshot' : 'vzsnapshot', vmid };
@@ -33,7 +36,8 @@ export function taskOf(e: RequestLogEntry): { type: string; vmid?: number; stora
     if (rest === '/config' && qemu && e.method === 'POST') return { type: 'qmconfig', vmid };
     return undefined;
   }
-  if (/^\/nodes\/[^/]+\/storage\/([^/]+)\/download-url$/.test(path)) return { type: 'download', storage: String(p.filename) };
+  if (/^\/nodes\/[^/]+\/storage\/([^/]+)\/download-url$/.test(path))
+    return { type: 'download', storage: String(p.filename) };
   if (/^\/nodes\/[^/]+\/network$/.test(path) && e.method === 'PUT') return { type: 'srvreload' };
   return undefined;
 }
@@ -70,7 +74,11 @@ export function convergeBound(input: BoundInput): CriticalPath & { weights: Reco
   for (const r of input.resources) {
     const spec = r.kind === 'proxmox.guest' ? (r.desired as GuestSpec) : undefined;
     const consumed = new Set<string>(
-      spec ? [spec.source.kind === 'clone' ? spec.source.fromAddress : spec.source.fileAddress].filter((a): a is string => !!a) : r.dependsOn,
+      spec
+        ? [spec.source.kind === 'clone' ? spec.source.fromAddress : spec.source.fileAddress].filter(
+            (a): a is string => !!a,
+          )
+        : r.dependsOn,
     );
     for (const ref of r.references ?? []) if (has(ref.address)) graph.addEdge(r.address, final(ref.address));
     for (const d of r.dependsOn) {

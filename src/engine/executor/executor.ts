@@ -190,7 +190,14 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
     const madeBefore = step === 'start' && outcomes.get(address)?.outcome === 'created';
     const why = madeBefore ? `${reason} (created; not started)` : reason;
     outcomes.set(node, { address, action: change.action, outcome: 'skipped', reason: why, attempts: 0, durationMs: 0 });
-    hook.postApply({ address, kind: change.kind, action: change.action, outcome: 'skipped', durationMs: 0, reason: why });
+    hook.postApply({
+      address,
+      kind: change.kind,
+      action: change.action,
+      outcome: 'skipped',
+      durationMs: 0,
+      reason: why,
+    });
   };
   const skipDownstream = (failed: string): void => {
     const stack = graph.dependentsOf(failed);
@@ -198,7 +205,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       const node = stack.pop() as string;
       if (outcomes.has(node)) continue;
       ready.delete(node);
-      finishSkipped(node, `upstream failed: ${failed}`);
+      finishSkipped(node, `upstream failed: ${nodeStep(failed).address}`);
       stack.push(...graph.dependentsOf(node));
     }
   };
@@ -398,7 +405,8 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
         });
       }
       if (phase === 'start') {
-        if (!handler.power) throw new ApplyError(`${change.kind} cannot be started`, { code: 'E_NO_POWER', resource: change.address });
+        if (!handler.power)
+          throw new ApplyError(`${change.kind} cannot be started`, { code: 'E_NO_POWER', resource: change.address });
         await handler.power({ ctx, resource, action: 'start', observed: created.get(change.address) ?? observed });
         return;
       }

@@ -18,7 +18,9 @@ export function startNodeOf(address: string): string {
 
 /** The resource address of an apply-graph node, and which step of it the node is. */
 export function nodeStep(node: string): { address: string; step: 'main' | 'start' } {
-  return node.endsWith(START) ? { address: node.slice(0, -START.length), step: 'start' } : { address: node, step: 'main' };
+  return node.endsWith(START)
+    ? { address: node.slice(0, -START.length), step: 'start' }
+    : { address: node, step: 'main' };
 }
 
 /** True when the change is a create carried out in phases (it has a start step of its own). */
@@ -36,7 +38,9 @@ export const transformPhases: GraphTransform = {
     const changes = ctx.changes;
     if (!changes) return;
     const graph = ctx.graph;
-    const phased = new Set([...changes.values()].filter((c) => graph.has(c.address) && isPhased(c)).map((c) => c.address));
+    const phased = new Set(
+      [...changes.values()].filter((c) => graph.has(c.address) && isPhased(c)).map((c) => c.address),
+    );
     if (phased.size === 0) return;
     const final = (a: string): string => (phased.has(a) ? startNodeOf(a) : a);
     const edges = graph.edges();
