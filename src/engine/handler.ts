@@ -211,6 +211,8 @@ export interface HealthResponse {
   /** `pending`: not yet (poll again); `unhealthy`: failed for good (e.g. crashed). */
   status: 'healthy' | 'pending' | 'unhealthy';
   message?: string;
+  /** For `pending`: when to ask again (e.g. when a booting VM's agent is expected to answer). */
+  retryAfterMs?: number;
 }
 
 export interface PowerRequest<Desired, Observed> {

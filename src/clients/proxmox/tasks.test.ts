@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProxmoxApiError, ProxmoxTaskError } from './errors.ts';
+import { TaskTimes } from './task-times.ts';
 import { isTaskSuccess, waitForTask, type TaskClock } from './tasks.ts';
 import type { HttpMethod, Params, ProxmoxTransport, TaskStatus } from './types.ts';
 
@@ -41,16 +42,45 @@ function scripted(statuses: (Partial<TaskStatus> | 'no-such-task')[], log: strin
 }
 
 describe('waitForTask', () => {
-  it('polls with a backoff from 100 ms capped at 1 s until the task stops OK', async () => {
+  it('without an expected duration: first poll after 250 ms, then gaps from 1 s growing to 5 s', async () => {
     const s = scripted([...Array(8).fill({ status: 'running' }), { status: 'stopped', exitstatus: 'OK' }]);
     const progress: string[] = [];
     const done = await waitForTask(s.transport, s.clock, 'pve', UPID, { onProgress: (st) => progress.push(st.status) });
     expect(done.exitstatus).toBe('OK');
-    expect(s.sleeps[0]).toBe(100);
-    expect(Math.max(...s.sleeps)).toBe(1000);
-    expect(s.sleeps).toEqual([...s.sleeps].sort((a, b) => a - b));
+    expect(s.sleeps).toEqual([250, 1000, 1500, 2250, 3375, 5000, 5000, 5000, 5000]);
     expect(progress).toHaveLength(9);
     expect(s.calls[0]?.path).toBe(`/nodes/pve/tasks/${encodeURIComponent(UPID)}/status`);
+  });
+
+  it('polls a task with a known duration near its expected end, never twice within a second', async () => {
+    // qmclone:full is seeded at 20 s: a probe at 1 s, then at 20 s, then 1 s, 1.5 s ... (≤ 5 s).
+    const times = new TaskTimes(undefined, { 'qmclone:full': 20_000 });
+    const s = scripted([
+      { status: 'running' },
+      { status: 'running' },
+      { status: 'running' },
+      { status: 'stopped', exitstatus: 'OK' },
+    ]);
+    await waitForTask(s.transport, s.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
+    expect(s.sleeps).toEqual([1000, 19_000, 1000, 1500]);
+    expect(s.calls).toHaveLength(4);
+    // Learned: it ended between 21 s and 22.5 s; the next clone's first real poll is there.
+    const learned = times.expectedMs('qmclone:full') ?? 0;
+    expect(learned).toBeGreaterThan(21_000);
+    expect(learned).toBeLessThanOrEqual(22_500);
+  });
+
+  it('a task that ends on time costs two polls; a short one just one', async () => {
+    const times = new TaskTimes(undefined, { qmclone: 5_000, qmconfig: 500 });
+    const s = scripted([{ status: 'running' }, { status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(s.transport, s.clock, 'pve', UPID, { times });
+    expect(s.sleeps).toEqual([1000, 4000]);
+    const short = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(short.transport, short.clock, 'pve', UPID, {
+      times: new TaskTimes(undefined, { qmconfig: 500 }),
+      taskType: 'qmconfig',
+    });
+    expect(short.sleeps).toEqual([500]);
   });
 
   it('tolerates a few "no such task" answers right after the fork', async () => {

@@ -1,11 +1,13 @@
 /**
  * Waiting for PVE tasks (spec §4). A UPID only says a worker was forked: success is known from
- * `exitstatus` once `status` is `stopped`. Polling starts fast (most config tasks end in well
- * under a second) and backs off to 1 s, the cadence other PVE clients use.
+ * `exitstatus` once `status` is `stopped`. Polls are timed by the task's expected duration
+ * (`TaskTimes`, learned per task type): the first near its expected end, then a bounded backoff,
+ * never more than one poll per second per task (`nextPollDelay`).
  */
 import { apiPath } from './encode.ts';
 import { ProxmoxApiError, ProxmoxTaskError } from './errors.ts';
 import type { ProxmoxTransport, TaskStatus } from './types.ts';
+import { nextPollDelay, type TaskTimes } from './task-times.ts';
 import { parseUpid } from './upid.ts';
 
 export interface WaitForTaskOptions {
@@ -16,6 +18,13 @@ export interface WaitForTaskOptions {
   logLines?: number;
   resource?: string;
   signal?: AbortSignal;
+  /**
+   * The task's type for its expected duration, when the UPID's is not precise enough
+   * (`qmclone:full` and `qmclone:linked` differ tenfold). Default: the UPID's type.
+   */
+  taskType?: string;
+  /** Expected durations (learned); the client passes its own. */
+  times?: TaskTimes;
 }
 
 export interface TaskClock {
@@ -59,9 +68,21 @@ export async function waitForTask(
   const started = clock.now();
   const taskNode = parseUpid(upid)?.node ?? node;
   const path = apiPath`/nodes/${taskNode}/tasks/${upid}/status`;
-  let delay = 100;
+  const type = options.taskType ?? parseUpid(upid)?.type ?? 'unknown';
+  const expected = options.times?.expectedMs(type);
   let unknown = 0;
+  let overdue = 0;
+  let previous = 0;
   for (let polls = 0; ; polls++) {
+    const elapsedBefore = clock.now() - started;
+    const delay = nextPollDelay(polls, elapsedBefore, expected, overdue);
+    if (elapsedBefore + delay > timeoutMs) {
+      const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
+      throw new ProxmoxTaskError({ upid, node: taskNode, exitstatus: 'timeout', logTail, resource: options.resource });
+    }
+    if (options.signal?.aborted) throw options.signal.reason;
+    await clock.sleep(delay);
+    if (options.signal?.aborted) throw options.signal.reason;
     let status: TaskStatus | undefined;
     try {
       status = await transport.request<TaskStatus>('GET', path, undefined, {
@@ -76,10 +97,15 @@ export async function waitForTask(
       if (!noSuchTask || ++unknown > NO_SUCH_TASK_TOLERANCE) throw error;
     }
     const elapsed = clock.now() - started;
+    if (expected === undefined || elapsed >= expected) overdue++;
     if (status) {
       options.onProgress?.(status, elapsed);
       if (status.status === 'stopped') {
-        if (isTaskSuccess(status.exitstatus)) return status;
+        if (isTaskSuccess(status.exitstatus)) {
+          // It ended between the last two polls; lean to the later one, a little below it.
+          options.times?.record(type, elapsed - Math.min((elapsed - previous) / 2, 0.05 * elapsed + 50));
+          return status;
+        }
         const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
         throw new ProxmoxTaskError({
           upid,
@@ -90,12 +116,6 @@ export async function waitForTask(
         });
       }
     }
-    if (elapsed + delay > timeoutMs) {
-      const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
-      throw new ProxmoxTaskError({ upid, node: taskNode, exitstatus: 'timeout', logTail, resource: options.resource });
-    }
-    if (options.signal?.aborted) throw options.signal.reason;
-    await clock.sleep(delay);
-    delay = Math.min(1_000, Math.round(delay * 1.6));
+    previous = elapsed;
   }
 }

@@ -51,6 +51,9 @@ export interface HealthPolicy {
   timeoutMs: number;
 }
 
+/** A hinted health poll is never sooner than this after the previous one. */
+const HINTED_MIN_INTERVAL_MS = 1000;
+
 export const DEFAULT_HEALTH: HealthPolicy = { intervalMs: 250, maxIntervalMs: 5_000, timeoutMs: 300_000 };
 
 /**
@@ -70,10 +73,12 @@ export async function waitHealthy(
   let last = '';
   for (let poll = 1; ; poll += 1) {
     let status: 'healthy' | 'pending' | 'unhealthy';
+    let retryAfter: number | undefined;
     try {
       const response = await handler.health({ ctx, resource });
       status = response.status;
       last = response.message ?? status;
+      retryAfter = response.retryAfterMs;
     } catch (error) {
       if (!isRetryableError(error)) throw error;
       status = 'pending';
@@ -98,7 +103,12 @@ export async function waitHealthy(
       );
     }
     ctx.hook.progress({ address: resource.address, message: `health: ${last} (poll ${poll})` });
-    await clock.sleep(interval, ctx.signal);
+    // The handler's hint (when it expects the answer to change), at most one poll a second.
+    const wait =
+      retryAfter !== undefined && Number.isFinite(retryAfter)
+        ? Math.min(policy.maxIntervalMs, Math.max(HINTED_MIN_INTERVAL_MS, retryAfter))
+        : interval;
+    await clock.sleep(wait, ctx.signal);
     interval = Math.min(policy.maxIntervalMs, interval * 2);
   }
 }

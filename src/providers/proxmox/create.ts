@@ -97,7 +97,7 @@ async function ensureCreated(ctx: CreateContext, spec: GuestSpec, g: GuestRef): 
     });
   }
   try {
-    await waitTask(ctx, taskNode, upid, address);
+    await waitTask(ctx, taskNode, upid, address, cloneTaskType(spec));
   } catch (error) {
     if (!(error instanceof ProxmoxTaskError) || error.exitstatus === 'timeout') throw error;
     // PVE removes the half-made guest of a failed create/clone; make sure, then try again.
@@ -109,6 +109,12 @@ async function ensureCreated(ctx: CreateContext, spec: GuestSpec, g: GuestRef): 
       detail: error.logTail.join('\n'),
     });
   }
+}
+
+/** A clone's task type for its expected duration: full and linked clones differ tenfold. */
+function cloneTaskType(spec: GuestSpec): string | undefined {
+  if (spec.source.kind !== 'clone') return undefined;
+  return `${spec.type === 'lxc' ? 'vzclone' : 'qmclone'}:${spec.source.full ? 'full' : 'linked'}`;
 }
 
 /** True when the guest exists and is ours (tagged or marked as being created by Phoenix). */
@@ -164,7 +170,7 @@ async function postCreate(ctx: CreateContext, spec: GuestSpec): Promise<{ upid: 
   const result = { upid, taskNode: sourceNode };
   if (spec.cloudInit?.passwordRef) {
     // The password cannot be diffed (PVE masks it): set once, right after the clone.
-    await waitTask(ctx, sourceNode, upid, `guest.${spec.vmid}`);
+    await waitTask(ctx, sourceNode, upid, `guest.${spec.vmid}`, cloneTaskType(spec));
     const password = await ctx.resolveSecret(spec.cloudInit.passwordRef);
     const cfg = vmConfigParams(spec, {}, { password });
     await waitTask(

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_POLL_GAP_MS, MIN_POLL_GAP_MS, nextPollDelay, TaskTimes, type TaskHistory } from './task-times.ts';
+
+function memoryHistory(initial: Record<string, { samples: number; meanMs: number }> = {}): TaskHistory & {
+  rows: Record<string, { samples: number; meanMs: number }>;
+} {
+  const rows = { ...initial };
+  return {
+    rows,
+    load: () => ({ ...rows }),
+    record: (type, meanMs, samples) => void (rows[type] = { samples, meanMs }),
+  };
+}
+
+describe('TaskTimes', () => {
+  it('starts from the seeds and the history, and learns a running mean per type', () => {
+    const history = memoryHistory({ vzstart: { samples: 3, meanMs: 1200 } });
+    const times = new TaskTimes(history, { vzstart: 2000, 'qmclone:full': 20_000 });
+    expect(times.expectedMs('vzstart')).toBe(1200);
+    expect(times.expectedMs('qmclone:full')).toBe(20_000);
+    expect(times.expectedMs('nothing-known')).toBeUndefined();
+    times.record('qmclone:full', 30_000);
+    expect(times.expectedMs('qmclone:full')).toBe(30_000);
+    times.record('qmclone:full', 20_000);
+    expect(times.expectedMs('qmclone:full')).toBe(27_000);
+    expect(history.rows['qmclone:full']).toEqual({ samples: 2, meanMs: 27_000 });
+  });
+
+  it('scales types it has no samples of by how fast this host is on the others', () => {
+    const times = new TaskTimes(undefined, { vzcreate: 8000, qmstart: 2000 });
+    times.record('vzcreate', 800);
+    expect(times.expectedMs('qmstart')).toBeCloseTo(200);
+  });
+
+  it('a history that cannot be read or written only costs polls', () => {
+    const broken: TaskHistory = {
+      load: () => {
+        throw new Error('locked');
+      },
+      record: () => {
+        throw new Error('read-only');
+      },
+    };
+    const times = new TaskTimes(broken, { vzstart: 2000 });
+    expect(times.expectedMs('vzstart')).toBe(2000);
+    expect(() => times.record('vzstart', 1000)).not.toThrow();
+  });
+});
+
+describe('nextPollDelay', () => {
+  it('never polls twice within a second after the first poll, and backs off to at most 5 s', () => {
+    for (const expected of [undefined, 100, 900, 2000, 20_000, 600_000]) {
+      let elapsed = 0;
+      let overdue = 0;
+      for (let polls = 0; polls < 50; polls++) {
+        const gap = nextPollDelay(polls, elapsed, expected, overdue);
+        if (polls > 0) expect(gap).toBeGreaterThanOrEqual(MIN_POLL_GAP_MS);
+        if (expected === undefined || elapsed >= expected) expect(gap).toBeLessThanOrEqual(MAX_POLL_GAP_MS);
+        elapsed += gap;
+        if (expected === undefined || elapsed >= expected) overdue++;
+      }
+    }
+  });
+
+  it('polls first at the expected end of a short task', () => {
+    expect(nextPollDelay(0, 0, 500, 0)).toBe(500);
+    expect(nextPollDelay(0, 0, 20_000, 0)).toBe(1000);
+    expect(nextPollDelay(1, 1000, 20_000, 0)).toBe(19_000);
+  });
+});

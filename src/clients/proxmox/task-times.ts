@@ -1,0 +1,137 @@
+/**
+ * How long PVE tasks take, per task type (`qmclone:full`, `vzstart`, ...): seeded with typical
+ * durations of a PVE 8 host on local SSD storage, then learned from the tasks this client (and,
+ * through `TaskHistory`, earlier runs in the state file) waited for. Task polling uses it to
+ * poll once near the expected end instead of many times on the way there.
+ *
+ * A host that is uniformly faster or slower than the seeds (a simulator at another speed, a
+ * NAS-backed pool) is learned from any task: types without samples of their own are scaled by
+ * the ratio observed so far.
+ */
+
+/** Typical durations (ms) on a PVE 8 host with local SSD storage: small disks, cloud images. */
+export const SEED_TASK_MS: Readonly<Record<string, number>> = {
+  vzcreate: 8000,
+  qmcreate: 3000,
+  'vzclone:full': 15000,
+  'vzclone:linked': 3000,
+  'qmclone:full': 20000,
+  'qmclone:linked': 3000,
+  vzstart: 2000,
+  qmstart: 2000,
+  vzstop: 1000,
+  qmstop: 1000,
+  vzshutdown: 3000,
+  qmshutdown: 5000,
+  vzsnapshot: 2000,
+  qmsnapshot: 3000,
+  vzdelsnapshot: 1500,
+  qmdelsnapshot: 1500,
+  vzrollback: 3000,
+  qmrollback: 3000,
+  vzdestroy: 2000,
+  qmdestroy: 2000,
+  resize: 1000,
+  qmconfig: 500,
+  qmtemplate: 2000,
+  vztemplate: 2000,
+  download: 10000,
+  srvreload: 1500,
+  imgdel: 1000,
+  /** Not a task: from a VM's start until its QEMU guest agent answers. */
+  qmagent: 8000,
+};
+
+/** Persisted samples (the state file's `task_durations` table). */
+export interface TaskHistory {
+  load(): Record<string, { samples: number; meanMs: number }>;
+  record(type: string, meanMs: number, samples: number): void;
+}
+
+/** Weight of a new sample in the running mean: recent runs count more (hosts change). */
+const ALPHA = 0.3;
+
+export class TaskTimes {
+  private learned: Map<string, { samples: number; meanMs: number }> | undefined;
+  /** Observed / seeded, over every sample of this process (1 = as seeded). */
+  private ratio = 1;
+  private ratioSamples = 0;
+
+  constructor(
+    private readonly history?: TaskHistory,
+    private readonly seeds: Readonly<Record<string, number>> = SEED_TASK_MS,
+  ) {}
+
+  private table(): Map<string, { samples: number; meanMs: number }> {
+    if (!this.learned) {
+      this.learned = new Map();
+      try {
+        for (const [type, v] of Object.entries(this.history?.load() ?? {})) {
+          if (Number.isFinite(v.meanMs) && v.meanMs >= 0) this.learned.set(type, v);
+        }
+      } catch {
+        // A history that cannot be read only costs some extra polls.
+      }
+    }
+    return this.learned;
+  }
+
+  /** The seed of a type, or of its base type (`qmclone` for `qmclone:full`). */
+  private seed(type: string): number | undefined {
+    return this.seeds[type] ?? this.seeds[type.split(':')[0] ?? type];
+  }
+
+  /** Expected duration in ms; undefined when nothing is known about this type. */
+  expectedMs(type: string): number | undefined {
+    const own = this.table().get(type);
+    if (own) return own.meanMs;
+    const seed = this.seed(type);
+    return seed === undefined ? undefined : seed * this.ratio;
+  }
+
+  /** A finished task of `type` took about `ms`. */
+  record(type: string, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    const table = this.table();
+    const old = table.get(type);
+    const next = old
+      ? { samples: old.samples + 1, meanMs: old.meanMs + ALPHA * (ms - old.meanMs) }
+      : { samples: 1, meanMs: ms };
+    table.set(type, next);
+    const seed = this.seed(type);
+    if (seed) {
+      this.ratioSamples += 1;
+      const r = ms / seed;
+      this.ratio = this.ratioSamples === 1 ? r : this.ratio + ALPHA * (r - this.ratio);
+    }
+    try {
+      this.history?.record(type, next.meanMs, next.samples);
+    } catch {
+      // Not persisted: learned again next run.
+    }
+  }
+}
+
+/** Consecutive polls of one task are at least this far apart (one poll per second per task). */
+export const MIN_POLL_GAP_MS = 1000;
+/** Longest wait between two polls of a task that runs past its expected end. */
+export const MAX_POLL_GAP_MS = 5000;
+
+/**
+ * How long to wait before the next poll of a task: `polls` polls were made so far, `elapsedMs`
+ * since it started, of which `overduePolls` came after its expected end (`expectedMs`, undefined
+ * when unknown). The first poll is near the expected end — after a probe at 1 s when that end is
+ * later, since the host may be faster than expected; past it, gaps of 1 s growing by half up to
+ * 5 s (or a quarter of the expected duration, if smaller). Never two polls within 1 s after the first.
+ */
+export function nextPollDelay(
+  polls: number,
+  elapsedMs: number,
+  expectedMs: number | undefined,
+  overduePolls: number,
+): number {
+  if (polls === 0) return expectedMs === undefined ? 250 : Math.max(50, Math.min(expectedMs, MIN_POLL_GAP_MS));
+  if (expectedMs !== undefined && elapsedMs < expectedMs) return Math.max(MIN_POLL_GAP_MS, expectedMs - elapsedMs);
+  const cap = Math.max(MIN_POLL_GAP_MS, Math.min(MAX_POLL_GAP_MS, (expectedMs ?? 4 * MAX_POLL_GAP_MS) / 4));
+  return Math.min(cap, Math.round(MIN_POLL_GAP_MS * 1.5 ** Math.max(0, overduePolls - 1)));
+}
