@@ -273,7 +273,10 @@ export async function applyPlan(
       result.unverified = `lease lost during the apply: ${reason instanceof Error ? reason.message : String(reason)}`;
       result.succeeded = false;
     }
-    if (result.succeeded && !executed.cancelled && options.verify !== false) {
+    // Nothing was changed: the plan just made already shows the environment converged, and
+    // planning again would double a no-op apply's requests for nothing.
+    const changed = planned.plan.changes.some((c) => isMutating(c.action));
+    if (result.succeeded && !executed.cancelled && options.verify !== false && changed) {
       await verifyConverged(phoenix, planned, result, options.verify);
     }
     outcome = result.succeeded ? 'succeeded' : result.cancelled ? 'interrupted' : 'failed';

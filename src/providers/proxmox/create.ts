@@ -43,12 +43,13 @@ export async function createGuest(
 }
 
 /**
- * The in-process lock key of an LXC clone: PVE locks the source container (`lock: disk`) for
- * the whole clone task (spec §5.4), so clones of one source must run one at a time. QEMU clones
- * of a template may run in parallel (spec §5.3).
+ * The in-process lock key of a clone whose source serves one clone at a time: an LXC source
+ * (`lock: disk` for the whole clone task, spec §5.4) and a running QEMU source (its flock is
+ * taken exclusively, spec §5.3). QEMU clones of a template or a stopped VM run in parallel.
  */
 export function cloneLockKey(spec: GuestSpec): string | undefined {
-  return spec.type === 'lxc' && spec.source.kind === 'clone' ? `clone-source:${spec.source.from}` : undefined;
+  if (spec.source.kind !== 'clone') return undefined;
+  return spec.type === 'lxc' || spec.source.sourceRuns ? `clone-source:${spec.source.from}` : undefined;
 }
 
 const sourceLocks = new Map<string, Promise<void>>();

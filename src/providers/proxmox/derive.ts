@@ -155,6 +155,12 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
     });
   }
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);
+  // A QEMU clone of a declared guest that runs waits for the other clones of it (spec §5.3).
+  const running = new Set(guests.filter((g) => g.desired.running && !g.desired.isTemplate).map((g) => g.desired.vmid));
+  for (const g of guests) {
+    const source = g.desired.source;
+    if (source.kind === 'clone' && source.fromAddress && running.has(source.from)) source.sourceRuns = true;
+  }
   const fileList = [...files.values()];
   // Every guest carries this environment's ownership tag (guest-config.ts).
   if (config.environment) for (const g of guests) g.desired.environment = config.environment;
