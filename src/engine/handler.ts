@@ -44,6 +44,12 @@ export interface Resource<Desired = unknown> {
    * `startsSeparately`.
    */
   startAfter?: string[];
+  /**
+   * A create of it runs as create/configure, then a separate start (`power` with `start`, then
+   * `health`): the executor plans them as DAG nodes of their own. Needs a handler with `power`
+   * whose `create` honours `deferStart`.
+   */
+  startsSeparately?: boolean;
   /** Health after apply: `wait` (default) or `when-needed` (only when a dependent needs it). */
   health?: 'wait' | 'when-needed';
   /** Never deleted or replaced: a plan that would do either is an error. */
@@ -270,12 +276,6 @@ export interface ResourceHandler<Desired = unknown, Observed = unknown> {
    */
   power?(req: PowerRequest<Desired, Observed>): Promise<void>;
   powerable?(resource: Resource<Desired>): boolean;
-  /**
-   * True when a create of this resource can run as create/configure, then a separate start
-   * (`power` with `start`, then `health`): the executor plans them as DAG nodes of their own.
-   * Requires `power`.
-   */
-  startsSeparately?(resource: Resource<Desired>): boolean;
   /**
    * Rough expected duration of a planned change in ms (a clone takes longer than a config
    * update). Only used to rank ready work by remaining critical path; never a timeout.

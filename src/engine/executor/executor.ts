@@ -439,7 +439,13 @@ function resultOf(
     if (step !== 'start') continue;
     const first = byNode.get(address);
     if (!first || first.outcome === 'failed' || first.outcome === 'skipped') continue;
-    out.set(address, { ...outcome, attempts: first.attempts + outcome.attempts });
+    // Its start was skipped (a dependency failed) while its creation went through: say so.
+    const note = ' (created; not started)';
+    const reason =
+      outcome.outcome === 'skipped' && outcome.reason !== undefined && !outcome.reason.endsWith(note)
+        ? `${outcome.reason}${note}`
+        : outcome.reason;
+    out.set(address, { ...outcome, attempts: first.attempts + outcome.attempts, ...(reason ? { reason } : {}) });
   }
   for (const address of out.keys()) if (!changes.has(address)) out.delete(address);
   return out;

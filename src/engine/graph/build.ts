@@ -4,6 +4,7 @@
  */
 import type { HandlerRegistry, Resource } from '../handler.ts';
 import type { PlanDiagnostic, ResourceChange } from '../plan/types.ts';
+import { phasing } from '../plan/decide.ts';
 import { DependencyGraph } from './graph.ts';
 import { runTransforms, type GraphTrace } from './transform.ts';
 import { transformConfig } from './transform-config.ts';
@@ -52,6 +53,36 @@ export function buildConfigGraph(input: ConfigGraphInput): BuiltGraph {
   };
   runTransforms(ctx, [transformConfig, transformReference, transformCycle, transformTargets], input.trace);
   return { graph: ctx.graph, diagnostics };
+}
+
+/**
+ * The graph the first apply walks (everything created): the config graph with each resource that
+ * starts separately split into its create and start nodes. `phoenix graph` prints it.
+ */
+export function buildFirstApplyGraph(input: ConfigGraphInput): BuiltGraph {
+  const config = buildConfigGraph(input);
+  if (config.diagnostics.some((d) => d.severity === 'error')) return config;
+  const changes: ResourceChange[] = [];
+  for (const resource of input.resources) {
+    if (!config.graph.has(resource.address)) continue;
+    const dependsOn = config.graph.dependenciesOf(resource.address).sort();
+    changes.push({
+      address: resource.address,
+      kind: resource.kind,
+      action: 'create',
+      before: null,
+      after: null,
+      attributes: [],
+      reasons: [],
+      dependsOn,
+      observedDigest: '',
+      desiredDigest: '',
+      // A provider marks `startsSeparately` only where its handler can start the resource.
+      ...phasing({ power: async () => undefined }, resource, 'create', dependsOn),
+    });
+  }
+  const applied = buildApplyGraph({ changes, keepNoops: true });
+  return { graph: applied.graph, diagnostics: [...config.diagnostics, ...applied.diagnostics] };
 }
 
 export interface ApplyGraphInput {

@@ -15,8 +15,8 @@ export interface Decision {
  * How the change is carried out in the apply graph: a create whose handler starts it separately
  * gets its phases and the dependencies that gate only its start; the health policy is the resource's.
  */
-function phasing(
-  handler: AnyResourceHandler,
+export function phasing(
+  handler: Pick<AnyResourceHandler, 'power'> | undefined,
   resource: Resource,
   action: Action,
   dependsOn: string[],
@@ -24,9 +24,7 @@ function phasing(
   const out: Pick<ResourceChange, 'phases' | 'startAfter' | 'health'> = {};
   if (resource.health) out.health = resource.health;
   const phased =
-    (action === 'create' || action === 'replace') &&
-    handler.power !== undefined &&
-    handler.startsSeparately?.(resource) === true;
+    (action === 'create' || action === 'replace') && handler?.power !== undefined && resource.startsSeparately === true;
   if (!phased) return out;
   out.phases = ['create', 'configure', 'start', 'healthy'];
   const gates = new Set(resource.startAfter ?? []);

@@ -151,6 +151,8 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
       protected: g.protected,
       // A clone source it also depends on stays a creation dependency.
       startAfter: [...new Set(startAfter)].filter((a) => !(source?.kind === 'clone' && a === source.fromAddress)),
+      // Created and configured stopped; the engine starts it once what it depends on is up.
+      startsSeparately: spec.running && !spec.isTemplate,
       health: g.wait ? 'wait' : 'when-needed',
     });
   }

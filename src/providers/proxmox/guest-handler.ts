@@ -216,9 +216,6 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
       return {};
     },
 
-    // Created and configured stopped; the engine starts it once what it depends on is up.
-    startsSeparately: (resource) => resource.desired.running && !resource.desired.isTemplate,
-
     async health(req: HealthRequest<GuestSpec>): Promise<HealthResponse> {
       const spec = req.resource.desired;
       const answer = await guestHealth(ops(req.ctx), spec);
