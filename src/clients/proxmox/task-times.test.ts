@@ -53,7 +53,7 @@ describe('nextPollDelay', () => {
       let elapsed = 0;
       let overdue = 0;
       for (let polls = 0; polls < 50; polls++) {
-        const gap = nextPollDelay(polls, elapsed, expected, overdue);
+        const gap = nextPollDelay(polls, elapsed, expected, overdue, polls % 2 === 0);
         if (polls > 0) expect(gap).toBeGreaterThanOrEqual(MIN_POLL_GAP_MS);
         if (expected === undefined || elapsed >= expected) expect(gap).toBeLessThanOrEqual(MAX_POLL_GAP_MS);
         elapsed += gap;
@@ -62,9 +62,10 @@ describe('nextPollDelay', () => {
     }
   });
 
-  it('polls first at the expected end of a short task', () => {
+  it('polls first at the expected end; a seeded long one after a 250 ms probe', () => {
     expect(nextPollDelay(0, 0, 500, 0)).toBe(500);
-    expect(nextPollDelay(0, 0, 20_000, 0)).toBe(1000);
-    expect(nextPollDelay(1, 1000, 20_000, 0)).toBe(19_000);
+    expect(nextPollDelay(0, 0, 20_000, 0)).toBe(250);
+    expect(nextPollDelay(0, 0, 20_000, 0, true)).toBe(20_000);
+    expect(nextPollDelay(1, 250, 20_000, 0)).toBe(19_750);
   });
 });

@@ -81,6 +81,11 @@ export class TaskTimes {
     return this.seeds[type] ?? this.seeds[type.split(':')[0] ?? type];
   }
 
+  /** True when this type's duration was learned (here or in the history), not only seeded. */
+  isKnown(type: string): boolean {
+    return this.table().has(type);
+  }
+
   /** Expected duration in ms; undefined when nothing is known about this type. */
   expectedMs(type: string): number | undefined {
     const own = this.table().get(type);
@@ -117,20 +122,30 @@ export const MIN_POLL_GAP_MS = 1000;
 /** Longest wait between two polls of a task that runs past its expected end. */
 export const MAX_POLL_GAP_MS = 5000;
 
+/** A first poll this early checks whether the host is faster than expected. */
+export const PROBE_MS = 250;
+
 /**
  * How long to wait before the next poll of a task: `polls` polls were made so far, `elapsedMs`
- * since it started, of which `overduePolls` came after its expected end (`expectedMs`, undefined
- * when unknown). The first poll is near the expected end — after a probe at 1 s when that end is
- * later, since the host may be faster than expected; past it, gaps of 1 s growing by half up to
- * 5 s (or a quarter of the expected duration, if smaller). Never two polls within 1 s after the first.
+ * since it started, of which `overduePolls` came at or after its expected end (all, when unknown),
+ * `expectedMs` (undefined when unknown) and whether it was learned for this very type (`known`)
+ * or only seeded. The first poll is at the expected end — after a probe at 250 ms when that end is
+ * only seeded and more than a second away (the host may be faster than the seeds); past it, gaps
+ * of 1 s growing by half up to 5 s (or a quarter of the expected duration, if smaller). Never two
+ * polls of one task within a second, but for that probe.
  */
 export function nextPollDelay(
   polls: number,
   elapsedMs: number,
   expectedMs: number | undefined,
   overduePolls: number,
+  known = false,
 ): number {
-  if (polls === 0) return expectedMs === undefined ? 250 : Math.max(50, Math.min(expectedMs, MIN_POLL_GAP_MS));
+  if (polls === 0) {
+    if (expectedMs === undefined) return PROBE_MS;
+    if (!known && expectedMs > MIN_POLL_GAP_MS + PROBE_MS) return PROBE_MS;
+    return Math.max(50, expectedMs);
+  }
   if (expectedMs !== undefined && elapsedMs < expectedMs) return Math.max(MIN_POLL_GAP_MS, expectedMs - elapsedMs);
   const cap = Math.max(MIN_POLL_GAP_MS, Math.min(MAX_POLL_GAP_MS, (expectedMs ?? 4 * MAX_POLL_GAP_MS) / 4));
   return Math.min(cap, Math.round(MIN_POLL_GAP_MS * 1.5 ** Math.max(0, overduePolls - 1)));

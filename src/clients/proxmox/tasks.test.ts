@@ -53,7 +53,7 @@ describe('waitForTask', () => {
   });
 
   it('polls a task with a known duration near its expected end, never twice within a second', async () => {
-    // qmclone:full is seeded at 20 s: a probe at 1 s, then at 20 s, then 1 s, 1.5 s ... (≤ 5 s).
+    // qmclone:full is seeded at 20 s: a probe at 250 ms, then at 20 s, then 1 s, 1.5 s ... (≤ 5 s).
     const times = new TaskTimes(undefined, { 'qmclone:full': 20_000 });
     const s = scripted([
       { status: 'running' },
@@ -62,19 +62,22 @@ describe('waitForTask', () => {
       { status: 'stopped', exitstatus: 'OK' },
     ]);
     await waitForTask(s.transport, s.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
-    expect(s.sleeps).toEqual([1000, 19_000, 1000, 1500]);
+    expect(s.sleeps).toEqual([250, 19_750, 1000, 1500]);
     expect(s.calls).toHaveLength(4);
-    // Learned: it ended between 21 s and 22.5 s; the next clone's first real poll is there.
+    // Learned: it ended between 21 s and 22.5 s; the next clone is polled there first, no probe.
     const learned = times.expectedMs('qmclone:full') ?? 0;
     expect(learned).toBeGreaterThan(21_000);
     expect(learned).toBeLessThanOrEqual(22_500);
+    const next = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(next.transport, next.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
+    expect(next.sleeps).toEqual([learned]);
   });
 
-  it('a task that ends on time costs two polls; a short one just one', async () => {
+  it('a seeded task that ends on time costs a probe and one poll; a short one just one', async () => {
     const times = new TaskTimes(undefined, { qmclone: 5_000, qmconfig: 500 });
     const s = scripted([{ status: 'running' }, { status: 'stopped', exitstatus: 'OK' }]);
     await waitForTask(s.transport, s.clock, 'pve', UPID, { times });
-    expect(s.sleeps).toEqual([1000, 4000]);
+    expect(s.sleeps).toEqual([250, 4750]);
     const short = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
     await waitForTask(short.transport, short.clock, 'pve', UPID, {
       times: new TaskTimes(undefined, { qmconfig: 500 }),

@@ -70,12 +70,13 @@ export async function waitForTask(
   const path = apiPath`/nodes/${taskNode}/tasks/${upid}/status`;
   const type = options.taskType ?? parseUpid(upid)?.type ?? 'unknown';
   const expected = options.times?.expectedMs(type);
+  const known = options.times?.isKnown(type) ?? false;
   let unknown = 0;
   let overdue = 0;
   let previous = 0;
   for (let polls = 0; ; polls++) {
     const elapsedBefore = clock.now() - started;
-    const delay = nextPollDelay(polls, elapsedBefore, expected, overdue);
+    const delay = nextPollDelay(polls, elapsedBefore, expected, overdue, known);
     if (elapsedBefore + delay > timeoutMs) {
       const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
       throw new ProxmoxTaskError({ upid, node: taskNode, exitstatus: 'timeout', logTail, resource: options.resource });
