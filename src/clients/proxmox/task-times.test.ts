@@ -26,10 +26,15 @@ describe('TaskTimes', () => {
     expect(history.rows['qmclone:full']).toEqual({ samples: 2, meanMs: 27_000 });
   });
 
-  it('scales types it has no samples of by how fast this host is on the others', () => {
-    const times = new TaskTimes(undefined, { vzcreate: 8000, qmstart: 2000 });
-    times.record('vzcreate', 800);
-    expect(times.expectedMs('qmstart')).toBeCloseTo(200);
+  it('scales types it has no samples of when this host is clearly faster or slower on the others', () => {
+    const times = new TaskTimes(undefined, { vzcreate: 8000, qmstart: 2000, qmconfig: 500 });
+    times.record('qmconfig', 50); // short tasks do not tell the host's speed
+    expect(times.expectedMs('qmstart')).toBe(2000);
+    times.record('vzcreate', 7600); // near the seeds: seeds kept
+    expect(times.expectedMs('qmstart')).toBe(2000);
+    const fast = new TaskTimes(undefined, { vzcreate: 8000, qmstart: 2000 });
+    fast.record('vzcreate', 800);
+    expect(fast.expectedMs('qmstart')).toBeCloseTo(200);
   });
 
   it('a history that cannot be read or written only costs polls', () => {

@@ -4,9 +4,9 @@
  * through `TaskHistory`, earlier runs in the state file) waited for. Task polling uses it to
  * poll once near the expected end instead of many times on the way there.
  *
- * A host that is uniformly faster or slower than the seeds (a simulator at another speed, a
- * NAS-backed pool) is learned from any task: types without samples of their own are scaled by
- * the ratio observed so far.
+ * A host that is clearly faster or slower than the seeds (a simulator at another speed, a
+ * NAS-backed pool) is learned from its longer tasks: types without samples of their own are
+ * scaled by the ratio observed so far when it is below 2/3 or above 1.5.
  */
 
 /** Typical durations (ms) on a PVE 8 host with local SSD storage: small disks, cloud images. */
@@ -91,7 +91,11 @@ export class TaskTimes {
     const own = this.table().get(type);
     if (own) return own.meanMs;
     const seed = this.seed(type);
-    return seed === undefined ? undefined : seed * this.ratio;
+    if (seed === undefined) return undefined;
+    // Scale the seeds only for a host clearly off them (a simulator at another speed, slow
+    // storage): near 1 the seeds are the better guess, and an early poll costs a whole second.
+    const clearlyOff = this.ratio < 2 / 3 || this.ratio > 1.5;
+    return clearlyOff ? seed * this.ratio : seed;
   }
 
   /** A finished task of `type` took about `ms`. */
@@ -104,7 +108,8 @@ export class TaskTimes {
       : { samples: 1, meanMs: ms };
     table.set(type, next);
     const seed = this.seed(type);
-    if (seed) {
+    // Short tasks are too noisy to tell the host's speed from.
+    if (seed !== undefined && seed >= 2000) {
       this.ratioSamples += 1;
       const r = ms / seed;
       this.ratio = this.ratioSamples === 1 ? r : this.ratio + ALPHA * (r - this.ratio);
