@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_POLL_GAP_MS, MIN_POLL_GAP_MS, nextPollDelay, TaskTimes, type TaskHistory } from './task-times.ts';
+import { MAX_POLL_GAP_MS, MIN_POLL_GAP_MS, nextPollAt, TaskTimes, type TaskHistory } from './task-times.ts';
 
 function memoryHistory(initial: Record<string, { samples: number; meanMs: number }> = {}): TaskHistory & {
   rows: Record<string, { samples: number; meanMs: number }>;
@@ -52,25 +52,30 @@ describe('TaskTimes', () => {
   });
 });
 
-describe('nextPollDelay', () => {
+describe('nextPollAt', () => {
   it('never polls twice within a second after the first poll, and backs off to at most 5 s', () => {
     for (const expected of [undefined, 100, 900, 2000, 20_000, 600_000]) {
-      let elapsed = 0;
-      let overdue = 0;
-      for (let polls = 0; polls < 50; polls++) {
-        const gap = nextPollDelay(polls, elapsed, expected, overdue, polls % 2 === 0);
-        if (polls > 0) expect(gap).toBeGreaterThanOrEqual(MIN_POLL_GAP_MS);
-        if (expected === undefined || elapsed >= expected) expect(gap).toBeLessThanOrEqual(MAX_POLL_GAP_MS);
-        elapsed += gap;
-        if (expected === undefined || elapsed >= expected) overdue++;
+      const state = { polls: 0, lastPollMs: 0, overduePolls: 0 };
+      for (let n = 0; n < 50; n++) {
+        const at = nextPollAt(state, expected, n % 2 === 0);
+        if (state.polls > 0) {
+          expect(at - state.lastPollMs).toBeGreaterThanOrEqual(MIN_POLL_GAP_MS);
+          if (expected === undefined || state.lastPollMs >= expected)
+            expect(at - state.lastPollMs).toBeLessThanOrEqual(MAX_POLL_GAP_MS);
+        }
+        state.polls++;
+        state.lastPollMs = at;
+        if (expected === undefined || at >= expected) state.overduePolls++;
       }
     }
   });
 
   it('polls first at the expected end; a seeded long one after a 250 ms probe', () => {
-    expect(nextPollDelay(0, 0, 500, 0)).toBe(500);
-    expect(nextPollDelay(0, 0, 20_000, 0)).toBe(250);
-    expect(nextPollDelay(0, 0, 20_000, 0, true)).toBe(20_000);
-    expect(nextPollDelay(1, 250, 20_000, 0)).toBe(19_750);
+    const fresh = { polls: 0, lastPollMs: 0, overduePolls: 0 };
+    expect(nextPollAt(fresh, 500)).toBe(500);
+    expect(nextPollAt(fresh, 20_000)).toBe(250);
+    expect(nextPollAt(fresh, 20_000, true)).toBe(20_000);
+    expect(nextPollAt({ polls: 1, lastPollMs: 250, overduePolls: 0 }, 20_000)).toBe(20_000);
+    expect(nextPollAt({ polls: 2, lastPollMs: 20_000, overduePolls: 1 }, 20_000)).toBe(21_000);
   });
 });

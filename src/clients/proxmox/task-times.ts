@@ -130,28 +130,32 @@ export const MAX_POLL_GAP_MS = 5000;
 /** A first poll this early checks whether the host is faster than expected. */
 export const PROBE_MS = 250;
 
+export interface PollState {
+  /** Polls made so far. */
+  polls: number;
+  /** When the last poll was made (ms since the task started; unused before the first). */
+  lastPollMs: number;
+  /** Polls made at or after the expected end (all of them, when it is unknown). */
+  overduePolls: number;
+}
+
 /**
- * How long to wait before the next poll of a task: `polls` polls were made so far, `elapsedMs`
- * since it started, of which `overduePolls` came at or after its expected end (all, when unknown),
- * `expectedMs` (undefined when unknown) and whether it was learned for this very type (`known`)
- * or only seeded. The first poll is at the expected end — after a probe at 250 ms when that end is
- * only seeded and more than a second away (the host may be faster than the seeds); past it, gaps
- * of 1 s growing by half up to 5 s (or a quarter of the expected duration, if smaller). Never two
- * polls of one task within a second, but for that probe.
+ * When (ms since the task started) to poll a task next, given what is expected of it now
+ * (`expectedMs`, undefined when unknown; `known`: learned for this very type, not only seeded).
+ * The first poll is at the expected end — after a probe at 250 ms when that end is only seeded
+ * and more than a second away (the host may be faster than the seeds); past it, gaps of 1 s
+ * growing by half up to 5 s (or a quarter of the expected duration, if smaller). Never two polls
+ * of one task within a second, but for that probe. Callers ask again while they wait: the
+ * expectation may change meanwhile (learned from other tasks).
  */
-export function nextPollDelay(
-  polls: number,
-  elapsedMs: number,
-  expectedMs: number | undefined,
-  overduePolls: number,
-  known = false,
-): number {
-  if (polls === 0) {
+export function nextPollAt(state: PollState, expectedMs: number | undefined, known = false): number {
+  if (state.polls === 0) {
     if (expectedMs === undefined) return PROBE_MS;
     if (!known && expectedMs > MIN_POLL_GAP_MS + PROBE_MS) return PROBE_MS;
     return Math.max(50, expectedMs);
   }
-  if (expectedMs !== undefined && elapsedMs < expectedMs) return Math.max(MIN_POLL_GAP_MS, expectedMs - elapsedMs);
+  const earliest = state.lastPollMs + MIN_POLL_GAP_MS;
+  if (expectedMs !== undefined && state.lastPollMs < expectedMs) return Math.max(earliest, expectedMs);
   const cap = Math.max(MIN_POLL_GAP_MS, Math.min(MAX_POLL_GAP_MS, (expectedMs ?? 4 * MAX_POLL_GAP_MS) / 4));
-  return Math.min(cap, Math.round(MIN_POLL_GAP_MS * 1.5 ** Math.max(0, overduePolls - 1)));
+  return state.lastPollMs + Math.min(cap, Math.round(MIN_POLL_GAP_MS * 1.5 ** Math.max(0, state.overduePolls - 1)));
 }

@@ -8,11 +8,12 @@ const UPID = 'UPID:pve:0012AB34:0345CD67:66A1B2C3:qmclone:9000:root@pam:';
 
 /** A scripted transport: answers task status from a list, and the log from an array. */
 function scripted(statuses: (Partial<TaskStatus> | 'no-such-task')[], log: string[] = []) {
-  const calls: { method: HttpMethod; path: string; params?: Params }[] = [];
+  const calls: { method: HttpMethod; path: string; params?: Params; at: number }[] = [];
   let i = 0;
+  let now = 0;
   const transport: ProxmoxTransport = {
     async request<T>(method: HttpMethod, path: string, params?: Params): Promise<T> {
-      calls.push({ method, path, params });
+      calls.push({ method, path, params, at: now });
       if (path.endsWith('/log')) return log.map((t, n) => ({ n: n + 1, t })) as T;
       const next = statuses[Math.min(i++, statuses.length - 1)];
       if (next === 'no-such-task') {
@@ -35,7 +36,6 @@ function scripted(statuses: (Partial<TaskStatus> | 'no-such-task')[], log: strin
       } as T;
     },
   };
-  let now = 0;
   const sleeps: number[] = [];
   const clock: TaskClock = { now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
   return { transport, clock, calls, sleeps };
@@ -47,7 +47,10 @@ describe('waitForTask', () => {
     const progress: string[] = [];
     const done = await waitForTask(s.transport, s.clock, 'pve', UPID, { onProgress: (st) => progress.push(st.status) });
     expect(done.exitstatus).toBe('OK');
-    expect(s.sleeps).toEqual([250, 1000, 1500, 2250, 3375, 5000, 5000, 5000, 5000]);
+    const at = s.calls.map((c) => c.at);
+    expect(at.slice(1).map((t, n) => t - (at[n] ?? 0))).toEqual([1000, 1500, 2250, 3375, 5000, 5000, 5000, 5000]);
+    expect(at[0]).toBe(250);
+    expect(Math.max(...s.sleeps)).toBeLessThanOrEqual(1000); // wakes up each second to look again
     expect(progress).toHaveLength(9);
     expect(s.calls[0]?.path).toBe(`/nodes/pve/tasks/${encodeURIComponent(UPID)}/status`);
   });
@@ -62,28 +65,45 @@ describe('waitForTask', () => {
       { status: 'stopped', exitstatus: 'OK' },
     ]);
     await waitForTask(s.transport, s.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
-    expect(s.sleeps).toEqual([250, 19_750, 1000, 1500]);
-    expect(s.calls).toHaveLength(4);
+    expect(s.calls.map((c) => c.at)).toEqual([250, 20_000, 21_000, 22_500]);
     // Learned: it ended between 21 s and 22.5 s; the next clone is polled there first, no probe.
     const learned = times.expectedMs('qmclone:full') ?? 0;
     expect(learned).toBeGreaterThan(21_000);
     expect(learned).toBeLessThanOrEqual(22_500);
     const next = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
     await waitForTask(next.transport, next.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
-    expect(next.sleeps).toEqual([learned]);
+    expect(next.calls.map((c) => c.at)).toEqual([learned]);
   });
 
   it('a seeded task that ends on time costs a probe and one poll; a short one just one', async () => {
     const times = new TaskTimes(undefined, { qmclone: 5_000, qmconfig: 500 });
     const s = scripted([{ status: 'running' }, { status: 'stopped', exitstatus: 'OK' }]);
     await waitForTask(s.transport, s.clock, 'pve', UPID, { times });
-    expect(s.sleeps).toEqual([250, 4750]);
+    expect(s.calls.map((c) => c.at)).toEqual([250, 5000]);
     const short = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
     await waitForTask(short.transport, short.clock, 'pve', UPID, {
       times: new TaskTimes(undefined, { qmconfig: 500 }),
       taskType: 'qmconfig',
     });
-    expect(short.sleeps).toEqual([500]);
+    expect(short.calls.map((c) => c.at)).toEqual([500]);
+  });
+
+  it('brings a poll forward when other tasks teach meanwhile that this host is faster', async () => {
+    const times = new TaskTimes(undefined, { download: 10_000, vzcreate: 8000 });
+    const s = scripted([{ status: 'running' }, { status: 'stopped', exitstatus: 'OK' }]);
+    const waiting = waitForTask(
+      s.transport,
+      s.clock,
+      'pve',
+      'UPID:pve:0012AB34:0345CD67:66A1B2C3:download:9000:root@pam:',
+      {
+        times,
+      },
+    );
+    // While it waits for the seeded 10 s, a container create ends after 800 ms: a host 10x faster.
+    times.record('vzcreate', 800);
+    await waiting;
+    expect(s.calls.map((c) => c.at)).toEqual([250, 1250]);
   });
 
   it('tolerates a few "no such task" answers right after the fork', async () => {

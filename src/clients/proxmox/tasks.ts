@@ -7,7 +7,7 @@
 import { apiPath } from './encode.ts';
 import { ProxmoxApiError, ProxmoxTaskError } from './errors.ts';
 import type { ProxmoxTransport, TaskStatus } from './types.ts';
-import { nextPollDelay, type TaskTimes } from './task-times.ts';
+import { nextPollAt, type PollState, type TaskTimes } from './task-times.ts';
 import { parseUpid } from './upid.ts';
 
 export interface WaitForTaskOptions {
@@ -31,6 +31,11 @@ export interface TaskClock {
   sleep: (ms: number) => Promise<void>;
   now: () => number;
 }
+
+/** Longest single sleep while waiting: the expectation is looked at again after it. */
+const WAKE_MS = 1000;
+/** Bound of the wait loop's iterations (the timeout bounds it in time). */
+const MAX_STEPS = 100_000;
 
 /** Right after a fork the status endpoint may not know the UPID yet (bpg tolerates this too). */
 const NO_SUCH_TASK_TOLERANCE = 5;
@@ -69,20 +74,23 @@ export async function waitForTask(
   const taskNode = parseUpid(upid)?.node ?? node;
   const path = apiPath`/nodes/${taskNode}/tasks/${upid}/status`;
   const type = options.taskType ?? parseUpid(upid)?.type ?? 'unknown';
-  const expected = options.times?.expectedMs(type);
-  const known = options.times?.isKnown(type) ?? false;
+  const expectedFirst = options.times?.expectedMs(type);
   let unknown = 0;
-  let overdue = 0;
-  let previous = 0;
-  for (let polls = 0; ; polls++) {
+  const poll: PollState = { polls: 0, lastPollMs: 0, overduePolls: 0 };
+  for (let step = 0; step < MAX_STEPS; step++) {
+    // Asked again on every wake-up: what other tasks taught meanwhile may bring the poll forward.
+    const expected = options.times?.expectedMs(type) ?? expectedFirst;
+    const due = nextPollAt(poll, expected, options.times?.isKnown(type) ?? false);
     const elapsedBefore = clock.now() - started;
-    const delay = nextPollDelay(polls, elapsedBefore, expected, overdue, known);
-    if (elapsedBefore + delay > timeoutMs) {
+    if (due > timeoutMs) {
       const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
       throw new ProxmoxTaskError({ upid, node: taskNode, exitstatus: 'timeout', logTail, resource: options.resource });
     }
     if (options.signal?.aborted) throw options.signal.reason;
-    await clock.sleep(delay);
+    if (due > elapsedBefore) {
+      await clock.sleep(Math.min(due - elapsedBefore, WAKE_MS));
+      if (clock.now() - started < due) continue;
+    }
     if (options.signal?.aborted) throw options.signal.reason;
     let status: TaskStatus | undefined;
     try {
@@ -98,14 +106,17 @@ export async function waitForTask(
       if (!noSuchTask || ++unknown > NO_SUCH_TASK_TOLERANCE) throw error;
     }
     const elapsed = clock.now() - started;
-    if (expected === undefined || elapsed >= expected) overdue++;
+    const previous = poll.polls === 0 ? 0 : poll.lastPollMs;
+    poll.polls++;
+    poll.lastPollMs = elapsed;
+    if (expected === undefined || elapsed >= expected) poll.overduePolls++;
     if (status) {
       options.onProgress?.(status, elapsed);
       if (status.status === 'stopped') {
         if (isTaskSuccess(status.exitstatus)) {
           // It ended between the last two polls. Found at the first poll after the expected end:
           // about then (1 % less, so a host that got faster is followed). Found later: between.
-          const onTime = expected !== undefined && overdue <= 1 && previous < expected;
+          const onTime = expected !== undefined && poll.overduePolls <= 1 && previous < expected;
           options.times?.record(type, onTime ? elapsed * 0.99 : elapsed - Math.min((elapsed - previous) / 2, 500));
           return status;
         }
@@ -119,6 +130,6 @@ export async function waitForTask(
         });
       }
     }
-    previous = elapsed;
   }
+  throw new ProxmoxTaskError({ upid, node: taskNode, exitstatus: 'timeout', logTail: [], resource: options.resource });
 }
