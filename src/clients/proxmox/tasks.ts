@@ -114,10 +114,11 @@ export async function waitForTask(
       options.onProgress?.(status, elapsed);
       if (status.status === 'stopped') {
         if (isTaskSuccess(status.exitstatus)) {
-          // It ended between the last two polls. Found at the first poll after the expected end:
-          // about then (1 % less, so a host that got faster is followed). Found later: between.
+          // It ended between the last two polls. Found at the first poll at its expected end: take
+          // that end (a guess below it would make the next task of its type miss by a whole
+          // second). Found later: between the two polls.
           const onTime = expected !== undefined && poll.overduePolls <= 1 && previous < expected;
-          options.times?.record(type, onTime ? elapsed * 0.99 : elapsed - Math.min((elapsed - previous) / 2, 500));
+          options.times?.record(type, onTime ? elapsed : elapsed - Math.min((elapsed - previous) / 2, 500));
           return status;
         }
         const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
