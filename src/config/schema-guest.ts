@@ -170,7 +170,7 @@ const guestCommon = {
     .boolean()
     .optional()
     .describe(
-      'true: apply waits until the guest is healthy (a VM\'s guest agent answers) even when nothing depends on it; otherwise status reports its health',
+      "true: apply waits until the guest is healthy (a VM's guest agent answers) even when nothing depends on it; otherwise status reports its health",
     ),
   protected: z
     .boolean()
