@@ -81,6 +81,16 @@ export class TaskTimes {
     return this.seeds[type] ?? this.seeds[type.split(':')[0] ?? type];
   }
 
+  /**
+   * True once this host's speed relative to the seeds is known: a task of 2 s or more finished
+   * here, or the history has one. Until then a seeded expectation may be far off.
+   */
+  isCalibrated(): boolean {
+    if (this.ratioSamples > 0) return true;
+    for (const type of this.table().keys()) if ((this.seed(type) ?? 0) >= 2000) return true;
+    return false;
+  }
+
   /** True when this type's duration was learned (here or in the history), not only seeded. */
   isKnown(type: string): boolean {
     return this.table().has(type);
@@ -145,17 +155,25 @@ export interface PollState {
  * The first poll is at the expected end — after a probe at 250 ms when that end is only seeded
  * and more than a second away (the host may be faster than the seeds); past it, gaps of 1 s
  * growing by half up to 5 s (or a quarter of the expected duration, if smaller). Never two polls
- * of one task within a second, but for that probe. Callers ask again while they wait: the
+ * of one task within a second, but for that probe. Until the host's speed is known (`calibrated`),
+ * a seeded expectation is closed in on with gaps of 1 s growing by half. Callers ask again while they wait: the
  * expectation may change meanwhile (learned from other tasks).
  */
-export function nextPollAt(state: PollState, expectedMs: number | undefined, known = false): number {
+export function nextPollAt(state: PollState, expectedMs: number | undefined, known = false, calibrated = true): number {
   if (state.polls === 0) {
     if (expectedMs === undefined) return PROBE_MS;
     if (!known && expectedMs > MIN_POLL_GAP_MS + PROBE_MS) return PROBE_MS;
     return Math.max(50, expectedMs);
   }
   const earliest = state.lastPollMs + MIN_POLL_GAP_MS;
-  if (expectedMs !== undefined && state.lastPollMs < expectedMs) return Math.max(earliest, expectedMs);
+  if (expectedMs !== undefined && state.lastPollMs < expectedMs) {
+    // Seeds on a host of unknown speed: close in on the expected end with growing gaps.
+    if (!known && !calibrated) {
+      const gap = Math.round(MIN_POLL_GAP_MS * 1.5 ** Math.max(0, state.polls - 1));
+      return Math.max(earliest, Math.min(expectedMs, state.lastPollMs + gap));
+    }
+    return Math.max(earliest, expectedMs);
+  }
   const cap = Math.max(MIN_POLL_GAP_MS, Math.min(MAX_POLL_GAP_MS, (expectedMs ?? 4 * MAX_POLL_GAP_MS) / 4));
   return state.lastPollMs + Math.min(cap, Math.round(MIN_POLL_GAP_MS * 1.5 ** Math.max(0, state.overduePolls - 1)));
 }

@@ -41,6 +41,14 @@ function scripted(statuses: (Partial<TaskStatus> | 'no-such-task')[], log: strin
   return { transport, clock, calls, sleeps };
 }
 
+/** Task times on a host whose speed is known (the history has a long task at its seed). */
+function calibrated(seeds: Record<string, number>): TaskTimes {
+  return new TaskTimes(
+    { load: () => ({ vzcreate: { samples: 1, meanMs: 8000 } }), record: () => undefined },
+    { vzcreate: 8000, ...seeds },
+  );
+}
+
 describe('waitForTask', () => {
   it('without an expected duration: first poll after 250 ms, then gaps from 1 s growing to 5 s', async () => {
     const s = scripted([...Array(8).fill({ status: 'running' }), { status: 'stopped', exitstatus: 'OK' }]);
@@ -57,7 +65,7 @@ describe('waitForTask', () => {
 
   it('polls a task with a known duration near its expected end, never twice within a second', async () => {
     // qmclone:full is seeded at 20 s: a probe at 250 ms, then at 20 s, then 1 s, 1.5 s ... (≤ 5 s).
-    const times = new TaskTimes(undefined, { 'qmclone:full': 20_000 });
+    const times = calibrated({ 'qmclone:full': 20_000 });
     const s = scripted([
       { status: 'running' },
       { status: 'running' },
@@ -76,7 +84,7 @@ describe('waitForTask', () => {
   });
 
   it('a seeded task that ends on time costs a probe and one poll; a short one just one', async () => {
-    const times = new TaskTimes(undefined, { qmclone: 5_000, qmconfig: 500 });
+    const times = calibrated({ qmclone: 5_000, qmconfig: 500 });
     const s = scripted([{ status: 'running' }, { status: 'stopped', exitstatus: 'OK' }]);
     await waitForTask(s.transport, s.clock, 'pve', UPID, { times });
     expect(s.calls.map((c) => c.at)).toEqual([250, 5000]);
@@ -86,6 +94,13 @@ describe('waitForTask', () => {
       taskType: 'qmconfig',
     });
     expect(short.calls.map((c) => c.at)).toEqual([500]);
+  });
+
+  it('on a host of unknown speed closes in on a seeded end with growing gaps', async () => {
+    const times = new TaskTimes(undefined, { 'qmclone:full': 20_000 });
+    const s = scripted([...Array(7).fill({ status: 'running' }), { status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(s.transport, s.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
+    expect(s.calls.map((c) => c.at)).toEqual([250, 1250, 2750, 5000, 8375, 13_438, 20_000, 21_000]);
   });
 
   it('brings a poll forward when other tasks teach meanwhile that this host is faster', async () => {

@@ -80,7 +80,12 @@ export async function waitForTask(
   for (let step = 0; step < MAX_STEPS; step++) {
     // Asked again on every wake-up: what other tasks taught meanwhile may bring the poll forward.
     const expected = options.times?.expectedMs(type) ?? expectedFirst;
-    const due = nextPollAt(poll, expected, options.times?.isKnown(type) ?? false);
+    const due = nextPollAt(
+      poll,
+      expected,
+      options.times?.isKnown(type) ?? false,
+      options.times?.isCalibrated() ?? true,
+    );
     const elapsedBefore = clock.now() - started;
     if (due > timeoutMs) {
       const logTail = await taskLogTail(transport, taskNode, upid, options.logLines ?? 20);
