@@ -11,6 +11,7 @@ export const benchmarks: Record<string, () => Promise<Benchmark>> = {
   sim: async () => (await import('./sim.bench.ts')).benchmark,
   plan: async () => (await import('./plan.bench.ts')).benchmark,
   converge: async () => (await import('./converge.bench.ts')).benchmark,
+  reference: async () => (await import('./reference.bench.ts')).benchmark,
   startup: async () => (await import('./startup.bench.ts')).benchmark,
   gateway: async () => (await import('./gateway.bench.ts')).benchmark,
   pki: async () => (await import('./pki.bench.ts')).benchmark,

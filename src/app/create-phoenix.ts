@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createProxmoxClient, type ProxmoxClient } from '../clients/proxmox/index.ts';
+import { createProxmoxClient, TaskTimes, type ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { RetryPolicy } from '../clients/proxmox/retry.ts';
 import type { RequestEvent } from '../clients/proxmox/types.ts';
 import { loadConfig, locateSecretError, resolveSecret, type LoadedConfig } from '../config/index.ts';
@@ -176,6 +176,11 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
 
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;
+  // Expected task durations: learned per target in the state file (read only once it exists).
+  const taskTimes = new TaskTimes({
+    load: () => (existsSync(statePath) ? state().taskDurations.load(environment) : {}),
+    record: (type, meanMs, samples) => state().taskDurations.record(environment, type, meanMs, samples),
+  });
   let environment: string;
   /** The token Phoenix authenticates with (its own access is never changed by Phoenix). */
   let tokenId: string | undefined;
@@ -189,6 +194,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       tls: e.url.startsWith('https:') ? { fingerprint: e.fingerprint, caPem: e.caPem } : undefined,
       onRequest: options.onRequest,
       ...(e.retry ? { retry: e.retry } : {}),
+      taskTimes,
     });
     tokenId = e.tokenId;
     environment = e.url;
@@ -206,6 +212,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       tls: proxmox.endpoint.startsWith('https:') ? tls : undefined,
       ...(proxmox.connectTimeout !== undefined && { timeouts: { connectMs: proxmox.connectTimeout * 1000 } }),
       onRequest: options.onRequest,
+      taskTimes,
     });
     tokenId = proxmox.tokenId;
     environment = proxmox.endpoint;

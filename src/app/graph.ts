@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.ts';
-import { buildConfigGraph, type DependencyGraph, type PlanDiagnostic } from '../engine/index.ts';
+import { buildFirstApplyGraph, nodeStep, type DependencyGraph, type PlanDiagnostic } from '../engine/index.ts';
 import type { Diagnostic } from '../errors.ts';
 import type { Provider } from '../providers/provider.ts';
 import { providerSettings, type EndpointOverride } from './create-phoenix.ts';
@@ -30,7 +30,8 @@ export async function environmentGraph(
   // claims) are in the graph exactly when apply walks them.
   loaded.config.environment = environmentIdentity(resolve(configDir), loaded.config.environment).id;
   const derived = deriveEnvironment(providers, providerSettings(loaded, options.endpoint));
-  const { graph, diagnostics } = buildConfigGraph({ resources: derived.resources });
+  // What the first apply walks: a guest's start is a node of its own (engine phases).
+  const { graph, diagnostics } = buildFirstApplyGraph({ resources: derived.resources });
   const labels = new Map<string, string>();
   for (const r of derived.resources) {
     const d = providerOf(providers, r.kind)?.statusDetails?.(r, undefined) ?? {};
@@ -38,7 +39,12 @@ export async function environmentGraph(
   }
   return {
     graph,
-    label: (a) => labels.get(a) ?? a,
+    label: (a) => {
+      const { address, step } = nodeStep(a);
+      const name = labels.get(address);
+      if (step === 'start') return `${name ?? address} (start)`;
+      return name ?? a;
+    },
     diagnostics,
     warnings: [...loaded.warnings, ...derived.warnings],
   };

@@ -2,6 +2,7 @@
  * The core loop over one environment: plan (observe + diff), and apply under the lease with a
  * journal in the state file. Commands call these; nothing here prints.
  */
+import { isRetryable } from '../clients/proxmox/index.ts';
 import { CliError } from '../errors.ts';
 import type { Hook } from '../engine/hook.ts';
 import {
@@ -183,6 +184,24 @@ async function releaseTargetLease(phoenix: Phoenix, held: TargetLease): Promise<
 }
 
 /**
+ * The target lease is taken with a few quick retries of transient answers (5xx, 596): a lost
+ * read of the lease alias must not fail an apply before it starts. The acquire re-reads before
+ * it writes, so a repeat never takes the lease twice.
+ */
+async function acquireWithRetries<T>(acquire: () => Promise<T>): Promise<T> {
+  const delays = [200, 500, 1_000];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await acquire();
+    } catch (error) {
+      const delay = delays[attempt];
+      if (delay === undefined || !isRetryable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/**
  * Takes the environment's lease: the local one in the state file (it also guards the journal),
  * and checks the one on the Proxmox target (a firewall alias, see pve-host/target-lease.ts)
  * without writing. Commands take it BEFORE planning, so a second apply, from this checkout or
@@ -214,7 +233,7 @@ export async function acquireApplyLease(phoenix: Phoenix): Promise<ApplyLease> {
     holderId: local.holderId,
     lost: lost.signal,
     engage: async () => {
-      held ??= await target.acquire();
+      held ??= await acquireWithRetries(() => target.acquire());
       held.keepAlive((error) => lost.abort(error));
     },
     release: async () => {
@@ -275,7 +294,10 @@ export async function applyPlan(
       result.unverified = `lease lost during the apply: ${reason instanceof Error ? reason.message : String(reason)}`;
       result.succeeded = false;
     }
-    if (result.succeeded && !executed.cancelled && options.verify !== false) {
+    // Nothing was changed: the plan just made already shows the environment converged, and
+    // planning again would double a no-op apply's requests for nothing.
+    const changed = planned.plan.changes.some((c) => isMutating(c.action));
+    if (result.succeeded && !executed.cancelled && options.verify !== false && changed) {
       await verifyConverged(phoenix, planned, result, options.verify);
     }
     outcome = result.succeeded ? 'succeeded' : result.cancelled ? 'interrupted' : 'failed';

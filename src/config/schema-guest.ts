@@ -182,6 +182,12 @@ const guestCommon = {
   snapshots: z.array(Snapshot).default([]),
   firewall: Firewall.optional(),
   dependsOn: z.array(GuestRef).default([]).describe('guests that must be up before this one'),
+  wait: z
+    .boolean()
+    .optional()
+    .describe(
+      "true: apply waits until the guest is healthy (a VM's guest agent answers) even when nothing depends on it; otherwise status reports its health",
+    ),
   protected: z
     .boolean()
     .default(false)

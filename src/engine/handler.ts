@@ -37,6 +37,21 @@ export interface Resource<Desired = unknown> {
   lockKeys?: string[];
   /** Where it runs, for the per-node concurrency limit. */
   node?: string;
+  /**
+   * The subset of `dependsOn` that gates only this resource's start and what needs it running
+   * (the config's `dependsOn`, roles), never its creation: a guest's disk clone and config wait
+   * only for what they consume (clone source, template, storage, bridge). Used when its handler
+   * `startsSeparately`.
+   */
+  startAfter?: string[];
+  /**
+   * A create of it runs as create/configure, then a separate start (`power` with `start`, then
+   * `health`): the executor plans them as DAG nodes of their own. Needs a handler with `power`
+   * whose `create` honours `deferStart`.
+   */
+  startsSeparately?: boolean;
+  /** Health after apply: `wait` (default) or `when-needed` (only when a dependent needs it). */
+  health?: 'wait' | 'when-needed';
   /** Never deleted or replaced: a plan that would do either is an error. */
   protected?: boolean;
 }
@@ -167,6 +182,11 @@ export interface CreateRequest<Desired> {
   ctx: ApplyContext;
   resource: Resource<Desired>;
   change: ResourceChange;
+  /**
+   * Create and configure, but do not start: the executor starts it with `power` as a separate
+   * step once what it `startAfter`s is up (only when the handler `startsSeparately`).
+   */
+  deferStart?: boolean;
 }
 
 export interface UpdateRequest<Desired, Observed> {
@@ -202,6 +222,8 @@ export interface HealthResponse {
   /** `pending`: not yet (poll again); `unhealthy`: failed for good (e.g. crashed). */
   status: 'healthy' | 'pending' | 'unhealthy';
   message?: string;
+  /** For `pending`: when to ask again (e.g. when a booting VM's agent is expected to answer). */
+  retryAfterMs?: number;
 }
 
 export interface PowerRequest<Desired, Observed> {

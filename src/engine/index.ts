@@ -12,7 +12,8 @@ export { findStaleEntries, assertPlanFresh, type StaleEntry } from './plan/stale
 export { prepareSavedPlan } from './plan/saved-plan.ts';
 export { digestOf, stableStringify } from './plan/digest.ts';
 export { DependencyGraph, CycleError } from './graph/graph.ts';
-export { buildConfigGraph, buildApplyGraph } from './graph/build.ts';
+export { buildConfigGraph, buildApplyGraph, buildFirstApplyGraph } from './graph/build.ts';
+export { nodeStep } from './graph/transform-phases.ts';
 export { toMermaid } from './graph/mermaid.ts';
 export { criticalPath, remainingPath, type CriticalPath } from './graph/critical-path.ts';
 export { executePlan, type ExecuteInput, type ExecuteResult, type ResourceOutcome } from './executor/executor.ts';

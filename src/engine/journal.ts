@@ -18,9 +18,10 @@ export interface JournalStep {
   /**
    * The operation this step carries out: `create`, `update`, `update-restart` or `delete`. A
    * `replace` is journalled as two steps, a `delete` then a `create`, each with its own attempts,
-   * so a step key must include the action: `address` + `attempt` alone is not unique.
+   * so a step key must include the action: `address` + `attempt` alone is not unique. A phased
+   * create journals its separate start as `start`.
    */
-  action: Action;
+  action: Action | 'start';
   /** Which attempt of this action this is (1-based); a retry begins a new step. */
   attempt: number;
 }

@@ -3,6 +3,7 @@ export { openStateStore, type OpenStateOptions, type StateStore } from './store.
 export { LeaseHeldError, LeaseLostError, type AcquireOptions, type Lease, type LeasesApi } from './lease.ts';
 export type { JournalApi, RunsApi } from './runs.ts';
 export type { CertificatesApi, EventsApi } from './records.ts';
+export type { TaskDurationsApi } from './task-durations.ts';
 export { processAlive, type StoreContext } from './context.ts';
 export type * from './types.ts';
 export {

@@ -102,6 +102,15 @@ export const MIGRATIONS: readonly string[] = [
      key TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  // Issue 15: expected PVE task durations per target and task type, learned from the tasks waited for.
+  `CREATE TABLE task_durations (
+     environment TEXT NOT NULL,
+     type TEXT NOT NULL,
+     samples INTEGER NOT NULL,
+     mean_ms INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (environment, type)
+   );`,
 ];
 
 /** Brings the file up to the newest schema; refuses files written by a newer Phoenix. */

@@ -165,7 +165,8 @@ describe('a provider defined only in a test', () => {
     expect(JSON.stringify(configJsonSchema(configFragments(providers)))).toContain('"lamps"');
     expect(renderConfigReference(configFragments(providers))).toContain('lamps (a toy provider of the tests)');
     const { graph } = await environmentGraph(dir, { providers });
-    expect(graph.dependenciesOf('lamp.desk')).toEqual(['guest.101']);
+    // In-guest work waits for the guest's start step (engine phases, issue 15).
+    expect(graph.dependenciesOf('lamp.desk')).toEqual(['guest.101#start']);
 
     let phoenix = await open();
     try {

@@ -30,6 +30,9 @@ export function renderPlanJson(plan: Plan): string {
       ),
       before: c.before,
       after: c.after,
+      // A guest's create → configure → start → healthy, and what only its start waits for (issue 15).
+      ...(c.phases ? { phases: c.phases, startAfter: c.startAfter ?? [] } : {}),
+      ...(c.health ? { health: c.health } : {}),
     })),
     drift: plan.drift,
     unmanaged: plan.unmanaged,

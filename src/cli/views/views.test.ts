@@ -138,6 +138,32 @@ describe('renderPlanJson', () => {
   });
 });
 
+describe('renderPlanJson phases', () => {
+  it("shows a phased create's phases and what only its start waits for", () => {
+    const json = JSON.parse(
+      renderPlanJson(
+        plan([
+          change({
+            address: 'guest.1002',
+            action: 'create',
+            dependsOn: ['guest.1001', 'guest.9000'],
+            phases: ['create', 'configure', 'start', 'healthy'],
+            startAfter: ['guest.1001'],
+            health: 'when-needed',
+          }),
+          change({ address: 'guest.100', action: 'noop' }),
+        ]),
+      ),
+    ) as { changes: Record<string, unknown>[] };
+    expect(json.changes[0]).toMatchObject({
+      phases: ['create', 'configure', 'start', 'healthy'],
+      startAfter: ['guest.1001'],
+      health: 'when-needed',
+    });
+    expect(json.changes[1]).not.toHaveProperty('phases');
+  });
+});
+
 describe('renderPlanGraph', () => {
   it('labels every resource with its planned action, in apply order', () => {
     const text = renderPlanGraph({

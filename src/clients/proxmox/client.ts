@@ -11,11 +11,15 @@ import { lxcApi, type LxcApi } from './api/lxc.ts';
 import { networkApi, type NetworkApi } from './api/network.ts';
 import { qemuApi, type QemuApi } from './api/qemu.ts';
 import { storageApi, type StorageApi } from './api/storage.ts';
+import { TaskTimes } from './task-times.ts';
 import { waitForTask, type TaskClock, type WaitForTaskOptions } from './tasks.ts';
 import { HttpTransport, type TransportOptions } from './transport.ts';
 import type { ProxmoxTransport, TaskStatus } from './types.ts';
 
-export type ProxmoxClientOptions = TransportOptions;
+export type ProxmoxClientOptions = TransportOptions & {
+  /** Expected task durations for polling (default: seeded, learned in memory). */
+  taskTimes?: TaskTimes;
+};
 
 export interface ProxmoxClient {
   readonly transport: ProxmoxTransport;
@@ -32,6 +36,8 @@ export interface ProxmoxClient {
   request: ProxmoxTransport['request'];
   /** Polls the task until it stops; throws ProxmoxTaskError (with the log tail) unless it ended OK. */
   waitForTask(node: string, upid: string, options?: WaitForTaskOptions): Promise<TaskStatus>;
+  /** Expected task durations, learned from the tasks waited for. */
+  readonly taskTimes: TaskTimes;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -40,8 +46,10 @@ export function clientOver(
   transport: ProxmoxTransport,
   clock: TaskClock,
   close: () => Promise<void> = async () => {},
+  taskTimes: TaskTimes = new TaskTimes(),
 ): ProxmoxClient {
   return {
+    taskTimes,
     transport,
     cluster: clusterApi(transport),
     lxc: lxcApi(transport),
@@ -52,7 +60,7 @@ export function clientOver(
     ha: haApi(transport),
     access: accessApi(transport),
     request: (method, path, params, options) => transport.request(method, path, params, options),
-    waitForTask: (node, upid, options) => waitForTask(transport, clock, node, upid, options),
+    waitForTask: (node, upid, options) => waitForTask(transport, clock, node, upid, { times: taskTimes, ...options }),
     close,
   };
 }
@@ -64,5 +72,5 @@ export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClien
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     now: options.now ?? Date.now,
   };
-  return clientOver(transport, clock, () => transport.close());
+  return clientOver(transport, clock, () => transport.close(), options.taskTimes);
 }

@@ -18,6 +18,7 @@ export {
 export { DEFAULT_RETRY_POLICY, backoffDelay, mayRetry, type RetryPolicy } from './retry.ts';
 export { FingerprintMismatchError, normalizeFingerprint, type TlsOptions } from './tls.ts';
 export { isTaskSuccess, waitForTask, type TaskClock, type WaitForTaskOptions } from './tasks.ts';
+export { TaskTimes, SEED_TASK_MS, nextPollAt, type PollState, type TaskHistory } from './task-times.ts';
 export { apiPath, encodeParams, encodeSshKeys } from './encode.ts';
 export { formatUpid, isUpid, parseUpid } from './upid.ts';
 export type * from './types.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProxmoxApiError, ProxmoxTaskError } from './errors.ts';
+import { TaskTimes } from './task-times.ts';
 import { isTaskSuccess, waitForTask, type TaskClock } from './tasks.ts';
 import type { HttpMethod, Params, ProxmoxTransport, TaskStatus } from './types.ts';
 
@@ -7,11 +8,12 @@ const UPID = 'UPID:pve:0012AB34:0345CD67:66A1B2C3:qmclone:9000:root@pam:';
 
 /** A scripted transport: answers task status from a list, and the log from an array. */
 function scripted(statuses: (Partial<TaskStatus> | 'no-such-task')[], log: string[] = []) {
-  const calls: { method: HttpMethod; path: string; params?: Params }[] = [];
+  const calls: { method: HttpMethod; path: string; params?: Params; at: number }[] = [];
   let i = 0;
+  let now = 0;
   const transport: ProxmoxTransport = {
     async request<T>(method: HttpMethod, path: string, params?: Params): Promise<T> {
-      calls.push({ method, path, params });
+      calls.push({ method, path, params, at: now });
       if (path.endsWith('/log')) return log.map((t, n) => ({ n: n + 1, t })) as T;
       const next = statuses[Math.min(i++, statuses.length - 1)];
       if (next === 'no-such-task') {
@@ -34,23 +36,89 @@ function scripted(statuses: (Partial<TaskStatus> | 'no-such-task')[], log: strin
       } as T;
     },
   };
-  let now = 0;
   const sleeps: number[] = [];
   const clock: TaskClock = { now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
   return { transport, clock, calls, sleeps };
 }
 
+/** Task times on a host whose speed is known (the history has a long task at its seed). */
+function calibrated(seeds: Record<string, number>): TaskTimes {
+  return new TaskTimes(
+    { load: () => ({ vzcreate: { samples: 1, meanMs: 8000 } }), record: () => undefined },
+    { vzcreate: 8000, ...seeds },
+  );
+}
+
 describe('waitForTask', () => {
-  it('polls with a backoff from 100 ms capped at 1 s until the task stops OK', async () => {
+  it('without an expected duration: first poll after 250 ms, then gaps from 1 s growing to 5 s', async () => {
     const s = scripted([...Array(8).fill({ status: 'running' }), { status: 'stopped', exitstatus: 'OK' }]);
     const progress: string[] = [];
     const done = await waitForTask(s.transport, s.clock, 'pve', UPID, { onProgress: (st) => progress.push(st.status) });
     expect(done.exitstatus).toBe('OK');
-    expect(s.sleeps[0]).toBe(100);
-    expect(Math.max(...s.sleeps)).toBe(1000);
-    expect(s.sleeps).toEqual([...s.sleeps].sort((a, b) => a - b));
+    const at = s.calls.map((c) => c.at);
+    expect(at.slice(1).map((t, n) => t - (at[n] ?? 0))).toEqual([1000, 1500, 2250, 3375, 5000, 5000, 5000, 5000]);
+    expect(at[0]).toBe(250);
+    expect(Math.max(...s.sleeps)).toBeLessThanOrEqual(1000); // wakes up each second to look again
     expect(progress).toHaveLength(9);
     expect(s.calls[0]?.path).toBe(`/nodes/pve/tasks/${encodeURIComponent(UPID)}/status`);
+  });
+
+  it('polls a task with a known duration near its expected end, never twice within a second', async () => {
+    // qmclone:full is seeded at 20 s: a probe at 250 ms, then at 20 s, then 1 s, 1.5 s ... (≤ 5 s).
+    const times = calibrated({ 'qmclone:full': 20_000 });
+    const s = scripted([
+      { status: 'running' },
+      { status: 'running' },
+      { status: 'running' },
+      { status: 'stopped', exitstatus: 'OK' },
+    ]);
+    await waitForTask(s.transport, s.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
+    expect(s.calls.map((c) => c.at)).toEqual([250, 20_000, 21_000, 22_500]);
+    // Learned: it ended between 21 s and 22.5 s; the next clone is polled there first, no probe.
+    const learned = times.expectedMs('qmclone:full') ?? 0;
+    expect(learned).toBeGreaterThan(21_000);
+    expect(learned).toBeLessThanOrEqual(22_500);
+    const next = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(next.transport, next.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
+    expect(next.calls.map((c) => c.at)).toEqual([learned]);
+  });
+
+  it('a seeded task that ends on time costs a probe and one poll; a short one just one', async () => {
+    const times = calibrated({ qmclone: 5_000, qmconfig: 500 });
+    const s = scripted([{ status: 'running' }, { status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(s.transport, s.clock, 'pve', UPID, { times });
+    expect(s.calls.map((c) => c.at)).toEqual([250, 5000]);
+    const short = scripted([{ status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(short.transport, short.clock, 'pve', UPID, {
+      times: new TaskTimes(undefined, { qmconfig: 500 }),
+      taskType: 'qmconfig',
+    });
+    expect(short.calls.map((c) => c.at)).toEqual([500]);
+  });
+
+  it('on a host of unknown speed closes in on a seeded end with growing gaps', async () => {
+    const times = new TaskTimes(undefined, { 'qmclone:full': 20_000 });
+    const s = scripted([...Array(7).fill({ status: 'running' }), { status: 'stopped', exitstatus: 'OK' }]);
+    await waitForTask(s.transport, s.clock, 'pve', UPID, { times, taskType: 'qmclone:full' });
+    expect(s.calls.map((c) => c.at)).toEqual([250, 1250, 2750, 5000, 8375, 13_438, 20_000, 21_000]);
+  });
+
+  it('brings a poll forward when other tasks teach meanwhile that this host is faster', async () => {
+    const times = new TaskTimes(undefined, { download: 10_000, vzcreate: 8000 });
+    const s = scripted([{ status: 'running' }, { status: 'stopped', exitstatus: 'OK' }]);
+    const waiting = waitForTask(
+      s.transport,
+      s.clock,
+      'pve',
+      'UPID:pve:0012AB34:0345CD67:66A1B2C3:download:9000:root@pam:',
+      {
+        times,
+      },
+    );
+    // While it waits for the seeded 10 s, a container create ends after 800 ms: a host 10x faster.
+    times.record('vzcreate', 800);
+    await waiting;
+    expect(s.calls.map((c) => c.at)).toEqual([250, 1250]);
   });
 
   it('tolerates a few "no such task" answers right after the fork', async () => {

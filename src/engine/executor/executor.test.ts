@@ -206,6 +206,22 @@ describe('executePlan', () => {
     expect(outcome('stuck')).toBe('failed');
   });
 
+  it('with health `when-needed`, waits only where a dependent needs the resource', async () => {
+    const { handler, outcome } = await run(
+      [
+        fakeResource('db', {}, { health: 'when-needed' }),
+        fakeResource('app', {}, { dependsOn: ['db'], health: 'when-needed' }),
+        fakeResource('always', {}, { health: 'wait' }),
+      ],
+      { health: (_address, poll) => (poll < 2 ? 'pending' : 'healthy') },
+    );
+    // db gates app: polled until healthy; app has no dependent: status reports its health.
+    expect(handler.healthPolls.get('db')).toBe(2);
+    expect(handler.healthPolls.get('app')).toBeUndefined();
+    expect(handler.healthPolls.get('always')).toBe(2);
+    expect(outcome('app')).toBe('created');
+  });
+
   it('on cancellation starts nothing new, lets in-flight work finish and records it', async () => {
     const journal = memoryJournal();
     const controller = new AbortController();

@@ -8,6 +8,11 @@
  * Lock keys and the global slot are held only for the mutating calls; the health wait that
  * follows keeps only the node slot.
  *
+ * Phases: a phased create (see graph/transform-phases.ts) runs as two nodes, create+configure and
+ * start (+ health); a failed dependency then skips only the start of its dependents, whose
+ * creation is kept. Health is awaited where the change says `wait`, or where something in the
+ * apply graph waits for the resource (`when-needed`).
+ *
  * Failure: a failed resource's dependents are `skipped` (reason `upstream failed`); retryable
  * errors are retried with backoff first. Cancellation: when `signal` aborts, nothing new
  * starts, in-flight steps finish and are journalled, the rest is `skipped` (`cancelled`).
@@ -18,6 +23,7 @@
 import { ApplyError } from '../../errors.ts';
 import { buildApplyGraph } from '../graph/build.ts';
 import { remainingPath } from '../graph/critical-path.ts';
+import { isPhased, nodeStep } from '../graph/transform-phases.ts';
 import type {
   AnyResourceHandler,
   ApplyContext,
@@ -115,7 +121,11 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
   const started = now();
 
   const changes = new Map(input.plan.changes.map((c) => [c.address, c]));
+  /** Outcomes of the apply graph's nodes (a phased create has two: see `resultOf`). */
   const outcomes = new Map<string, ResourceOutcome>();
+  const changeOf = (node: string): ResourceChange => changes.get(nodeStep(node).address) as ResourceChange;
+  /** The observation a phased create's first step returned, for its start step. */
+  const created = new Map<string, unknown>();
   const { graph, diagnostics } = buildApplyGraph({ changes: input.plan.changes });
   const cycle = diagnostics.find((d) => d.code === 'E_DEPENDENCY_CYCLE');
   if (cycle) throw new ApplyError(cycle.message, { code: cycle.code, hint: cycle.hint });
@@ -137,19 +147,26 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       const byHandler = input.registry.get(c.kind)?.estimateDuration?.({ change: c });
       return byHandler !== undefined && Number.isFinite(byHandler) && byHandler > 0 ? byHandler : 1;
     });
-  const priority = remainingPath(graph, (a) => {
-    const change = changes.get(a);
-    return change ? estimate(change) : 0;
+  const priority = remainingPath(graph, (node) => {
+    const change = changes.get(nodeStep(node).address);
+    if (!change) return 0;
+    // A start is short next to a create; it still counts so chains of starts rank first.
+    return nodeStep(node).step === 'start' ? Math.max(1, estimate(change) / 4) : estimate(change);
   });
-  const slotting = (address: string): Slotting => {
+  const slotting = (node: string): Slotting => {
+    const { address, step } = nodeStep(node);
     // An unchanged resource only passes ordering through: it takes no lock and no node slot.
     if (!isMutating(changes.get(address)?.action ?? 'noop')) return { lockKeys: [] };
     const resource = input.resources.get(address);
     return {
       node: resource?.node ?? input.observations.get(address)?.node,
-      lockKeys: resource?.lockKeys ?? [],
+      // Lock keys guard creation (a clone source); a start takes none.
+      lockKeys: step === 'start' ? [] : (resource?.lockKeys ?? []),
     };
   };
+  /** Wait for health after this node? Always, unless the change says `when-needed` and nothing waits for it. */
+  const healthNeeded = (node: string): boolean =>
+    changeOf(node).health !== 'when-needed' || graph.dependentsOf(node).length > 0;
 
   const waiting = new Map<string, number>();
   const ready = new Set<string>();
@@ -165,11 +182,22 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
   const heldLocks = new Set<string>();
   let cancelled = (input.signal?.aborted ?? false) || inFlightSignal.aborted;
 
-  const finishSkipped = (address: string, reason: string): void => {
-    if (outcomes.has(address)) return;
-    const change = changes.get(address) as ResourceChange;
-    outcomes.set(address, { address, action: change.action, outcome: 'skipped', reason, attempts: 0, durationMs: 0 });
-    hook.postApply({ address, kind: change.kind, action: change.action, outcome: 'skipped', durationMs: 0, reason });
+  const finishSkipped = (node: string, reason: string): void => {
+    if (outcomes.has(node)) return;
+    const { address, step } = nodeStep(node);
+    const change = changeOf(node);
+    // The start of a guest that was created: say so, its creation is kept.
+    const madeBefore = step === 'start' && outcomes.get(address)?.outcome === 'created';
+    const why = madeBefore ? `${reason} (created; not started)` : reason;
+    outcomes.set(node, { address, action: change.action, outcome: 'skipped', reason: why, attempts: 0, durationMs: 0 });
+    hook.postApply({
+      address,
+      kind: change.kind,
+      action: change.action,
+      outcome: 'skipped',
+      durationMs: 0,
+      reason: why,
+    });
   };
   const skipDownstream = (failed: string): void => {
     const stack = graph.dependentsOf(failed);
@@ -177,7 +205,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       const node = stack.pop() as string;
       if (outcomes.has(node)) continue;
       ready.delete(node);
-      finishSkipped(node, `upstream failed: ${failed}`);
+      finishSkipped(node, `upstream failed: ${nodeStep(failed).address}`);
       stack.push(...graph.dependentsOf(node));
     }
   };
@@ -192,9 +220,10 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       if (cancelled) for (const node of graph.nodes()) finishSkipped(node, 'cancelled');
       // Anything never started (cannot happen while the walk is sound) is work left undone.
       for (const node of graph.nodes()) finishSkipped(node, 'not started');
-      const all = [...outcomes.values()];
+      const byAddress = resultOf(changes, outcomes);
+      const all = [...byAddress.values()];
       resolve({
-        outcomes,
+        outcomes: byAddress,
         succeeded: all.length === changes.size && all.every((o) => o.outcome !== 'failed' && o.outcome !== 'skipped'),
         cancelled,
         durationMs: now() - started,
@@ -258,8 +287,8 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
         };
         void runStep(address, release).then(settle, (error: unknown) =>
           settle({
-            address,
-            action: changes.get(address)?.action ?? 'noop',
+            address: nodeStep(address).address,
+            action: changes.get(nodeStep(address).address)?.action ?? 'noop',
             outcome: 'failed',
             error,
             attempts: 1,
@@ -270,31 +299,38 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       if (running === 0 && (ready.size === 0 || cancelled)) done();
     };
 
-    const runStep = async (address: string, onMutated: () => void): Promise<ResourceOutcome> => {
-      const change = changes.get(address) as ResourceChange;
+    const runStep = async (node: string, onMutated: () => void): Promise<ResourceOutcome> => {
+      const { address, step } = nodeStep(node);
+      const change = changeOf(node);
       const stepStart = now();
       const base = { address, action: change.action };
       if (!isMutating(change.action)) {
         return { ...base, outcome: 'unchanged', attempts: 0, durationMs: 0 };
       }
       const handler = input.registry.get(change.kind);
-      hook.preApply({ address, kind: change.kind, action: change.action });
+      const phased = isPhased(change);
+      // A phased create is one change for a person: announced at its first step, done at its start.
+      if (step === 'main') hook.preApply({ address, kind: change.kind, action: change.action });
       let attempts = 0;
       try {
         if (!handler) {
           throw new ApplyError(`no handler for kind ${change.kind}`, { code: 'E_UNKNOWN_KIND', resource: address });
         }
-        const phases = phasesOf(change.action);
+        const phases: Phase[] = step === 'start' ? ['start'] : phasesOf(change.action);
         for (const phase of phases) {
-          attempts += await runPhase(handler, change, phase);
+          attempts += await runPhase(handler, change, phase, phased);
         }
         const resource = input.resources.get(address);
         onMutated();
-        if (resource && change.action !== 'delete') {
+        if (phased && step === 'main') {
+          hook.progress({ address, message: 'created and configured; starts when what it depends on is up' });
+          return { ...base, outcome: 'created', attempts, durationMs: now() - stepStart };
+        }
+        if (resource && change.action !== 'delete' && healthNeeded(node)) {
           await waitHealthy(handler, resource, { signal: inFlightSignal, hook }, health, { now, sleep: sleepFn });
         }
         const outcome = outcomeOf(change.action);
-        const durationMs = now() - stepStart;
+        const durationMs = now() - stepStart + (step === 'start' ? (outcomes.get(address)?.durationMs ?? 0) : 0);
         hook.postApply({ address, kind: change.kind, action: change.action, outcome, durationMs });
         return { ...base, outcome, attempts, durationMs };
       } catch (error) {
@@ -305,7 +341,12 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
     };
 
     /** One phase (create, update, delete) with retries; returns the number of attempts. */
-    const runPhase = async (handler: AnyResourceHandler, change: ResourceChange, phase: Phase): Promise<number> => {
+    const runPhase = async (
+      handler: AnyResourceHandler,
+      change: ResourceChange,
+      phase: Phase,
+      deferStart: boolean,
+    ): Promise<number> => {
       const address = change.address;
       for (let attempt = 1; ; attempt += 1) {
         const stepId = await journal.begin({ address, kind: change.kind, action: phase, attempt });
@@ -316,7 +357,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
           journal: { note: (data) => journal.note(stepId, data) },
         };
         try {
-          await callHandler(handler, change, phase, ctx);
+          await callHandler(handler, change, phase, ctx, deferStart);
           await journal.succeed(stepId, outcomeOf(phase));
           return attempt;
         } catch (error) {
@@ -344,6 +385,7 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
       change: ResourceChange,
       phase: Phase,
       ctx: ApplyContext,
+      deferStart: boolean,
     ): Promise<void> => {
       const resource = input.resources.get(change.address);
       const observed = input.observations.get(change.address)?.observed ?? null;
@@ -362,8 +404,17 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
           resource: change.address,
         });
       }
-      if (phase === 'create') forward(await handler.create({ ctx, resource, change }));
-      else
+      if (phase === 'start') {
+        if (!handler.power)
+          throw new ApplyError(`${change.kind} cannot be started`, { code: 'E_NO_POWER', resource: change.address });
+        await handler.power({ ctx, resource, action: 'start', observed: created.get(change.address) ?? observed });
+        return;
+      }
+      if (phase === 'create') {
+        const response = await handler.create({ ctx, resource, change, ...(deferStart ? { deferStart } : {}) });
+        if (response.observed !== undefined) created.set(change.address, response.observed);
+        forward(response);
+      } else
         forward(await handler.update({ ctx, resource, observed, change, restart: change.action === 'update-restart' }));
     };
 
@@ -371,7 +422,34 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
   });
 }
 
-type Phase = 'create' | 'update' | 'update-restart' | 'delete';
+type Phase = 'create' | 'update' | 'update-restart' | 'delete' | 'start';
+
+/**
+ * One outcome per planned change: a phased create's two nodes fold into one (its start's outcome,
+ * unless creation itself failed or was skipped; durations and attempts add up).
+ */
+function resultOf(
+  changes: ReadonlyMap<string, ResourceChange>,
+  byNode: ReadonlyMap<string, ResourceOutcome>,
+): Map<string, ResourceOutcome> {
+  const out = new Map<string, ResourceOutcome>();
+  for (const [node, outcome] of byNode) {
+    const { address, step } = nodeStep(node);
+    if (step === 'main' && !out.has(address)) out.set(address, outcome);
+    if (step !== 'start') continue;
+    const first = byNode.get(address);
+    if (!first || first.outcome === 'failed' || first.outcome === 'skipped') continue;
+    // Its start was skipped (a dependency failed) while its creation went through: say so.
+    const note = ' (created; not started)';
+    const reason =
+      outcome.outcome === 'skipped' && outcome.reason !== undefined && !outcome.reason.endsWith(note)
+        ? `${outcome.reason}${note}`
+        : outcome.reason;
+    out.set(address, { ...outcome, attempts: first.attempts + outcome.attempts, ...(reason ? { reason } : {}) });
+  }
+  for (const address of out.keys()) if (!changes.has(address)) out.delete(address);
+  return out;
+}
 
 function phasesOf(action: Action): Phase[] {
   if (action === 'replace') return ['delete', 'create'];
@@ -379,7 +457,8 @@ function phasesOf(action: Action): Phase[] {
   return [];
 }
 
-function outcomeOf(action: Action): Outcome {
+function outcomeOf(action: Action | 'start'): Outcome {
+  if (action === 'start') return 'updated';
   if (action === 'create' || action === 'replace') return 'created';
   if (action === 'delete') return 'deleted';
   if (action === 'update' || action === 'update-restart') return 'updated';

@@ -51,6 +51,10 @@ export interface HealthPolicy {
   timeoutMs: number;
 }
 
+/** A hinted health poll is never sooner than this after the previous one, nor later than the max. */
+const HINTED_MIN_INTERVAL_MS = 1000;
+const HINTED_MAX_INTERVAL_MS = 10_000;
+
 export const DEFAULT_HEALTH: HealthPolicy = { intervalMs: 250, maxIntervalMs: 5_000, timeoutMs: 300_000 };
 
 /**
@@ -70,10 +74,12 @@ export async function waitHealthy(
   let last = '';
   for (let poll = 1; ; poll += 1) {
     let status: 'healthy' | 'pending' | 'unhealthy';
+    let retryAfter: number | undefined;
     try {
       const response = await handler.health({ ctx, resource });
       status = response.status;
       last = response.message ?? status;
+      retryAfter = response.retryAfterMs;
     } catch (error) {
       if (!isRetryableError(error)) throw error;
       status = 'pending';
@@ -86,7 +92,12 @@ export async function waitHealthy(
         resource: resource.address,
       });
     }
-    if (clock.now() + interval > deadline) {
+    // The handler's hint (when it expects the answer to change), at most one poll a second.
+    const wait =
+      retryAfter !== undefined && Number.isFinite(retryAfter)
+        ? Math.min(HINTED_MAX_INTERVAL_MS, Math.max(HINTED_MIN_INTERVAL_MS, retryAfter))
+        : interval;
+    if (clock.now() + wait > deadline) {
       throw new ApplyError(
         `${resource.address} did not become healthy within ${Math.round(policy.timeoutMs / 1000)} s`,
         {
@@ -98,7 +109,7 @@ export async function waitHealthy(
       );
     }
     ctx.hook.progress({ address: resource.address, message: `health: ${last} (poll ${poll})` });
-    await clock.sleep(interval, ctx.signal);
+    await clock.sleep(wait, ctx.signal);
     interval = Math.min(policy.maxIntervalMs, interval * 2);
   }
 }

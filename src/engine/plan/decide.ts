@@ -11,6 +11,27 @@ export interface Decision {
   diagnostics: PlanDiagnostic[];
 }
 
+/**
+ * How the change is carried out in the apply graph: a create whose handler starts it separately
+ * gets its phases and the dependencies that gate only its start; the health policy is the resource's.
+ */
+export function phasing(
+  handler: Pick<AnyResourceHandler, 'power'> | undefined,
+  resource: Resource,
+  action: Action,
+  dependsOn: string[],
+): Pick<ResourceChange, 'phases' | 'startAfter' | 'health'> {
+  const out: Pick<ResourceChange, 'phases' | 'startAfter' | 'health'> = {};
+  if (resource.health) out.health = resource.health;
+  const phased =
+    (action === 'create' || action === 'replace') && handler?.power !== undefined && resource.startsSeparately === true;
+  if (!phased) return out;
+  out.phases = ['create', 'configure', 'start', 'healthy'];
+  const gates = new Set(resource.startAfter ?? []);
+  out.startAfter = dependsOn.filter((d) => gates.has(d));
+  return out;
+}
+
 export async function decideChange(
   handler: AnyResourceHandler,
   resource: Resource,
@@ -75,6 +96,7 @@ export async function decideChange(
       observedDigest: digestOf(found ? { node: found.node, observed: found.observed } : null),
       desiredDigest: digestOf(resource.desired),
       ...(diff.private === undefined ? {} : { private: diff.private }),
+      ...phasing(handler, resource, action, dependsOn),
     },
     diagnostics,
   };

@@ -63,7 +63,25 @@ export interface ResourceChange {
   desiredDigest: string;
   /** Opaque data the handler's diff returned for its own apply step; the engine never reads it. */
   private?: unknown;
+  /**
+   * A create carried out as separate DAG nodes (`create` → `configure` → `start` → `healthy`):
+   * the first two run as soon as what the resource consumes exists; `start` waits for the start
+   * (and health, where needed) of `startAfter`. Absent: one step, as before.
+   */
+  phases?: LifecyclePhase[];
+  /** Dependencies that gate only the start and what needs the resource running, not its creation. */
+  startAfter?: string[];
+  /**
+   * When the executor waits for `health` after the step: `wait` (default) always; `when-needed`
+   * only when something in the apply waits for this resource (otherwise status reports it).
+   */
+  health?: HealthGate;
 }
+
+/** The phases of a resource's lifecycle the plan (`--json`) shows for a phased create. */
+export type LifecyclePhase = 'create' | 'configure' | 'start' | 'healthy';
+
+export type HealthGate = 'wait' | 'when-needed';
 
 /**
  * A resource that exists but whose observed state differs from the desired one: an out-of-band

@@ -27,7 +27,13 @@ import { vmConfigParams } from './vm-config.ts';
 
 const CONFIG_EFFECTS = new Set(['in-place', 'restart', 'cloud-init']);
 
-export async function convergeGuest(ctx: OpsContext, spec: GuestSpec, g: GuestRef): Promise<ObservedGuest> {
+/** `start: false` leaves a stopped guest stopped (a phased create: the engine starts it later). */
+export async function convergeGuest(
+  ctx: OpsContext,
+  spec: GuestSpec,
+  g: GuestRef,
+  options: { start?: boolean } = {},
+): Promise<ObservedGuest> {
   await waitUnlocked(ctx, g);
   const status = await guestStatus(ctx, g);
   if (!status)
@@ -76,6 +82,8 @@ export async function convergeGuest(ctx: OpsContext, spec: GuestSpec, g: GuestRe
     // out-of-band change that was only pending) leaves nothing pending, and the guest alone.
     if (cloudInitRestart || (await hasPendingChanges(ctx, g))) await restart(ctx, g, spec.restart);
     else await ctx.note?.({ restart: 'skipped: nothing pending after the config write' });
+  } else if (options.start === false && status.status !== 'running') {
+    return { ...observed, status: status.status };
   } else {
     await ensureRunning(ctx, g);
   }

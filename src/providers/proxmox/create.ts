@@ -29,21 +29,27 @@ export interface CreateContext extends OpsContext {
   isAdopted?: (vmid: number, observed: { lock?: string }) => boolean;
 }
 
-export async function createGuest(ctx: CreateContext, spec: GuestSpec, address: string): Promise<ObservedGuest> {
+export async function createGuest(
+  ctx: CreateContext,
+  spec: GuestSpec,
+  address: string,
+  options: { start?: boolean } = {},
+): Promise<ObservedGuest> {
   const g: GuestRef = { vmid: spec.vmid, node: spec.node, type: spec.type, address };
   // Only the clone itself runs under the source lock; configuring and starting the new guest
   // happen outside it, in parallel with the next clone of the same source.
   await withSourceLock(cloneLockKey(spec), ctx, () => ensureCreated(ctx, spec, g));
-  return convergeGuest(ctx, spec, g);
+  return convergeGuest(ctx, spec, g, { start: options.start });
 }
 
 /**
- * The in-process lock key of an LXC clone: PVE locks the source container (`lock: disk`) for
- * the whole clone task (spec §5.4), so clones of one source must run one at a time. QEMU clones
- * of a template may run in parallel (spec §5.3).
+ * The in-process lock key of a clone whose source serves one clone at a time: an LXC source
+ * (`lock: disk` for the whole clone task, spec §5.4) and a running QEMU source (its flock is
+ * taken exclusively, spec §5.3). QEMU clones of a template or a stopped VM run in parallel.
  */
 export function cloneLockKey(spec: GuestSpec): string | undefined {
-  return spec.type === 'lxc' && spec.source.kind === 'clone' ? `clone-source:${spec.source.from}` : undefined;
+  if (spec.source.kind !== 'clone') return undefined;
+  return spec.type === 'lxc' || spec.source.sourceRuns ? `clone-source:${spec.source.from}` : undefined;
 }
 
 const sourceLocks = new Map<string, Promise<void>>();
@@ -92,7 +98,7 @@ async function ensureCreated(ctx: CreateContext, spec: GuestSpec, g: GuestRef): 
     });
   }
   try {
-    await waitTask(ctx, taskNode, upid, address);
+    await waitTask(ctx, taskNode, upid, address, cloneTaskType(spec));
   } catch (error) {
     if (!(error instanceof ProxmoxTaskError) || error.exitstatus === 'timeout') throw error;
     // PVE removes the half-made guest of a failed create/clone; make sure, then try again.
@@ -104,6 +110,12 @@ async function ensureCreated(ctx: CreateContext, spec: GuestSpec, g: GuestRef): 
       detail: error.logTail.join('\n'),
     });
   }
+}
+
+/** A clone's task type for its expected duration: full and linked clones differ tenfold. */
+function cloneTaskType(spec: GuestSpec): string | undefined {
+  if (spec.source.kind !== 'clone') return undefined;
+  return `${spec.type === 'lxc' ? 'vzclone' : 'qmclone'}:${spec.source.full ? 'full' : 'linked'}`;
 }
 
 /** True when the guest exists and is ours (tagged or marked as being created by Phoenix). */
@@ -159,7 +171,7 @@ async function postCreate(ctx: CreateContext, spec: GuestSpec): Promise<{ upid: 
   const result = { upid, taskNode: sourceNode };
   if (spec.cloudInit?.passwordRef) {
     // The password cannot be diffed (PVE masks it): set once, right after the clone.
-    await waitTask(ctx, sourceNode, upid, `guest.${spec.vmid}`);
+    await waitTask(ctx, sourceNode, upid, `guest.${spec.vmid}`, cloneTaskType(spec));
     const password = await ctx.resolveSecret(spec.cloudInit.passwordRef);
     const cfg = vmConfigParams(spec, {}, { password });
     await waitTask(

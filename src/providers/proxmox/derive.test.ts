@@ -82,6 +82,27 @@ describe('deriveResources (examples/homelab)', () => {
     expect(key(101)).toBeUndefined();
   });
 
+  it('serialises QEMU clones of a declared VM that runs (exclusive source flock, spec §5.3)', async () => {
+    const { config } = await loadConfig('examples/homelab');
+    const vm = config.guests.find((g) => g.id === 1002);
+    if (!vm) throw new Error('fixture');
+    const extra = [{ ...vm, id: 1003, name: 'copy', clone: { from: 'portainer', full: true }, dependsOn: [] }];
+    const d = deriveResources({ ...config, guests: [...config.guests, ...extra] as typeof config.guests });
+    const g = (vmid: number) => d.guests.find((r) => r.desired.vmid === vmid);
+    expect(cloneLockKey(g(1003)!.desired)).toBe('clone-source:1001');
+    expect(cloneLockKey(g(1002)!.desired)).toBeUndefined(); // from template 9000: parallel
+  });
+
+  it('gates only the start with dependsOn; the clone source stays a creation dependency', async () => {
+    const { config } = await loadConfig('examples/homelab');
+    const d = deriveResources(config);
+    const g = (vmid: number) => d.guests.find((r) => r.desired.vmid === vmid);
+    expect(g(1001)?.startAfter?.sort()).toEqual(['guest.101', 'guest.102']);
+    expect(g(1002)?.startAfter).toEqual(['guest.1001']);
+    expect(g(103)?.startAfter).toEqual([]);
+    expect(g(1001)?.health).toBe('when-needed');
+  });
+
   it('reports an unknown clone source as a config error', async () => {
     const { config } = await loadConfig('examples/homelab');
     const bad = config.guests.map((g) => (g.id === 1002 ? { ...g, clone: { from: 'nope', full: true } } : g));

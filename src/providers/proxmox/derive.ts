@@ -144,9 +144,14 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
         hint: 'name a template from the templates section, or clone: { from: <vmid or name> }',
       });
     }
+    // `dependsOn` gates the guest's start, not its creation (the engine's phases).
+    const startAfter: string[] = [];
     for (const ref of g.dependsOn) {
       const vmid = resolveRef(ref, `guest ${g.name} dependsOn`);
-      if (vmid !== undefined && declared.has(vmid)) dependsOn.push(guestAddress(vmid));
+      if (vmid !== undefined && declared.has(vmid)) {
+        dependsOn.push(guestAddress(vmid));
+        startAfter.push(guestAddress(vmid));
+      }
     }
     if (!source) continue;
     const spec = guestSpec(g, node, source, [...new Set(dependsOn)]);
@@ -158,9 +163,20 @@ export function deriveResources(config: PhoenixConfig): DerivedResources {
       lockKeys,
       node,
       protected: g.protected,
+      // A clone source it also depends on stays a creation dependency.
+      startAfter: [...new Set(startAfter)].filter((a) => !(source?.kind === 'clone' && a === source.fromAddress)),
+      // Created and configured stopped; the engine starts it once what it depends on is up.
+      startsSeparately: spec.running && !spec.isTemplate,
+      health: g.wait ? 'wait' : 'when-needed',
     });
   }
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);
+  // A QEMU clone of a declared guest that runs waits for the other clones of it (spec §5.3).
+  const running = new Set(guests.filter((g) => g.desired.running && !g.desired.isTemplate).map((g) => g.desired.vmid));
+  for (const g of guests) {
+    const source = g.desired.source;
+    if (source.kind === 'clone' && source.fromAddress && running.has(source.from)) source.sourceRuns = true;
+  }
   const fileList = [...files.values()];
   // Every guest carries this environment's ownership tag (guest-config.ts).
   if (config.environment) for (const g of guests) g.desired.environment = config.environment;

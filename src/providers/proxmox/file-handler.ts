@@ -38,10 +38,15 @@ export function createFileHandler(options: FileHandlerOptions): ResourceHandler<
     kind: FILE_KIND,
 
     async observeAll(req: ObserveAllRequest<StorageFileSpec>): Promise<ObserveAllResponse<ObservedFile>> {
-      const groups = new Map<string, { node: string; storage: string; content: string }>();
+      // One listing per (node, storage): filtered by content type when only one is wanted there,
+      // unfiltered (and filtered here) when several are (an OS template and a cloud image on `local`).
+      const groups = new Map<string, { node: string; storage: string; contents: Set<string> }>();
       for (const r of req.resources) {
         const d = r.desired;
-        groups.set(`${d.node}|${d.storage}|${d.content}`, { node: d.node, storage: d.storage, content: d.content });
+        const key = `${d.node}|${d.storage}`;
+        const group = groups.get(key) ?? { node: d.node, storage: d.storage, contents: new Set<string>() };
+        group.contents.add(d.content);
+        groups.set(key, group);
       }
       const present = new Map<string, ObservedFile>();
       // A node that is down: its files are unknown (never downloaded again elsewhere or twice).
@@ -56,8 +61,12 @@ export function createFileHandler(options: FileHandlerOptions): ResourceHandler<
         [...groups.values()]
           .filter((g) => !offline.has(g.node))
           .map(async (g) => {
-            const items = await client.storage.content(g.node, g.storage, { content: g.content });
-            for (const item of items) present.set(`${g.node}|${item.volid}`, { volid: item.volid, size: item.size });
+            const only = g.contents.size === 1 ? [...g.contents][0] : undefined;
+            const items = await client.storage.content(g.node, g.storage, only ? { content: only } : {});
+            for (const item of items) {
+              if (only === undefined && !g.contents.has(String(item.content))) continue;
+              present.set(`${g.node}|${item.volid}`, { volid: item.volid, size: item.size });
+            }
           }),
       );
       const found = [];

@@ -70,6 +70,8 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
     address: guestAddress(spec.vmid),
   });
 
+  /** VMs whose agent was seen not answering yet, with their uptime then (s). */
+  const agentWaits = new Map<number, number>();
   const handler: ResourceHandler<GuestSpec, ObservedGuest> = {
     kind: GUEST_KIND,
 
@@ -199,7 +201,7 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
       const ctx = ops(req.ctx, req.ctx.journal);
       try {
         if (req.change.action === 'replace') await destroyGuest(ctx, refOf(spec, null));
-        return { observed: await createGuest(ctx, spec, req.resource.address) };
+        return { observed: await createGuest(ctx, spec, req.resource.address, { start: !req.deferStart }) };
       } catch (error) {
         throw asRetryable(error, req.resource.address);
       }
@@ -243,8 +245,16 @@ export function createGuestHandler(options: GuestHandlerOptions): ResourceHandle
 
     async health(req: HealthRequest<GuestSpec>): Promise<HealthResponse> {
       // Where it was observed (status passes it): a guest moved by HA is asked on its new node.
-      const node = req.resource.node ?? req.resource.desired.node;
-      return guestHealth(ops(req.ctx), { ...req.resource.desired, node });
+      const spec = { ...req.resource.desired, node: req.resource.node ?? req.resource.desired.node };
+      const answer = await guestHealth(ops(req.ctx), spec);
+      // Learn how long this host's VMs take to bring up their agent (seen pending, then healthy).
+      if (answer.status === 'pending' && answer.uptimeS !== undefined) agentWaits.set(spec.vmid, answer.uptimeS);
+      else if (answer.status === 'healthy' && agentWaits.has(spec.vmid)) {
+        agentWaits.delete(spec.vmid);
+        if (answer.uptimeS !== undefined) options.client.taskTimes.record(AGENT_TIME, answer.uptimeS * 1000 + 500);
+      }
+      const { uptimeS: _uptime, ...response } = answer;
+      return response;
     },
   };
   return handler;
@@ -273,8 +283,14 @@ function refusal(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The pseudo task type of the time from a VM's start until its agent answers (`TaskTimes`). */
+const AGENT_TIME = 'qmagent';
+
 /** LXC: up = running. VM: running and, with the agent enabled, the agent answers a ping. */
-export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<HealthResponse> {
+/** A health answer with the guest's uptime (s) when read, for learning agent start times. */
+export type GuestHealth = HealthResponse & { uptimeS?: number };
+
+export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<GuestHealth> {
   if (spec.isTemplate || !spec.running) return { status: 'healthy' };
   const g: GuestRef = { vmid: spec.vmid, node: spec.node, type: spec.type, address: guestAddress(spec.vmid) };
   let s: Awaited<ReturnType<typeof guestStatus>>;
@@ -299,8 +315,16 @@ export async function guestHealth(ctx: OpsContext, spec: GuestSpec): Promise<Hea
       // A refused ping (no VM.Monitor) never turns into an answer: fail now instead of waiting out the deadline.
       const refused = refusal(error);
       if (refused) return { status: 'unhealthy', message: refused };
-      return { status: 'pending', message: 'waiting for the QEMU guest agent' };
+      // Ask again when the agent is expected to answer (learned time from start to agent).
+      const expected = ctx.client.taskTimes.expectedMs(AGENT_TIME) ?? 8000;
+      return {
+        status: 'pending',
+        message: 'waiting for the QEMU guest agent',
+        retryAfterMs: Math.max(0, expected - (s.uptime ?? 0) * 1000),
+        uptimeS: s.uptime,
+      };
     }
+    return { status: 'healthy', uptimeS: s.uptime };
   }
   return { status: 'healthy' };
 }

@@ -34,23 +34,36 @@ export function guestApiOf(client: ProxmoxClient, type: GuestType): GuestApi {
   return type === 'lxc' ? client.lxc : client.qemu;
 }
 
-export async function waitTask(ctx: OpsContext, node: string, upid: string | null, address: string): Promise<void> {
+/** `taskType`: a more precise type than the UPID's, for the expected duration (`qmclone:full`). */
+export async function waitTask(
+  ctx: OpsContext,
+  node: string,
+  upid: string | null,
+  address: string,
+  taskType?: string,
+): Promise<void> {
   if (!upid) return;
   await ctx.note?.({ upid, node });
-  await ctx.client.waitForTask(node, upid, { timeoutMs: ctx.taskTimeoutMs, signal: ctx.signal, resource: address });
+  await ctx.client.waitForTask(node, upid, {
+    timeoutMs: ctx.taskTimeoutMs,
+    signal: ctx.signal,
+    resource: address,
+    ...(taskType ? { taskType } : {}),
+  });
 }
 
 /** Current power state and lock, or undefined when the guest does not exist. */
 export async function guestStatus(
   ctx: OpsContext,
   g: GuestRef,
-): Promise<{ status: string; lock?: string; template: boolean } | undefined> {
+): Promise<{ status: string; lock?: string; template: boolean; uptime?: number } | undefined> {
   try {
     const s = await guestApiOf(ctx.client, g.type).status(g.node, g.vmid);
     return {
       status: String(s.status),
       lock: typeof s.lock === 'string' ? s.lock : undefined,
       template: Number(s.template ?? 0) === 1,
+      ...(typeof s.uptime === 'number' ? { uptime: s.uptime } : {}),
     };
   } catch (error) {
     if (isNotFound(error)) return undefined;

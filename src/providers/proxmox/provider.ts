@@ -8,6 +8,7 @@ import type { PhoenixConfig } from '../../config/schema.ts';
 import type { PowerRequest, Resource, ResourceRef } from '../../engine/handler.ts';
 import { nfsExportRef } from '../node/provider.ts';
 import { defineProvider, type StatusDetails } from '../provider.ts';
+import { asRetryable } from '../pve-retry.ts';
 import { bridgeRef, storageRef } from '../pve-host/refs.ts';
 import { deriveResources, FILE_KIND, GUEST_KIND } from './derive.ts';
 import type { ObservedGuest } from './diff.ts';
@@ -83,7 +84,10 @@ export const proxmoxProvider = defineProvider({
           };
           // Where it is now (a migrated guest is powered where it runs).
           const g = { vmid: spec.vmid, node: observed?.node ?? spec.node, type: spec.type, address: resource.address };
-          if (action === 'start') await ensureRunning(ops, g);
+          if (action === 'start') {
+            // Retried like a create (transient faults): a start step of its own after a phased create.
+            await ensureRunning(ops, g).catch((error: unknown) => Promise.reject(asRetryable(error, resource.address)));
+          }
           // A clean shutdown with the guest's declared timeout and fallback, never a plain power-off.
           else await shutdownGuest(ops, g, spec.restart);
         },

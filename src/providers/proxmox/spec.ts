@@ -92,7 +92,18 @@ export interface CloudInitSpec {
 /** Where a new guest's root disk comes from. */
 export type GuestSource =
   | { kind: 'ostemplate'; volid: string; fileAddress: string }
-  | { kind: 'clone'; from: number; fromAddress?: string; snapshot?: string; full?: boolean }
+  | {
+      kind: 'clone';
+      from: number;
+      fromAddress?: string;
+      snapshot?: string;
+      full?: boolean;
+      /**
+       * The source is a declared guest that runs (not a template): PVE then flocks it exclusively
+       * for a QEMU clone (spec §5.3), so its clones must run one at a time.
+       */
+      sourceRuns?: boolean;
+    }
   | {
       kind: 'image';
       /** Volume id of the downloaded cloud image to import (`local:import/x.qcow2`). */
