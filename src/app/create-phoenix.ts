@@ -23,6 +23,7 @@ import { demoSecrets } from './demo-secrets.ts';
 import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
 import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
 import { simulatedStepCaDialer } from './pki-wiring.ts';
+import { simulatedDockerDialer } from './docker-wiring.ts';
 import { buildRegistry, configFragments, deriveEnvironment, PROVIDERS, unmanagedSections } from './providers.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
@@ -142,9 +143,6 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       : environmentIdentity(configDir, loaded.config.environment);
   loaded.config.environment = identity.id;
   const derived = deriveResources(loaded.config);
-  const settings = providerSettings(loaded, options.endpoint);
-  const environmentResources = deriveEnvironment(providers, settings);
-  loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
   // The built-in simulator is a demo: an unset `env:` secret gets a generated value (demo-secrets.ts).
   const demo =
@@ -159,6 +157,9 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       throw locateSecretError(error, loaded, ref);
     });
   };
+  const settings = { ...providerSettings(loaded, options.endpoint), resolveSecret: secret };
+  const environmentResources = await deriveEnvironment(providers, settings);
+  loaded.warnings.push(...environmentResources.warnings);
 
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;
@@ -255,6 +256,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     }
     const stepCa = simulator?.nodeSide?.dataDir ? simulatedStepCaDialer(simulator.nodeSide.dataDir) : undefined;
     if (stepCa) closers.push(() => stepCa.close());
+    const docker = simulator?.nodeSide?.dataDir ? simulatedDockerDialer(simulator.nodeSide.dataDir) : undefined;
+    if (docker) closers.push(() => docker.close());
     const runtime: ProviderRuntime = {
       ...settings,
       environment,
@@ -265,6 +268,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       nodeAccess,
       ...(shells ? { shells } : {}),
       ...(stepCa ? { dialStepCa: stepCa.dial } : {}),
+      ...(docker ? { dialDocker: docker.dial } : {}),
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       onClose: (close) => void closers.push(close),

@@ -4,6 +4,7 @@
  * list instead of being wired by hand per kind. A provider is a plain object; the registry
  * (`registry.ts`) lists them. See readme.md in this folder for a short example.
  */
+import type { Duplex } from 'node:stream';
 import type { ZodType } from 'zod';
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { PhoenixConfig } from '../config/schema.ts';
@@ -14,6 +15,9 @@ import type { NodeShellAccess } from './node/access.ts';
 import type { ShellResolver } from './node/resolver.ts';
 
 export type { ResourceRef } from '../engine/handler.ts';
+
+/** Opens a raw byte stream to `host:port` (direct TCP or a tunnel); see `ProviderRuntime.dial`. */
+export type Dial = (host: string, port: number) => Promise<Duplex>;
 
 /**
  * What an environment offers, known before anything is contacted: the config and whether the
@@ -31,6 +35,12 @@ export interface ProviderSettings {
   builtinSimulator?: boolean;
   /** Where a config value is declared (the loader's source map), for located diagnostics. */
   locate?: (path: readonly (string | number)[]) => SourceLocation | undefined;
+  /**
+   * The environment's secret resolver, for a derivation that versions secret values (a Swarm
+   * secret's name carries a slow salted digest of its value). Absent in `phoenix graph`: such a
+   * derivation then leaves versions unresolved (edges do not depend on them).
+   */
+  resolveSecret?(ref: string): Promise<string>;
 }
 
 /** Phoenix's own token and the roles the config grants it: observed, never changed. */
@@ -59,6 +69,17 @@ export interface ProviderRuntime extends ProviderSettings {
    * simulator runs the guest's CA in-process and answers its loopback address.
    */
   dialStepCa?(ca: { vmid: number; baseDir: string }): Promise<{ host: string; port: number }>;
+  /**
+   * Opens a raw byte stream to a service inside a guest (`host` = the guest's address): direct
+   * TCP where routable, an SSH tunnel through the node otherwise. TLS runs end to end on top.
+   * Absent: direct TCP.
+   */
+  dial?: Dial;
+  /**
+   * The built-in simulator's Docker Engine of a Swarm guest (a local socket the simulator
+   * serves); absent for real guests, which are reached on their TLS port through `dial`.
+   */
+  dialDocker?(guest: { vmid: number; name: string; address: string }): Promise<{ socketPath: string }>;
   /** Bound of one task or lock wait (ms). */
   taskTimeoutMs?: number;
   /**
@@ -112,8 +133,11 @@ export interface Provider {
    * storage definition would orphan its volumes; a package may serve others).
    */
   readonly keptOnDestroy?: Readonly<Record<string, string>>;
-  /** Config -> desired resources. Pure: no I/O. */
-  derive(settings: ProviderSettings): DeriveResult;
+  /**
+   * Config -> desired resources. No side effects; it may read files the config names (a compose
+   * file) and, through `settings.resolveSecret`, secret values to version them: then it is async.
+   */
+  derive(settings: ProviderSettings): DeriveResult | Promise<DeriveResult>;
   /** One handler per kind in `kinds`; clients are built lazily from `runtime`. */
   handlers(runtime: ProviderRuntime): AnyResourceHandler[] | Promise<AnyResourceHandler[]>;
   /** Extra columns for `phoenix status` (the row model itself is generic). */
@@ -161,6 +185,6 @@ export interface ProviderImporter {
 }
 
 /** Identity helper: checks the object against the contract where it is written. */
-export function defineProvider(provider: Provider): Provider {
+export function defineProvider<P extends Provider>(provider: P): P {
   return provider;
 }

@@ -17,6 +17,7 @@ import type { Stack } from '../../config/schema-platform.ts';
 import { STACK_ENVIRONMENTS } from '../../config/schema-platform.ts';
 import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
 import { ProviderError } from '../../errors.ts';
+import type { TargetRef } from '../node/shell.ts';
 import { loadCompose, ComposeError } from './compose.ts';
 import { convertCompose, type ConvertedStack, type ConvertProblem } from './convert.ts';
 
@@ -48,11 +49,20 @@ export interface StackDesired {
   secrets: StackSecret[];
   configs: StackConfigFile[];
   digest: string;
+  target?: TargetRef;
 }
 
 export interface DeriveStacksInput {
   stacks: readonly Stack[];
+  /** The config directory (compose files, config files) and, without `resolve`, where secrets resolve. */
   secrets: SecretContext;
+  /**
+   * The environment's secret resolver (the built-in simulator's demo values included); `null`:
+   * versions are left unresolved (`phoenix graph`: edges do not depend on them).
+   */
+  resolve?: ((ref: string) => Promise<string>) | null;
+  /** The manager guest (for planning the stacks as created while it does not exist yet). */
+  target?: TargetRef;
   /** Override of the compose schema location (tests, packaged installs). */
   composeSchemaPath?: string;
 }
@@ -131,10 +141,14 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
       const secrets: StackSecret[] = [];
       for (const s of converted.secrets.filter((x) => !x.external)) {
         const ref = refs[s.source]!;
+        const value =
+          input.resolve === null
+            ? undefined
+            : await (input.resolve ? input.resolve(ref) : resolveSecret(ref, input.secrets));
         secrets.push({
           source: s.source,
           ref,
-          version: await secretVersion(await resolveSecret(ref, input.secrets), `${namespace}/${s.source}`),
+          version: value === undefined ? 'unresolved' : await secretVersion(value, `${namespace}/${s.source}`),
         });
       }
       const configs: StackConfigFile[] = [];
@@ -158,11 +172,15 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
         )
         .digest('hex')
         .slice(0, 16);
-      // The Swarm, and the Swarm-wide networks the compose file uses as external ones.
-      const dependsOn: string[] = [
-        'swarm.cluster',
-        ...converted.networks.filter((n) => n.external).map((n) => `swarm.network.${n.name}`),
+      // The Swarm, and the Swarm-wide networks the compose file uses as external ones (typed
+      // references: an external network Phoenix does not declare is no edge).
+      const references = [
+        { kind: 'swarm.cluster', address: 'swarm.cluster' },
+        ...converted.networks
+          .filter((n) => n.external)
+          .map((n) => ({ kind: 'swarm.network', address: `swarm.network.${n.name}` })),
       ];
+      const dependsOn: string[] = [];
       for (const dep of stack.dependsOn) {
         if (!declared.has(dep)) continue;
         const other = input.stacks.find((s) => s.name === dep)!;
@@ -172,8 +190,18 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
       resources.push({
         address: stackAddress(stack.name, environment),
         kind: STACK_KIND,
-        desired: { stack: stack.name, environment, namespace, converted, secrets, configs, digest },
+        desired: {
+          stack: stack.name,
+          environment,
+          namespace,
+          converted,
+          secrets,
+          configs,
+          digest,
+          ...(input.target ? { target: input.target } : {}),
+        },
         dependsOn,
+        references,
       });
     }
   }

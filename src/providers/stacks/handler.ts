@@ -37,7 +37,8 @@ export type { StackObserved, StackServiceObserved };
 export interface StacksHandlerOptions {
   /** The Swarm manager's Docker client. */
   manager: () => DockerClient;
-  secrets: SecretContext;
+  /** Where secret references resolve: a context, or the environment's resolver. */
+  secrets: SecretContext | ((ref: string) => Promise<string>);
 }
 
 const ENV_LABEL = 'phoenix.stack.environment';
@@ -136,7 +137,10 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
     for (const s of d.secrets) {
       const name = versionedName(`${d.namespace}_${s.source}`, s.version);
       if (secretIds.has(name)) continue;
-      const value = await resolveSecret(s.ref, options.secrets);
+      const value =
+        typeof options.secrets === 'function'
+          ? await options.secrets(s.ref)
+          : await resolveSecret(s.ref, options.secrets);
       secretIds.set(name, await docker.createSecret(name, Buffer.from(value), stackLabels(d)));
     }
     const existingConfigs = await docker.listConfigs();

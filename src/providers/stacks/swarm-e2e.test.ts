@@ -72,7 +72,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
   let manager: DockerClient;
   const secretEnv: Record<string, string | undefined> = { WHOAMI_TOKEN: TOKEN_1 };
   let stacks: Stack[];
-  let swarmConfig: Pick<PhoenixConfig, 'guests' | 'platform'>;
+  let swarmConfig: Pick<PhoenixConfig, 'guests' | 'platform' | 'cluster'>;
   const registry = () =>
     handlerRegistry([
       swarmClusterHandler({ node: (name) => cluster.nodes.find((n) => n.name === name)!.client }),
@@ -80,7 +80,8 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
       stacksHandler({ manager: () => manager, secrets: { configDir: dir, env: secretEnv } }),
     ]);
   const resources = async (): Promise<Resource[]> => [
-    ...deriveSwarm(swarmConfig),
+    // The daemons are started by the test (not installed by Phoenix): no engine resources.
+    ...deriveSwarm(swarmConfig, { engines: false }),
     ...(await deriveStacks({ stacks, secrets: { configDir: dir, env: secretEnv } })),
   ];
   const plan = async (prune = false) =>
@@ -123,6 +124,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     writeFileSync(join(dir, 'motd.txt'), 'hello from phoenix\n');
     for (const node of cluster.nodes) await importBusybox(node, dir);
     swarmConfig = {
+      cluster: { domain: 'test', nodes: [{ name: 'pve' }] },
       guests: cluster.nodes.map((n, i) => ({
         name: n.name,
         role: i === 0 ? 'swarm-manager' : 'swarm-worker',

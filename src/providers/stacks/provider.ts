@@ -1,0 +1,77 @@
+/**
+ * The stacks provider module: every stack environment of the config deployed as a Swarm stack
+ * (`swarm.stack`) through the Swarm manager's Docker API (the swarm provider's clients). Its
+ * derivation reads the compose files and versions the secrets' values (a slow salted digest,
+ * never the value), so it is async. Stacks are deleted only with `--prune`.
+ */
+import { ProviderError } from '../../errors.ts';
+import { defineProvider } from '../provider.ts';
+import { swarmClients } from '../swarm/clients.ts';
+import { managerTarget } from '../swarm/derive.ts';
+import { untilEngineExists } from '../swarm/presence.ts';
+import { deriveStacks, STACK_KIND } from './derive.ts';
+import { stacksHandler } from './handler.ts';
+
+export const stacksProvider = defineProvider({
+  name: 'stacks',
+  sections: ['stacks'],
+  kinds: [STACK_KIND],
+  async derive({ config, configDir, resolveSecret, nodeShell }) {
+    if (config.stacks.length === 0) return { resources: [] };
+    try {
+      let target;
+      try {
+        target = managerTarget(config);
+      } catch {
+        // The swarm provider reports a Swarm guest without an address.
+      }
+      const resources = await deriveStacks({
+        stacks: config.stacks,
+        secrets: { configDir, env: {} },
+        resolve: resolveSecret ?? null,
+        ...(target ? { target } : {}),
+      });
+      if (!target)
+        return {
+          resources: [],
+          diagnostics: [
+            {
+              severity: 'error',
+              code: 'E_STACK_NO_SWARM',
+              message: `stacks are declared (${config.stacks.map((s) => s.name).join(', ')}) but no guest has the role swarm-manager`,
+              hint: 'give one guest role: swarm-manager',
+            },
+          ],
+        };
+      // Checked either way; deployed only where the swarm provider manages the Swarm (it says why not).
+      return { resources: nodeShell ? resources : [] };
+    } catch (error) {
+      if (error instanceof ProviderError)
+        return {
+          resources: [],
+          diagnostics: [
+            {
+              severity: 'error',
+              code: error.code,
+              message: error.detail ? `${error.message}:\n${error.detail}` : error.message,
+              ...(error.hint ? { hint: error.hint } : {}),
+            },
+          ],
+        };
+      throw error;
+    }
+  },
+  handlers(rt) {
+    const clients = swarmClients(rt);
+    const pkg = rt.config.platform.swarm?.engine?.package ?? 'docker.io';
+    const manager = clients.guests.find((g) => g.role === 'manager')?.target;
+    return [
+      untilEngineExists(
+        stacksHandler({ manager: clients.manager, secrets: rt.resolveSecret }),
+        rt.shells,
+        pkg,
+        manager,
+      ),
+    ];
+  },
+});
