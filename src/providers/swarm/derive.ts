@@ -72,7 +72,16 @@ export function deriveSwarm(
   const guests = swarmGuests(config);
   if (guests.length === 0) return [];
   const engine = settings?.engine;
-  const json = `${JSON.stringify(daemonJson({ tls: DOCKER_TLS, extra: engine?.daemon ?? {} }), null, 2)}\n`;
+  let json: string;
+  try {
+    json = `${JSON.stringify(daemonJson({ tls: DOCKER_TLS, extra: engine?.daemon ?? {} }), null, 2)}\n`;
+  } catch (error) {
+    // A user's extra setting that would reopen the API (hosts, tls*): their mistake, said plainly.
+    throw new ProviderError(`platform.swarm.engine.daemon: ${(error as Error).message}`, {
+      code: 'E_SWARM_CONFIG',
+      hint: "the listeners and TLS settings of dockerd are always Phoenix's: TCP 2376 with client certificates only",
+    });
+  }
   const resources: Resource[] = [];
   const nodes: SwarmNodeDesired[] = [];
   for (const g of guests) {
