@@ -48,13 +48,24 @@ describe('phoenix up: Docker, the Swarm and the stacks on the built-in simulator
     ]);
     const byName = new Map(swarm.services.map((s) => [s.Spec.Name, s]));
     expect([...byName.keys()].sort()).toEqual([
-      'portainer-production_agent',
-      'portainer-production_portainer',
-      'whoami-production_whoami',
+      'portainer_agent',
+      'portainer_portainer',
       'whoami-testing_whoami',
+      'whoami_whoami',
     ]);
-    expect(byName.get('whoami-production_whoami')!.Spec.Labels['com.docker.stack.namespace']).toBe('whoami-production');
-    expect(byName.get('whoami-production_whoami')!.Spec.Mode.Replicated?.Replicas).toBe(2);
+    expect(byName.get('whoami_whoami')!.Spec.Labels['com.docker.stack.namespace']).toBe('whoami');
+    expect(byName.get('whoami_whoami')!.Spec.Mode.Replicated?.Replicas).toBe(2);
+    // Routed by the gateway (edge.yaml, environment hosts): the labels Traefik's Swarm provider reads.
+    expect(byName.get('whoami_whoami')!.Spec.Labels).toMatchObject({
+      'traefik.enable': 'true',
+      'com.docker.stack.image': 'traefik/whoami:v1.10',
+    });
+    const routed = (name: string) =>
+      Object.keys(byName.get(name)!.Spec.Labels).filter((k) => /^traefik\.http\.services\..*\.server\.scheme$/.test(k));
+    expect(routed('whoami_whoami')).toHaveLength(1);
+    // The testing environment's host (whoami-test.home.arpa) is routed too; the agent is not.
+    expect(routed('whoami-testing_whoami')).toHaveLength(1);
+    expect(routed('portainer_agent')).toEqual([]);
     expect(byName.get('whoami-testing_whoami')!.Spec.Mode.Replicated?.Replicas).toBe(1);
 
     const plan = await runCli(['plan', '-c', dir, '--json']);

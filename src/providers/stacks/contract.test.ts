@@ -142,11 +142,11 @@ for (const [name, target] of Object.entries(targets)) {
         'stack.whoami.testing': 'create',
       });
       expect(failures(result)).toEqual([]);
-      expect(await running('whoami-production_whoami')).toBe(2);
+      expect(await running('whoami_whoami')).toBe(2);
       expect(await running('whoami-testing_whoami')).toBe(1);
       expect((await t.client.listNodes())[0]!.Spec.Labels).toEqual({ zone: 'a' });
       const labels = (await t.client.listServices()).map((s) => s.Spec.Labels?.['com.docker.stack.namespace']).sort();
-      expect(labels).toEqual(['whoami-production', 'whoami-testing']);
+      expect(labels).toEqual(['whoami', 'whoami-testing']);
     }, 120_000);
 
     it('makes zero mutating calls when nothing changed, and leaves a stack it did not deploy alone', async () => {
@@ -178,14 +178,14 @@ for (const [name, target] of Object.entries(targets)) {
     }, 90_000);
 
     it('reverts a service scaled by hand', async () => {
-      const svc = (await t.client.listServices({ name: ['whoami-production_whoami'] }))[0]!;
+      const svc = (await t.client.listServices({ name: ['whoami_whoami'] }))[0]!;
       await t.client.updateService(svc, { ...svc.Spec, Mode: { Replicated: { Replicas: 4 } } });
       const { planned, result } = await apply();
       expect(planned.plan.changes.find((c) => c.address === 'stack.whoami.production')!.reasons).toContain(
-        'service whoami-production_whoami: 4 replicas, desired 2 (changed outside Phoenix)',
+        'service whoami_whoami: 4 replicas, desired 2 (changed outside Phoenix)',
       );
       expect(failures(result)).toEqual([]);
-      const after = (await t.client.listServices({ name: ['whoami-production_whoami'] }))[0]!;
+      const after = (await t.client.listServices({ name: ['whoami_whoami'] }))[0]!;
       expect(after.Spec.Mode.Replicated.Replicas).toBe(2);
     }, 90_000);
 

@@ -63,8 +63,22 @@ export interface DeriveStacksInput {
   resolve?: ((ref: string) => Promise<string>) | null;
   /** The manager guest (for planning the stacks as created while it does not exist yet). */
   target?: TargetRef;
+  /**
+   * Labels per Swarm service name (`whoami_whoami`) for the services the gateway routes to
+   * (traefik `swarmServiceLabels`): set on the service, so a route change redeploys the stack.
+   */
+  serviceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Override of the compose schema location (tests, packaged installs). */
   composeSchemaPath?: string;
+}
+
+/**
+ * The Docker stack namespace of a stack environment: the stack's name for production,
+ * `<stack>-<environment>` otherwise (`whoami`, `whoami-testing`) — the Swarm service names the
+ * gateway's routes target (gateway/routes.ts `swarmServiceName`).
+ */
+export function stackNamespace(stack: string, environment: string): string {
+  return environment === 'production' ? stack : `${stack}-${environment}`;
 }
 
 export function stackAddress(stack: string, environment: string): string {
@@ -83,11 +97,35 @@ async function secretVersion(value: string, salt: string): Promise<string> {
 export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<StackDesired>[]> {
   const resources: Resource<StackDesired>[] = [];
   const declared = new Set(input.stacks.map((s) => s.name));
+  const namespaces = new Map<string, string>();
+  for (const stack of input.stacks) {
+    for (const dep of stack.dependsOn) {
+      if (!declared.has(dep))
+        throw new ProviderError(`stack ${stack.name}: dependsOn names ${dep}, which is not a declared stack`, {
+          code: 'E_STACK_DEPENDS',
+          hint: `declared stacks: ${[...declared].sort().join(', ')}`,
+        });
+    }
+    for (const environment of STACK_ENVIRONMENTS) {
+      if (!stack.environments[environment]) continue;
+      const ns = stackNamespace(stack.name, environment);
+      const other = namespaces.get(ns);
+      if (other)
+        throw new ProviderError(
+          `stacks ${other} and ${stack.name}.${environment} would both be the Docker stack ${ns}`,
+          {
+            code: 'E_STACK_NAMESPACE',
+            hint: 'rename one of the stacks',
+          },
+        );
+      namespaces.set(ns, `${stack.name}.${environment}`);
+    }
+  }
   for (const stack of input.stacks) {
     for (const environment of STACK_ENVIRONMENTS) {
       const env = stack.environments[environment];
       if (!env) continue;
-      const namespace = `${stack.name}-${environment}`;
+      const namespace = stackNamespace(stack.name, environment);
       const vars: Record<string, string> = {
         PHOENIX_STACK: stack.name,
         PHOENIX_ENVIRONMENT: environment,
@@ -110,6 +148,13 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
             });
         }
         converted = convertCompose(doc, { namespace, replicas: env.replicas }, problems);
+        for (const spec of converted.services) {
+          const extra = input.serviceLabels?.[spec.Name];
+          if (extra)
+            spec.Labels = Object.fromEntries(
+              Object.entries({ ...spec.Labels, ...extra }).sort(([a], [b]) => a.localeCompare(b)),
+            );
+        }
         const refs = { ...stack.secrets, ...env.secrets };
         for (const s of converted.secrets) {
           if (!s.external && !(s.source in refs))

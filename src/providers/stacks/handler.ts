@@ -29,7 +29,7 @@ import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
 import { stableStringify } from '../../engine/plan/digest.ts';
 import { ProviderError } from '../../errors.ts';
 import { DIGEST_LABEL, MANAGED_LABEL, NAMESPACE_LABEL } from './convert.ts';
-import { STACK_KIND, stackAddress, type StackDesired } from './derive.ts';
+import { STACK_KIND, stackAddress, stackNamespace, type StackDesired } from './derive.ts';
 import { driftReasons, serviceFacts, type StackObserved, type StackServiceObserved } from './drift.ts';
 
 export type { StackObserved, StackServiceObserved };
@@ -274,7 +274,8 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
       return {};
     },
     async delete({ observed, address }): Promise<ApplyResponse<StackObserved>> {
-      const namespace = observed?.namespace ?? address.replace(/^stack\.([^.]+)\.([^.]+)$/, '$1-$2');
+      const [, stack = '', environment = ''] = /^stack\.([^.]+)\.([^.]+)$/.exec(address) ?? [];
+      const namespace = observed?.namespace ?? stackNamespace(stack, environment);
       await remove(namespace);
       return {};
     },

@@ -9,6 +9,7 @@ import { defineProvider } from '../provider.ts';
 import { swarmClients } from '../swarm/clients.ts';
 import { managerTarget } from '../swarm/derive.ts';
 import { untilEngineExists } from '../swarm/presence.ts';
+import { deriveTraefikResources } from '../traefik/derive.ts';
 import { deriveStacks, STACK_KIND } from './derive.ts';
 import { stacksHandler } from './handler.ts';
 
@@ -29,6 +30,8 @@ export const stacksProvider = defineProvider({
         stacks: config.stacks,
         secrets: { configDir, env: {} },
         resolve: resolveSecret ?? null,
+        // Routed services carry the labels Traefik's Swarm provider reads (its routers are files).
+        serviceLabels: deriveTraefikResources(config).labels,
         ...(target ? { target } : {}),
       });
       if (!target)
