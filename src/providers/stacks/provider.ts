@@ -10,8 +10,8 @@ import { swarmClients } from '../swarm/clients.ts';
 import { managerTarget } from '../swarm/derive.ts';
 import { untilEngineExists } from '../swarm/presence.ts';
 import { deriveTraefikResources } from '../traefik/derive.ts';
-import { deriveStacks, STACK_KIND } from './derive.ts';
-import { stacksHandler } from './handler.ts';
+import { deriveStacks, STACK_KIND, type StackDesired } from './derive.ts';
+import { stacksHandler, type StackObserved } from './handler.ts';
 
 export const stacksProvider = defineProvider({
   name: 'stacks',
@@ -63,6 +63,26 @@ export const stacksProvider = defineProvider({
         };
       throw error;
     }
+  },
+  statusDetails(resource, observed) {
+    const d = resource?.desired as StackDesired | undefined;
+    const o = observed?.observed as StackObserved | null | undefined;
+    const services = o?.services ?? {};
+    const names = Object.keys(services).sort();
+    const updated = names
+      .map((n) => services[n]!.updatedAt ?? '')
+      .sort()
+      .at(-1);
+    return {
+      ...(d || o ? { namespace: o?.namespace ?? d!.namespace } : {}),
+      ...(names.length > 0
+        ? {
+            services: names.map((n) => `${n} ${services[n]!.replicas}`).join(', '),
+            images: [...new Set(names.map((n) => services[n]!.image))].join(', '),
+          }
+        : {}),
+      ...(updated ? { updated } : {}),
+    };
   },
   handlers(rt) {
     const clients = swarmClients(rt);
