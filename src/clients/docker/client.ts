@@ -119,6 +119,14 @@ export interface TaskObject {
 
 type Filters = Record<string, string[]>;
 
+/**
+ * An update's options for docker-modem: `version` in the query only, the spec as the body
+ * (given flat, the modem would send the version in the body and the whole spec in the query).
+ */
+function versioned(version: number, spec: object): { _query: { version: number }; _body: object } {
+  return { _query: { version }, _body: spec };
+}
+
 export class DockerClient {
   private docker: Promise<Docker> | undefined;
   private readonly endpoint: DockerEndpoint | LazyDockerEndpoint;
@@ -216,7 +224,7 @@ export class DockerClient {
   }
   async updateNode(node: NodeObject, spec: NodeObject['Spec']): Promise<void> {
     await this.call('node update', `update-node ${node.Description.Hostname}`, (docker) =>
-      docker.getNode(node.ID).update({ version: node.Version.Index, ...spec }),
+      docker.getNode(node.ID).update(versioned(node.Version.Index, spec)),
     );
   }
 
@@ -283,7 +291,7 @@ export class DockerClient {
   }
   async updateService(service: ServiceObject, spec: ServiceSpec): Promise<void> {
     await this.call('service update', `update-service ${spec.Name}`, (docker) =>
-      docker.getService(service.ID).update({ version: service.Version.Index, ...spec } as never),
+      docker.getService(service.ID).update(versioned(service.Version.Index, spec) as never),
     );
   }
   async removeService(id: string, name: string): Promise<void> {

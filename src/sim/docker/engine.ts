@@ -101,6 +101,14 @@ export interface SimDockerOptions {
    * none, so only imported images run). Default: none.
    */
   pullable?: (image: string) => boolean;
+  /** Sees every exchange (tests check them against the API document: api-schema.ts). */
+  onExchange?: (exchange: {
+    method: string;
+    path: string;
+    status: number;
+    request: unknown;
+    response: unknown;
+  }) => void;
 }
 
 /** The simulated network the hosts share: a Swarm join finds its manager by address here. */
@@ -167,6 +175,7 @@ export class SimDockerEngine {
   private readonly hosts: SimDockerHosts;
   private readonly taskStartMs: number;
   private readonly pullable: (image: string) => boolean;
+  private readonly onExchange: SimDockerOptions['onExchange'];
   swarmId: string | undefined;
   private nodeId = id();
   readonly images = new Set<string>();
@@ -181,6 +190,7 @@ export class SimDockerEngine {
     this.key = key ?? this.hostname;
     this.taskStartMs = options.taskStartMs ?? 100;
     this.pullable = options.pullable ?? (() => false);
+    this.onExchange = options.onExchange;
     this.hosts = hosts ?? new SimDockerHosts(options);
     if (!hosts) this.hosts.engines.set(this.key, this);
   }
@@ -618,7 +628,8 @@ export class SimDockerEngine {
         svc.Version = { Index: this.bump(swarm) };
         svc.UpdatedAt = this.stamp();
         this.reconcile(swarm, svc, templateChanged);
-        return [200, { Warnings: null }];
+        // The daemon leaves out an empty warnings list.
+        return [200, {}];
       }
       case 'DELETE /services/:x': {
         const swarm = this.manager();
@@ -670,23 +681,21 @@ export class SimDockerEngine {
     this.requests.push(`${request.method} ${path}`);
     let status: number;
     let payload: unknown;
+    let body: unknown;
     try {
       if (request.method === 'POST' && path === '/images/create') {
         [status, payload] = this.importImage(url.searchParams);
       } else {
         const text = Buffer.concat(chunks).toString('utf8');
-        [status, payload] = this.handle(
-          request.method ?? 'GET',
-          path,
-          url.searchParams,
-          text ? JSON.parse(text) : undefined,
-        );
+        body = text ? JSON.parse(text) : undefined;
+        [status, payload] = this.handle(request.method ?? 'GET', path, url.searchParams, body);
       }
     } catch (error) {
       if (error instanceof HttpError) [status, payload] = [error.status, { message: error.message }];
       else if (error instanceof SyntaxError) [status, payload] = [400, { message: `invalid JSON: ${error.message}` }];
       else throw error;
     }
+    this.onExchange?.({ method: request.method ?? 'GET', path, status, request: body, response: payload });
     if (status === 204) {
       response.writeHead(204).end();
       return;
