@@ -29,7 +29,8 @@ export const stacksProvider = defineProvider({
       const resources = await deriveStacks({
         stacks: config.stacks,
         secrets: { configDir, env: {} },
-        resolve: resolveSecret ?? null,
+        // Without node access nothing is deployed: the compose files are checked, no secret is read.
+        resolve: nodeShell ? (resolveSecret ?? null) : null,
         // Routed services carry the labels Traefik's Swarm provider reads (its routers are files).
         serviceLabels: deriveTraefikResources(config).labels,
         ...(target ? { target } : {}),
