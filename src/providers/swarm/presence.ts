@@ -20,14 +20,16 @@ async function engineMissing(shells: ShellResolver, target: TargetRef, enginePac
   return !(probe.code === 0 && probe.stdout.includes('install ok installed'));
 }
 
-/** `handler` whose observation fails softly while the manager's engine is not there yet. */
+/**
+ * `handler` whose observation fails softly while the manager's engine is not there yet, and whose
+ * discovery finds nothing where no Swarm is declared or the nodes cannot be reached.
+ */
 export function untilEngineExists<D, O>(
   handler: ResourceHandler<D, O>,
   shells: ShellResolver | undefined,
   enginePackage: string,
   manager: TargetRef | undefined,
 ): ResourceHandler<D, O> {
-  if (!shells) return handler;
   const observeAll = handler.observeAll?.bind(handler);
   return {
     ...handler,
@@ -36,17 +38,20 @@ export function untilEngineExists<D, O>(
         return await handler.observe(request);
       } catch (error) {
         const target = (request.resource.desired as { target?: TargetRef }).target ?? manager;
-        if (!target || !(await engineMissing(shells, target, enginePackage))) throw error;
+        if (!shells || !target || !(await engineMissing(shells, target, enginePackage))) throw error;
         return { observed: null };
       }
     },
     ...(observeAll
       ? {
           async observeAll(request) {
+            // No Swarm declared, or no node access (then nothing of it is managed: derive says so):
+            // there is no Docker API to discover anything on.
+            if ((!manager || !shells) && request.resources.length === 0) return { found: [] };
             try {
               return await observeAll(request);
             } catch (error) {
-              if (!manager || !(await engineMissing(shells, manager, enginePackage))) throw error;
+              if (!shells || !manager || !(await engineMissing(shells, manager, enginePackage))) throw error;
               return { found: [] };
             }
           },
