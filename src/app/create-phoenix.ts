@@ -256,7 +256,11 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     }
     const stepCa = simulator?.nodeSide?.dataDir ? simulatedStepCaDialer(simulator.nodeSide.dataDir) : undefined;
     if (stepCa) closers.push(() => stepCa.close());
-    const docker = simulator?.nodeSide?.dataDir ? simulatedDockerDialer(simulator.nodeSide.dataDir) : undefined;
+    const docker = simulator?.nodeSide?.dataDir
+      ? simulatedDockerDialer(simulator.nodeSide.dataDir, async (vmid) =>
+          (await client.cluster.resources('vm')).some((r) => Number(r.vmid) === vmid),
+        )
+      : undefined;
     if (docker) closers.push(() => docker.close());
     const runtime: ProviderRuntime = {
       ...settings,

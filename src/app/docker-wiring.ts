@@ -29,7 +29,14 @@ function notServing(guestDir: string): string | undefined {
   return undefined;
 }
 
-export function simulatedDockerDialer(simulatorDataDir: string): {
+/**
+ * `guestExists` asks the simulated cluster (one read per first dial of a guest): a destroyed
+ * guest's Docker is gone with it, so its engine state is dropped and a new guest starts afresh.
+ */
+export function simulatedDockerDialer(
+  simulatorDataDir: string,
+  guestExists: (vmid: number) => Promise<boolean>,
+): {
   dial(guest: { vmid: number; name: string; address: string }): Promise<{ socketPath: string }>;
   close(): Promise<void>;
 } {
@@ -46,6 +53,15 @@ export function simulatedDockerDialer(simulatorDataDir: string): {
   const servers = new Map<number, Promise<{ server: Server; socketPath: string }>>();
   return {
     async dial(guest) {
+      if (!servers.has(guest.vmid) && !(await guestExists(guest.vmid))) {
+        if (hosts.engines.has(String(guest.vmid))) {
+          hosts.remove(String(guest.vmid));
+          save();
+        }
+        throw Object.assign(new Error(`connect EHOSTUNREACH ${guest.address}:2376 (no VM ${guest.vmid})`), {
+          code: 'EHOSTUNREACH',
+        });
+      }
       const why = notServing(join(simulatorDataDir, 'guests', String(guest.vmid)));
       if (why)
         throw Object.assign(new Error(`connect ECONNREFUSED ${guest.address}:2376 (${why})`), {

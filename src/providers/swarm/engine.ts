@@ -58,8 +58,36 @@ export function engineHandler(
   shells: ShellResolver,
   client: (guest: string) => DockerClient,
 ): ResourceHandler<EngineDesired, EngineObserved> {
+  /**
+   * A VM's files are read with the guest agent's file-read (a GET) and the Docker API answering
+   * over TLS stands for installed + running: a converged plan sends no command (no agent exec).
+   * The key's mode and the unit's enablement need a command: they are checked whenever the
+   * engine is converged. Anything missing falls back to the full observation below.
+   */
+  async function observeByReading(d: EngineDesired, shell: TargetShell): Promise<EngineObserved | undefined> {
+    if (!shell.readFile) return undefined;
+    const read = (path: string) =>
+      shell.readFile!(path).then(
+        (text) => text,
+        () => null,
+      );
+    const json = await read(DAEMON_JSON);
+    const dropIn = await read(DOCKER_DROP_IN);
+    if (json === null || dropIn === null) return undefined;
+    const answers = await client(d.guest)
+      .info()
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!answers) return undefined;
+    return { installed: true, daemonJson: sha(json), dropIn: sha(dropIn), keyMode: null, active: true, enabled: true };
+  }
+
   async function observe(d: EngineDesired): Promise<EngineObserved> {
     const shell = shells(d.target);
+    const quick = await observeByReading(d, shell);
+    if (quick) return quick;
     const pkg = await shell.exec(['dpkg-query', '-W', '-f', '${Package} ${Status}\\n', d.package], {
       idempotent: true,
     });
