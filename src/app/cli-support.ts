@@ -18,9 +18,9 @@ export interface CommonOptions {
 
 /**
  * Warnings about what runs through the nodes' and guests' shells (DNS, NFS, the CA and its
- * certificates, gateway and Traefik config): only commands that manage or report them say them.
+ * certificates, gateway and Traefik config, Docker and the Swarm): only commands that manage or report them say them.
  */
-const NODE_ACCESS_WARNINGS = new Set(['W_NODE_NO_SSH', 'W_PKI_NO_SSH', 'W_ROUTES_NOT_APPLIED']);
+const NODE_ACCESS_WARNINGS = new Set(['W_NODE_NO_SSH', 'W_PKI_NO_SSH', 'W_ROUTES_NOT_APPLIED', 'W_SWARM_NO_SSH']);
 
 /**
  * `fallback`: `bundled-example` for `phoenix up`, which runs the shipped example when the

@@ -26,6 +26,7 @@ import { environmentIdentity, type EnvironmentIdentity } from './environment-id.
 import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
 import { simulatedStepCaDialer } from './pki-wiring.ts';
 import { markRebalance, readPlacements, recordPlacements } from './placements.ts';
+import { simulatedDockerDialer } from './docker-wiring.ts';
 import { buildRegistry, configFragments, deriveEnvironment, PROVIDERS, unmanagedSections } from './providers.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
@@ -155,10 +156,6 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       : environmentIdentity(configDir, loaded.config.environment);
   loaded.config.environment = identity.id;
   const derived = deriveResources(loaded.config);
-  const settings = providerSettings(loaded, options.endpoint);
-  const environmentResources = deriveEnvironment(providers, settings);
-  if (options.rebalance) markRebalance(loaded, environmentResources.resources);
-  loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
   // The built-in simulator is a demo: an unset `env:` secret gets a generated value (demo-secrets.ts).
   const demo =
@@ -173,6 +170,10 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       throw locateSecretError(error, loaded, ref);
     });
   };
+  const settings = { ...providerSettings(loaded, options.endpoint), resolveSecret: secret };
+  const environmentResources = await deriveEnvironment(providers, settings);
+  if (options.rebalance) markRebalance(loaded, environmentResources.resources);
+  loaded.warnings.push(...environmentResources.warnings);
 
   let client: ProxmoxClient;
   let simulator: BuiltinSimulator | undefined;
@@ -280,6 +281,12 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     const stepCa = simulator?.nodeSide?.dataDir ? simulatedStepCaDialer(simulator.nodeSide.dataDir) : undefined;
     if (stepCa) closers.push(() => stepCa.close());
     dialStepCa = stepCa?.dial;
+    const docker = simulator?.nodeSide?.dataDir
+      ? simulatedDockerDialer(simulator.nodeSide.dataDir, async (vmid) =>
+          (await client.cluster.resources('vm')).some((r) => Number(r.vmid) === vmid),
+        )
+      : undefined;
+    if (docker) closers.push(() => docker.close());
     const runtime: ProviderRuntime = {
       ...settings,
       environment,
@@ -291,6 +298,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       ...(shells ? { shells } : {}),
       ...(stepCa ? { dialStepCa: stepCa.dial } : {}),
       ...(dialer ? { dialer } : {}),
+      ...(docker ? { dialDocker: docker.dial } : {}),
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       onClose: (close) => void closers.push(close),

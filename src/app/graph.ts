@@ -29,7 +29,7 @@ export async function environmentGraph(
   // The same identity plan and apply derive with: resources that depend on it (an environment's
   // claims) are in the graph exactly when apply walks them.
   loaded.config.environment = environmentIdentity(resolve(configDir), loaded.config.environment).id;
-  const derived = deriveEnvironment(providers, providerSettings(loaded, options.endpoint));
+  const derived = await deriveEnvironment(providers, providerSettings(loaded, options.endpoint));
   // What the first apply walks: a guest's start is a node of its own (engine phases).
   const { graph, diagnostics } = buildFirstApplyGraph({ resources: derived.resources });
   const labels = new Map<string, string>();

@@ -92,7 +92,7 @@ async function verifyImport(
     nodeShell: phoenix.shells !== undefined,
     builtinSimulator: phoenix.endpointKind === 'simulator',
   };
-  const resource = deriveEnvironment(phoenix.providers, settings).resources.find((r) => r.address === address);
+  const resource = (await deriveEnvironment(phoenix.providers, settings)).resources.find((r) => r.address === address);
   if (!resource) throw new Error(`the imported ${address} is not in the config read back`);
   return importer.pendingChanges?.(resource, observed) ?? [];
 }

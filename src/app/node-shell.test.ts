@@ -104,9 +104,9 @@ describe('node shell wiring', () => {
     ).rejects.toMatchObject({ code: 'E_SSH_NO_HOST_KEY' });
   });
 
-  it('refuses a config whose DNS names conflict, before anything connects', () => {
+  it('refuses a config whose DNS names conflict, before anything connects', async () => {
     const bad = PhoenixConfig.parse({ ...config, dns: { records: [{ name: 'gw', type: 'A', value: '10.0.0.99' }] } });
-    expect(() => deriveEnvironment([nodeProvider], { ...settings, config: bad })).toThrow(
+    await expect(deriveEnvironment([nodeProvider], { ...settings, config: bad })).rejects.toThrow(
       expect.objectContaining({ code: 'E_CONFIG' }),
     );
   });

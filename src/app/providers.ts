@@ -37,7 +37,10 @@ export interface DerivedEnvironment {
 }
 
 /** Every provider's desired resources; derivation errors of any provider stop the command. */
-export function deriveEnvironment(providers: readonly Provider[], settings: ProviderSettings): DerivedEnvironment {
+export async function deriveEnvironment(
+  providers: readonly Provider[],
+  settings: ProviderSettings,
+): Promise<DerivedEnvironment> {
   const resources: Resource[] = [];
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
@@ -45,7 +48,7 @@ export function deriveEnvironment(providers: readonly Provider[], settings: Prov
     for (const d of provider.check?.(settings.config) ?? []) (d.severity === 'error' ? errors : warnings).push(d);
     let derived;
     try {
-      derived = provider.derive(settings);
+      derived = await provider.derive(settings);
     } catch (error) {
       if (error instanceof ConfigError) {
         errors.push(...error.diagnostics);

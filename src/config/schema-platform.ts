@@ -116,6 +116,16 @@ export const Platform = z.strictObject({
         )
         .default([])
         .describe('Swarm-wide overlay networks'),
+      engine: z
+        .strictObject({
+          package: z.string().default('docker.io').describe('Debian package that provides dockerd'),
+          daemon: z
+            .record(z.string(), z.unknown())
+            .default({})
+            .describe("extra daemon.json settings (the listeners and TLS settings are Phoenix's)"),
+        })
+        .optional()
+        .describe('Docker Engine on the Swarm guests: API on TCP 2376 with TLS, client certificates required'),
     })
     .optional(),
   portainer: z

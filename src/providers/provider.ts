@@ -16,6 +16,9 @@ import type { ShellResolver } from './node/resolver.ts';
 
 export type { ResourceRef } from '../engine/handler.ts';
 
+/** Opens a raw byte stream to `host:port` (direct TCP or a tunnel); see `ProviderRuntime.dialer`. */
+export type { Dial };
+
 /**
  * What an environment offers, known before anything is contacted: the config and whether the
  * nodes' shells can be reached. `derive` and `graph` see only this, so `phoenix graph` and
@@ -32,6 +35,12 @@ export interface ProviderSettings {
   builtinSimulator?: boolean;
   /** Where a config value is declared (the loader's source map), for located diagnostics. */
   locate?: (path: readonly (string | number)[]) => SourceLocation | undefined;
+  /**
+   * The environment's secret resolver, for a derivation that versions secret values (a Swarm
+   * secret's name carries a slow salted digest of its value). Absent in `phoenix graph`: such a
+   * derivation then leaves versions unresolved (edges do not depend on them).
+   */
+  resolveSecret?(ref: string): Promise<string>;
 }
 
 /** Phoenix's own token and the roles the config grants it: observed, never changed. */
@@ -65,6 +74,11 @@ export interface ProviderRuntime extends ProviderSettings {
    * address is on a local subnet, else an SSH tunnel on that node's shell connection.
    */
   dialer?(node: string): Dial;
+  /**
+   * The built-in simulator's Docker Engine of a Swarm guest (a local socket the simulator
+   * serves); absent for real guests, which are reached on their TLS port through `dialer`.
+   */
+  dialDocker?(guest: { vmid: number; name: string; address: string }): Promise<{ socketPath: string }>;
   /** Bound of one task or lock wait (ms). */
   taskTimeoutMs?: number;
   /**
@@ -118,8 +132,11 @@ export interface Provider {
    * storage definition would orphan its volumes; a package may serve others).
    */
   readonly keptOnDestroy?: Readonly<Record<string, string>>;
-  /** Config -> desired resources. Pure: no I/O. */
-  derive(settings: ProviderSettings): DeriveResult;
+  /**
+   * Config -> desired resources. No side effects; it may read files the config names (a compose
+   * file) and, through `settings.resolveSecret`, secret values to version them: then it is async.
+   */
+  derive(settings: ProviderSettings): DeriveResult | Promise<DeriveResult>;
   /** One handler per kind in `kinds`; clients are built lazily from `runtime`. */
   handlers(runtime: ProviderRuntime): AnyResourceHandler[] | Promise<AnyResourceHandler[]>;
   /** Extra columns for `phoenix status` (the row model itself is generic). */
@@ -167,6 +184,6 @@ export interface ProviderImporter {
 }
 
 /** Identity helper: checks the object against the contract where it is written. */
-export function defineProvider(provider: Provider): Provider {
+export function defineProvider<P extends Provider>(provider: P): P {
   return provider;
 }

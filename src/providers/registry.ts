@@ -17,6 +17,8 @@ import { nodeProvider } from './node/provider.ts';
 import { pkiProvider } from './pki/provider.ts';
 import { gatewayProvider } from './gateway/provider.ts';
 import { traefikProvider } from './traefik/provider.ts';
+import { swarmProvider } from './swarm/provider.ts';
+import { stacksProvider } from './stacks/provider.ts';
 
 /** Every provider Phoenix ships, one line each. Order is the order of status groups. */
 export const PROVIDERS: readonly Provider[] = [
@@ -26,6 +28,8 @@ export const PROVIDERS: readonly Provider[] = [
   pkiProvider,
   gatewayProvider,
   traefikProvider,
+  swarmProvider,
+  stacksProvider,
 ];
 
 export interface ProviderDeps {

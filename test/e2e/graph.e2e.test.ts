@@ -33,12 +33,13 @@ describe('phoenix graph', () => {
     try {
       const planned = await planEnvironment(phoenix);
       expect(planned.plan.errored).toBe(false);
-      // What no provider of this version manages is said in the plan, not silently ignored: stacks
-      // and Portainer (routes are the gateway provider's; environment and gitops are Phoenix's own).
+      // What no provider of this version manages is said in the plan, not silently ignored:
+      // Portainer (routes are the gateway provider's, stacks the stacks provider's; environment
+      // and gitops are Phoenix's own).
       expect(planned.plan.diagnostics).toContainEqual(
         expect.objectContaining({
           code: 'W_NOT_MANAGED',
-          message: expect.stringMatching(/: platform\.portainer, stacks \(/),
+          message: expect.stringMatching(/: platform\.portainer \(/),
         }),
       );
       // Every declared resource is a change of the plan (creates, and noops for what exists).

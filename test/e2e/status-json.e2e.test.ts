@@ -69,8 +69,8 @@ describe('phoenix status --json', () => {
         provider.name,
       ).toBe(true);
     // The example declares what this version has no provider for: said, not silently ignored.
-    // Routes are the gateway provider's; stacks and Portainer have none yet.
-    expect(doc.notManagedSections).toEqual(['platform.portainer', 'stacks']);
+    // Routes are the gateway provider's, stacks the stacks provider's; Portainer has none yet.
+    expect(doc.notManagedSections).toEqual(['platform.portainer']);
 
     const file = join(dir, 'host.yaml');
     writeFileSync(

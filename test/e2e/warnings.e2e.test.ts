@@ -46,6 +46,7 @@ describe('warnings of the environment', () => {
       'warning: internal DNS and NFS exports are not managed: no SSH access to the nodes',
       'warning: the CA and certificates are not managed: no SSH access to the nodes',
       'warning: gateway and Traefik config are generated and checked but not applied: no SSH access to the nodes',
+      'warning: Docker, the Swarm and the stacks are not managed: no SSH access to the nodes',
     ];
     const count = (text: string): number => text.split('no SSH access to the nodes').length - 1;
     const once = (text: string): void => {

@@ -20,6 +20,12 @@ export type Dial = (host: string, port: number) => Promise<Duplex>;
 export type DockerEndpoint =
   { socketPath: string } | { host: string; port: number; tls: { ca: string; cert: string; key: string }; dial?: Dial };
 
+/**
+ * An endpoint known only when first used: the client certificate is read (and its key mode
+ * checked) at the first call, a simulated guest's socket is started on demand.
+ */
+export type LazyDockerEndpoint = { name: string; resolve: () => Promise<DockerEndpoint> };
+
 /** An https agent whose connections come from a dialer; the TLS checks stay Node's own. */
 class DialAgent extends Agent {
   constructor(private readonly dial: Dial) {
@@ -113,17 +119,35 @@ export interface TaskObject {
 
 type Filters = Record<string, string[]>;
 
+/**
+ * An update's options for docker-modem: `version` in the query only, the spec as the body
+ * (given flat, the modem would send the version in the body and the whole spec in the query).
+ */
+function versioned(version: number, spec: object): { _query: { version: number }; _body: object } {
+  return { _query: { version }, _body: spec };
+}
+
 export class DockerClient {
-  private readonly docker: Docker;
+  private docker: Promise<Docker> | undefined;
+  private readonly endpoint: DockerEndpoint | LazyDockerEndpoint;
   readonly stats: DockerCallStats = { total: 0, mutating: 0, mutations: [] };
   readonly name: string;
 
-  constructor(endpoint: DockerEndpoint) {
-    if ('socketPath' in endpoint) {
-      this.docker = new Docker({ socketPath: endpoint.socketPath });
-      this.name = endpoint.socketPath;
-    } else {
-      this.docker = new Docker({
+  constructor(endpoint: DockerEndpoint | LazyDockerEndpoint) {
+    this.endpoint = endpoint;
+    this.name =
+      'resolve' in endpoint
+        ? endpoint.name
+        : 'socketPath' in endpoint
+          ? endpoint.socketPath
+          : `${endpoint.host}:${endpoint.port}`;
+  }
+
+  private connect(): Promise<Docker> {
+    this.docker ??= (async () => {
+      const endpoint = 'resolve' in this.endpoint ? await this.endpoint.resolve() : this.endpoint;
+      if ('socketPath' in endpoint) return new Docker({ socketPath: endpoint.socketPath });
+      return new Docker({
         protocol: 'https',
         host: endpoint.host,
         port: endpoint.port,
@@ -133,19 +157,26 @@ export class DockerClient {
         version: 'v1.41',
         ...(endpoint.dial ? { agent: new DialAgent(endpoint.dial) } : {}),
       });
-      this.name = `${endpoint.host}:${endpoint.port}`;
-    }
+    })();
+    // A failed resolution (no certificate yet, engine not up) is tried again on the next call.
+    this.docker.catch(() => (this.docker = undefined));
+    return this.docker;
   }
 
-  private async call<T>(operation: string, mutating: string | undefined, run: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: string,
+    mutating: string | undefined,
+    run: (docker: Docker) => Promise<T>,
+  ): Promise<T> {
     this.stats.total += 1;
     if (mutating !== undefined) {
       this.stats.mutating += 1;
       this.stats.mutations.push(mutating);
     }
     try {
-      return await run();
+      return await run(await this.connect());
     } catch (error) {
+      if (error instanceof ProviderError) throw error;
       throw toApiError(operation, error);
     }
   }
@@ -157,22 +188,22 @@ export class DockerClient {
   }
 
   info(): Promise<{ Swarm: { LocalNodeState: string; NodeID: string; ControlAvailable: boolean }; Name: string }> {
-    return this.call('info', undefined, () => this.docker.info());
+    return this.call('info', undefined, (docker) => docker.info());
   }
 
   // --- swarm ---
   swarmInspect(): Promise<SwarmInfo> {
-    return this.call('swarm inspect', undefined, () => this.docker.swarmInspect() as Promise<SwarmInfo>);
+    return this.call('swarm inspect', undefined, (docker) => docker.swarmInspect() as Promise<SwarmInfo>);
   }
   swarmInit(listenAddr: string, advertiseAddr: string): Promise<string> {
-    return this.call('swarm init', `swarm-init ${advertiseAddr}`, () =>
-      this.docker.swarmInit({ ListenAddr: listenAddr, AdvertiseAddr: advertiseAddr, ForceNewCluster: false }),
+    return this.call('swarm init', `swarm-init ${advertiseAddr}`, (docker) =>
+      docker.swarmInit({ ListenAddr: listenAddr, AdvertiseAddr: advertiseAddr, ForceNewCluster: false }),
     );
   }
   /** The token is passed straight through and appears in no log or error text. */
   async swarmJoin(remote: string, token: string, listenAddr: string, advertiseAddr: string): Promise<void> {
-    await this.call('swarm join', `swarm-join ${remote}`, () =>
-      this.docker.swarmJoin({
+    await this.call('swarm join', `swarm-join ${remote}`, (docker) =>
+      docker.swarmJoin({
         RemoteAddrs: [remote],
         JoinToken: token,
         ListenAddr: listenAddr,
@@ -189,11 +220,11 @@ export class DockerClient {
     });
   }
   listNodes(): Promise<NodeObject[]> {
-    return this.call('node ls', undefined, () => this.docker.listNodes() as Promise<NodeObject[]>);
+    return this.call('node ls', undefined, (docker) => docker.listNodes() as Promise<NodeObject[]>);
   }
   async updateNode(node: NodeObject, spec: NodeObject['Spec']): Promise<void> {
-    await this.call('node update', `update-node ${node.Description.Hostname}`, () =>
-      this.docker.getNode(node.ID).update({ version: node.Version.Index, ...spec }),
+    await this.call('node update', `update-node ${node.Description.Hostname}`, (docker) =>
+      docker.getNode(node.ID).update(versioned(node.Version.Index, spec)),
     );
   }
 
@@ -202,14 +233,14 @@ export class DockerClient {
     return this.call(
       'network ls',
       undefined,
-      () => this.docker.listNetworks(filters ? { filters } : {}) as Promise<NetworkObject[]>,
+      (docker) => docker.listNetworks(filters ? { filters } : {}) as Promise<NetworkObject[]>,
     );
   }
   async createNetwork(spec: Record<string, unknown> & { Name: string }): Promise<void> {
-    await this.call('network create', `create-network ${spec.Name}`, () => this.docker.createNetwork(spec as never));
+    await this.call('network create', `create-network ${spec.Name}`, (docker) => docker.createNetwork(spec as never));
   }
   async removeNetwork(id: string, name: string): Promise<void> {
-    await this.call('network rm', `remove-network ${name}`, () => this.docker.getNetwork(id).remove());
+    await this.call('network rm', `remove-network ${name}`, (docker) => docker.getNetwork(id).remove());
   }
 
   // --- secrets and configs (data base64 in, never read back) ---
@@ -217,33 +248,33 @@ export class DockerClient {
     return this.call(
       'secret ls',
       undefined,
-      () => this.docker.listSecrets(filters ? { filters } : {}) as Promise<NamedObject[]>,
+      (docker) => docker.listSecrets(filters ? { filters } : {}) as Promise<NamedObject[]>,
     );
   }
   async createSecret(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
-    const created = await this.call('secret create', `create-secret ${name}`, () =>
-      this.docker.createSecret({ Name: name, Labels: labels, Data: data.toString('base64') }),
+    const created = await this.call('secret create', `create-secret ${name}`, (docker) =>
+      docker.createSecret({ Name: name, Labels: labels, Data: data.toString('base64') }),
     );
     return (created as unknown as { id: string }).id;
   }
   async removeSecret(id: string, name: string): Promise<void> {
-    await this.call('secret rm', `remove-secret ${name}`, () => this.docker.getSecret(id).remove());
+    await this.call('secret rm', `remove-secret ${name}`, (docker) => docker.getSecret(id).remove());
   }
   listConfigs(filters?: Filters): Promise<NamedObject[]> {
     return this.call(
       'config ls',
       undefined,
-      () => this.docker.listConfigs(filters ? { filters } : {}) as Promise<NamedObject[]>,
+      (docker) => docker.listConfigs(filters ? { filters } : {}) as Promise<NamedObject[]>,
     );
   }
   async createConfig(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
-    const created = await this.call('config create', `create-config ${name}`, () =>
-      this.docker.createConfig({ Name: name, Labels: labels, Data: data.toString('base64') }),
+    const created = await this.call('config create', `create-config ${name}`, (docker) =>
+      docker.createConfig({ Name: name, Labels: labels, Data: data.toString('base64') }),
     );
     return (created as unknown as { id: string }).id;
   }
   async removeConfig(id: string, name: string): Promise<void> {
-    await this.call('config rm', `remove-config ${name}`, () => this.docker.getConfig(id).remove());
+    await this.call('config rm', `remove-config ${name}`, (docker) => docker.getConfig(id).remove());
   }
 
   // --- services and tasks ---
@@ -251,35 +282,35 @@ export class DockerClient {
     return this.call(
       'service ls',
       undefined,
-      () => this.docker.listServices(filters ? { filters } : {}) as Promise<ServiceObject[]>,
+      (docker) => docker.listServices(filters ? { filters } : {}) as Promise<ServiceObject[]>,
     );
   }
   async createService(spec: ServiceSpec): Promise<void> {
     // No registry lookup (the CLI's --no-resolve-image): images are local or pinned by the user.
-    await this.call('service create', `create-service ${spec.Name}`, () => this.docker.createService(spec as never));
+    await this.call('service create', `create-service ${spec.Name}`, (docker) => docker.createService(spec as never));
   }
   async updateService(service: ServiceObject, spec: ServiceSpec): Promise<void> {
-    await this.call('service update', `update-service ${spec.Name}`, () =>
-      this.docker.getService(service.ID).update({ version: service.Version.Index, ...spec } as never),
+    await this.call('service update', `update-service ${spec.Name}`, (docker) =>
+      docker.getService(service.ID).update(versioned(service.Version.Index, spec) as never),
     );
   }
   async removeService(id: string, name: string): Promise<void> {
-    await this.call('service rm', `remove-service ${name}`, () => this.docker.getService(id).remove());
+    await this.call('service rm', `remove-service ${name}`, (docker) => docker.getService(id).remove());
   }
   listTasks(filters?: Filters): Promise<TaskObject[]> {
     return this.call(
       'task ls',
       undefined,
-      () => this.docker.listTasks(filters ? { filters } : {}) as Promise<TaskObject[]>,
+      (docker) => docker.listTasks(filters ? { filters } : {}) as Promise<TaskObject[]>,
     );
   }
 
   /** Import a root filesystem tarball as an image (`docker import`); nothing is pulled. */
   async importImage(tarball: Readable, repo: string, tag: string): Promise<void> {
-    await this.call('image import', `import-image ${repo}:${tag}`, async () => {
-      const stream = await this.docker.importImage(tarball, { repo, tag });
+    await this.call('image import', `import-image ${repo}:${tag}`, async (docker) => {
+      const stream = await docker.importImage(tarball, { repo, tag });
       await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
+        docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[]) => {
           const failed = output?.find((line) => line.error !== undefined);
           if (error) reject(error);
           else if (failed) reject(new Error(failed.error));

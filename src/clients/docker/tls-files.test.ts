@@ -29,6 +29,6 @@ describe('Docker client certificate files', () => {
     } catch (e) {
       error = e;
     }
-    expect((error as { hint: string }).hint).toMatch(/issue the certificate "phoenix-docker"/);
+    expect((error as { hint: string }).hint).toMatch(/issue Phoenix's Docker client certificate "phoenix-docker"/);
   });
 });

@@ -15,24 +15,38 @@ export interface DockerClientTls {
 }
 
 export function loadDockerClientTls(certDir: string, name: string): DockerClientTls {
-  const keyPath = join(certDir, name, 'key.pem');
+  return loadDockerClientTlsFiles({
+    fullchain: join(certDir, name, 'fullchain.pem'),
+    key: join(certDir, name, 'key.pem'),
+    root: join(certDir, 'root.pem'),
+    name,
+  });
+}
+
+/** The same, from explicit paths (the caller follows the pki layout). */
+export function loadDockerClientTlsFiles(files: {
+  fullchain: string;
+  key: string;
+  root: string;
+  name: string;
+}): DockerClientTls {
   const read = (path: string): string => {
     try {
       return readFileSync(path, 'utf8');
     } catch (error) {
       throw new ProviderError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
         code: 'E_DOCKER_TLS',
-        hint: `issue the certificate "${name}" first (certificates section, phoenix apply)`,
+        hint: `issue Phoenix's Docker client certificate "${files.name}" first (certificates section, phoenix apply)`,
       });
     }
   };
-  const key = read(keyPath);
-  const mode = statSync(keyPath).mode & 0o777;
+  const key = read(files.key);
+  const mode = statSync(files.key).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new ProviderError(`${keyPath} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, {
+    throw new ProviderError(`${files.key} is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, {
       code: 'E_DOCKER_TLS',
-      hint: `chmod 600 ${keyPath}`,
+      hint: `chmod 600 ${files.key}`,
     });
   }
-  return { ca: read(join(certDir, 'root.pem')), cert: read(join(certDir, name, 'fullchain.pem')), key };
+  return { ca: read(files.root), cert: read(files.fullchain), key };
 }

@@ -14,7 +14,7 @@ import type { ShellResolver } from './resolver.ts';
 /** pct's and the guest agent's answers for a guest that does not exist or does not run. */
 const NOT_THERE = /does not exist|not running|No QEMU guest agent configured|QEMU guest agent is not running/i;
 
-async function guestMissing(shells: ShellResolver, target: TargetRef): Promise<string | null> {
+export async function guestMissing(shells: ShellResolver, target: TargetRef): Promise<string | null> {
   if (target.kind === 'node') return null;
   try {
     const probe = await shells(target).exec(['true'], { idempotent: true });

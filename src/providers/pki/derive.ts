@@ -66,7 +66,11 @@ const PLACEMENT: Record<string, (name: string) => Placement> = {
   // Traefik watches its dynamic configuration's certificate files: no reload needed.
   traefik: (name) => phoenixPlacement(name),
   // dockerd reads its TLS files only at start; the swarm provider restarts it when it must.
-  docker: () => dirPlacement('/etc/docker/tls', 'server-cert.pem', 'server-key.pem'),
+  // The root next to them is dockerd's `tlscacert`: the CA client certificates must chain to.
+  docker: () => ({
+    ...dirPlacement('/etc/docker/tls', 'server-cert.pem', 'server-key.pem'),
+    root: '/etc/docker/tls/ca.pem',
+  }),
   portainer: (name) => dirPlacement('/etc/portainer/tls', `${name}.crt`, `${name}.key`),
   default: (name) => dirPlacement('/etc/ssl/phoenix', `${name}.crt`, `${name}.key`),
 };

@@ -1,26 +1,36 @@
 /**
- * One Docker-level contract, two targets: a real dockerd (TLS, private namespace) and the
- * simulated Docker Engine (src/sim/docker). The same scenario must pass on both: deploy two
- * environments with their replicas, a no-op apply with zero mutating calls, a variable change
- * redeploying one environment only, hand-made scaling reverted, a missing image failing with
- * the task's own error, and prune.
+ * One Docker-level contract, two targets: two real dockerd (TLS, one network namespace each:
+ * a manager and a worker) and two simulated Docker Engines on one simulated network
+ * (src/sim/docker). The same scenario must pass on both: the Swarm formed over manager and
+ * worker with their node labels, two environments deployed with their replicas, a no-op apply
+ * with zero mutating calls, a variable change redeploying one environment only, hand-made
+ * scaling reverted, a missing image failing with the task's own error, and prune. On the
+ * simulator every request and answer is also checked against the Engine API document (v1.41).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../clients/docker/client.ts';
 import { dockerdAvailable, importBusybox, startDockerdCluster } from '../../clients/docker/_test-dockerd.ts';
 import { Stack } from '../../config/schema.ts';
 import { executePlan, handlerRegistry, makePlan, type Resource } from '../../engine/index.ts';
-import { startSimDocker } from '../../sim/docker/engine.ts';
+import { loadDockerApiSchema, type ApiViolation } from '../../sim/docker/api-schema.ts';
+import { serveSimDocker, SimDockerHosts } from '../../sim/docker/engine.ts';
 import { CLUSTER_ADDRESS, CLUSTER_KIND, swarmClusterHandler } from '../swarm/cluster.ts';
 import { deriveStacks } from './derive.ts';
 import { stacksHandler } from './handler.ts';
 
-interface Target {
+interface Node {
   client: DockerClient;
   address: string;
+}
+interface Target {
+  manager: Node;
+  worker: Node;
+  /** Requests or answers that do not conform to the API document (the simulator only). */
+  violations: ApiViolation[];
   stop(): Promise<void>;
 }
 
@@ -35,42 +45,65 @@ services:
     deploy: { endpoint_mode: dnsrr, replicas: 1 }
 `;
 
-const targets: Record<string, { available: () => boolean; start: (dir: string) => Promise<Target> }> = {
-  'real dockerd': {
-    available: dockerdAvailable,
-    async start(dir) {
-      const cluster = await startDockerdCluster(1);
-      const node = cluster.nodes[0]!;
-      await importBusybox(node, dir);
-      return { client: node.client, address: node.ip, stop: cluster.stop };
+const targets: Record<string, { available: () => boolean; start: (dir: string) => Promise<Target>; checksApi?: true }> =
+  {
+    'two real dockerd': {
+      available: dockerdAvailable,
+      async start(dir) {
+        const cluster = await startDockerdCluster(2);
+        for (const node of cluster.nodes) await importBusybox(node, dir);
+        const [m, w] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+        return {
+          manager: { client: m.client, address: m.ip },
+          worker: { client: w.client, address: w.ip },
+          violations: [],
+          stop: cluster.stop,
+        };
+      },
     },
-  },
-  'simulated Docker Engine': {
-    available: () => true,
-    async start(dir) {
-      const sim = await startSimDocker(join(dir, 'sim-docker.sock'), { taskStartMs: 50 });
-      const client = new DockerClient({ socketPath: sim.socketPath });
-      await client.importImage(
-        (await import('node:stream')).Readable.from([Buffer.from('rootfs')]),
-        'phoenix-test/busybox',
-        'latest',
-      );
-      return { client, address: '127.0.0.1', stop: sim.close };
+    'two simulated Docker Engines': {
+      available: () => true,
+      checksApi: true,
+      async start(dir) {
+        const schema = loadDockerApiSchema();
+        const violations: ApiViolation[] = [];
+        const hosts = new SimDockerHosts({
+          taskStartMs: 50,
+          onExchange: (x) => violations.push(...schema.check(x.method, x.path, x.status, x.request, x.response)),
+        });
+        // Addresses are names on the simulated network only: nothing is sent to them.
+        const nodes: Node[] = [];
+        const servers: Awaited<ReturnType<typeof serveSimDocker>>[] = [];
+        for (const [i, name] of ['node1', 'node2'].entries()) {
+          const server = await serveSimDocker(hosts.engine(name, name), join(dir, `${name}.sock`));
+          servers.push(server);
+          const client = new DockerClient({ socketPath: server.socketPath });
+          await client.importImage(Readable.from([Buffer.from('rootfs')]), 'phoenix-test/busybox', 'latest');
+          nodes.push({ client, address: `192.0.2.${i + 1}` });
+        }
+        return {
+          manager: nodes[0]!,
+          worker: nodes[1]!,
+          violations,
+          stop: async () => {
+            for (const server of servers) await server.close();
+          },
+        };
+      },
     },
-  },
-};
+  };
 
 for (const [name, target] of Object.entries(targets)) {
   describe.skipIf(!target.available())(`stack contract: ${name}`, () => {
     let t: Target;
     let dir: string;
     let stacks: Stack[];
-    let nodeName = 'node1';
+    const names = { manager: 'node1', worker: 'node2' };
     const secrets = () => ({ configDir: dir, env: {} });
     const registry = () =>
       handlerRegistry([
-        swarmClusterHandler({ node: () => t.client }),
-        stacksHandler({ manager: () => t.client, secrets: secrets() }),
+        swarmClusterHandler({ node: (n) => (n === names.worker ? t.worker.client : t.manager.client) }),
+        stacksHandler({ manager: () => t.manager.client, secrets: secrets() }),
       ]);
     const resources = async (): Promise<Resource[]> => [
       {
@@ -78,7 +111,20 @@ for (const [name, target] of Object.entries(targets)) {
         kind: CLUSTER_KIND,
         desired: {
           nodes: [
-            { name: nodeName, address: t.address, role: 'manager', labels: { zone: 'a' }, availability: 'active' },
+            {
+              name: names.manager,
+              address: t.manager.address,
+              role: 'manager',
+              labels: { zone: 'a' },
+              availability: 'active',
+            },
+            {
+              name: names.worker,
+              address: t.worker.address,
+              role: 'worker',
+              labels: { zone: 'b' },
+              availability: 'active',
+            },
           ],
         },
         dependsOn: [],
@@ -105,9 +151,11 @@ for (const [name, target] of Object.entries(targets)) {
     const actions = (p: Awaited<ReturnType<typeof plan>>) =>
       Object.fromEntries(p.plan.changes.map((c) => [c.address, c.action]));
     const running = async (service: string) => {
-      const tasks = await t.client.listTasks({ service: [service], 'desired-state': ['running'] });
+      const tasks = await t.manager.client.listTasks({ service: [service], 'desired-state': ['running'] });
       return tasks.filter((x) => x.Status.State === 'running').length;
     };
+    const resetStats = () => [t.manager, t.worker].forEach((n) => n.client.resetStats());
+    const mutations = () => [t.manager, t.worker].flatMap((n) => n.client.stats.mutations);
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'phoenix-contract-'));
@@ -117,7 +165,8 @@ for (const [name, target] of Object.entries(targets)) {
         COMPOSE.replace('phoenix-test/busybox:latest', 'phoenix-test/missing:1'),
       );
       t = await target.start(dir);
-      nodeName = (await t.client.info()).Name;
+      names.manager = (await t.manager.client.info()).Name;
+      names.worker = (await t.worker.client.info()).Name;
       stacks = [
         Stack.parse({
           name: 'whoami',
@@ -142,27 +191,38 @@ for (const [name, target] of Object.entries(targets)) {
         'stack.whoami.testing': 'create',
       });
       expect(failures(result)).toEqual([]);
-      expect(await running('whoami-production_whoami')).toBe(2);
+      expect(await running('whoami_whoami')).toBe(2);
       expect(await running('whoami-testing_whoami')).toBe(1);
-      expect((await t.client.listNodes())[0]!.Spec.Labels).toEqual({ zone: 'a' });
-      const labels = (await t.client.listServices()).map((s) => s.Spec.Labels?.['com.docker.stack.namespace']).sort();
-      expect(labels).toEqual(['whoami-production', 'whoami-testing']);
+      const nodes = await t.manager.client.listNodes();
+      expect(
+        nodes.map((n) => `${n.Description.Hostname} ${n.Spec.Role} ${n.Spec.Labels?.zone} ${n.Status.State}`).sort(),
+      ).toEqual([`${names.manager} manager a ready`, `${names.worker} worker b ready`]);
+      // The worker answers, but not for the Swarm: only managers do.
+      expect((await t.worker.client.info()).Swarm).toMatchObject({ LocalNodeState: 'active', ControlAvailable: false });
+      await expect(t.worker.client.listServices()).rejects.toMatchObject({
+        status: 503,
+        message: expect.stringContaining('This node is not a swarm manager'),
+      });
+      const labels = (await t.manager.client.listServices())
+        .map((s) => s.Spec.Labels?.['com.docker.stack.namespace'])
+        .sort();
+      expect(labels).toEqual(['whoami', 'whoami-testing']);
     }, 120_000);
 
     it('makes zero mutating calls when nothing changed, and leaves a stack it did not deploy alone', async () => {
-      await t.client.createService({
+      await t.manager.client.createService({
         Name: 'manual_app',
         Labels: { 'com.docker.stack.namespace': 'manual' },
         TaskTemplate: { ContainerSpec: { Image: 'phoenix-test/busybox:latest', Args: ['sleep', '3600'], Init: true } },
         Mode: { Replicated: { Replicas: 0 } },
       });
-      t.client.resetStats();
+      resetStats();
       const { planned } = await apply(true);
       expect(planned.plan.unmanaged).toEqual([
         { address: 'stack.manual', kind: 'swarm.stack', summary: 'Swarm stack manual (1 service)' },
       ]);
       expect(Object.values(actions(planned))).toEqual(['noop', 'noop', 'noop']);
-      expect(t.client.stats.mutations).toEqual([]);
+      expect(mutations()).toEqual([]);
     }, 60_000);
 
     it('redeploys only the environment whose variable changed', async () => {
@@ -170,22 +230,22 @@ for (const [name, target] of Object.entries(targets)) {
         ...stacks[0],
         environments: { ...stacks[0]!.environments, testing: { variables: { LEVEL: 'trace' } } },
       });
-      t.client.resetStats();
+      resetStats();
       const { planned, result } = await apply();
       expect(failures(result)).toEqual([]);
       expect(actions(planned)).toMatchObject({ 'stack.whoami.production': 'noop', 'stack.whoami.testing': 'update' });
-      expect(t.client.stats.mutations).toEqual(['update-service whoami-testing_whoami']);
+      expect(mutations()).toEqual(['update-service whoami-testing_whoami']);
     }, 90_000);
 
     it('reverts a service scaled by hand', async () => {
-      const svc = (await t.client.listServices({ name: ['whoami-production_whoami'] }))[0]!;
-      await t.client.updateService(svc, { ...svc.Spec, Mode: { Replicated: { Replicas: 4 } } });
+      const svc = (await t.manager.client.listServices({ name: ['whoami_whoami'] }))[0]!;
+      await t.manager.client.updateService(svc, { ...svc.Spec, Mode: { Replicated: { Replicas: 4 } } });
       const { planned, result } = await apply();
       expect(planned.plan.changes.find((c) => c.address === 'stack.whoami.production')!.reasons).toContain(
-        'service whoami-production_whoami: 4 replicas, desired 2 (changed outside Phoenix)',
+        'service whoami_whoami: 4 replicas, desired 2 (changed outside Phoenix)',
       );
       expect(failures(result)).toEqual([]);
-      const after = (await t.client.listServices({ name: ['whoami-production_whoami'] }))[0]!;
+      const after = (await t.manager.client.listServices({ name: ['whoami_whoami'] }))[0]!;
       expect(after.Spec.Mode.Replicated.Replicas).toBe(2);
     }, 90_000);
 
@@ -205,14 +265,16 @@ for (const [name, target] of Object.entries(targets)) {
       ]);
       stacks.pop();
       expect((await plan(false)).plan.changes.map((c) => c.address)).not.toContain('stack.broken.testing');
-      t.client.resetStats();
+      resetStats();
       const pruned = await apply(true);
       expect(actions(pruned.planned)['stack.broken.testing']).toBe('delete');
       expect(failures(pruned.result)).toEqual([]);
-      expect(t.client.stats.mutations).toEqual([
-        'remove-service broken-testing_whoami',
-        'remove-network broken-testing_default',
-      ]);
+      expect(mutations()).toEqual(['remove-service broken-testing_whoami', 'remove-network broken-testing_default']);
     }, 120_000);
+
+    if (target.checksApi)
+      it('sent and answered only what the Engine API document describes', () => {
+        expect(t.violations).toEqual([]);
+      });
   });
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Stack } from '../../config/schema.ts';
-import { deriveStacks, type StackDesired } from './derive.ts';
+import { swarmServiceName } from '../gateway/routes.ts';
+import { deriveStacks, stackNamespace, type StackDesired } from './derive.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phoenix-derive-stacks-'));
 writeFileSync(
@@ -34,7 +35,7 @@ describe('stack environments', () => {
     const before = await derive([stack('1')]);
     const after = await derive([stack('2')]);
     expect(before.map((r) => [r.address, r.d.namespace])).toEqual([
-      ['stack.app.production', 'app-production'],
+      ['stack.app.production', 'app'],
       ['stack.app.testing', 'app-testing'],
     ]);
     expect(after[0]!.d.digest).toBe(before[0]!.d.digest);
@@ -69,6 +70,49 @@ describe('stack environments', () => {
   });
 });
 
+describe('stacks and the rest of the environment', () => {
+  it('names stacks so the Swarm services are the ones the gateway routes target', () => {
+    for (const env of ['production', 'testing', 'development'])
+      expect(`${stackNamespace('whoami', env)}_whoami`).toBe(swarmServiceName('whoami', 'whoami', env));
+  });
+
+  it("puts the routed services' labels on them, so a route change redeploys that environment only", async () => {
+    const labelled = async (port: string) =>
+      (
+        await deriveStacks({
+          stacks: [stack('1')],
+          secrets: { configDir: dir, env: { APP_TOKEN: 't' } },
+          serviceLabels: {
+            'app-testing_web': { 'traefik.enable': 'true', 'traefik.http.services.x.loadbalancer.server.port': port },
+          },
+        })
+      ).map((r) => r.desired as StackDesired);
+    const [prod80, test80] = await labelled('80');
+    const [prod81, test81] = await labelled('81');
+    expect(test80!.converted.services[0]!.Labels).toMatchObject({
+      'traefik.enable': 'true',
+      'traefik.http.services.x.loadbalancer.server.port': '80',
+      'com.docker.stack.namespace': 'app-testing',
+    });
+    expect(prod80!.converted.services[0]!.Labels?.['traefik.enable']).toBeUndefined();
+    expect(prod81!.digest).toBe(prod80!.digest);
+    expect(test81!.digest).not.toBe(test80!.digest);
+  });
+
+  it('refuses dependsOn on a stack that is not declared, and two stacks on one Docker namespace', async () => {
+    await expect(derive([Stack.parse({ ...stack('1'), dependsOn: ['db'] })])).rejects.toMatchObject({
+      code: 'E_STACK_DEPENDS',
+      message: 'stack app: dependsOn names db, which is not a declared stack',
+    });
+    const clash = Stack.parse({
+      ...stack('1'),
+      name: 'app-testing',
+      environments: { production: { variables: { TAG: '1' } } },
+    });
+    await expect(derive([stack('1'), clash])).rejects.toMatchObject({ code: 'E_STACK_NAMESPACE' });
+  });
+});
+
 describe('the homelab example', () => {
   it('derives every stack environment of examples/homelab', async () => {
     const { parse } = await import('yaml');
@@ -81,9 +125,11 @@ describe('the homelab example', () => {
     );
     const resources = await deriveStacks({ stacks, secrets: { configDir: root, env: { WHOAMI_API_TOKEN: 't' } } });
     expect(resources.map((r) => [r.address, r.dependsOn])).toEqual([
-      ['stack.whoami.production', ['swarm.cluster', 'stack.portainer.production']],
-      ['stack.whoami.testing', ['swarm.cluster', 'stack.portainer.production']],
-      ['stack.portainer.production', ['swarm.cluster']],
+      ['stack.whoami.production', ['stack.portainer.production']],
+      ['stack.whoami.testing', ['stack.portainer.production']],
+      ['stack.portainer.production', []],
     ]);
+    // The Swarm is a typed reference: an edge when the config declares it.
+    expect(resources.every((r) => r.references?.some((x) => x.address === 'swarm.cluster'))).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ import type { Stack } from '../../config/schema-platform.ts';
 import { STACK_ENVIRONMENTS } from '../../config/schema-platform.ts';
 import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
 import { ProviderError } from '../../errors.ts';
+import type { TargetRef } from '../node/shell.ts';
 import { loadCompose, ComposeError } from './compose.ts';
 import { convertCompose, type ConvertedStack, type ConvertProblem } from './convert.ts';
 
@@ -48,13 +49,36 @@ export interface StackDesired {
   secrets: StackSecret[];
   configs: StackConfigFile[];
   digest: string;
+  target?: TargetRef;
 }
 
 export interface DeriveStacksInput {
   stacks: readonly Stack[];
+  /** The config directory (compose files, config files) and, without `resolve`, where secrets resolve. */
   secrets: SecretContext;
+  /**
+   * The environment's secret resolver (the built-in simulator's demo values included); `null`:
+   * versions are left unresolved (`phoenix graph`: edges do not depend on them).
+   */
+  resolve?: ((ref: string) => Promise<string>) | null;
+  /** The manager guest (for planning the stacks as created while it does not exist yet). */
+  target?: TargetRef;
+  /**
+   * Labels per Swarm service name (`whoami_whoami`) for the services the gateway routes to
+   * (traefik `swarmServiceLabels`): set on the service, so a route change redeploys the stack.
+   */
+  serviceLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Override of the compose schema location (tests, packaged installs). */
   composeSchemaPath?: string;
+}
+
+/**
+ * The Docker stack namespace of a stack environment: the stack's name for production,
+ * `<stack>-<environment>` otherwise (`whoami`, `whoami-testing`) — the Swarm service names the
+ * gateway's routes target (gateway/routes.ts `swarmServiceName`).
+ */
+export function stackNamespace(stack: string, environment: string): string {
+  return environment === 'production' ? stack : `${stack}-${environment}`;
 }
 
 export function stackAddress(stack: string, environment: string): string {
@@ -73,11 +97,35 @@ async function secretVersion(value: string, salt: string): Promise<string> {
 export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<StackDesired>[]> {
   const resources: Resource<StackDesired>[] = [];
   const declared = new Set(input.stacks.map((s) => s.name));
+  const namespaces = new Map<string, string>();
+  for (const stack of input.stacks) {
+    for (const dep of stack.dependsOn) {
+      if (!declared.has(dep))
+        throw new ProviderError(`stack ${stack.name}: dependsOn names ${dep}, which is not a declared stack`, {
+          code: 'E_STACK_DEPENDS',
+          hint: `declared stacks: ${[...declared].sort().join(', ')}`,
+        });
+    }
+    for (const environment of STACK_ENVIRONMENTS) {
+      if (!stack.environments[environment]) continue;
+      const ns = stackNamespace(stack.name, environment);
+      const other = namespaces.get(ns);
+      if (other)
+        throw new ProviderError(
+          `stacks ${other} and ${stack.name}.${environment} would both be the Docker stack ${ns}`,
+          {
+            code: 'E_STACK_NAMESPACE',
+            hint: 'rename one of the stacks',
+          },
+        );
+      namespaces.set(ns, `${stack.name}.${environment}`);
+    }
+  }
   for (const stack of input.stacks) {
     for (const environment of STACK_ENVIRONMENTS) {
       const env = stack.environments[environment];
       if (!env) continue;
-      const namespace = `${stack.name}-${environment}`;
+      const namespace = stackNamespace(stack.name, environment);
       const vars: Record<string, string> = {
         PHOENIX_STACK: stack.name,
         PHOENIX_ENVIRONMENT: environment,
@@ -100,6 +148,13 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
             });
         }
         converted = convertCompose(doc, { namespace, replicas: env.replicas }, problems);
+        for (const spec of converted.services) {
+          const extra = input.serviceLabels?.[spec.Name];
+          if (extra)
+            spec.Labels = Object.fromEntries(
+              Object.entries({ ...spec.Labels, ...extra }).sort(([a], [b]) => a.localeCompare(b)),
+            );
+        }
         const refs = { ...stack.secrets, ...env.secrets };
         for (const s of converted.secrets) {
           if (!s.external && !(s.source in refs))
@@ -131,10 +186,14 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
       const secrets: StackSecret[] = [];
       for (const s of converted.secrets.filter((x) => !x.external)) {
         const ref = refs[s.source]!;
+        const value =
+          input.resolve === null
+            ? undefined
+            : await (input.resolve ? input.resolve(ref) : resolveSecret(ref, input.secrets));
         secrets.push({
           source: s.source,
           ref,
-          version: await secretVersion(await resolveSecret(ref, input.secrets), `${namespace}/${s.source}`),
+          version: value === undefined ? 'unresolved' : await secretVersion(value, `${namespace}/${s.source}`),
         });
       }
       const configs: StackConfigFile[] = [];
@@ -158,11 +217,15 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
         )
         .digest('hex')
         .slice(0, 16);
-      // The Swarm, and the Swarm-wide networks the compose file uses as external ones.
-      const dependsOn: string[] = [
-        'swarm.cluster',
-        ...converted.networks.filter((n) => n.external).map((n) => `swarm.network.${n.name}`),
+      // The Swarm, and the Swarm-wide networks the compose file uses as external ones (typed
+      // references: an external network Phoenix does not declare is no edge).
+      const references = [
+        { kind: 'swarm.cluster', address: 'swarm.cluster' },
+        ...converted.networks
+          .filter((n) => n.external)
+          .map((n) => ({ kind: 'swarm.network', address: `swarm.network.${n.name}` })),
       ];
+      const dependsOn: string[] = [];
       for (const dep of stack.dependsOn) {
         if (!declared.has(dep)) continue;
         const other = input.stacks.find((s) => s.name === dep)!;
@@ -172,8 +235,18 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
       resources.push({
         address: stackAddress(stack.name, environment),
         kind: STACK_KIND,
-        desired: { stack: stack.name, environment, namespace, converted, secrets, configs, digest },
+        desired: {
+          stack: stack.name,
+          environment,
+          namespace,
+          converted,
+          secrets,
+          configs,
+          digest,
+          ...(input.target ? { target: input.target } : {}),
+        },
         dependsOn,
+        references,
       });
     }
   }

@@ -29,7 +29,7 @@ import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
 import { stableStringify } from '../../engine/plan/digest.ts';
 import { ProviderError } from '../../errors.ts';
 import { DIGEST_LABEL, MANAGED_LABEL, NAMESPACE_LABEL } from './convert.ts';
-import { STACK_KIND, stackAddress, type StackDesired } from './derive.ts';
+import { STACK_KIND, stackAddress, stackNamespace, type StackDesired } from './derive.ts';
 import { driftReasons, serviceFacts, type StackObserved, type StackServiceObserved } from './drift.ts';
 
 export type { StackObserved, StackServiceObserved };
@@ -37,7 +37,8 @@ export type { StackObserved, StackServiceObserved };
 export interface StacksHandlerOptions {
   /** The Swarm manager's Docker client. */
   manager: () => DockerClient;
-  secrets: SecretContext;
+  /** Where secret references resolve: a context, or the environment's resolver. */
+  secrets: SecretContext | ((ref: string) => Promise<string>);
 }
 
 const ENV_LABEL = 'phoenix.stack.environment';
@@ -136,7 +137,10 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
     for (const s of d.secrets) {
       const name = versionedName(`${d.namespace}_${s.source}`, s.version);
       if (secretIds.has(name)) continue;
-      const value = await resolveSecret(s.ref, options.secrets);
+      const value =
+        typeof options.secrets === 'function'
+          ? await options.secrets(s.ref)
+          : await resolveSecret(s.ref, options.secrets);
       secretIds.set(name, await docker.createSecret(name, Buffer.from(value), stackLabels(d)));
     }
     const existingConfigs = await docker.listConfigs();
@@ -270,7 +274,8 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
       return {};
     },
     async delete({ observed, address }): Promise<ApplyResponse<StackObserved>> {
-      const namespace = observed?.namespace ?? address.replace(/^stack\.([^.]+)\.([^.]+)$/, '$1-$2');
+      const [, stack = '', environment = ''] = /^stack\.([^.]+)\.([^.]+)$/.exec(address) ?? [];
+      const namespace = observed?.namespace ?? stackNamespace(stack, environment);
       await remove(namespace);
       return {};
     },

@@ -72,7 +72,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
   let manager: DockerClient;
   const secretEnv: Record<string, string | undefined> = { WHOAMI_TOKEN: TOKEN_1 };
   let stacks: Stack[];
-  let swarmConfig: Pick<PhoenixConfig, 'guests' | 'platform'>;
+  let swarmConfig: Pick<PhoenixConfig, 'guests' | 'platform' | 'cluster'>;
   const registry = () =>
     handlerRegistry([
       swarmClusterHandler({ node: (name) => cluster.nodes.find((n) => n.name === name)!.client }),
@@ -80,7 +80,8 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
       stacksHandler({ manager: () => manager, secrets: { configDir: dir, env: secretEnv } }),
     ]);
   const resources = async (): Promise<Resource[]> => [
-    ...deriveSwarm(swarmConfig),
+    // The daemons are started by the test (not installed by Phoenix): no engine resources.
+    ...deriveSwarm(swarmConfig, { engines: false }),
     ...(await deriveStacks({ stacks, secrets: { configDir: dir, env: secretEnv } })),
   ];
   const plan = async (prune = false) =>
@@ -123,6 +124,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     writeFileSync(join(dir, 'motd.txt'), 'hello from phoenix\n');
     for (const node of cluster.nodes) await importBusybox(node, dir);
     swarmConfig = {
+      cluster: { domain: 'test', nodes: [{ name: 'pve' }], placement: { policy: 'spread', antiAffinity: [] } },
       guests: cluster.nodes.map((n, i) => ({
         name: n.name,
         role: i === 0 ? 'swarm-manager' : 'swarm-worker',
@@ -194,7 +196,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
       true,
       true,
     ]);
-    expect(await running('whoami-production_whoami')).toEqual({ desired: 2, running: 2 });
+    expect(await running('whoami_whoami')).toEqual({ desired: 2, running: 2 });
     expect(await running('whoami-testing_whoami')).toEqual({ desired: 1, running: 1 });
     // The docker CLI sees them as stacks (the labels `docker stack deploy` sets).
     const ls = spawnSync(
@@ -202,7 +204,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
       ['-H', `unix://${cluster.nodes[0]!.socket}`, 'stack', 'ls', '--format', '{{.Name}} {{.Services}}'],
       { encoding: 'utf8', timeout: 20_000 },
     );
-    expect(ls.stdout.trim().split('\n').sort()).toEqual(['whoami-production 1', 'whoami-testing 1']);
+    expect(ls.stdout.trim().split('\n').sort()).toEqual(['whoami 1', 'whoami-testing 1']);
     // The worker join token appears in no plan, observation or call log.
     const joinToken = (await manager.swarmInspect()).JoinTokens.Worker;
     expect(
@@ -210,7 +212,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     ).not.toContain(joinToken);
     const secrets = (await manager.listSecrets()).map((s) => s.Spec.Name).sort();
     expect(secrets).toHaveLength(2);
-    expect(secrets[0]).toMatch(/^whoami-production_api_token_[0-9a-f]{12}$/);
+    expect(secrets.filter((n) => /^whoami_api_token_[0-9a-f]{12}$/.test(n))).toHaveLength(1);
   }, 120_000);
 
   it('makes zero mutating Docker calls on a second apply', async () => {
@@ -241,7 +243,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
   }, 90_000);
 
   it('reports a service scaled by hand as drift and reverts it', async () => {
-    const svc = (await manager.listServices({ name: ['whoami-production_whoami'] }))[0]!;
+    const svc = (await manager.listServices({ name: ['whoami_whoami'] }))[0]!;
     await manager.updateService(svc, { ...svc.Spec, Mode: { Replicated: { Replicas: 3 } } });
     const planned = await plan();
     const rows = await stackStatus(
@@ -251,19 +253,17 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
         .map((c) => planned.resources.get(c.address)!.desired as StackDesired),
     );
     expect(rows.map((r) => [r.service, r.state, r.desired, r.reasons.join('; ')])).toEqual([
-      ['whoami-production_whoami', 'drifted', 3, 'replicas 3, declared 2'],
+      ['whoami_whoami', 'drifted', 3, 'replicas 3, declared 2'],
       ['whoami-testing_whoami', 'in sync', 1, ''],
     ]);
     const change = planned.plan.changes.find((c) => c.address === 'stack.whoami.production')!;
     expect(change.action).toBe('update');
-    expect(change.reasons).toContain(
-      'service whoami-production_whoami: 3 replicas, desired 2 (changed outside Phoenix)',
-    );
+    expect(change.reasons).toContain('service whoami_whoami: 3 replicas, desired 2 (changed outside Phoenix)');
     const { result } = await apply();
     expect([...result.outcomes.values()].map((o) => `${o.address} ${o.outcome} ${String(o.error ?? '')}`)).toContain(
       'stack.whoami.production updated ',
     );
-    expect((await running('whoami-production_whoami')).desired).toBe(2);
+    expect((await running('whoami_whoami')).desired).toBe(2);
     expect(actions(await plan())['stack.whoami.production']).toBe('noop');
   }, 90_000);
 
@@ -278,7 +278,7 @@ describe.skipIf(!dockerdAvailable())('Swarm and stacks on two real dockerd', () 
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before[0]);
     // Per environment: the new version first, then the service moves to it, then the old one goes.
-    for (const ns of ['whoami-production', 'whoami-testing']) {
+    for (const ns of ['whoami', 'whoami-testing']) {
       const mine = mutations().filter((m) => m.includes(`${ns}_`));
       expect(mine.map((m) => m.replace(/_[0-9a-f]{12}$/, ''))).toEqual([
         `create-secret ${ns}_api_token`,

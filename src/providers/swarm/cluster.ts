@@ -8,6 +8,7 @@
 import type { ResourceHandler, HealthResponse } from '../../engine/handler.ts';
 import type { DockerClient, NodeObject } from '../../clients/docker/client.ts';
 import { ProviderError } from '../../errors.ts';
+import type { TargetRef } from '../node/shell.ts';
 
 export const CLUSTER_KIND = 'swarm.cluster';
 export const CLUSTER_ADDRESS = 'swarm.cluster';
@@ -26,6 +27,8 @@ export interface SwarmNodeDesired {
 
 export interface SwarmDesired {
   nodes: SwarmNodeDesired[];
+  /** The manager guest (planned as created while that guest does not exist yet). */
+  target?: TargetRef;
 }
 
 export interface SwarmNodeObserved {

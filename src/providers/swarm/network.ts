@@ -6,6 +6,7 @@
  */
 import type { ObservedResource, ResourceHandler } from '../../engine/handler.ts';
 import type { DockerClient, NetworkObject } from '../../clients/docker/client.ts';
+import type { TargetRef } from '../node/shell.ts';
 import { CLUSTER_ADDRESS } from './cluster.ts';
 
 export const NETWORK_KIND = 'swarm.network';
@@ -15,9 +16,11 @@ export interface SwarmNetworkDesired {
   name: string;
   attachable: boolean;
   encrypted: boolean;
+  /** The manager guest (planned as created while that guest does not exist yet). */
+  target?: TargetRef;
 }
 
-export type SwarmNetworkObserved = SwarmNetworkDesired;
+export type SwarmNetworkObserved = Omit<SwarmNetworkDesired, 'target'>;
 
 export function networkAddress(name: string): string {
   return `swarm.network.${name}`;
@@ -88,7 +91,7 @@ export function swarmNetworkHandler(
         Labels: { [MANAGED]: 'true' },
         ...(d.encrypted ? { Options: { encrypted: '' } } : {}),
       });
-      return { observed: { ...d } };
+      return { observed: { name: d.name, attachable: d.attachable, encrypted: d.encrypted } };
     },
     update() {
       return Promise.reject(new Error('overlay networks are replaced, never updated'));
