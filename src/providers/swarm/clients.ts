@@ -24,13 +24,6 @@ export function dockerClientCertDir(configDir: string): string {
   return join(configDir, '.phoenix', 'certs');
 }
 
-    socket.once('timeout', () => {
-      socket.destroy();
-      reject(Object.assign(new Error(`connect ETIMEDOUT ${host}:${port}`), { code: 'ETIMEDOUT' }));
-    });
-    socket.once('error', reject);
-  });
-
 export interface SwarmClients {
   guests: SwarmGuest[];
   /** The Docker client of a Swarm guest, by guest name. */
