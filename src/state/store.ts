@@ -17,6 +17,7 @@ import { migrate } from './migrations.ts';
 import { certificatesApi, eventsApi, type CertificatesApi, type EventsApi } from './records.ts';
 import { journalApi, runsApi, type JournalApi, type RunsApi } from './runs.ts';
 import { gitopsApi, type GitopsApi } from './gitops.ts';
+import { secretsApi, type SecretsApi } from './secrets.ts';
 
 export interface StateStore {
   readonly path: string;
@@ -27,6 +28,8 @@ export interface StateStore {
   readonly certificates: CertificatesApi;
   /** `phoenix serve`: reconcile history, held plans, API tokens. */
   readonly gitops: GitopsApi;
+  /** Secrets Phoenix received (encrypted; the key is passed in, never stored here). */
+  readonly secrets: SecretsApi;
   /** `PRAGMA integrity_check` result: `ok` when the file is sound. */
   integrityCheck(): string;
   close(): void;
@@ -79,6 +82,7 @@ export function openStateStore(path: string, options: OpenStateOptions = {}): St
     events: eventsApi(db, ctx),
     certificates: certificatesApi(db, ctx),
     gitops: gitopsApi(db, ctx),
+    secrets: secretsApi(db, ctx),
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
     close: () => {
       if (db.open) db.close();
