@@ -23,6 +23,10 @@ import { demoSecrets } from './demo-secrets.ts';
 import { environmentIdentity, type EnvironmentIdentity } from './environment-id.ts';
 import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
 import { simulatedStepCaDialer } from './pki-wiring.ts';
+import { simulatedPortainer } from './portainer-wiring.ts';
+import { secretsKey } from './secret-key.ts';
+import type { DockerClient } from '../clients/docker/client.ts';
+import type { Dial } from '../clients/portainer/dial.ts';
 import { buildRegistry, configFragments, deriveEnvironment, PROVIDERS, unmanagedSections } from './providers.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
@@ -57,6 +61,10 @@ export interface CreatePhoenixOptions {
    * the GitOps daemon's checkouts carry no `.git`, so it passes the repository's identity.
    */
   identity?: EnvironmentIdentity;
+  /** The Swarm guests' Docker Engine API (by vmid), where Phoenix can reach it. */
+  swarm?: { docker(vmid: number): DockerClient };
+  /** How services inside guests are reached (default: direct TCP; the built-in simulator's own). */
+  dial?: Dial;
 }
 
 export interface Phoenix {
@@ -142,7 +150,7 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       : environmentIdentity(configDir, loaded.config.environment);
   loaded.config.environment = identity.id;
   const derived = deriveResources(loaded.config);
-  const settings = providerSettings(loaded, options.endpoint);
+  const settings = { ...providerSettings(loaded, options.endpoint), ...(options.swarm ? { swarmApi: true } : {}) };
   const environmentResources = deriveEnvironment(providers, settings);
   loaded.warnings.push(...environmentResources.warnings);
   const statePath = options.statePath ?? defaultStatePath(configDir);
@@ -255,6 +263,20 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     }
     const stepCa = simulator?.nodeSide?.dataDir ? simulatedStepCaDialer(simulator.nodeSide.dataDir) : undefined;
     if (stepCa) closers.push(() => stepCa.close());
+    const swarm = options.swarm;
+    const simPortainer =
+      simulator?.nodeSide?.dataDir && swarm
+        ? simulatedPortainer({
+            guests: loaded.config.guests.flatMap((g) => {
+              const ip = (g.net ?? []).find((n) => n.ip !== undefined && n.ip !== 'dhcp')?.ip?.split('/')[0];
+              return ip ? [{ vmid: g.id, ip }] : [];
+            }),
+            guestRoot: (vmid) => join(simulator!.nodeSide!.dataDir, 'guests', String(vmid), 'root'),
+            docker: (vmid) => swarm.docker(vmid),
+          })
+        : undefined;
+    if (simPortainer) closers.push(() => simPortainer.close());
+    const dial = options.dial ?? simPortainer?.dial;
     const runtime: ProviderRuntime = {
       ...settings,
       environment,
@@ -265,6 +287,17 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       nodeAccess,
       ...(shells ? { shells } : {}),
       ...(stepCa ? { dialStepCa: stepCa.dial } : {}),
+      ...(swarm ? { swarmDocker: (vmid: number) => swarm.docker(vmid) } : {}),
+      ...(dial ? { dial } : {}),
+      vault: () => {
+        const key = secretsKey(statePath);
+        const secrets = state().secrets;
+        return {
+          get: (name) => secrets.get(environment, name, key),
+          put: (name, value) => secrets.put(environment, name, value, key),
+          delete: (name) => secrets.delete(environment, name),
+        };
+      },
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       onClose: (close) => void closers.push(close),

@@ -26,7 +26,7 @@ const provider = (name: string, sections: string[]): Provider => ({
 describe('declared, not managed by this version', () => {
   it('names declared sections no registered provider claims, and not the empty ones', () => {
     // routes, step-ca and the gateway are managed (pki, gateway providers); environment and
-    // gitops belong to Phoenix itself; stacks and Portainer have no provider yet.
+    // gitops belong to Phoenix itself; Portainer is the portainer provider's; stacks have no provider yet.
     expect(unmanagedSections(PROVIDERS, config)).toEqual([]);
     const more = PhoenixConfig.parse({
       version: 1,
@@ -34,11 +34,11 @@ describe('declared, not managed by this version', () => {
       platform: { stepCa: { caName: 'CA' }, portainer: {} },
       stacks: [{ name: 'web', compose: 'stacks/web.yaml' }],
     });
-    expect(unmanagedSections(PROVIDERS, more)).toEqual(['platform.portainer', 'stacks']);
+    expect(unmanagedSections(PROVIDERS, more)).toEqual(['stacks']);
   });
 
   it('names the unclaimed parts of a section a provider claims in part', () => {
-    const base = PROVIDERS.filter((p) => !['pki', 'gateway', 'traefik'].includes(p.name));
+    const base = PROVIDERS.filter((p) => !['pki', 'gateway', 'traefik', 'portainer'].includes(p.name));
     expect(unmanagedSections(base, config)).toEqual(['platform', 'routes']);
     const pki = provider('pki', ['certificates', 'platform.stepCa']);
     expect(unmanagedSections([...base, pki], config)).toEqual(['platform.gateway', 'routes']);

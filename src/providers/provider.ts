@@ -5,6 +5,8 @@
  * (`registry.ts`) lists them. See readme.md in this folder for a short example.
  */
 import type { ZodType } from 'zod';
+import type { DockerClient } from '../clients/docker/client.ts';
+import type { Dial } from '../clients/portainer/dial.ts';
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { PhoenixConfig } from '../config/schema.ts';
 import type { AnyResourceHandler, ObservedResource, Resource } from '../engine/handler.ts';
@@ -14,6 +16,13 @@ import type { NodeShellAccess } from './node/access.ts';
 import type { ShellResolver } from './node/resolver.ts';
 
 export type { ResourceRef } from '../engine/handler.ts';
+
+/** Phoenix's own secrets for one environment, encrypted in the state file. */
+export interface SecretVault {
+  get(name: string): string | undefined;
+  put(name: string, value: string): void;
+  delete(name: string): void;
+}
 
 /**
  * What an environment offers, known before anything is contacted: the config and whether the
@@ -31,6 +40,8 @@ export interface ProviderSettings {
   builtinSimulator?: boolean;
   /** Where a config value is declared (the loader's source map), for located diagnostics. */
   locate?: (path: readonly (string | number)[]) => SourceLocation | undefined;
+  /** True when the Swarm guests' Docker Engine API can be reached (the runtime offers `swarmDocker`). */
+  swarmApi?: boolean;
 }
 
 /** Phoenix's own token and the roles the config grants it: observed, never changed. */
@@ -68,6 +79,15 @@ export interface ProviderRuntime extends ProviderSettings {
   isAdopted(address: string, observed: { lock?: string }): boolean;
   /** Registers a cleanup (close a client the provider opened) run when the environment closes. */
   onClose(close: () => Promise<void>): void;
+  /** The Docker Engine API of a Swarm guest (by vmid); absent when it cannot be reached. */
+  swarmDocker?(vmid: number): DockerClient;
+  /**
+   * Opens a byte stream to `host:port` inside a guest (TLS runs on top): direct TCP when absent;
+   * an SSH tunnel through the node, or the built-in simulator's loopback services.
+   */
+  dial?: Dial;
+  /** Phoenix's own secrets for this environment, encrypted in the state file (e.g. an API key it received). */
+  vault?(): SecretVault;
 }
 
 export interface DeriveResult {

@@ -17,6 +17,7 @@ import { nodeProvider } from './node/provider.ts';
 import { pkiProvider } from './pki/provider.ts';
 import { gatewayProvider } from './gateway/provider.ts';
 import { traefikProvider } from './traefik/provider.ts';
+import { portainerProvider } from './portainer/provider.ts';
 
 /** Every provider Phoenix ships, one line each. Order is the order of status groups. */
 export const PROVIDERS: readonly Provider[] = [
@@ -26,6 +27,7 @@ export const PROVIDERS: readonly Provider[] = [
   pkiProvider,
   gatewayProvider,
   traefikProvider,
+  portainerProvider,
 ];
 
 export interface ProviderDeps {

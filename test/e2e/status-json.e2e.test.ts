@@ -70,7 +70,7 @@ describe('phoenix status --json', () => {
       ).toBe(true);
     // The example declares what this version has no provider for: said, not silently ignored.
     // Routes are the gateway provider's; stacks and Portainer have none yet.
-    expect(doc.notManagedSections).toEqual(['platform.portainer', 'stacks']);
+    expect(doc.notManagedSections).toEqual(['stacks']);
 
     const file = join(dir, 'host.yaml');
     writeFileSync(

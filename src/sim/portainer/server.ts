@@ -8,7 +8,9 @@
  * verifies TLS needs a CA certificate that parses.
  */
 import { createHash, randomBytes, randomUUID, scryptSync, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import busboy from 'busboy';
@@ -26,6 +28,8 @@ export interface SimPortainerOptions {
   host?: string;
   port?: number;
   specPath?: string;
+  /** Where the instance keeps its database (Portainer's /data): loaded at start, written on every change. */
+  dataFile?: string;
 }
 
 export interface SimEnvironment {
@@ -74,6 +78,24 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Portainer's database as the simulator keeps it (hashes and digests only, never a raw key). */
+interface SavedState {
+  jwtKey: string;
+  instanceId: string;
+  users: { id: number; username: string; salt: string; hash: string }[];
+  keys: ApiKey[];
+  environments: SimEnvironment[];
+  nextKeyId: number;
+  nextEnvId: number;
+  /** The simulator's request log (`METHOD /api/path`, the last 1000) and its refusals, for tests. */
+  requests: string[];
+  rejected: { request: string; problems: string[] }[];
+}
+
+function load(file: string): SavedState {
+  return JSON.parse(readFileSync(file, 'utf8')) as SavedState;
 }
 
 function hashPassword(password: string, salt = randomBytes(16)): { salt: Buffer; hash: Buffer } {
@@ -131,18 +153,46 @@ function readBody(req: IncomingMessage): Promise<{ mediaType?: string; body?: un
 
 export async function startSimPortainer(options: SimPortainerOptions): Promise<SimPortainer> {
   const spec: PortainerSpec = await loadPortainerSpec(options.specPath);
-  const jwtKey = randomBytes(32);
-  const instanceId = randomUUID();
-  const log: string[] = [];
-  const rejected: { request: string; problems: string[] }[] = [];
-  const users: User[] = [];
-  const keys: ApiKey[] = [];
-  const environments: SimEnvironment[] = [];
-  let nextKeyId = 1;
-  let nextEnvId = 1;
-  if (options.adminPassword !== undefined) {
+  const saved = options.dataFile && existsSync(options.dataFile) ? load(options.dataFile) : undefined;
+  const jwtKey = saved ? Buffer.from(saved.jwtKey, 'hex') : randomBytes(32);
+  const instanceId = saved?.instanceId ?? randomUUID();
+  const log: string[] = saved?.requests ?? [];
+  const rejected: { request: string; problems: string[] }[] = saved?.rejected ?? [];
+  const users: User[] = (saved?.users ?? []).map((u) => ({
+    id: u.id,
+    username: u.username,
+    salt: Buffer.from(u.salt, 'hex'),
+    hash: Buffer.from(u.hash, 'hex'),
+  }));
+  const keys: ApiKey[] = saved?.keys ?? [];
+  const environments: SimEnvironment[] = saved?.environments ?? [];
+  let nextKeyId = saved?.nextKeyId ?? 1;
+  let nextEnvId = saved?.nextEnvId ?? 1;
+  // --admin-password-file initialises the administrator of an empty database only.
+  if (options.adminPassword !== undefined && users.length === 0) {
     users.push({ id: 1, username: 'admin', ...hashPassword(options.adminPassword) });
   }
+  const save = () => {
+    if (!options.dataFile) return;
+    mkdirSync(dirname(options.dataFile), { recursive: true, mode: 0o700 });
+    const data: SavedState = {
+      jwtKey: jwtKey.toString('hex'),
+      instanceId,
+      users: users.map((u) => ({
+        id: u.id,
+        username: u.username,
+        salt: u.salt.toString('hex'),
+        hash: u.hash.toString('hex'),
+      })),
+      keys,
+      environments,
+      nextKeyId,
+      nextEnvId,
+      requests: log.slice(-1000),
+      rejected,
+    };
+    writeFileSync(options.dataFile, JSON.stringify(data), { mode: 0o600 });
+  };
 
   async function authenticated(req: IncomingMessage): Promise<User> {
     const apiKey = req.headers['x-api-key'];
@@ -340,6 +390,8 @@ export async function startSimPortainer(options: SimPortainerOptions): Promise<S
       status = e.status;
       payload = { message: e.message, details: e.details };
     }
+    // Written after every request: the data, and the request log tests count across processes.
+    save();
     const text = payload === undefined ? '' : JSON.stringify(payload);
     res.writeHead(status, text ? { 'Content-Type': 'application/json' } : {});
     res.end(text);

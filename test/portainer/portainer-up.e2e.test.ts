@@ -1,0 +1,186 @@
+/**
+ * Portainer on examples/homelab with the built-in simulator: the Swarm manager 1001 has a
+ * (simulated) Docker Engine in Swarm mode — formed here as the swarm provider would, with the
+ * Portainer images present — and the simulated Portainer answers once its server task runs.
+ * Apply deploys the Portainer stack (admin password through a Docker secret), waits for the
+ * status endpoint, initialises the administrator, creates Phoenix's API key (kept encrypted),
+ * and registers the Swarm as an agent environment verified against the internal root. Every
+ * request was allowed by the OpenAPI document; the second apply makes no mutating Portainer or
+ * Docker call; the password and API key appear in no output, plan, state database or event.
+ */
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPhoenix, type Phoenix } from '../../src/app/create-phoenix.ts';
+import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
+import { DockerClient } from '../../src/clients/docker/client.ts';
+import { startSimDocker, type SimDockerServer } from '../../src/sim/docker/engine.ts';
+
+const PASSWORD = 'portainer-admin-canary-93c1e7';
+const DATA = 'guests/1001/root/var/lib/docker/volumes/portainer_portainer_data/_data/phoenix-sim-portainer.json';
+
+let dir = '';
+let docker: SimDockerServer;
+let client: DockerClient;
+const outputs: string[] = [];
+
+interface SimData {
+  requests: string[];
+  rejected: { request: string; problems: string[] }[];
+  environments: {
+    Name: string;
+    Type: number;
+    URL: string;
+    TLSConfig: { TLS: boolean; TLSSkipVerify: boolean };
+    caPem?: string;
+  }[];
+  keys: unknown[];
+}
+const simData = (): SimData =>
+  JSON.parse(readFileSync(join(dir, '.phoenix', 'simulator.json.d', DATA), 'utf8')) as SimData;
+
+function open(): Promise<Phoenix> {
+  return createPhoenix({
+    configDir: dir,
+    simulator: { speed: 0 },
+    env: { ...process.env, PHOENIX_PORTAINER_PASSWORD: PASSWORD },
+    swarm: {
+      docker: (vmid) => {
+        if (vmid !== 1001) throw new Error(`no Docker Engine for ${vmid} in this test`);
+        return client;
+      },
+    },
+  });
+}
+
+async function applyOnce(): Promise<{ changes: string[]; succeeded: boolean }> {
+  const p = await open();
+  try {
+    const planned = await planEnvironment(p);
+    outputs.push(JSON.stringify(planned.plan));
+    const changes = planned.plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.address}:${c.action}`);
+    const result = await applyPlan(p, planned);
+    outputs.push(JSON.stringify([...result.outcomes.entries()]));
+    return { changes, succeeded: result.succeeded };
+  } finally {
+    await p.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'phoenix-portainer-up-'));
+  cpSync('examples/homelab', dir, { recursive: true, filter: (src) => !src.includes('.phoenix') });
+  docker = await startSimDocker(join(dir, 'docker-1001.sock'), { hostname: 'portainer', taskStartMs: 20 });
+  // What the swarm provider and a registry pull would have done on the manager.
+  docker.engine.images.add('portainer/portainer-ce:2.21.4');
+  docker.engine.images.add('portainer/agent:2.21.4');
+  client = new DockerClient({ socketPath: docker.socketPath });
+  await client.swarmInit('0.0.0.0:2377', '10.10.0.11');
+});
+afterAll(async () => {
+  await docker?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Portainer on the simulated Swarm manager', () => {
+  it('apply deploys the stack, initialises Portainer, keeps an API key, registers the Swarm; all requests conform', async () => {
+    const first = await applyOnce();
+    expect(first.changes).toEqual(
+      expect.arrayContaining(['portainer.server:create', 'portainer.environment.swarm:create']),
+    );
+    expect(first.succeeded).toBe(true);
+    const services = await client.listServices({ label: ['com.docker.stack.namespace=portainer'] });
+    expect(services.map((s) => s.Spec.Name).sort()).toEqual(['portainer_agent', 'portainer_portainer']);
+    const server = services.find((s) => s.Spec.Name === 'portainer_portainer')!;
+    expect(server.Spec.TaskTemplate.ContainerSpec.Args).toEqual(
+      expect.arrayContaining(['--admin-password-file', '/run/secrets/admin_password']),
+    );
+    expect(JSON.stringify(server.Spec)).not.toContain('tlsskipverify');
+    const secrets = await client.listSecrets();
+    expect(secrets.map((s) => s.Spec.Name)).toEqual([expect.stringMatching(/^portainer_admin_password_[0-9a-f]{12}$/)]);
+
+    const data = simData();
+    expect(data.rejected).toEqual([]);
+    expect(data.environments).toHaveLength(1);
+    expect(data.environments[0]).toMatchObject({
+      Name: 'swarm',
+      Type: 2,
+      URL: 'tcp://10.10.0.11:9001',
+      TLSConfig: { TLS: true, TLSSkipVerify: false },
+    });
+    const root = readFileSync(
+      join(dir, '.phoenix', 'simulator.json.d', 'guests', '103', 'root', 'etc', 'step-ca', 'certs', 'root_ca.crt'),
+      'utf8',
+    );
+    expect(data.environments[0]!.caPem).toBe(root);
+    expect(data.requests).toEqual(
+      expect.arrayContaining([
+        'GET /api/system/status',
+        'POST /api/users/admin/init',
+        'POST /api/auth',
+        'POST /api/users/1/tokens',
+        'POST /api/endpoints',
+      ]),
+    );
+  }, 180_000);
+
+  it('the second apply changes nothing: no mutating Portainer or Docker call', async () => {
+    const before = simData().requests.length;
+    client.resetStats();
+    const second = await applyOnce();
+    expect(second.changes).toEqual([]);
+    expect(second.succeeded).toBe(true);
+    const portainerRequests = simData().requests.slice(before);
+    expect(portainerRequests.filter((r) => !r.startsWith('GET '))).toEqual([]);
+    expect(client.stats.mutating).toBe(0);
+    // Bench figure (reported): Portainer requests of a no-op apply.
+    console.log(`no-op apply: ${portainerRequests.length} Portainer request(s): ${portainerRequests.join(', ')}`);
+    expect(portainerRequests.length).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it('status: Portainer up and the environment registered', async () => {
+    const p = await open();
+    try {
+      const planned = await planEnvironment(p);
+      const rows = planned.plan.changes.filter((c) => c.address.startsWith('portainer.'));
+      expect(rows.map((r) => [r.address, r.action])).toEqual([
+        ['portainer.server', 'noop'],
+        ['portainer.environment.swarm', 'noop'],
+      ]);
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+
+  it('canary: the admin password and API key appear in no output, plan, state database or event', async () => {
+    const p = await open();
+    let apiKey: string;
+    try {
+      const events = p.state().events.list({ limit: 10_000 });
+      outputs.push(JSON.stringify(events));
+      apiKey = p
+        .state()
+        .secrets.get(p.environment, 'portainer.api-key', readFileSync(join(dir, '.phoenix', 'secrets.key')))!;
+    } finally {
+      await p.close();
+    }
+    expect(apiKey).toMatch(/^ptr_/);
+    for (const text of outputs) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(apiKey);
+    }
+    const phoenixDir = join(dir, '.phoenix');
+    for (const entry of readdirSync(phoenixDir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      // The guests' own trees hold what runs inside them (Portainer's data volume keeps hashes).
+      if (path.includes(join('simulator.json.d', 'guests'))) continue;
+      const bytes = readFileSync(path);
+      expect(bytes.includes(Buffer.from(PASSWORD)), path).toBe(false);
+      expect(bytes.includes(Buffer.from(apiKey)), path).toBe(false);
+    }
+    // Portainer's own database keeps a digest of the key, never the key.
+    expect(readFileSync(join(dir, '.phoenix', 'simulator.json.d', DATA), 'utf8')).not.toContain(apiKey);
+  }, 60_000);
+});
