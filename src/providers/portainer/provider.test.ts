@@ -4,7 +4,8 @@ import { loadConfig } from '../../config/index.ts';
 import { loadCompose } from '../stacks/compose.ts';
 import { portainerProvider } from './provider.ts';
 import { portainerSettings } from './settings.ts';
-import { composeDocument, portainerStack } from './stack.ts';
+import type { composeDocument } from './stack.ts';
+import { portainerStack } from './stack.ts';
 
 async function homelab() {
   const { config } = await loadConfig('examples/homelab');
