@@ -8,7 +8,7 @@
  * request was allowed by the OpenAPI document; the second apply makes no mutating Portainer or
  * Docker call; the password and API key appear in no output, plan, state database or event.
  */
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ import { DockerClient } from '../../src/clients/docker/client.ts';
 import { startSimDocker, type SimDockerServer } from '../../src/sim/docker/engine.ts';
 
 const PASSWORD = 'portainer-admin-canary-93c1e7';
+const ROTATED = 'portainer-rotated-canary-5b2d08';
+let password = PASSWORD;
 const DATA = 'guests/1001/root/var/lib/docker/volumes/portainer_portainer_data/_data/phoenix-sim-portainer.json';
 
 let dir = '';
@@ -44,7 +46,7 @@ function open(): Promise<Phoenix> {
   return createPhoenix({
     configDir: dir,
     simulator: { speed: 0 },
-    env: { ...process.env, PHOENIX_PORTAINER_PASSWORD: PASSWORD },
+    env: { ...process.env, PHOENIX_PORTAINER_PASSWORD: password },
     swarm: {
       docker: (vmid) => {
         if (vmid !== 1001) throw new Error(`no Docker Engine for ${vmid} in this test`);
@@ -153,6 +155,45 @@ describe('Portainer on the simulated Swarm manager', () => {
     }
   }, 60_000);
 
+  it('an environment removed in Portainer by hand is registered again; a revoked API key is replaced', async () => {
+    const file = join(dir, '.phoenix', 'simulator.json.d', DATA);
+    const edit = (fn: (d: SimData & Record<string, unknown>) => void) => {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as SimData & Record<string, unknown>;
+      fn(data);
+      writeFileSync(file, JSON.stringify(data));
+    };
+    edit((d) => (d.environments = []));
+    const drifted = await applyOnce();
+    expect(drifted.changes).toEqual(['portainer.environment.swarm:create']);
+    expect(drifted.succeeded).toBe(true);
+    expect(simData().environments.map((e) => e.Name)).toEqual(['swarm']);
+    edit((d) => (d.keys = []));
+    const revoked = await applyOnce();
+    // The environment itself is still there: a new key is made, nothing is registered twice.
+    expect(revoked.changes).toEqual(['portainer.environment.swarm:create']);
+    expect(revoked.succeeded).toBe(true);
+    expect(simData().environments).toHaveLength(1);
+    expect(simData().keys).toHaveLength(1);
+    expect(simData().rejected).toEqual([]);
+    expect((await applyOnce()).changes).toEqual([]);
+  }, 120_000);
+
+  it('a new admin password: a new versioned Docker secret, the service moved to it, the old secret removed', async () => {
+    const before = (await client.listSecrets()).map((s) => s.Spec.Name);
+    password = ROTATED;
+    const rotated = await applyOnce();
+    expect(rotated.changes).toEqual(['portainer.server:update']);
+    expect(rotated.succeeded).toBe(true);
+    const after = (await client.listSecrets()).map((s) => s.Spec.Name);
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before[0]);
+    const server = (await client.listServices({ label: ['com.docker.stack.namespace=portainer'] })).find(
+      (s) => s.Spec.Name === 'portainer_portainer',
+    )!;
+    expect(JSON.stringify(server.Spec.TaskTemplate.ContainerSpec.Secrets)).toContain(after[0]);
+    expect((await applyOnce()).changes).toEqual([]);
+  }, 120_000);
+
   it('canary: the admin password and API key appear in no output, plan, state database or event', async () => {
     const p = await open();
     let apiKey: string;
@@ -167,8 +208,7 @@ describe('Portainer on the simulated Swarm manager', () => {
     }
     expect(apiKey).toMatch(/^ptr_/);
     for (const text of outputs) {
-      expect(text).not.toContain(PASSWORD);
-      expect(text).not.toContain(apiKey);
+      for (const secret of [PASSWORD, ROTATED, apiKey]) expect(text).not.toContain(secret);
     }
     const phoenixDir = join(dir, '.phoenix');
     for (const entry of readdirSync(phoenixDir, { recursive: true, withFileTypes: true })) {
@@ -178,6 +218,7 @@ describe('Portainer on the simulated Swarm manager', () => {
       if (path.includes(join('simulator.json.d', 'guests'))) continue;
       const bytes = readFileSync(path);
       expect(bytes.includes(Buffer.from(PASSWORD)), path).toBe(false);
+      expect(bytes.includes(Buffer.from(ROTATED)), path).toBe(false);
       expect(bytes.includes(Buffer.from(apiKey)), path).toBe(false);
     }
     // Portainer's own database keeps a digest of the key, never the key.
