@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPhoenix, type Phoenix } from '../../src/app/create-phoenix.ts';
 import { applyPlan, planEnvironment } from '../../src/app/operations.ts';
+import { environmentStatus, statusDocument } from '../../src/app/status.ts';
 import { DockerClient } from '../../src/clients/docker/client.ts';
 import { startSimDocker, type SimDockerServer } from '../../src/sim/docker/engine.ts';
 
@@ -144,12 +145,15 @@ describe('Portainer on the simulated Swarm manager', () => {
   it('status: Portainer up and the environment registered', async () => {
     const p = await open();
     try {
-      const planned = await planEnvironment(p);
-      const rows = planned.plan.changes.filter((c) => c.address.startsWith('portainer.'));
-      expect(rows.map((r) => [r.address, r.action])).toEqual([
-        ['portainer.server', 'noop'],
-        ['portainer.environment.swarm', 'noop'],
+      const status = await environmentStatus(p);
+      const rows = status.rows.filter((r) => r.address.startsWith('portainer.'));
+      outputs.push(JSON.stringify(statusDocument(status)));
+      expect(rows.map((r) => [r.address, r.sync, r.health])).toEqual([
+        ['portainer.server', 'in sync', 'healthy'],
+        ['portainer.environment.swarm', 'in sync', 'healthy'],
       ]);
+      expect(JSON.stringify(rows[1])).toMatch(/registered \(id 1\)/);
+      expect(JSON.stringify(rows[0])).toContain('portainer/portainer-ce:2.21.4');
     } finally {
       await p.close();
     }

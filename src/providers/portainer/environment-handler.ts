@@ -172,6 +172,18 @@ export function portainerEnvironmentHandler(
       return {};
     },
 
+    /** Portainer's own view of the environment: status 1 is up (it reached the agent). */
+    async health({ resource }) {
+      const d = resource.desired;
+      const stored = deps.vault().get(API_KEY_SECRET);
+      if (!stored) return { status: 'pending', message: 'Phoenix has no Portainer API key yet' };
+      const [found] = await (await client(d.settings)).environmentsNamed(stored, d.name);
+      if (!found) return { status: 'pending', message: `environment "${d.name}" is not registered` };
+      if (found.Status === 2)
+        return { status: 'pending', message: `environment "${d.name}" is down: Portainer cannot reach the agent` };
+      return { status: 'healthy', message: `environment "${d.name}" registered (id ${found.Id})` };
+    },
+
     estimateDuration: () => 5_000,
   };
 }
