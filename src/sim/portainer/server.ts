@@ -379,7 +379,12 @@ export async function startSimPortainer(options: SimPortainerOptions): Promise<S
         ...(mediaType ? { mediaType } : {}),
         ...(body !== undefined ? { body } : {}),
       });
-      if (!checked.operation) throw new HttpError(404, 'Not found', checked.problems.join('; '));
+      if (checked.documentedOnly)
+        throw new HttpError(501, 'Not implemented', `${line} is in the document but not simulated`);
+      if (!checked.operation) {
+        rejected.push({ request: line, problems: checked.problems });
+        throw new HttpError(404, 'Not found', checked.problems.join('; '));
+      }
       if (checked.problems.length > 0) {
         rejected.push({ request: line, problems: checked.problems });
         throw new HttpError(400, 'Invalid request payload', checked.problems.join('; '));
