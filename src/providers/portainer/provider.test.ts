@@ -59,11 +59,8 @@ describe('portainer provider: derive', () => {
       swarmApi: true,
     });
     expect(resources).toEqual([]);
-    expect(diagnostics?.[0]).toMatchObject({
-      severity: 'error',
-      code: 'E_PORTAINER_CONFIG',
-      path: 'platform.portainer',
-    });
+    expect(diagnostics?.[0]).toMatchObject({ severity: 'error', code: 'E_PORTAINER_CONFIG' });
+    expect(diagnostics?.[0]?.message).toMatch(/no guest has the role portainer-server/);
   });
 });
 
@@ -93,5 +90,22 @@ describe('portainer stack definition', () => {
     const b = portainerStack(portainerSettings(config).settings!);
     expect(b.compose).toContain('portainer/agent:2.21.5');
     expect(b.digest).not.toBe(a.digest);
+  });
+});
+
+describe('portainer provider: located config errors', () => {
+  it('a declared Portainer without an admin password reference is an error at platform.portainer', async () => {
+    const { config, locate } = await loadConfig('examples/homelab');
+    delete (config.platform!.portainer as { adminPassword?: string }).adminPassword;
+    const { diagnostics } = portainerProvider.derive({
+      config,
+      configDir: '.',
+      nodeShell: true,
+      swarmApi: true,
+      locate,
+    });
+    expect(diagnostics?.[0]).toMatchObject({ severity: 'error', code: 'E_PORTAINER_CONFIG' });
+    expect(diagnostics?.[0]?.message).toMatch(/adminPassword is required/);
+    expect(diagnostics?.[0]?.location?.file).toMatch(/phoenix\.yaml$/);
   });
 });

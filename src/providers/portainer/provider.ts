@@ -56,25 +56,10 @@ export const portainerProvider = defineProvider({
   name: 'portainer',
   sections: ['platform.portainer'],
   kinds: [SERVER_KIND, ENVIRONMENT_KIND],
-  derive({ config, swarmApi }) {
-    const { settings, problems } = portainerSettings(config);
-    const diagnostics: Diagnostic[] = problems.map((message) => ({
-      severity: 'error',
-      code: 'E_PORTAINER_CONFIG',
-      message,
-      path: 'platform.portainer',
-    }));
-    if (!settings || problems.length > 0) return { resources: [], diagnostics };
-    let stack;
-    try {
-      stack = portainerStack(settings);
-    } catch (error) {
-      return {
-        resources: [],
-        diagnostics: [{ severity: 'error', code: 'E_PORTAINER_STACK', message: (error as Error).message }],
-      };
-    }
+  derive({ config, swarmApi, locate }) {
     if (!swarmApi) {
+      // Said only where Portainer is asked for; a guest's role alone is not a request.
+      if (!config.platform?.portainer) return { resources: [] };
       return {
         resources: [],
         diagnostics: [
@@ -85,6 +70,28 @@ export const portainerProvider = defineProvider({
             hint: 'Portainer is deployed once Phoenix reaches the Swarm (the swarm provider)',
           },
         ],
+      };
+    }
+    const { settings, problems } = portainerSettings(config);
+    if (settings && !settings.adminPassword)
+      problems.push(
+        'platform.portainer.adminPassword is required (a secret reference, e.g. env:PHOENIX_PORTAINER_PASSWORD)',
+      );
+    const location = locate?.(['platform', 'portainer']);
+    const diagnostics: Diagnostic[] = problems.map((message) => ({
+      severity: 'error',
+      code: 'E_PORTAINER_CONFIG',
+      message,
+      ...(location ? { location } : {}),
+    }));
+    if (!settings || problems.length > 0) return { resources: [], diagnostics };
+    let stack;
+    try {
+      stack = portainerStack(settings);
+    } catch (error) {
+      return {
+        resources: [],
+        diagnostics: [{ severity: 'error', code: 'E_PORTAINER_STACK', message: (error as Error).message }],
       };
     }
     const certRefs: ResourceRef[] = [settings.serverCertificate, ...settings.agentCertificates].map((c) => ({

@@ -63,6 +63,7 @@ function toGuest(guest: Guest): PortainerGuest | undefined {
 
 /** Undefined when nothing about Portainer is declared. Problems (no static address) are returned. */
 export function portainerSettings(config: PhoenixConfig): { settings?: PortainerSettings; problems: string[] } {
+  // `problems` is returned fresh each call: callers may add their own.
   const section = config.platform?.portainer;
   const serverGuest = config.guests.find((g) => roles(g).includes('portainer-server'));
   if (!section && !serverGuest) return { problems: [] };
