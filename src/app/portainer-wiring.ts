@@ -60,6 +60,9 @@ export function simulatedPortainer(options: SimulatedPortainerOptions): {
   const done = new Map<string, SimPortainer>();
 
   async function serving(vmid: number, port: number): Promise<SimPortainer | undefined> {
+    // Once started it keeps running for this process, like a container: no Docker read per request.
+    const running = started.get(`${vmid}:${port}`);
+    if (running) return running;
     const docker = options.docker(vmid);
     if (!docker) return undefined;
     const services = await docker.listServices().catch(() => []);
