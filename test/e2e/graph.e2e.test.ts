@@ -34,11 +34,12 @@ describe('phoenix graph', () => {
       const planned = await planEnvironment(phoenix);
       expect(planned.plan.errored).toBe(false);
       // What no provider of this version manages is said in the plan, not silently ignored: stacks
-      // and Portainer (routes are the gateway provider's; environment and gitops are Phoenix's own).
+      // (routes are the gateway provider's, Portainer the portainer provider's; environment and
+      // gitops are Phoenix's own).
       expect(planned.plan.diagnostics).toContainEqual(
         expect.objectContaining({
           code: 'W_NOT_MANAGED',
-          message: expect.stringMatching(/: platform\.portainer, stacks \(/),
+          message: expect.stringMatching(/: stacks \(/),
         }),
       );
       // Every declared resource is a change of the plan (creates, and noops for what exists).
