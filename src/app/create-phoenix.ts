@@ -16,6 +16,7 @@ import { deriveResources, type DerivedResources } from '../providers/proxmox/der
 import { guestAgentFromQemuApi, shellResolver, type ShellResolver } from '../providers/node/index.ts';
 import { nodeTransports } from '../providers/node/provider.ts';
 import type { Dial } from '../clients/dial/dialer.ts';
+import { PhoenixError } from '../errors.ts';
 import { guestDialer } from './guest-dialer.ts';
 import type { Provider, ProviderRuntime, ProviderSettings, SelfAccessInfo } from '../providers/provider.ts';
 import { openStateStore, type StateStore } from '../state/index.ts';
@@ -27,6 +28,10 @@ import { nodeShellAccess, type NodeSshEndpoints } from './node-shell.ts';
 import { simulatedStepCaDialer } from './pki-wiring.ts';
 import { markRebalance, readPlacements, recordPlacements } from './placements.ts';
 import { simulatedDockerDialer } from './docker-wiring.ts';
+import { swarmClients } from '../providers/swarm/clients.ts';
+import { simulatedPortainer } from './portainer-wiring.ts';
+import { secretsKey } from './secret-key.ts';
+import type { DockerClient } from '../clients/docker/client.ts';
 import { buildRegistry, configFragments, deriveEnvironment, PROVIDERS, unmanagedSections } from './providers.ts';
 
 /** A Proxmox endpoint given directly (tests, `--endpoint`), overriding the config's. */
@@ -63,6 +68,10 @@ export interface CreatePhoenixOptions {
    * the GitOps daemon's checkouts carry no `.git`, so it passes the repository's identity.
    */
   identity?: EnvironmentIdentity;
+  /** The Swarm guests' Docker Engine API (by vmid), where Phoenix can reach it. */
+  swarm?: { docker(vmid: number): DockerClient };
+  /** How services inside guests are reached (default: direct TCP; the built-in simulator's own). */
+  dial?: Dial;
 }
 
 export interface Phoenix {
@@ -170,7 +179,10 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       throw locateSecretError(error, loaded, ref);
     });
   };
-  const settings = { ...providerSettings(loaded, options.endpoint), resolveSecret: secret };
+  const base = providerSettings(loaded, options.endpoint);
+  // Portainer needs the Swarm manager's Docker API: reachable where the swarm provider works.
+  const swarmApi = Boolean(options.swarm) || Boolean(base.nodeShell);
+  const settings = { ...base, resolveSecret: secret, ...(swarmApi ? { swarmApi } : {}) };
   const environmentResources = await deriveEnvironment(providers, settings);
   if (options.rebalance) markRebalance(loaded, environmentResources.resources);
   loaded.warnings.push(...environmentResources.warnings);
@@ -287,6 +299,33 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
         )
       : undefined;
     if (docker) closers.push(() => docker.close());
+    // The Docker Engine of a Swarm guest: a test's, else the swarm provider's shared clients
+    // (the simulator's engines on the built-in simulator, TLS on 2376 through the dialer otherwise).
+    const swarmDocker = (vmid: number): DockerClient => {
+      if (options.swarm) return options.swarm.docker(vmid);
+      const clients = swarmClients(runtime);
+      const guest = clients.guests.find((g) => g.vmid === vmid);
+      if (!guest) throw new PhoenixError(`guest ${vmid} is not a Swarm node`, { code: 'E_SWARM_CONFIG' });
+      return clients.node(guest.name);
+    };
+    const simPortainer = simulator?.nodeSide?.dataDir
+      ? simulatedPortainer({
+          guests: loaded.config.guests.flatMap((g) => {
+            const ip = (g.net ?? []).find((n) => n.ip !== undefined && n.ip !== 'dhcp')?.ip?.split('/')[0];
+            return ip ? [{ vmid: g.id, ip }] : [];
+          }),
+          guestRoot: (vmid) => join(simulator!.nodeSide!.dataDir, 'guests', String(vmid), 'root'),
+          docker: (vmid) => {
+            try {
+              return swarmDocker(vmid);
+            } catch {
+              return undefined;
+            }
+          },
+        })
+      : undefined;
+    if (simPortainer) closers.push(() => simPortainer.close());
+    const dial = options.dial ?? simPortainer?.dial;
     const runtime: ProviderRuntime = {
       ...settings,
       environment,
@@ -299,6 +338,17 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
       ...(stepCa ? { dialStepCa: stepCa.dial } : {}),
       ...(dialer ? { dialer } : {}),
       ...(docker ? { dialDocker: docker.dial } : {}),
+      swarmDocker,
+      ...(dial ? { dial } : {}),
+      vault: () => {
+        const key = secretsKey(statePath);
+        const secrets = state().secrets;
+        return {
+          get: (name) => secrets.get(environment, name, key),
+          put: (name, value) => secrets.put(environment, name, value, key),
+          delete: (name) => secrets.delete(environment, name),
+        };
+      },
       taskTimeoutMs: options.taskTimeoutMs,
       isAdopted,
       onClose: (close) => void closers.push(close),

@@ -26,7 +26,7 @@ const provider = (name: string, sections: string[]): Provider => ({
 describe('declared, not managed by this version', () => {
   it('names declared sections no registered provider claims, and not the empty ones', () => {
     // routes, step-ca and the gateway are managed (pki, gateway providers); environment and
-    // gitops belong to Phoenix itself; stacks are the stacks provider's; Portainer has no provider yet.
+    // gitops belong to Phoenix itself; stacks are the stacks provider's, Portainer the portainer provider's.
     expect(unmanagedSections(PROVIDERS, config)).toEqual([]);
     const more = PhoenixConfig.parse({
       version: 1,
@@ -34,11 +34,11 @@ describe('declared, not managed by this version', () => {
       platform: { stepCa: { caName: 'CA' }, portainer: {} },
       stacks: [{ name: 'web', compose: 'stacks/web.yaml' }],
     });
-    expect(unmanagedSections(PROVIDERS, more)).toEqual(['platform.portainer']);
+    expect(unmanagedSections(PROVIDERS, more)).toEqual([]);
   });
 
   it('names the unclaimed parts of a section a provider claims in part', () => {
-    const base = PROVIDERS.filter((p) => !['pki', 'gateway', 'traefik', 'swarm'].includes(p.name));
+    const base = PROVIDERS.filter((p) => !['pki', 'gateway', 'traefik', 'swarm', 'portainer'].includes(p.name));
     expect(unmanagedSections(base, config)).toEqual(['platform', 'routes']);
     const pki = provider('pki', ['certificates', 'platform.stepCa']);
     expect(unmanagedSections([...base, pki], config)).toEqual(['platform.gateway', 'routes']);

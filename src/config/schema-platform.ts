@@ -131,6 +131,11 @@ export const Platform = z.strictObject({
   portainer: z
     .strictObject({
       port: z.int().min(1).max(65535).default(9443),
+      version: z
+        .string()
+        .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { message: 'must be a release such as "2.21.4"' })
+        .default('2.21.4')
+        .describe('Portainer (server and agent) release deployed on the Swarm'),
       adminPassword: SecretRef.optional(),
       edition: z.enum(['ce', 'be']).default('ce'),
     })

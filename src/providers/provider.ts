@@ -6,6 +6,7 @@
  */
 import type { ZodType } from 'zod';
 import type { Dial } from '../clients/dial/dialer.ts';
+import type { DockerClient } from '../clients/docker/client.ts';
 import type { ProxmoxClient } from '../clients/proxmox/index.ts';
 import type { PhoenixConfig } from '../config/schema.ts';
 import type { AnyResourceHandler, ObservedResource, Resource } from '../engine/handler.ts';
@@ -18,6 +19,13 @@ export type { ResourceRef } from '../engine/handler.ts';
 
 /** Opens a raw byte stream to `host:port` (direct TCP or a tunnel); see `ProviderRuntime.dialer`. */
 export type { Dial };
+
+/** Phoenix's own secrets for one environment, encrypted in the state file. */
+export interface SecretVault {
+  get(name: string): string | undefined;
+  put(name: string, value: string): void;
+  delete(name: string): void;
+}
 
 /**
  * What an environment offers, known before anything is contacted: the config and whether the
@@ -41,6 +49,8 @@ export interface ProviderSettings {
    * derivation then leaves versions unresolved (edges do not depend on them).
    */
   resolveSecret?(ref: string): Promise<string>;
+  /** True when the Swarm guests' Docker Engine API can be reached (the runtime offers `swarmDocker`). */
+  swarmApi?: boolean;
 }
 
 /** Phoenix's own token and the roles the config grants it: observed, never changed. */
@@ -88,6 +98,15 @@ export interface ProviderRuntime extends ProviderSettings {
   isAdopted(address: string, observed: { lock?: string }): boolean;
   /** Registers a cleanup (close a client the provider opened) run when the environment closes. */
   onClose(close: () => Promise<void>): void;
+  /** The Docker Engine API of a Swarm guest (by vmid); absent when it cannot be reached. */
+  swarmDocker?(vmid: number): DockerClient;
+  /**
+   * Overrides `dialer` for every guest: the built-in simulator's loopback services (its
+   * Portainer) or a test's. TLS still runs end to end on top.
+   */
+  dial?: Dial;
+  /** Phoenix's own secrets for this environment, encrypted in the state file (e.g. an API key it received). */
+  vault?(): SecretVault;
 }
 
 export interface DeriveResult {

@@ -19,6 +19,7 @@ import { gatewayProvider } from './gateway/provider.ts';
 import { traefikProvider } from './traefik/provider.ts';
 import { swarmProvider } from './swarm/provider.ts';
 import { stacksProvider } from './stacks/provider.ts';
+import { portainerProvider } from './portainer/provider.ts';
 
 /** Every provider Phoenix ships, one line each. Order is the order of status groups. */
 export const PROVIDERS: readonly Provider[] = [
@@ -30,6 +31,7 @@ export const PROVIDERS: readonly Provider[] = [
   traefikProvider,
   swarmProvider,
   stacksProvider,
+  portainerProvider,
 ];
 
 export interface ProviderDeps {

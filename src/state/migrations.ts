@@ -111,6 +111,16 @@ export const MIGRATIONS: readonly string[] = [
      updated_at INTEGER NOT NULL,
      PRIMARY KEY (environment, type)
    );`,
+  // Secrets Phoenix itself received (a Portainer API key): AES-256-GCM, the key outside the file.
+  `CREATE TABLE secrets (
+     environment TEXT NOT NULL,
+     name TEXT NOT NULL,
+     nonce BLOB NOT NULL,
+     ciphertext BLOB NOT NULL,
+     tag BLOB NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (environment, name)
+   );`,
 ];
 
 /** Brings the file up to the newest schema; refuses files written by a newer Phoenix. */

@@ -18,6 +18,7 @@ import { certificatesApi, eventsApi, type CertificatesApi, type EventsApi } from
 import { journalApi, runsApi, type JournalApi, type RunsApi } from './runs.ts';
 import { gitopsApi, type GitopsApi } from './gitops.ts';
 import { taskDurationsApi, type TaskDurationsApi } from './task-durations.ts';
+import { secretsApi, type SecretsApi } from './secrets.ts';
 
 export interface StateStore {
   readonly path: string;
@@ -30,6 +31,8 @@ export interface StateStore {
   readonly gitops: GitopsApi;
   /** Expected PVE task durations, learned per target (issue 15). */
   readonly taskDurations: TaskDurationsApi;
+  /** Secrets Phoenix received (encrypted; the key is passed in, never stored here). */
+  readonly secrets: SecretsApi;
   /** `PRAGMA integrity_check` result: `ok` when the file is sound. */
   integrityCheck(): string;
   close(): void;
@@ -83,6 +86,7 @@ export function openStateStore(path: string, options: OpenStateOptions = {}): St
     certificates: certificatesApi(db, ctx),
     gitops: gitopsApi(db, ctx),
     taskDurations: taskDurationsApi(db, ctx),
+    secrets: secretsApi(db, ctx),
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
     close: () => {
       if (db.open) db.close();

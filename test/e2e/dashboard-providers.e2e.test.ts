@@ -85,7 +85,8 @@ describe.skipIf(!chromiumPath)('dashboard rows for every provider (Chromium)', (
     for (const kind of [
       'proxmox.guest',
       'pve.bridge',
-      'node.file',
+      'node.packages',
+      'traefik.config',
       'pki.step-ca',
       'pki.certificate',
       'gateway.nginx',

@@ -33,15 +33,8 @@ describe('phoenix graph', () => {
     try {
       const planned = await planEnvironment(phoenix);
       expect(planned.plan.errored).toBe(false);
-      // What no provider of this version manages is said in the plan, not silently ignored:
-      // Portainer (routes are the gateway provider's, stacks the stacks provider's; environment
-      // and gitops are Phoenix's own).
-      expect(planned.plan.diagnostics).toContainEqual(
-        expect.objectContaining({
-          code: 'W_NOT_MANAGED',
-          message: expect.stringMatching(/: platform\.portainer \(/),
-        }),
-      );
+      // Every section the example declares has a provider now: no "not managed" warning.
+      expect(planned.plan.diagnostics).not.toContainEqual(expect.objectContaining({ code: 'W_NOT_MANAGED' }));
       // Every declared resource is a change of the plan (creates, and noops for what exists).
       expect(planned.plan.changes).toHaveLength(phoenix.resources.length);
       const { graph } = buildApplyGraph({ changes: planned.plan.changes, keepNoops: true });
