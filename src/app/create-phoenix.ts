@@ -133,10 +133,13 @@ export function nodeShellReachable(config: LoadedConfig['config'], endpoint?: En
 
 /** Config + registry -> the settings every provider derives from (no I/O). */
 export function providerSettings(loaded: LoadedConfig, endpoint?: EndpointOverride): ProviderSettings {
+  const nodeShell = nodeShellReachable(loaded.config, endpoint);
   return {
     config: loaded.config,
     configDir: loaded.dir,
-    nodeShell: nodeShellReachable(loaded.config, endpoint),
+    nodeShell,
+    // The Swarm's Docker API is reached where the swarm provider works (it needs the nodes' shells).
+    ...(nodeShell ? { swarmApi: true } : {}),
     builtinSimulator: endpoint === undefined && loaded.config.proxmox === undefined,
     locate: loaded.locate,
   };
@@ -180,9 +183,8 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     });
   };
   const base = providerSettings(loaded, options.endpoint);
-  // Portainer needs the Swarm manager's Docker API: reachable where the swarm provider works.
-  const swarmApi = Boolean(options.swarm) || Boolean(base.nodeShell);
-  const settings = { ...base, resolveSecret: secret, ...(swarmApi ? { swarmApi } : {}) };
+  // A caller's own Docker clients (tests) make the Swarm's API reachable without node shells.
+  const settings = { ...base, resolveSecret: secret, ...(options.swarm ? { swarmApi: true } : {}) };
   const environmentResources = await deriveEnvironment(providers, settings);
   if (options.rebalance) markRebalance(loaded, environmentResources.resources);
   loaded.warnings.push(...environmentResources.warnings);

@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       [1002, 'worker', 'vm'],
     ]);
     expect(config.templates.map((t) => t.name)).toEqual(['debian-12', 'ubuntu-noble']);
-    expect(config.stacks.map((s) => s.name)).toEqual(['portainer', 'whoami']);
+    expect(config.stacks.map((s) => s.name)).toEqual(['whoami']);
     expect(Object.keys(config.stacks[1]?.environments ?? {})).toEqual(['production', 'testing']);
     expect(loaded.warnings).toEqual([]);
   });

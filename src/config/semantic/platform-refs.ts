@@ -11,6 +11,12 @@ import { guestRoles, type PlatformRole } from '../schema.ts';
 import { parseIpv4 } from '../schema-common.ts';
 import { findGuest, guestLabel, listNames, type CheckContext } from './context.ts';
 
+/**
+ * The stack platform.portainer becomes (providers/portainer/stack.ts; a test there checks these
+ * names): the config layer cannot import providers, so the names are stated here.
+ */
+export const PORTAINER_STACK = { name: 'portainer', services: ['portainer', 'agent'] } as const;
+
 const SINGLE_ROLES: PlatformRole[] = ['step-ca', 'gateway', 'traefik', 'portainer-server'];
 
 export function checkPlatform(ctx: CheckContext): void {
@@ -66,6 +72,9 @@ export function checkPlatform(ctx: CheckContext): void {
     }
   });
   const services = checkStacks(ctx, holders.has('swarm-manager'));
+  // platform.portainer is deployed as a stack of its own (the portainer provider): routable too.
+  if (config.platform?.portainer && !services.has(PORTAINER_STACK.name))
+    services.set(PORTAINER_STACK.name, new Set(PORTAINER_STACK.services));
   checkRoutes(ctx, services);
   config.dns.records.forEach((record, ri) => {
     if (record.type === 'A' && parseIpv4(record.value) === undefined) {
@@ -213,12 +222,12 @@ function checkRoutes(ctx: CheckContext, services: Map<string, Set<string>>): voi
         );
     } else if (target.stack !== undefined) {
       const stackServices = services.get(target.stack);
-      if (!ctx.config.stacks.some((s) => s.name === target.stack)) {
+      if (!ctx.config.stacks.some((s) => s.name === target.stack) && !services.has(target.stack)) {
         ctx.report(
           [...base, 'stack'],
           'E_UNKNOWN_STACK',
           `route ${route.host}: stack "${target.stack}" is not declared`,
-          `known stacks: ${listNames(ctx.config.stacks.map((s) => s.name))}`,
+          `known stacks: ${listNames(new Set([...ctx.config.stacks.map((s) => s.name), ...services.keys()]))}`,
         );
       } else if (target.service === undefined) {
         ctx.report(

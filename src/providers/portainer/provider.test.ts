@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config/index.ts';
+import { PORTAINER_STACK } from '../../config/semantic/platform-refs.ts';
 import { loadCompose } from '../stacks/compose.ts';
 import { portainerProvider } from './provider.ts';
 import { portainerSettings } from './settings.ts';
@@ -81,6 +82,9 @@ describe('portainer stack definition', () => {
     const names = stack.converted.services.map((s) => s.Name);
     expect(names).toEqual(['portainer_agent', 'portainer_portainer']);
     for (const s of stack.converted.services) expect(s.Labels?.['com.docker.stack.namespace']).toBe('portainer');
+    // The config layer states these names to check routes to Portainer (it cannot import providers).
+    expect(PORTAINER_STACK.name).toBe('portainer');
+    expect(Object.keys(services).sort()).toEqual([...PORTAINER_STACK.services].sort());
   });
 
   it('the version comes from the config; a change changes the digest (a redeploy)', async () => {

@@ -14,6 +14,8 @@ import type { StepCaDesired } from '../pki/step-ca-handler.ts';
 import { guestAddress } from '../proxmox/spec.ts';
 import { defineProvider, type ProviderRuntime, type ResourceRef, type StatusDetails } from '../provider.ts';
 import { portainerStack } from './stack.ts';
+import { swarmClients } from '../swarm/clients.ts';
+import { untilEngineExists } from '../swarm/presence.ts';
 import type { PortainerDeps } from './deps.ts';
 import {
   agentUrl,
@@ -127,7 +129,13 @@ export const portainerProvider = defineProvider({
       resolveSecret: rt.resolveSecret,
       vault: () => (rt.vault ? rt.vault() : unreachable('no state file to keep the Portainer API key in')),
     };
-    return [portainerServerHandler(deps), portainerEnvironmentHandler(deps, settings)];
+    // Before the manager's Docker Engine exists (a fresh environment), observing plans a create.
+    const pkg = rt.config.platform.swarm?.engine?.package ?? 'docker.io';
+    const manager = swarmClients(rt).guests.find((g) => g.role === 'manager')?.target;
+    return [
+      untilEngineExists(portainerServerHandler(deps), rt.shells, pkg, manager),
+      untilEngineExists(portainerEnvironmentHandler(deps, settings), rt.shells, pkg, manager),
+    ];
   },
   statusDetails(resource, observed): StatusDetails {
     if (resource?.kind === SERVER_KIND || observed?.kind === SERVER_KIND) {
