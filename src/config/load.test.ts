@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.templates.map((t) => t.name)).toEqual(['debian-12', 'ubuntu-noble']);
     expect(config.stacks.map((s) => s.name)).toEqual(['whoami']);
-    expect(Object.keys(config.stacks[1]?.environments ?? {})).toEqual(['production', 'testing']);
+    expect(Object.keys(config.stacks[0]?.environments ?? {})).toEqual(['production', 'testing']);
     expect(loaded.warnings).toEqual([]);
   });
 

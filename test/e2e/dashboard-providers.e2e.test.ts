@@ -108,7 +108,13 @@ describe.skipIf(!chromiumPath)('dashboard rows for every provider (Chromium)', (
         0,
       );
     }
-    const others = [...kinds].filter((k) => k !== 'proxmox.guest').sort();
+    // The Swarm and its stacks: one box each in the stacks strip.
+    const swarmRows = cli.rows.filter((r) => /^(stack|swarm)\./.test(r.kind));
+    expect(swarmRows.length).toBeGreaterThan(0);
+    expect(await page.$$eval('#topology g.stack', (gs) => gs.map((g) => g.getAttribute('data-address')))).toEqual(
+      swarmRows.map((r) => r.address),
+    );
+    const others = [...kinds].filter((k) => k !== 'proxmox.guest' && !/^(stack|swarm)\./.test(k)).sort();
     expect(await page.$$eval('#topology [data-kind]', (gs) => gs.map((g) => g.getAttribute('data-kind')))).toEqual(
       others,
     );

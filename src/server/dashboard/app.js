@@ -249,8 +249,10 @@ function renderTopology() {
     svg.append(el('svg:text', { x: 12, y: y + 14, text: 'stacks' }));
     stacks.forEach((s, i) => {
       const x = 5 + gap + i * (W + gap);
-      svg.append(el('svg:rect', { class: guestTone(s), x, y: y + 22, width: W, height: 30, rx: 6 }));
-      svg.append(el('svg:text', { x: x + 8, y: y + 42, text: s.name }));
+      const group = el('svg:g', { class: 'stack', 'data-address': s.address });
+      group.append(el('svg:rect', { class: guestTone(s), x, y: y + 22, width: W, height: 30, rx: 6 }));
+      group.append(el('svg:text', { x: x + 8, y: y + 42, text: s.name }));
+      svg.append(group);
     });
     width = Math.max(width, stacks.length * (W + gap) + gap + 10);
     y += 70;
