@@ -7,5 +7,9 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
+// The daemon keeps its young generation at its initial size (src/server/runtime-tuning.ts): the
+// flag must be set before loading the CLI gives V8 a reason to grow it.
+if (process.argv.slice(2).includes('serve'))
+  (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
 const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

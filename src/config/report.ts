@@ -61,7 +61,8 @@ export function validationSummary(dirArg: string, json: ValidateJson): string {
   if (json.valid) {
     const s = json.summary ?? {};
     const warn = json.warningCount ? `, ${json.warningCount} warning(s)` : '';
-    return `${pc.green('✔')} ${dirArg} is valid: ${s['guests'] ?? 0} guests, ${s['templates'] ?? 0} templates, ${s['stacks'] ?? 0} stacks, ${s['routes'] ?? 0} routes in ${json.files.length} files${warn}\n`;
+    const count = (n: number | undefined, one: string): string => `${n ?? 0} ${one}${n === 1 ? '' : 's'}`;
+    return `${pc.green('✔')} ${dirArg} is valid: ${count(s['guests'], 'guest')}, ${count(s['templates'], 'template')}, ${count(s['stacks'], 'stack')}, ${count(s['routes'], 'route')} in ${count(json.files.length, 'file')}${warn}\n`;
   }
   return `${pc.red('✖')} ${dirArg}: ${json.errorCount} error(s)${json.warningCount ? `, ${json.warningCount} warning(s)` : ''}\n`;
 }

@@ -12,6 +12,7 @@ import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
 
 const SECRET_1 = 'canary-stack-secret-5f0c9e1d7a';
 const SECRET_2 = 'canary-stack-secret-rotated-b3e8a4';
+const PORTAINER_PASSWORD = 'canary-portainer-admin-9d41c27e';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -30,6 +31,7 @@ describe('secrets of the Swarm and the stacks stay secret', () => {
   });
   afterAll(() => {
     delete process.env['WHOAMI_API_TOKEN'];
+    delete process.env['PHOENIX_PORTAINER_PASSWORD'];
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -42,6 +44,7 @@ describe('secrets of the Swarm and the stacks stay secret', () => {
       return r;
     };
     process.env['WHOAMI_API_TOKEN'] = SECRET_1;
+    process.env['PHOENIX_PORTAINER_PASSWORD'] = PORTAINER_PASSWORD;
     await run(['up']);
     const store = join(dir, '.phoenix', 'simulator.json.d', 'docker', 'engines.json');
     const secretNames = () =>
@@ -50,6 +53,7 @@ describe('secrets of the Swarm and the stacks stay secret', () => {
       ).swarms[0]!.secrets.map((s) => s.Spec.Name).sort();
     const before = secretNames();
     expect(before.map((n) => n.replace(/_[0-9a-f]{12}$/, ''))).toEqual([
+      'portainer_admin_password',
       'whoami-testing_api_token',
       'whoami_api_token',
     ]);
@@ -63,14 +67,15 @@ describe('secrets of the Swarm and the stacks stay secret', () => {
     await run(['status', '--json']);
     await run(['plan', '--json']);
     const after = secretNames();
-    // A new version per environment; the old ones are gone once the services moved.
-    expect(after).toHaveLength(2);
-    expect(after.filter((n) => before.includes(n))).toEqual([]);
+    // A new version per environment; the old ones are gone once the services moved. Portainer's
+    // password did not change: its secret stays.
+    expect(after).toHaveLength(3);
+    expect(after.filter((n) => before.includes(n))).toEqual([expect.stringMatching(/^portainer_admin_password_/)]);
 
     const tokens = (
       JSON.parse(readFileSync(store, 'utf8')) as { swarms: { JoinTokens: { Worker: string; Manager: string } }[] }
     ).swarms[0]!.JoinTokens;
-    const canaries = [SECRET_1, SECRET_2, tokens.Worker, tokens.Manager];
+    const canaries = [SECRET_1, SECRET_2, PORTAINER_PASSWORD, tokens.Worker, tokens.Manager];
     for (const text of outputs) for (const c of canaries) expect(text).not.toContain(c);
     const written = files(dir);
     expect(written.some((f) => f.endsWith('state.db'))).toBe(true);
@@ -78,7 +83,7 @@ describe('secrets of the Swarm and the stacks stay secret', () => {
       const bytes = readFileSync(file);
       const where = relative(dir, file);
       // The simulated daemons' own store holds the tokens (as dockerd's raft store does), never a secret's value.
-      const own = file === store ? [SECRET_1, SECRET_2] : canaries;
+      const own = file === store ? [SECRET_1, SECRET_2, PORTAINER_PASSWORD] : canaries;
       for (const c of own) expect(bytes.includes(Buffer.from(c)), `${c.slice(0, 12)}… in ${where}`).toBe(false);
     }
   }, 240_000);

@@ -21,7 +21,7 @@ describe('phoenix validate', () => {
     const run = await runCli(['validate', EXAMPLE]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/is valid: 5 guests, 2 templates, 2 stacks, 2 routes in \d+ files\n$/);
+    expect(run.stdout).toMatch(/is valid: 5 guests, 2 templates, 1 stack, 2 routes in \d+ files\n$/);
   });
 
   it('prints every error with file:line:column, YAML path and hint, and exits 1', async () => {
@@ -75,7 +75,7 @@ describe('phoenix validate', () => {
         },
       ]);
       const ok = JSON.parse((await runCli(['validate', EXAMPLE, '--json'])).stdout) as Record<string, unknown>;
-      expect(ok).toMatchObject({ valid: true, errorCount: 0, summary: { guests: 5, templates: 2, stacks: 2 } });
+      expect(ok).toMatchObject({ valid: true, errorCount: 0, summary: { guests: 5, templates: 2, stacks: 1 } });
     } finally {
       temp.cleanup();
     }

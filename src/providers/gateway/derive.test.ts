@@ -32,7 +32,7 @@ describe('deriveGatewayResources', () => {
     expect(Object.keys(desired.entries)).toEqual(['/etc/nginx/conf.d/phoenix.conf']);
     // Routes are named after their declaration for people: host, path and file:line:column.
     expect(desired.routeLabels['routes[1]']).toMatch(/^whoami\.home\.arpa\/ \(.*edge\.yaml:\d+:\d+\)$/);
-    expect(desired.routeLabels['stacks[1].environments.testing.host']).toMatch(
+    expect(desired.routeLabels['stacks[0].environments.testing.host']).toMatch(
       /^whoami-test\.home\.arpa\/ \(.*whoami\.yaml:\d+:\d+\)$/,
     );
     const whoami = desired.files['http/whoami.home.arpa.conf'] as string;
