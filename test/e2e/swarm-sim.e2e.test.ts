@@ -72,5 +72,7 @@ describe('phoenix up: Docker, the Swarm and the stacks on the built-in simulator
     expect(plan.code, plan.stderr).toBe(0);
     const parsed = JSON.parse(plan.stdout) as { summary: Record<string, number>; changes: { action: string }[] };
     expect(parsed.summary).toMatchObject({ add: 0, change: 0, destroy: 0 });
+    // Portainer's stack is the portainer provider's: never listed as a stranger's stack.
+    expect(plan.stdout).not.toContain('stack.portainer');
   }, 180_000);
 });

@@ -237,6 +237,9 @@ export function stacksHandler(options: StacksHandlerOptions): ResourceHandler<St
         const env = svc.Spec.Labels?.[ENV_LABEL];
         if (svc.Spec.Labels?.[MANAGED_LABEL] === 'true' && stack && env) {
           found.push({ address: stackAddress(stack, env), kind: STACK_KIND, observed });
+        } else if (svc.Spec.Labels?.[MANAGED_LABEL] === 'true') {
+          // Deployed by another of Phoenix's providers (Portainer's stack): theirs, not a stranger.
+          continue;
         } else {
           const count = Object.keys(observed.services).length;
           unmanaged.push({
