@@ -48,6 +48,8 @@ export interface EndpointOverride {
 }
 
 export interface CreatePhoenixOptions {
+  /** Nodes found down before placing new `node: auto` guests (set by createPhoenix itself). */
+  offlineNodes?: ReadonlySet<string>;
   /** The config directory. */
   configDir: string;
   /** State file (default `<configDir>/.phoenix/state.db`, or `./.phoenix/state.db` if not writable). */
@@ -152,6 +154,12 @@ function selfAccess(tokenId: string, config: LoadedConfig['config']): SelfAccess
   return { tokenId, roles: [...new Set(roles)] };
 }
 
+/** Nodes `/cluster/resources` lists as not online. */
+async function offlineNodeNames(client: ProxmoxClient): Promise<Set<string>> {
+  const rows = await client.cluster.resources('node');
+  return new Set(rows.filter((r) => r.status !== 'online' && r.node).map((r) => String(r.node)));
+}
+
 export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoenix> {
   const configDir = resolve(options.configDir);
   const env = options.env ?? process.env;
@@ -159,8 +167,11 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
   // Where `node: auto` guests were placed before: kept (placements.ts), unless rebalancing.
   const placementState = options.statePath ?? defaultStatePath(configDir);
   const recorded = options.rebalance ? new Map<number, string>() : readPlacements(placementState);
-  const loaded = await loadConfig(configDir, { fragments: configFragments(providers), placements: recorded });
-  if (!options.rebalance) recordPlacements(placementState, loaded);
+  const loaded = await loadConfig(configDir, {
+    fragments: configFragments(providers),
+    placements: recorded,
+    ...(options.offlineNodes ? { offlineNodes: options.offlineNodes } : {}),
+  });
   // The identity every ownership marker carries; derivation reads it from the config.
   const identity =
     !loaded.config.environment && options.identity
@@ -244,6 +255,18 @@ export async function createPhoenix(options: CreatePhoenixOptions): Promise<Phoe
     client = simulator.client;
     environment = `simulator:${configDir}`;
   }
+  // A guest placed now (`node: auto`, no earlier decision) never goes to a node that is down:
+  // asked only when there is such a guest, then placed again without the offline nodes.
+  const placedNow = [...(loaded.placement?.decisions.values() ?? [])].filter((d) => d.how === 'placed');
+  if (!simulator && !options.offlineNodes && placedNow.length > 0) {
+    // A failed read leaves the decisions as they are (the plan then reports the cluster's state).
+    const offline = await offlineNodeNames(client).catch(() => new Set<string>());
+    if (placedNow.some((d) => offline.has(d.node))) {
+      await client.close();
+      return createPhoenix({ ...options, offlineNodes: offline });
+    }
+  }
+  if (!options.rebalance) recordPlacements(placementState, loaded);
 
   let store: StateStore | undefined;
   const state = (): StateStore => {

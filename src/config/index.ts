@@ -70,7 +70,7 @@ export async function validateConfig(dir: string, options: ParseOptions = {}): P
   }
   const raw = parsed.raw;
   // `node: auto` becomes a node before anything else reads `guest.node` (placement.ts).
-  const placement = placeGuests(parsed.config, options.placements);
+  const placement = placeGuests(parsed.config, options.placements, options.offlineNodes);
   applyPlacement(parsed.config, placement);
   const loaded: LoadedConfig = {
     dir: parsed.dir,

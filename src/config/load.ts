@@ -35,6 +35,8 @@ export interface ParseOptions {
   fragments?: ConfigFragments;
   /** Nodes chosen for `node: auto` guests by earlier runs (vmid → node), kept unless gone. */
   placements?: ReadonlyMap<number, string>;
+  /** Nodes the cluster reports down: no new `node: auto` guest is placed there. */
+  offlineNodes?: ReadonlySet<string>;
 }
 
 /** The config schema with the providers' fragments composed in (each an optional section). */

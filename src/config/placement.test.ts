@@ -170,3 +170,46 @@ describe('HA', () => {
     ]);
   });
 });
+
+describe('node: auto with nodes offline', () => {
+  async function loadWith(text: string, placements: Map<number, string>, offline: string[]) {
+    const temp = writeConfig({ 'phoenix.yaml': text });
+    try {
+      return await validateConfig(temp.dir, { placements, offlineNodes: new Set(offline) });
+    } finally {
+      temp.cleanup();
+    }
+  }
+
+  it('places a new guest on an online node; an already placed guest stays on its (offline) node', async () => {
+    const result = await loadWith(root({ guests: ct(101, 1024) + ct(102, 1024) }), new Map([[101, 'pve1']]), [
+      'pve1',
+      'pve2',
+    ]);
+    const decisions = result.loaded?.placement?.decisions;
+    expect(decisions?.get(101)).toEqual({ node: 'pve1', how: 'recorded' });
+    expect(decisions?.get(102)).toEqual({ node: 'pve3', how: 'placed' });
+  });
+
+  it('every node offline: a located error naming the guest and why', async () => {
+    const result = await loadWith(root({ guests: ct(101, 1024) }), new Map(), ['pve1', 'pve2', 'pve3']);
+    expect(result.loaded).toBeUndefined();
+    const error = result.diagnostics.find((d) => d.code === 'E_PLACEMENT');
+    expect(error?.message).toBe('guest 101 cannot be placed: every node is offline (pve1, pve2, pve3)');
+    expect(error?.location?.line).toBeGreaterThan(0);
+  });
+
+  it('the only online nodes already hold the anti-affinity group: the error says which are offline', async () => {
+    const result = await loadWith(
+      root({
+        cluster: '  placement: { antiAffinity: [{ name: pair, guests: [101, 102] }] }',
+        guests: ct(101, 1024) + ct(102, 1024),
+      }),
+      new Map([[101, 'pve3']]),
+      ['pve1', 'pve2'],
+    );
+    expect(result.diagnostics.find((d) => d.code === 'E_PLACEMENT')?.message).toBe(
+      'guest 102 cannot be placed: every online node already holds a member of anti-affinity group pair (offline: pve1, pve2)',
+    );
+  });
+});

@@ -49,7 +49,15 @@ function antiAffinityOf(config: PhoenixConfig): Map<number, string[]> {
   return groupsOf;
 }
 
-export function placeGuests(config: PhoenixConfig, recorded: ReadonlyMap<number, string> = new Map()): PlacementResult {
+/**
+ * `offline`: nodes the cluster reports down (createPhoenix asks only when a guest needs a new
+ * node): a new guest is never placed there; guests already placed never move.
+ */
+export function placeGuests(
+  config: PhoenixConfig,
+  recorded: ReadonlyMap<number, string> = new Map(),
+  offline: ReadonlySet<string> = new Set(),
+): PlacementResult {
   const nodes = config.cluster.nodes;
   const declaredNodes = new Set(nodes.map((n) => n.name));
   const decisions = new Map<number, PlacementDecision>();
@@ -92,14 +100,25 @@ export function placeGuests(config: PhoenixConfig, recorded: ReadonlyMap<number,
       });
       continue;
     }
+    const online = nodes.filter((n) => !offline.has(n.name));
+    if (online.length === 0) {
+      problems.push({
+        vmid: guest.id,
+        index,
+        code: 'E_PLACEMENT',
+        message: `guest ${guest.id} cannot be placed: every node is offline (${nodes.map((n) => n.name).join(', ')})`,
+        hint: 'bring a node back online, or name the node with `node:` to create the guest once it is back',
+      });
+      continue;
+    }
     const groups = groupsOf.get(guest.id) ?? [];
-    const free = nodes.filter((n) => !groups.some((g) => used.get(n.name)?.groups.has(g)));
+    const free = online.filter((n) => !groups.some((g) => used.get(n.name)?.groups.has(g)));
     if (free.length === 0) {
       problems.push({
         vmid: guest.id,
         index,
         code: 'E_PLACEMENT',
-        message: `guest ${guest.id} cannot be placed: every node already holds a member of anti-affinity group ${groups.join(', ')}`,
+        message: `guest ${guest.id} cannot be placed: every ${offline.size > 0 ? 'online ' : ''}node already holds a member of anti-affinity group ${groups.join(', ')}${offline.size > 0 ? ` (offline: ${[...offline].sort().join(', ')})` : ''}`,
         hint: 'add a node, or take a guest out of the anti-affinity group',
       });
       continue;

@@ -12,6 +12,7 @@
 import type { Phoenix } from '../app/create-phoenix.ts';
 import type { EnvironmentIdentity } from '../app/environment-id.ts';
 import { applyPlan, planEnvironment, prepareSaved } from '../app/operations.ts';
+import { UNREACHABLE_CODE } from '../app/unreachable.ts';
 import { validateConfig } from '../config/index.ts';
 import { NoopHook, planHasChanges, summarizePlan, type Plan, type PlanResult } from '../engine/index.ts';
 import type { ApplyEvent, PostApplyEvent } from '../engine/hook.ts';
@@ -81,6 +82,14 @@ interface QueuedJob {
 
 const KV_LAST_SEEN = 'gitops.lastSeen';
 const KV_GOOD = 'gitops.good';
+
+/** The nodes named by the plan's `E_NODE_UNREACHABLE` errors, when those are its only errors. */
+function unreachableNodes(plan: Plan): string[] | undefined {
+  const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0 || errors.some((d) => d.code !== UNREACHABLE_CODE)) return undefined;
+  const nodes = errors.map((d) => /^node (\S+) is unreachable/.exec(d.message)?.[1] ?? 'unknown');
+  return [...new Set(nodes)].sort();
+}
 
 function errorText(error: unknown): string {
   if (error instanceof PhoenixError) return [error.message, error.detail].filter(Boolean).join(': ');
@@ -424,6 +433,33 @@ export class Reconciler {
       const planned = await planEnvironment(phoenix, { prune: true, signal: this.abort.signal });
       await this.refreshStatus(phoenix, planned);
       const summary = summarizePlan(planned.plan);
+      // Only nodes that are down stand in the way (app/unreachable.ts held back what depends on
+      // them): apply the rest like `phoenix apply`, and record the run as failed naming the nodes.
+      const lost = planned.plan.errored && planned.plan.applyable ? unreachableNodes(planned.plan) : undefined;
+      if (lost) {
+        const errors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
+        const failedOn = (patch: Partial<GitopsRunRecord>): GitopsRunRecord => {
+          const message = `node${lost.length > 1 ? 's' : ''} ${lost.join(', ')} unreachable: what depends on ${lost.length > 1 ? 'them' : 'it'} is unknown and was not applied`;
+          this.o.store.events.add({
+            runId: run.id,
+            level: 'error',
+            type: 'node.unreachable',
+            message,
+            data: { nodes: lost },
+          });
+          const keep = patch.outcome === 'held' || patch.outcome === 'interrupted' || patch.outcome === 'blocked';
+          return this.finishRun(run, {
+            ...patch,
+            outcome: keep ? patch.outcome : 'failed',
+            message: patch.message ? `${message}; ${patch.message}` : message,
+            errors: [
+              ...(patch.errors ?? []),
+              ...errors.map((d) => ({ message: d.address ? `${d.address}: ${d.message}` : d.message, code: d.code })),
+            ],
+          });
+        };
+        return await this.proceed(run, revision, phoenix, planned, trigger, (_r, patch) => failedOn(patch));
+      }
       if (planned.plan.errored) {
         const errors = planned.plan.diagnostics.filter((d) => d.severity === 'error');
         return this.finishRun(run, {
@@ -433,11 +469,32 @@ export class Reconciler {
           errors: errors.map((d) => ({ message: d.address ? `${d.address}: ${d.message}` : d.message, code: d.code })),
         });
       }
+      return await this.proceed(run, revision, phoenix, planned, trigger, (r, patch) => this.finishRun(r, patch));
+    } catch (error) {
+      return this.finishRun(run, {
+        outcome: this.abort.signal.aborted ? 'interrupted' : 'failed',
+        message: errorText(error),
+        errors: [{ message: errorText(error) }],
+      });
+    }
+  }
+
+  /** After a plan: in sync, held, or applied by the policy; `finish` records the run. */
+  private async proceed(
+    run: GitopsRunRecord,
+    revision: Revision,
+    phoenix: Phoenix,
+    planned: PlanResult,
+    trigger: GitopsTrigger,
+    finish: (run: GitopsRunRecord, patch: Partial<GitopsRunRecord>) => GitopsRunRecord,
+  ): Promise<GitopsRunRecord> {
+    const summary = summarizePlan(planned.plan);
+    try {
       const decision = decide(planned.plan, this.policy, trigger);
-      if (decision.kind === 'in-sync') return this.finishRun(run, { outcome: 'in-sync', summary: { ...summary } });
+      if (decision.kind === 'in-sync') return finish(run, { outcome: 'in-sync', summary: { ...summary } });
       if (decision.kind === 'hold') {
         const hold = this.hold(run, revision, planned.plan, decision.reason);
-        return this.finishRun(run, {
+        return finish(run, {
           outcome: 'held',
           summary: { ...summary, held: hold.id },
           message: `plan held for approval (${decision.reason})`,
@@ -449,7 +506,7 @@ export class Reconciler {
         held = this.hold(run, revision, planned.plan, 'prune');
         toApply = await planEnvironment(phoenix, { prune: false, signal: this.abort.signal });
         if (!planHasChanges(toApply.plan)) {
-          return this.finishRun(run, {
+          return finish(run, {
             outcome: 'held',
             summary: { ...summary, held: held.id },
             message: 'deletions held for approval (prune: hold)',
@@ -457,12 +514,12 @@ export class Reconciler {
         }
       }
       const outcome = await this.apply(run, phoenix, toApply);
-      return this.finishRun(run, {
+      return finish(run, {
         ...outcome,
         summary: { ...summarizePlan(toApply.plan), ...(held ? { held: held.id } : {}) },
       });
     } catch (error) {
-      return this.finishRun(run, {
+      return finish(run, {
         outcome: this.abort.signal.aborted ? 'interrupted' : 'failed',
         message: errorText(error),
         errors: [{ message: errorText(error) }],

@@ -5,7 +5,7 @@
  * listing per (node, storage, content type). Files are never deleted by Phoenix: guests and
  * templates may still be built from them.
  */
-import { offlineNodes, unreachableDiagnostic } from '../cluster-view.ts';
+import { clusterResources, unreachableDiagnostic } from '../cluster-view.ts';
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type {
   ApplyResponse,
@@ -40,17 +40,27 @@ export function createFileHandler(options: FileHandlerOptions): ResourceHandler<
     async observeAll(req: ObserveAllRequest<StorageFileSpec>): Promise<ObserveAllResponse<ObservedFile>> {
       // One listing per (node, storage): filtered by content type when only one is wanted there,
       // unfiltered (and filtered here) when several are (an OS template and a cloud image on `local`).
-      const groups = new Map<string, { node: string; storage: string; contents: Set<string> }>();
+      // A storage `/cluster/resources` marks shared holds the same volumes from every node: one
+      // listing (through any online node) answers for all of them.
+      const rows = req.resources.length > 0 ? await clusterResources(client, req.ctx) : [];
+      const offline = new Set(
+        rows.filter((r) => r.type === 'node' && r.status !== 'online').map((r) => String(r.node)),
+      );
+      const shared = new Set(
+        rows.filter((r) => r.type === 'storage' && Number(r.shared ?? 0) === 1).map((r) => String(r.storage)),
+      );
+      const groups = new Map<string, { nodes: Set<string>; storage: string; contents: Set<string> }>();
       for (const r of req.resources) {
         const d = r.desired;
-        const key = `${d.node}|${d.storage}`;
-        const group = groups.get(key) ?? { node: d.node, storage: d.storage, contents: new Set<string>() };
+        // A node that is down: its files are unknown (never downloaded again elsewhere or twice).
+        if (offline.has(d.node)) continue;
+        const key = shared.has(d.storage) ? `*|${d.storage}` : `${d.node}|${d.storage}`;
+        const group = groups.get(key) ?? { nodes: new Set<string>(), storage: d.storage, contents: new Set<string>() };
+        group.nodes.add(d.node);
         group.contents.add(d.content);
         groups.set(key, group);
       }
       const present = new Map<string, ObservedFile>();
-      // A node that is down: its files are unknown (never downloaded again elsewhere or twice).
-      const offline = groups.size > 0 ? await offlineNodes(client, req.ctx) : new Set<string>();
       const unknown = req.resources
         .filter((r) => offline.has(r.desired.node))
         .map((r) => ({
@@ -58,16 +68,15 @@ export function createFileHandler(options: FileHandlerOptions): ResourceHandler<
           diagnostic: unreachableDiagnostic(r.desired.node, `file ${volid(r.desired)}`),
         }));
       await Promise.all(
-        [...groups.values()]
-          .filter((g) => !offline.has(g.node))
-          .map(async (g) => {
-            const only = g.contents.size === 1 ? [...g.contents][0] : undefined;
-            const items = await client.storage.content(g.node, g.storage, only ? { content: only } : {});
-            for (const item of items) {
-              if (only === undefined && !g.contents.has(String(item.content))) continue;
-              present.set(`${g.node}|${item.volid}`, { volid: item.volid, size: item.size });
-            }
-          }),
+        [...groups.values()].map(async (g) => {
+          const only = g.contents.size === 1 ? [...g.contents][0] : undefined;
+          const via = [...g.nodes].sort()[0] as string;
+          const items = await client.storage.content(via, g.storage, only ? { content: only } : {});
+          for (const item of items) {
+            if (only === undefined && !g.contents.has(String(item.content))) continue;
+            for (const node of g.nodes) present.set(`${node}|${item.volid}`, { volid: item.volid, size: item.size });
+          }
+        }),
       );
       const found = [];
       for (const r of req.resources) {

@@ -11,7 +11,8 @@ import type { AttributeChange } from '../../engine/plan/types.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { listHandler, type Listed } from './list-handler.ts';
-import { nodeNames } from './nodes.ts';
+import { reachableNodes } from './nodes.ts';
+import { unreachableDiagnostic } from '../cluster-view.ts';
 import { marker, type Marker } from './marker.ts';
 import { ownedRules, rewriteRules, ruleReferences, type NormRule } from './rules.ts';
 import { referenceAddress } from './firewall-objects.ts';
@@ -71,12 +72,23 @@ export function createFirewallHandler(deps: {
   };
   return listHandler<FirewallDesired, FirewallObserved>({
     kind: FIREWALL_KIND,
-    async list(_ctx, desired) {
-      const nodes = await nodeNames(
+    async list(ctx, desired) {
+      // A node that is down (the plan's shared cluster read says so): its firewall is unknown.
+      const { online: nodes, offline } = await reachableNodes(
         client,
+        ctx,
         desired.flatMap((r) => (r.desired.node ? [r.desired.node] : [])),
       );
-      const out = [await read('cluster')];
+      const out: Listed<FirewallObserved>[] = desired
+        .filter((r) => r.desired.node !== undefined && offline.has(r.desired.node))
+        .map((r) => ({
+          address: r.address,
+          observed: null as unknown as FirewallObserved,
+          owned: false,
+          summary: `firewall of node ${r.desired.node ?? ''}`,
+          unknown: unreachableDiagnostic(r.desired.node ?? '', 'its firewall'),
+        }));
+      out.push(await read('cluster'));
       for (const node of nodes) out.push(await read('node', node));
       return out;
     },

@@ -2,12 +2,6 @@
 import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import { clusterNodes, offlineNodes } from '../cluster-view.ts';
 
-export async function nodeNames(client: ProxmoxClient, requested: string[]): Promise<string[]> {
-  const nodes = new Set(requested);
-  for (const n of await client.cluster.nodes()) nodes.add(n.node);
-  return [...nodes].sort();
-}
-
 /**
  * The nodes to read per node, split by reachability (from the plan's shared cluster read, so no
  * extra request): objects declared on an offline node are unknown, never missing.

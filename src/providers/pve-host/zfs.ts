@@ -12,9 +12,10 @@ import type { ProxmoxClient } from '../../clients/proxmox/index.ts';
 import type { ResourceHandler } from '../../engine/handler.ts';
 import { attributeChanges, verdict } from './diff.ts';
 import { foreignClaims } from './claims.ts';
-import { listHandler } from './list-handler.ts';
+import { listHandler, type Listed } from './list-handler.ts';
 import { marker, type Marker } from './marker.ts';
-import { nodeNames } from './nodes.ts';
+import { reachableNodes } from './nodes.ts';
+import { unreachableDiagnostic } from '../cluster-view.ts';
 
 export const ZFS_KIND = 'pve.zfs';
 
@@ -84,11 +85,22 @@ export function createZfsHandler(deps: {
     async list(ctx, desired) {
       const wanted = new Set(desired.map((r) => r.address));
       const claimed = await foreignClaims(client, m, ctx);
-      const out = [];
-      for (const node of await nodeNames(
+      // A node that is down (the plan's shared cluster read says so): its pools are unknown.
+      const { online: nodes, offline } = await reachableNodes(
         client,
+        ctx,
         desired.map((r) => r.desired.node),
-      )) {
+      );
+      const out: Listed<ZfsObserved>[] = desired
+        .filter((r) => offline.has(r.desired.node))
+        .map((r) => ({
+          address: r.address,
+          observed: null as unknown as ZfsObserved,
+          owned: false,
+          summary: `ZFS pool ${r.desired.name} on ${r.desired.node}`,
+          unknown: unreachableDiagnostic(r.desired.node, `ZFS pool ${r.desired.name}`),
+        }));
+      for (const node of nodes) {
         for (const row of await client.request<{ name: string }[]>('GET', path(node))) {
           const address = zfsAddress(node, row.name);
           let observed: ZfsObserved = { node, name: row.name };
