@@ -4,7 +4,7 @@
  * per change and none without, per-route plan reasons, and a route nginx refuses — reported
  * against the route, with the previous config still serving.
  */
-import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhoenixConfig } from '../../config/schema.ts';
@@ -83,10 +83,28 @@ describe.skipIf(!nginx || !netnsAvailable())('gateway.nginx handler on a real ng
       `https://${HOST}${path}`,
     ]);
 
-  // nginx answers with the new config once its master has started new workers after the reload:
-  // on a loaded machine that took over 4 s once; bounded at 15 s.
+  // The master's worker processes (worker_processes 1): after a reload the new worker starts
+  // before the old one is told to quit, and for that moment either may accept a connection.
+  const workers = (): string[] => {
+    const master = readFileSync(join(prefix.dir, 'nginx.pid'), 'utf8').trim();
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          // /proc/<pid>/stat: "pid (comm) state ppid ..."
+          return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === master;
+        } catch {
+          return false;
+        }
+      });
+  };
+
+  // nginx answers with the new config once its master has started the new worker and the old
+  // one has gone (seen lingering under load: one request got 401, the next the old 200);
+  // bounded at 15 s.
   async function eventually(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 150 && !check(); i += 1) await new Promise((r) => setTimeout(r, 100));
+    const settled = () => workers().length === 1 && check();
+    for (let i = 0; i < 150 && !settled(); i += 1) await new Promise((r) => setTimeout(r, 100));
   }
 
   async function plan(resource: Resource<NginxDesired>) {
