@@ -46,7 +46,14 @@ describe('phoenix up issues every certificate of examples/homelab', () => {
     outputs.push(up.stdout, up.stderr);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toMatch(/stepca\.103: created/);
-    for (const name of ['gateway-edge', 'traefik-internal', 'portainer', 'docker-portainer', 'docker-worker']) {
+    for (const name of [
+      'gateway-edge',
+      'traefik-internal',
+      'portainer',
+      'docker-portainer',
+      'docker-worker',
+      'phoenix-docker',
+    ]) {
       expect(up.stderr).toMatch(new RegExp(`cert\\.${name}: created`));
     }
     const again = await runCli(['up', '-c', dir]);
@@ -66,7 +73,7 @@ describe('phoenix up issues every certificate of examples/homelab', () => {
       notAfter: string;
       condition: { type: string };
     }[];
-    expect(rows.length).toBe(5);
+    expect(rows.length).toBe(6);
     for (const row of rows) {
       expect(row.condition.type).toBe('Ready');
       expect(row.serial).toMatch(/^\d+$/);
@@ -79,12 +86,16 @@ describe('phoenix up issues every certificate of examples/homelab', () => {
     const root = join(guests, '103', 'root', 'etc', 'step-ca', 'certs', 'root_ca.crt');
     const intermediate = join(guests, '103', 'root', 'etc', 'step-ca', 'certs', 'intermediate_ca.crt');
     const certs = derivePki(config).resources.filter((r) => r.kind === 'pki.certificate');
-    expect(certs.length).toBe(5);
+    expect(certs.length).toBe(6);
     for (const resource of certs) {
       const desired = resource.desired as CertificateDesired;
-      const vmid = desired.target.kind === 'node' ? 0 : desired.target.vmid;
-      const certPath = join(guests, String(vmid), 'root', desired.files.cert);
-      const keyPath = join(guests, String(vmid), 'root', desired.files.key);
+      // Phoenix's own Docker client certificate lives on this machine, under the config directory.
+      const base =
+        desired.target.kind === 'local'
+          ? dir
+          : join(guests, String(desired.target.kind === 'node' ? 0 : desired.target.vmid), 'root');
+      const certPath = join(base, desired.files.cert);
+      const keyPath = join(base, desired.files.key);
       const leaf = readFileSync(certPath, 'utf8').match(
         /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/,
       )![0];
@@ -114,8 +125,13 @@ describe('phoenix up issues every certificate of examples/homelab', () => {
       .filter((f) => /PRIVATE KEY/.test(readFileSync(f, 'utf8')))
       .map((f) => readFileSync(f, 'utf8').split('\n')[1]!);
     expect(keys.length).toBeGreaterThanOrEqual(7); // 5 leaves + intermediate + root
-    // The simulator's own SSH keys (not Phoenix's PKI) live in simulator.json.d/ssh.
-    const outside = files(dir).filter((f) => !f.startsWith(guests) && !f.includes(join('simulator.json.d', 'ssh')));
+    // The simulator's own SSH keys (not Phoenix's PKI) live in simulator.json.d/ssh; Phoenix's own
+    // Docker client key is on this machine by design (0600, checked above), and in no other file.
+    const clientKey = join(dir, '.phoenix', 'certs', 'phoenix-docker', 'key.pem');
+    keys.push(readFileSync(clientKey, 'utf8').split('\n')[1]!);
+    const outside = files(dir).filter(
+      (f) => !f.startsWith(guests) && !f.includes(join('simulator.json.d', 'ssh')) && f !== clientKey,
+    );
     const haystacks = [...outputs, ...outside.map((f) => readFileSync(f).toString('latin1'))];
     for (const hay of haystacks) {
       expect(hay).not.toContain(CANARY);

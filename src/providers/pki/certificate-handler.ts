@@ -32,9 +32,16 @@ import { decide, type CertificateFacts, type CertificatePolicy } from './lifecyc
 
 export const CERTIFICATE_KIND = 'pki.certificate';
 
+/**
+ * Where a certificate is installed: a node or guest, or `local` — this machine, under the
+ * environment's config directory (certificates of Phoenix's own clients; `files` are relative
+ * to that directory and the key never leaves this machine).
+ */
+export type CertificateTarget = TargetRef | { kind: 'local' };
+
 export interface CertificateDesired {
   name: string;
-  target: TargetRef;
+  target: CertificateTarget;
   commonName: string;
   /** Every name (the CN included). */
   sans: string[];
@@ -51,6 +58,8 @@ export interface CertificateDesired {
   group: string;
   keyMode: string;
   certMode: string;
+  /** Mode of the directories holding the files, set at each issuance (e.g. 0700 for a local key's directory). */
+  dirMode?: string;
   /** Typed reload hook: reload this unit (when active) after the files changed. */
   reload?: { service: string };
   /** Why it exists: `certificates[2]` or `derived: gateway 101`. */
@@ -76,10 +85,17 @@ export interface CaSession {
 
 export interface CertificateHandlerDeps {
   shells: ShellResolver;
+  /** This machine's shell rooted at the config directory, for `local` certificates. */
+  local?: TargetShell;
   ca: () => Promise<CaSession>;
   now?: () => Date;
   /** Fingerprint of the CA's intermediate: a certificate from anywhere else is reissued. */
   issuerFingerprint?: string;
+}
+
+/** Where the certificate's files are: `(target)` is the first thing an error about it names. */
+export function describeCertificateTarget(target: CertificateTarget): string {
+  return target.kind === 'local' ? 'this machine' : describeTarget(target);
 }
 
 function policyOf(desired: CertificateDesired): CertificatePolicy {
@@ -162,6 +178,11 @@ export function certificateHandler(
   deps: CertificateHandlerDeps,
 ): ResourceHandler<CertificateDesired, CertificateObserved> {
   const now = deps.now ?? (() => new Date());
+  const shellOf = (target: CertificateTarget): TargetShell => {
+    if (target.kind !== 'local') return deps.shells(target);
+    if (!deps.local) throw new Error("this machine's certificate directory is not known (no config directory)");
+    return deps.local;
+  };
 
   async function issue(
     ctx: ApplyContext,
@@ -169,7 +190,7 @@ export function certificateHandler(
     desired: CertificateDesired,
     previous: CertificateFacts | null,
   ): Promise<ApplyResponse<CertificateObserved>> {
-    const shell = deps.shells(desired.target);
+    const shell = shellOf(desired.target);
     const diagnostics: Diagnostic[] = [];
     const label = `certificate ${desired.name} (${address})`;
     let session: CaSession;
@@ -209,6 +230,11 @@ export function certificateHandler(
     const dirs = [...new Set([posix.dirname(desired.files.key), posix.dirname(desired.files.cert)])];
     const made = await shell.exec(['mkdir', '-p', ...dirs]);
     if (made.code !== 0) throw commandFailed(describeTarget(shell.target), ['mkdir', '-p', ...dirs], made);
+    if (desired.dirMode) {
+      const argv = ['chmod', desired.dirMode, ...dirs];
+      const chmodded = await shell.exec(argv);
+      if (chmodded.code !== 0) throw commandFailed(describeTarget(shell.target), argv, chmodded);
+    }
     // Key first: the certificate is the file that tells observe a new pair is in place.
     await shell.writeFile(desired.files.key, keyPem, {
       mode: desired.keyMode,
@@ -251,7 +277,7 @@ export function certificateHandler(
     desired: CertificateDesired,
     observed: CertificateObserved,
   ): Promise<ApplyResponse<CertificateObserved>> {
-    const shell = deps.shells(desired.target);
+    const shell = shellOf(desired.target);
     let session: CaSession;
     try {
       session = await deps.ca();
@@ -308,7 +334,8 @@ export function certificateHandler(
       const changes = [];
       if (key && key.mode !== modeString(desired.keyMode))
         changes.push({ path: 'key.mode', before: key.mode, after: modeString(desired.keyMode) });
-      if (key && key.owner !== desired.owner)
+      // An empty owner: the user running Phoenix (local certificates).
+      if (key && desired.owner !== '' && key.owner !== desired.owner)
         changes.push({ path: 'key.owner', before: key.owner, after: desired.owner });
       if (changes.length === 0 && desired.files.root && observed?.root !== 'ok')
         return {
@@ -352,7 +379,7 @@ export function certificateHandler(
     kind: CERTIFICATE_KIND,
 
     async observe({ resource }) {
-      const shell = deps.shells(resource.desired.target);
+      const shell = shellOf(resource.desired.target);
       if (shell.readFile) {
         // VMs: one agent file-read (a GET), no command: a no-op plan sends no mutating request.
         try {
@@ -369,7 +396,7 @@ export function certificateHandler(
               {
                 severity: 'warning',
                 code: 'W_CERT_GUEST_UNREACHABLE',
-                message: `certificate ${resource.desired.name}: ${describeTarget(resource.desired.target)} cannot be read yet (${message}): planned as a new issuance`,
+                message: `certificate ${resource.desired.name}: ${describeCertificateTarget(resource.desired.target)} cannot be read yet (${message}): planned as a new issuance`,
               },
             ],
           };
@@ -386,7 +413,7 @@ export function certificateHandler(
             {
               severity: 'warning',
               code: 'W_CERT_GUEST_UNREACHABLE',
-              message: `certificate ${resource.desired.name}: ${describeTarget(resource.desired.target)} cannot be read yet: planned as a new issuance`,
+              message: `certificate ${resource.desired.name}: ${describeCertificateTarget(resource.desired.target)} cannot be read yet: planned as a new issuance`,
             },
           ],
         };
