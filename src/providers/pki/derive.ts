@@ -153,7 +153,6 @@ export function derivePkiResources(source: PkiSource): {
   const swarm = source.guests.some((g) => roles(g).includes('swarm-manager') || roles(g).includes('swarm-worker'));
   source.certificates.forEach((cert, index) => {
     declared.add(cert.name);
-    if (cert.name === PHOENIX_DOCKER_CLIENT_CERT) return;
     const path = `certificates[${index}]`;
     for (const [j, name] of [cert.commonName, ...cert.sans].entries()) {
       if (!nameAllowed(name, domain, guestAddresses)) {
@@ -165,6 +164,8 @@ export function derivePkiResources(source: PkiSource): {
         });
       }
     }
+    // Phoenix's own Docker client certificate: overridden below, on this machine.
+    if (cert.name === PHOENIX_DOCKER_CLIENT_CERT) return;
     const guest = byRef(cert.guest);
     if (!guest) {
       if (cert.guest !== undefined) {
@@ -229,6 +230,12 @@ export function derivePkiResources(source: PkiSource): {
     } else {
       resources.push(dockerClientCertificate(source, keyType, defaultDuration, override, index));
     }
+  } else if (declared.has(PHOENIX_DOCKER_CLIENT_CERT)) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'W_CERT_NO_GUEST',
+      message: `certificates[${source.certificates.findIndex((c) => c.name === PHOENIX_DOCKER_CLIENT_CERT)}]: ${PHOENIX_DOCKER_CLIENT_CERT} (Phoenix's Docker client certificate) is issued only with a Swarm guest and platform.stepCa: it is not issued`,
+    });
   }
   return { resources, diagnostics };
 }
