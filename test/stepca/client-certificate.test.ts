@@ -18,7 +18,7 @@ import { freePort } from '../../src/clients/ssh/_test-peers.ts';
 import { loadDockerClientTlsFiles } from '../../src/clients/docker/tls-files.ts';
 import { applyContext, converge } from '../../src/providers/node/_sim-fixture.ts';
 import type { ShellResolver } from '../../src/providers/node/resolver.ts';
-import { CERTIFICATE_KIND, certificateHandler, type CaSession } from '../../src/providers/pki/certificate-handler.ts';
+import { certificateHandler, type CaSession } from '../../src/providers/pki/certificate-handler.ts';
 import { derivePkiResources } from '../../src/providers/pki/derive.ts';
 import { localShell } from '../../src/providers/pki/local-shell.ts';
 import { DOCKER_CLIENT_CERT, dockerClientCertDir } from '../../src/providers/swarm/clients.ts';
@@ -140,7 +140,7 @@ describe.each(targets)("Phoenix's Docker client certificate: $name", (target) =>
     const root = phoenixRootFile(dir);
     expect(statSync(files.key).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, DOCKER_CLIENT_CERT)).mode & 0o777).toBe(0o700);
-    expect(statSync(files.fullchain).mode & 0o777).toBe(0o644);
+    expect(statSync(files.fullchain).mode & 0o777).toBe(0o600);
     expect(readFileSync(root, 'utf8')).toBe(fixture.bundle.material.rootCertPem);
 
     const chain = readFileSync(files.fullchain, 'utf8');

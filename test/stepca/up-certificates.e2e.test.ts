@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/config/__fixtures__/run-cli.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { environmentIdentity } from '../../src/app/environment-id.ts';
 import { derivePki } from '../../src/providers/pki/index.ts';
 import type { CertificateDesired } from '../../src/providers/pki/certificate-handler.ts';
 
@@ -82,6 +83,8 @@ describe('phoenix up issues every certificate of examples/homelab', () => {
 
   it('each installed chain verifies with openssl against the root in 103; names equal the declared ones; keys 0600', async () => {
     const { config } = await loadConfig(dir);
+    // As createPhoenix does: the environment's identity names Phoenix's own client certificate.
+    config.environment = environmentIdentity(dir, config.environment).id;
     const guests = join(dir, '.phoenix', 'simulator.json.d', 'guests');
     const root = join(guests, '103', 'root', 'etc', 'step-ca', 'certs', 'root_ca.crt');
     const intermediate = join(guests, '103', 'root', 'etc', 'step-ca', 'certs', 'intermediate_ca.crt');
@@ -111,7 +114,7 @@ describe('phoenix up issues every certificate of examples/homelab', () => {
         .map((s) => s.replace(/^(DNS|IP Address):/, ''));
       expect(sans.sort()).toEqual([...desired.sans].sort());
       expect(statSync(keyPath).mode & 0o777).toBe(0o600);
-      expect(statSync(certPath).mode & 0o777).toBe(0o644);
+      expect(statSync(certPath).mode & 0o777).toBe(desired.target.kind === 'local' ? 0o600 : 0o644);
     }
   });
 

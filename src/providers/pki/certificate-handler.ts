@@ -161,7 +161,8 @@ async function writeRoot(shell: TargetShell, desired: CertificateDesired, sessio
   const dir = posix.dirname(path);
   const made = await shell.exec(['mkdir', '-p', dir]);
   if (made.code !== 0) throw commandFailed(describeTarget(shell.target), ['mkdir', '-p', dir], made);
-  await shell.writeFile(path, session.rootPem, { mode: '0644', owner: desired.owner, group: desired.group });
+  // Public, and as readable as the certificate (0644 in guests, owner-only below .phoenix/ here).
+  await shell.writeFile(path, session.rootPem, { mode: desired.certMode, owner: desired.owner, group: desired.group });
   return true;
 }
 

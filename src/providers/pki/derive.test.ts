@@ -154,7 +154,7 @@ describe('derivePkiResources', () => {
       owner: '',
       group: '',
       keyMode: '0600',
-      certMode: '0644',
+      certMode: '0600',
       dirMode: '0700',
       origin: "derived: Phoenix's Docker client (Swarm engines' API, clientAuth)",
     });

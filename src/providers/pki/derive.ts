@@ -275,7 +275,8 @@ function dockerClientCertificate(
       owner: '',
       group: '',
       keyMode: '0600',
-      certMode: '0644',
+      // Everything below .phoenix/ is owner-only (util/owner-only.ts), the certificate too.
+      certMode: '0600',
       dirMode: '0700',
       origin: override ? `certificates[${index}]` : "derived: Phoenix's Docker client (Swarm engines' API, clientAuth)",
     },
