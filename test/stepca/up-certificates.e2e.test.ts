@@ -118,6 +118,24 @@ describe('phoenix up issues every certificate of examples/homelab', () => {
     }
   });
 
+  it("the Swarm engines, the Swarm and every stack wait for Phoenix's Docker client certificate (graph)", async () => {
+    const graph = await runCli(['graph', '-c', dir, '--json']);
+    expect(graph.code, graph.stderr).toBe(0);
+    const { edges } = JSON.parse(graph.stdout) as { edges: [string, string][] };
+    const dependents = edges.filter(([, dependency]) => dependency === 'cert.phoenix-docker').map(([d]) => d);
+    expect(dependents).toEqual(
+      expect.arrayContaining([
+        'swarm.engine.portainer',
+        'swarm.engine.worker',
+        'swarm.cluster',
+        'stack.whoami.production',
+        'stack.whoami.testing',
+      ]),
+    );
+    // It waits for the CA only (no guest: its files are on this machine).
+    expect(edges.filter(([d]) => d === 'cert.phoenix-docker').map(([, x]) => x)).toEqual(['stepca.103']);
+  });
+
   it('canary: no password and no private key outside the guests, in output, plan file or state', async () => {
     const planFile = join(dir, 'saved.plan');
     const plan = await runCli(['plan', '-c', dir, '-out', planFile]);
