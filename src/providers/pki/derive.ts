@@ -1,8 +1,9 @@
 /**
  * The certificates a config implies: every entry of `certificates`, plus those the topology
  * needs without being told — the gateway (nginx), Traefik, each Swarm node's Docker daemon and
- * Portainer. A derived certificate is named `<role>-<guest>`; declaring a certificate with that
- * name overrides it. Names are checked against the policy (the cluster domain and the guests'
+ * Portainer — and, with a Swarm, Phoenix's own Docker client certificate (`phoenix-docker`, on
+ * this machine). A derived certificate is named `<role>-<guest>` (or `phoenix-docker`); declaring
+ * a certificate with that name overrides it. Names are checked against the policy (the cluster domain and the guests'
  * own addresses), which step-ca 0.19 itself cannot enforce (no name policy before 0.20).
  *
  * Structural input (like the node provider's): the config satisfies it, no import of config/.
