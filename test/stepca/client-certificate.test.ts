@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,6 +192,26 @@ describe.each(targets)("Phoenix's Docker client certificate: $name", (target) =>
     expect(signCalls).toBe(signs + 1);
     expect(statSync(files.key).mode & 0o777).toBe(0o600);
     expect(await converge(handler, res)).toBe('noop');
+  }, 60_000);
+
+  it('delete (destroy) revokes it and removes its files from this machine; the next observation finds nothing', async (ctx) => {
+    if (!running) return ctx.skip();
+    const res = derivePkiResources(swarmConfig()).resources.find((r) => r.address === 'cert.phoenix-docker')!;
+    mkdirSync(join(configDir, 'destroyed'));
+    const handler = certificateHandler({
+      shells: noGuestShells,
+      local: localShell(join(configDir, 'destroyed')),
+      ca: async () => session,
+      now,
+    });
+    expect(await converge(handler, res)).toBe('create');
+    const observed = (await handler.observe({ ctx: applyContext(), resource: res })).observed;
+    await handler.delete({ ctx: applyContext(), address: res.address, observed, change: {} as never });
+    const files = phoenixCertificateFiles(DOCKER_CLIENT_CERT, dockerClientCertDir(join(configDir, 'destroyed')));
+    expect(existsSync(files.key)).toBe(false);
+    expect(existsSync(files.fullchain)).toBe(false);
+    expect(existsSync(join(dockerClientCertDir(join(configDir, 'destroyed')), DOCKER_CLIENT_CERT))).toBe(false);
+    expect((await handler.observe({ ctx: applyContext(), resource: res })).observed).toBeNull();
   }, 60_000);
 
   // The real CA keeps real time: crossing 2/3 of a lifetime is shown on the simulated clock only.

@@ -29,6 +29,7 @@ import { newLeafCsr } from './csr.ts';
 import { durationMs, goDuration } from './duration.ts';
 import type { KeyType } from './keys.ts';
 import { decide, type CertificateFacts, type CertificatePolicy } from './lifecycle.ts';
+import { LOCAL_TARGET_LABEL } from './local-shell.ts';
 
 export const CERTIFICATE_KIND = 'pki.certificate';
 
@@ -72,6 +73,8 @@ export interface CertificateObserved {
   key?: FileObservation | null;
   /** With `files.root`: whether that file holds the root the installed chain was issued by (`missing`: no file). */
   root?: 'ok' | 'other' | 'missing';
+  /** A `local` certificate's files (relative to the config directory): Phoenix's own, removed on delete. */
+  localFiles?: string[];
 }
 
 /** A live session with the CA; opened only when something must be issued or revoked. */
@@ -423,8 +426,13 @@ export function certificateHandler(
       const key = await observeFile(shell, resource.desired.files.key);
       const rootPath = resource.desired.files.root;
       const root = rootPath && pem !== undefined ? { root: await observeRoot(shell, rootPath, pem) } : {};
+      const { files } = resource.desired;
+      const local =
+        resource.desired.target.kind === 'local'
+          ? { localFiles: [files.key, files.cert, ...(files.root ? [files.root] : [])] }
+          : {};
       return {
-        observed: facts === null && key === null ? null : { facts, key, ...root },
+        observed: facts === null && key === null ? null : { facts, key, ...root, ...local },
         ...(diagnostic ? { diagnostics: [diagnostic] } : {}),
       };
     },
@@ -438,7 +446,7 @@ export function certificateHandler(
         : issue(ctx, resource.address, resource.desired, observed?.facts ?? null),
 
     async delete({ observed, address }) {
-      // Files are left for the guest's owner to remove; the certificate is revoked so it stops being trusted.
+      // Files in guests are left for the guest's owner to remove; the certificate is revoked so it stops being trusted.
       if (observed?.facts) {
         const session = await deps.ca();
         const ott = await oneTimeToken(session.signer, {
@@ -456,6 +464,15 @@ export function certificateHandler(
             cause: error,
           });
         }
+      }
+      // Phoenix's own files on this machine (no guest goes away with them): removed, key first.
+      if (observed?.localFiles && deps.local) {
+        const shell = deps.local;
+        const removed = await shell.exec(['rm', '-f', ...observed.localFiles]);
+        if (removed.code !== 0) throw commandFailed(LOCAL_TARGET_LABEL, ['rm', '-f', ...observed.localFiles], removed);
+        const first = observed.localFiles[0];
+        // Its own directory, when empty (ignore failure: something else may be kept there).
+        if (first) await shell.exec(['rmdir', posix.dirname(first)]);
       }
       return {};
     },
