@@ -29,9 +29,10 @@ export async function certificateRows(phoenix: Phoenix, now = new Date()): Promi
       hint: 'set proxmox.ssh (user, privateKey, knownHosts or hostKeyFingerprint)',
     });
   }
-  const handler = pkiHandlers({ shells, resolveSecret: () => Promise.reject(new Error('not needed')) }, undefined).find(
-    (h) => h.kind === CERTIFICATE_KIND,
-  ) as ResourceHandler<CertificateDesired, CertificateObserved>;
+  const handler = pkiHandlers(
+    { shells, localDir: phoenix.configDir, resolveSecret: () => Promise.reject(new Error('not needed')) },
+    undefined,
+  ).find((h) => h.kind === CERTIFICATE_KIND) as ResourceHandler<CertificateDesired, CertificateObserved>;
   const ctx = { signal: AbortSignal.timeout(60_000), hook: new NoopHook() };
   return Promise.all(
     certs.map(async (resource) => {

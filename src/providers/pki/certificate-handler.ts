@@ -29,12 +29,20 @@ import { newLeafCsr } from './csr.ts';
 import { durationMs, goDuration } from './duration.ts';
 import type { KeyType } from './keys.ts';
 import { decide, type CertificateFacts, type CertificatePolicy } from './lifecycle.ts';
+import { LOCAL_TARGET_LABEL } from './local-shell.ts';
 
 export const CERTIFICATE_KIND = 'pki.certificate';
 
+/**
+ * Where a certificate is installed: a node or guest, or `local` — this machine, under the
+ * environment's config directory (certificates of Phoenix's own clients; `files` are relative
+ * to that directory and the key never leaves this machine).
+ */
+export type CertificateTarget = TargetRef | { kind: 'local' };
+
 export interface CertificateDesired {
   name: string;
-  target: TargetRef;
+  target: CertificateTarget;
   commonName: string;
   /** Every name (the CN included). */
   sans: string[];
@@ -51,6 +59,8 @@ export interface CertificateDesired {
   group: string;
   keyMode: string;
   certMode: string;
+  /** Mode of the directories holding the files, set at each issuance (e.g. 0700 for a local key's directory). */
+  dirMode?: string;
   /** Typed reload hook: reload this unit (when active) after the files changed. */
   reload?: { service: string };
   /** Why it exists: `certificates[2]` or `derived: gateway 101`. */
@@ -63,6 +73,8 @@ export interface CertificateObserved {
   key?: FileObservation | null;
   /** With `files.root`: whether that file holds the root the installed chain was issued by (`missing`: no file). */
   root?: 'ok' | 'other' | 'missing';
+  /** A `local` certificate's files (relative to the config directory): Phoenix's own, removed on delete. */
+  localFiles?: string[];
 }
 
 /** A live session with the CA; opened only when something must be issued or revoked. */
@@ -76,10 +88,17 @@ export interface CaSession {
 
 export interface CertificateHandlerDeps {
   shells: ShellResolver;
+  /** This machine's shell rooted at the config directory, for `local` certificates. */
+  local?: TargetShell;
   ca: () => Promise<CaSession>;
   now?: () => Date;
   /** Fingerprint of the CA's intermediate: a certificate from anywhere else is reissued. */
   issuerFingerprint?: string;
+}
+
+/** Where the certificate's files are: `(target)` is the first thing an error about it names. */
+export function describeCertificateTarget(target: CertificateTarget): string {
+  return target.kind === 'local' ? 'this machine' : describeTarget(target);
 }
 
 function policyOf(desired: CertificateDesired): CertificatePolicy {
@@ -145,7 +164,8 @@ async function writeRoot(shell: TargetShell, desired: CertificateDesired, sessio
   const dir = posix.dirname(path);
   const made = await shell.exec(['mkdir', '-p', dir]);
   if (made.code !== 0) throw commandFailed(describeTarget(shell.target), ['mkdir', '-p', dir], made);
-  await shell.writeFile(path, session.rootPem, { mode: '0644', owner: desired.owner, group: desired.group });
+  // Public, and as readable as the certificate (0644 in guests, owner-only below .phoenix/ here).
+  await shell.writeFile(path, session.rootPem, { mode: desired.certMode, owner: desired.owner, group: desired.group });
   return true;
 }
 
@@ -162,6 +182,11 @@ export function certificateHandler(
   deps: CertificateHandlerDeps,
 ): ResourceHandler<CertificateDesired, CertificateObserved> {
   const now = deps.now ?? (() => new Date());
+  const shellOf = (target: CertificateTarget): TargetShell => {
+    if (target.kind !== 'local') return deps.shells(target);
+    if (!deps.local) throw new Error("this machine's certificate directory is not known (no config directory)");
+    return deps.local;
+  };
 
   async function issue(
     ctx: ApplyContext,
@@ -169,7 +194,7 @@ export function certificateHandler(
     desired: CertificateDesired,
     previous: CertificateFacts | null,
   ): Promise<ApplyResponse<CertificateObserved>> {
-    const shell = deps.shells(desired.target);
+    const shell = shellOf(desired.target);
     const diagnostics: Diagnostic[] = [];
     const label = `certificate ${desired.name} (${address})`;
     let session: CaSession;
@@ -209,6 +234,11 @@ export function certificateHandler(
     const dirs = [...new Set([posix.dirname(desired.files.key), posix.dirname(desired.files.cert)])];
     const made = await shell.exec(['mkdir', '-p', ...dirs]);
     if (made.code !== 0) throw commandFailed(describeTarget(shell.target), ['mkdir', '-p', ...dirs], made);
+    if (desired.dirMode) {
+      const argv = ['chmod', desired.dirMode, ...dirs];
+      const chmodded = await shell.exec(argv);
+      if (chmodded.code !== 0) throw commandFailed(describeTarget(shell.target), argv, chmodded);
+    }
     // Key first: the certificate is the file that tells observe a new pair is in place.
     await shell.writeFile(desired.files.key, keyPem, {
       mode: desired.keyMode,
@@ -251,7 +281,7 @@ export function certificateHandler(
     desired: CertificateDesired,
     observed: CertificateObserved,
   ): Promise<ApplyResponse<CertificateObserved>> {
-    const shell = deps.shells(desired.target);
+    const shell = shellOf(desired.target);
     let session: CaSession;
     try {
       session = await deps.ca();
@@ -308,7 +338,8 @@ export function certificateHandler(
       const changes = [];
       if (key && key.mode !== modeString(desired.keyMode))
         changes.push({ path: 'key.mode', before: key.mode, after: modeString(desired.keyMode) });
-      if (key && key.owner !== desired.owner)
+      // An empty owner: the user running Phoenix (local certificates).
+      if (key && desired.owner !== '' && key.owner !== desired.owner)
         changes.push({ path: 'key.owner', before: key.owner, after: desired.owner });
       if (changes.length === 0 && desired.files.root && observed?.root !== 'ok')
         return {
@@ -352,7 +383,7 @@ export function certificateHandler(
     kind: CERTIFICATE_KIND,
 
     async observe({ resource }) {
-      const shell = deps.shells(resource.desired.target);
+      const shell = shellOf(resource.desired.target);
       if (shell.readFile) {
         // VMs: one agent file-read (a GET), no command: a no-op plan sends no mutating request.
         try {
@@ -369,7 +400,7 @@ export function certificateHandler(
               {
                 severity: 'warning',
                 code: 'W_CERT_GUEST_UNREACHABLE',
-                message: `certificate ${resource.desired.name}: ${describeTarget(resource.desired.target)} cannot be read yet (${message}): planned as a new issuance`,
+                message: `certificate ${resource.desired.name}: ${describeCertificateTarget(resource.desired.target)} cannot be read yet (${message}): planned as a new issuance`,
               },
             ],
           };
@@ -386,7 +417,7 @@ export function certificateHandler(
             {
               severity: 'warning',
               code: 'W_CERT_GUEST_UNREACHABLE',
-              message: `certificate ${resource.desired.name}: ${describeTarget(resource.desired.target)} cannot be read yet: planned as a new issuance`,
+              message: `certificate ${resource.desired.name}: ${describeCertificateTarget(resource.desired.target)} cannot be read yet: planned as a new issuance`,
             },
           ],
         };
@@ -395,8 +426,13 @@ export function certificateHandler(
       const key = await observeFile(shell, resource.desired.files.key);
       const rootPath = resource.desired.files.root;
       const root = rootPath && pem !== undefined ? { root: await observeRoot(shell, rootPath, pem) } : {};
+      const { files } = resource.desired;
+      const local =
+        resource.desired.target.kind === 'local'
+          ? { localFiles: [files.key, files.cert, ...(files.root ? [files.root] : [])] }
+          : {};
       return {
-        observed: facts === null && key === null ? null : { facts, key, ...root },
+        observed: facts === null && key === null ? null : { facts, key, ...root, ...local },
         ...(diagnostic ? { diagnostics: [diagnostic] } : {}),
       };
     },
@@ -410,7 +446,7 @@ export function certificateHandler(
         : issue(ctx, resource.address, resource.desired, observed?.facts ?? null),
 
     async delete({ observed, address }) {
-      // Files are left for the guest's owner to remove; the certificate is revoked so it stops being trusted.
+      // Files in guests are left for the guest's owner to remove; the certificate is revoked so it stops being trusted.
       if (observed?.facts) {
         const session = await deps.ca();
         const ott = await oneTimeToken(session.signer, {
@@ -428,6 +464,15 @@ export function certificateHandler(
             cause: error,
           });
         }
+      }
+      // Phoenix's own files on this machine (no guest goes away with them): removed, key first.
+      if (observed?.localFiles && deps.local) {
+        const shell = deps.local;
+        const removed = await shell.exec(['rm', '-f', ...observed.localFiles]);
+        if (removed.code !== 0) throw commandFailed(LOCAL_TARGET_LABEL, ['rm', '-f', ...observed.localFiles], removed);
+        const first = observed.localFiles[0];
+        // Its own directory, when empty (ignore failure: something else may be kept there).
+        if (first) await shell.exec(['rmdir', posix.dirname(first)]);
       }
       return {};
     },

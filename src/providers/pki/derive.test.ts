@@ -122,6 +122,83 @@ describe('derivePkiResources', () => {
     ]);
   });
 
+  const manager = {
+    id: 1001,
+    name: 'mgr',
+    type: 'vm',
+    node: 'pve',
+    role: 'swarm-manager',
+    net: [{ name: 'eth0', bridge: 'vmbr0', ip: '10.0.0.21/24' }],
+  };
+
+  it("with a Swarm and a CA: Phoenix's Docker client certificate, on this machine, waiting for no guest", () => {
+    const derived = derivePkiResources(
+      PhoenixConfig.parse({ ...base, environment: 'lab', guests: [...base.guests, manager] }),
+    );
+    expect(derived.diagnostics).toEqual([]);
+    const client = derived.resources.find((r) => r.address === 'cert.phoenix-docker')!;
+    expect(client.dependsOn).toEqual([]);
+    expect(client.desired).toEqual({
+      name: 'phoenix-docker',
+      target: { kind: 'local' },
+      commonName: 'phoenix-lab.lab.internal',
+      sans: ['phoenix-lab.lab.internal'],
+      keyType: 'EC-P256',
+      duration: '720h',
+      // Relative to the config directory: where the swarm provider's Docker clients read them.
+      files: {
+        cert: '.phoenix/certs/phoenix-docker/fullchain.pem',
+        key: '.phoenix/certs/phoenix-docker/key.pem',
+        root: '.phoenix/certs/root.pem',
+      },
+      owner: '',
+      group: '',
+      keyMode: '0600',
+      certMode: '0600',
+      dirMode: '0700',
+      origin: "derived: Phoenix's Docker client (Swarm engines' API, clientAuth)",
+    });
+    // Without a Swarm, or without a CA: none.
+    expect(derivePkiResources(PhoenixConfig.parse(base)).resources.map((r) => r.address)).not.toContain(
+      'cert.phoenix-docker',
+    );
+    const { stepCa: _omit, ...platform } = base.platform;
+    expect(
+      derivePkiResources(PhoenixConfig.parse({ ...base, platform, guests: [...base.guests, manager] })).resources,
+    ).toEqual([]);
+  });
+
+  it('a declared phoenix-docker overrides names and lifetime (names checked by the policy); a guest for it is an error', () => {
+    const config = (cert: Record<string, unknown>) =>
+      PhoenixConfig.parse({
+        ...base,
+        guests: [...base.guests, manager],
+        certificates: [{ name: 'phoenix-docker', ...cert }],
+      });
+    const overridden = derivePkiResources(
+      config({ commonName: 'ops.lab.internal', sans: ['phoenix.lab.internal'], duration: '48h', renewBefore: '8h' }),
+    );
+    expect(overridden.diagnostics).toEqual([]);
+    const client = overridden.resources.filter((r) => r.address === 'cert.phoenix-docker');
+    expect(
+      client.map((r) => [
+        r.desired.target,
+        r.desired.sans,
+        r.desired.duration,
+        r.desired.renewBefore,
+        r.desired.origin,
+      ]),
+    ).toEqual([[{ kind: 'local' }, ['ops.lab.internal', 'phoenix.lab.internal'], '48h', '8h', 'certificates[0]']]);
+    expect(derivePkiResources(config({ commonName: 'evil.example.com' })).diagnostics.map((d) => d.code)).toEqual([
+      'E_CERT_NAME_POLICY',
+    ]);
+    const inGuest = derivePkiResources(config({ commonName: 'ops.lab.internal', guest: 'gw' }));
+    expect(inGuest.diagnostics.map((d) => d.message)).toEqual([
+      "certificates[0].guest: phoenix-docker is Phoenix's own Docker client certificate: it lives on this machine, not in a guest",
+    ]);
+    expect(inGuest.resources.map((r) => r.address)).not.toContain('cert.phoenix-docker');
+  });
+
   it('nothing without a CA and without certificates', () => {
     const { stepCa: _omit, ...platform } = base.platform;
     expect(derivePkiResources(PhoenixConfig.parse({ ...base, platform })).resources).toEqual([]);

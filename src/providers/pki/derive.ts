@@ -1,8 +1,9 @@
 /**
  * The certificates a config implies: every entry of `certificates`, plus those the topology
  * needs without being told — the gateway (nginx), Traefik, each Swarm node's Docker daemon and
- * Portainer. A derived certificate is named `<role>-<guest>`; declaring a certificate with that
- * name overrides it. Names are checked against the policy (the cluster domain and the guests'
+ * Portainer — and, with a Swarm, Phoenix's own Docker client certificate (`phoenix-docker`, on
+ * this machine). A derived certificate is named `<role>-<guest>` (or `phoenix-docker`); declaring
+ * a certificate with that name overrides it. Names are checked against the policy (the cluster domain and the guests'
  * own addresses), which step-ca 0.19 itself cannot enforce (no name policy before 0.20).
  *
  * Structural input (like the node provider's): the config satisfies it, no import of config/.
@@ -13,7 +14,13 @@ import type { TargetRef } from '../node/shell.ts';
 import { CERTIFICATE_KIND, type CertificateDesired } from './certificate-handler.ts';
 import type { KeyType } from './keys.ts';
 import { guestAddresses as staticAddresses, nameAllowed } from '../../util/cert-names.ts';
-import { certificateAddress, phoenixCertificateFiles, phoenixRootFile } from './paths.ts';
+import {
+  certificateAddress,
+  PHOENIX_DOCKER_CLIENT_CERT,
+  PHOENIX_LOCAL_CERT_DIR,
+  phoenixCertificateFiles,
+  phoenixRootFile,
+} from './paths.ts';
 
 export { certificateAddress } from './paths.ts';
 
@@ -36,6 +43,7 @@ export interface PkiSourceCertificate {
 }
 
 export interface PkiSource {
+  environment?: string;
   cluster: { domain: string };
   guests: PkiSourceGuest[];
   platform?: { stepCa?: { defaultDuration: string; keyType?: KeyType } };
@@ -143,6 +151,7 @@ export function derivePkiResources(source: PkiSource): {
   });
 
   const declared = new Set<string>();
+  const swarm = source.guests.some((g) => roles(g).includes('swarm-manager') || roles(g).includes('swarm-worker'));
   source.certificates.forEach((cert, index) => {
     declared.add(cert.name);
     const path = `certificates[${index}]`;
@@ -156,6 +165,8 @@ export function derivePkiResources(source: PkiSource): {
         });
       }
     }
+    // Phoenix's own Docker client certificate: overridden below, on this machine.
+    if (cert.name === PHOENIX_DOCKER_CLIENT_CERT) return;
     const guest = byRef(cert.guest);
     if (!guest) {
       if (cert.guest !== undefined) {
@@ -177,7 +188,9 @@ export function derivePkiResources(source: PkiSource): {
     );
   });
 
-  const coveredGuests = new Set(resources.map((r) => r.desired.target).map((t) => (t.kind === 'node' ? -1 : t.vmid)));
+  const coveredGuests = new Set(
+    resources.map((r) => r.desired.target).map((t) => (t.kind === 'node' || t.kind === 'local' ? -1 : t.vmid)),
+  );
   const derive = (role: string, guest: PkiSourceGuest, placement: Placement, skipIfCovered: boolean): void => {
     const name = `${role}-${guest.name}`;
     if (declared.has(name) || (skipIfCovered && coveredGuests.has(guest.id))) return;
@@ -205,5 +218,68 @@ export function derivePkiResources(source: PkiSource): {
         derive('docker', guest, PLACEMENT.docker!(guest.name), false);
     }
   }
+  if (stepCa && swarm) {
+    const index = source.certificates.findIndex((c) => c.name === PHOENIX_DOCKER_CLIENT_CERT);
+    const override = source.certificates[index];
+    if (override?.guest !== undefined) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'E_CERT_GUEST',
+        message: `certificates[${index}].guest: ${PHOENIX_DOCKER_CLIENT_CERT} is Phoenix's own Docker client certificate: it lives on this machine, not in a guest`,
+        hint: 'remove guest: (the key is generated here and never leaves this machine)',
+      });
+    } else {
+      resources.push(dockerClientCertificate(source, keyType, defaultDuration, override, index));
+    }
+  } else if (declared.has(PHOENIX_DOCKER_CLIENT_CERT)) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'W_CERT_NO_GUEST',
+      message: `certificates[${source.certificates.findIndex((c) => c.name === PHOENIX_DOCKER_CLIENT_CERT)}]: ${PHOENIX_DOCKER_CLIENT_CERT} (Phoenix's Docker client certificate) is issued only with a Swarm guest and platform.stepCa: it is not issued`,
+    });
+  }
   return { resources, diagnostics };
+}
+
+/**
+ * Phoenix's client certificate for the Swarm guests' Docker Engine APIs (dockerd requires client
+ * certificates chained to the internal root): its key is generated on this machine and stays
+ * here, under the config directory (key 0600, directory 0700), where the swarm provider's clients
+ * read it. A declared certificate of the same name overrides its names and lifetime.
+ */
+function dockerClientCertificate(
+  source: PkiSource,
+  keyType: KeyType,
+  defaultDuration: string,
+  override: PkiSourceCertificate | undefined,
+  index: number,
+): Resource<CertificateDesired> {
+  const name = PHOENIX_DOCKER_CLIENT_CERT;
+  const commonName =
+    override?.commonName ?? `phoenix${source.environment ? `-${source.environment}` : ''}.${source.cluster.domain}`;
+  const files = phoenixCertificateFiles(name, PHOENIX_LOCAL_CERT_DIR);
+  return {
+    address: certificateAddress(name),
+    kind: CERTIFICATE_KIND,
+    // No guest: it waits for the CA only (index.ts adds that edge).
+    dependsOn: [],
+    desired: {
+      name,
+      target: { kind: 'local' },
+      commonName,
+      sans: [...new Set([commonName, ...(override?.sans ?? [])])],
+      keyType,
+      duration: override?.duration ?? defaultDuration,
+      ...(override?.renewBefore ? { renewBefore: override.renewBefore } : {}),
+      files: { cert: files.fullchain, key: files.key, root: phoenixRootFile(PHOENIX_LOCAL_CERT_DIR) },
+      // The user running Phoenix.
+      owner: '',
+      group: '',
+      keyMode: '0600',
+      // Everything below .phoenix/ is owner-only (util/owner-only.ts), the certificate too.
+      certMode: '0600',
+      dirMode: '0700',
+      origin: override ? `certificates[${index}]` : "derived: Phoenix's Docker client (Swarm engines' API, clientAuth)",
+    },
+  };
 }

@@ -18,6 +18,7 @@ import { STEP_CA_INSTALL_STAMP, stepCaBinaryPath, type StepCaInstall } from './i
 import { certificateHandler, type CaSession } from './certificate-handler.ts';
 import { derivePkiResources, type PkiSource, type PkiSourceGuest } from './derive.ts';
 import { durationMs } from './duration.ts';
+import { localShell } from './local-shell.ts';
 import type { KeyType } from './keys.ts';
 import { STEP_CA_KIND, stepCaHandler, type StepCaDesired } from './step-ca-handler.ts';
 
@@ -161,11 +162,13 @@ export interface PkiDeps {
   dial?: (desired: StepCaDesired) => Promise<{ host: string; port: number } | undefined>;
   /** The environment's dialer for the CA guest's node (direct or SSH tunnel), when `dial` gives no fixed place. */
   dialer?: (desired: StepCaDesired) => Dial | undefined;
+  /** The environment's config directory: where certificates of Phoenix's own clients (`local`) live. */
+  localDir?: string;
   now?: () => Date;
 }
 
 /** Opens a session with the environment's CA (root read from the guest, dialled per `deps`). */
-export function caOpener(deps: Omit<PkiDeps, 'now'>): (desired: StepCaDesired) => Promise<CaSession> {
+export function caOpener(deps: Omit<PkiDeps, 'now' | 'localDir'>): (desired: StepCaDesired) => Promise<CaSession> {
   return async (desired) => {
     let dial: { host: string; port: number } | undefined;
     try {
@@ -227,6 +230,7 @@ export function pkiHandlers(deps: PkiDeps, ca: StepCaDesired | undefined): AnyRe
     trustHandler(deps.shells),
     certificateHandler({
       shells: deps.shells,
+      ...(deps.localDir ? { local: localShell(deps.localDir) } : {}),
       ...(deps.now ? { now: deps.now } : {}),
       ca: () => {
         if (!ca) return Promise.reject(new Error('no CA: declare a guest with role step-ca and platform.stepCa'));

@@ -22,3 +22,12 @@ export function phoenixRootFile(dir = PHOENIX_CERT_DIR): string {
 export function certificateAddress(name: string): string {
   return `cert.${name}`;
 }
+
+/**
+ * Phoenix's own client certificates (keys generated here, never leaving this machine), relative to
+ * the environment's config directory: `.phoenix/certs/<name>/{fullchain,key}.pem`, root beside.
+ */
+export const PHOENIX_LOCAL_CERT_DIR = '.phoenix/certs';
+
+/** The name of Phoenix's Docker Engine API client certificate (read by the swarm provider's clients). */
+export const PHOENIX_DOCKER_CLIENT_CERT = 'phoenix-docker';

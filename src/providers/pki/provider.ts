@@ -48,6 +48,7 @@ export const pkiProvider = defineProvider({
             throw new Error('the guests cannot be reached: no SSH access');
           }),
         resolveSecret: rt.resolveSecret,
+        localDir: rt.configDir,
         ...(dialStepCa
           ? {
               dial: (d: StepCaDesired) =>

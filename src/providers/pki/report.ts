@@ -3,10 +3,10 @@
  * cert-manager-like condition — and the exit code: non-zero when any certificate is expired
  * or past its renewal time (a missing one is `Issuing`, reported but not an alarm by itself).
  */
-import { describeTarget } from '../node/shell.ts';
 import type { CertificateDesired, CertificateObserved } from './certificate-handler.ts';
 import { durationMs } from './duration.ts';
 import { condition, decide, type CertificateCondition } from './lifecycle.ts';
+import { describeCertificateTarget } from './certificate-handler.ts';
 
 export interface CertificateRow {
   name: string;
@@ -38,7 +38,7 @@ export function certificateRow(
   return {
     name: desired.name,
     address,
-    guest: describeTarget(desired.target),
+    guest: describeCertificateTarget(desired.target),
     sans: desired.sans,
     serial: facts?.serial ?? null,
     notAfter: facts?.notAfter ?? null,

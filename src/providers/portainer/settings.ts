@@ -81,7 +81,7 @@ export function portainerSettings(config: PhoenixConfig): { settings?: Portainer
   const installed = (vmid: number, dir: string): InstalledCertificate | undefined => {
     const c = certs.find(
       (x) =>
-        x.desired.target.kind !== 'node' &&
+        'vmid' in x.desired.target &&
         x.desired.target.vmid === vmid &&
         posix.dirname(x.desired.files.cert) === dir,
     );

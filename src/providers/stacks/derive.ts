@@ -18,6 +18,7 @@ import { STACK_ENVIRONMENTS } from '../../config/schema-platform.ts';
 import { resolveSecret, type SecretContext } from '../../config/secrets.ts';
 import { ProviderError } from '../../errors.ts';
 import type { TargetRef } from '../node/shell.ts';
+import { certificateAddress, PHOENIX_DOCKER_CLIENT_CERT } from '../pki/paths.ts';
 import { loadCompose, ComposeError } from './compose.ts';
 import { convertCompose, type ConvertedStack, type ConvertProblem } from './convert.ts';
 
@@ -221,6 +222,8 @@ export async function deriveStacks(input: DeriveStacksInput): Promise<Resource<S
       // references: an external network Phoenix does not declare is no edge).
       const references = [
         { kind: 'swarm.cluster', address: 'swarm.cluster' },
+        // Phoenix's Docker client certificate (pki provider): every deploy is a Docker call.
+        { kind: 'pki.certificate', address: certificateAddress(PHOENIX_DOCKER_CLIENT_CERT) },
         ...converted.networks
           .filter((n) => n.external)
           .map((n) => ({ kind: 'swarm.network', address: `swarm.network.${n.name}` })),

@@ -14,14 +14,19 @@ import { DockerClient } from '../../clients/docker/client.ts';
 import { loadDockerClientTlsFiles } from '../../clients/docker/tls-files.ts';
 import { ProviderError } from '../../errors.ts';
 import type { ProviderRuntime } from '../provider.ts';
-import { phoenixCertificateFiles, phoenixRootFile } from '../pki/paths.ts';
+import {
+  PHOENIX_DOCKER_CLIENT_CERT,
+  PHOENIX_LOCAL_CERT_DIR,
+  phoenixCertificateFiles,
+  phoenixRootFile,
+} from '../pki/paths.ts';
 import { DOCKER_TLS_PORT, swarmGuests, type SwarmGuest } from './derive.ts';
 
-/** The name of Phoenix's Docker client certificate. */
-export const DOCKER_CLIENT_CERT = 'phoenix-docker';
+/** The name of Phoenix's Docker client certificate (issued by the pki provider). */
+export const DOCKER_CLIENT_CERT = PHOENIX_DOCKER_CLIENT_CERT;
 
 export function dockerClientCertDir(configDir: string): string {
-  return join(configDir, '.phoenix', 'certs');
+  return join(configDir, PHOENIX_LOCAL_CERT_DIR);
 }
 
 export interface SwarmClients {

@@ -10,7 +10,7 @@ import type { PhoenixConfig } from '../../config/schema.ts';
 import { guestRoles } from '../../config/schema-guest.ts';
 import { ProviderError } from '../../errors.ts';
 import type { TargetRef } from '../node/shell.ts';
-import { certificateAddress } from '../pki/paths.ts';
+import { certificateAddress, PHOENIX_DOCKER_CLIENT_CERT } from '../pki/paths.ts';
 import { CLUSTER_ADDRESS, CLUSTER_KIND, type SwarmDesired, type SwarmNodeDesired } from './cluster.ts';
 import { ENGINE_KIND, engineAddress, type EngineDesired } from './engine.ts';
 import { NETWORK_KIND, networkAddress, type SwarmNetworkDesired } from './network.ts';
@@ -96,9 +96,13 @@ export function deriveSwarm(
           daemonJson: json,
           keyFile: DOCKER_TLS.key,
         } satisfies EngineDesired,
-        // After its guest, and after its server certificate (when the pki provider issues one).
+        // After its guest, its server certificate and Phoenix's client certificate (when the pki
+        // provider issues them): the first Docker call on a real host needs both.
         dependsOn: [`guest.${g.vmid}`],
-        references: [{ kind: 'pki.certificate', address: certificateAddress(`docker-${g.name}`) }],
+        references: [
+          { kind: 'pki.certificate', address: certificateAddress(`docker-${g.name}`) },
+          { kind: 'pki.certificate', address: certificateAddress(PHOENIX_DOCKER_CLIENT_CERT) },
+        ],
       });
     const node = settings?.nodes[g.name];
     nodes.push({
@@ -115,6 +119,7 @@ export function deriveSwarm(
     kind: CLUSTER_KIND,
     desired: { nodes, ...(target ? { target } : {}) } satisfies SwarmDesired,
     dependsOn: withEngines ? guests.map((g) => engineAddress(g.name)) : [],
+    references: [{ kind: 'pki.certificate', address: certificateAddress(PHOENIX_DOCKER_CLIENT_CERT) }],
   });
   for (const net of settings?.networks ?? []) {
     resources.push({
