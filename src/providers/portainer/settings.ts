@@ -81,9 +81,7 @@ export function portainerSettings(config: PhoenixConfig): { settings?: Portainer
   const installed = (vmid: number, dir: string): InstalledCertificate | undefined => {
     const c = certs.find(
       (x) =>
-        'vmid' in x.desired.target &&
-        x.desired.target.vmid === vmid &&
-        posix.dirname(x.desired.files.cert) === dir,
+        'vmid' in x.desired.target && x.desired.target.vmid === vmid && posix.dirname(x.desired.files.cert) === dir,
     );
     return c ? { address: c.address, cert: c.desired.files.cert, key: c.desired.files.key } : undefined;
   };
