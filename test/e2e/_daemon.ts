@@ -111,15 +111,11 @@ export async function startDaemonE2e(gitops: string): Promise<DaemonE2e> {
     output: () => out,
     child: () => proc!,
     async startDaemon() {
-      const script = join(process.cwd(), 'src/cli/main.ts');
-      const code = `import(${JSON.stringify(script)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
+      // The installed entry point (the build), as a user runs it: its start-up tuning included.
       proc = spawn(
         process.execPath,
         [
-          '--import',
-          'tsx',
-          '-e',
-          code,
+          join(process.cwd(), 'bin', 'phoenix.js'),
           'serve',
           '--repo',
           git.url('origin.git'),
