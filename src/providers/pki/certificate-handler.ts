@@ -133,8 +133,11 @@ async function readCertificate(
   }
 }
 
-/** The text of `path`, or null when it does not exist. */
-async function readOptional(shell: TargetShell, path: string): Promise<string | null> {
+/**
+ * The text of `path`, or null when it does not exist. Through the VM agent's file-read where the
+ * transport offers it: a read, not a command, so a converged plan runs nothing in the guest.
+ */
+export async function readOptional(shell: TargetShell, path: string): Promise<string | null> {
   if (shell.readFile) {
     try {
       return await shell.readFile(path);

@@ -14,6 +14,7 @@ import { commandFailed } from '../../clients/ssh/ssh-client.ts';
 import type { ShellResolver } from '../node/resolver.ts';
 import { describeTarget, sha256Hex, type TargetRef, type TargetShell } from '../node/shell.ts';
 import { certificateFingerprint } from './ca-material.ts';
+import { readOptional } from './certificate-handler.ts';
 
 export const TRUST_KIND = 'pki.trust';
 
@@ -52,25 +53,6 @@ async function readRoot(shells: ShellResolver, ca: TrustDesired['ca']): Promise<
   const probe = await shell.exec(['test', '-d', '/'], { idempotent: true }).catch((error: unknown) => error as Error);
   if (probe instanceof Error || probe.code !== 0) return null;
   throw commandFailed(describeTarget(shell.target), ['cat', ca.rootPath], result);
-}
-
-/**
- * A public file's text, or null when absent. Through the VM agent's file-read where the
- * transport offers it: a read, not a command, so a converged plan runs nothing in the guest.
- */
-async function readPublic(shell: TargetShell, path: string): Promise<string | null> {
-  if (shell.readFile) {
-    try {
-      return await shell.readFile(path);
-    } catch (error) {
-      if (/No such file or directory/.test((error as Error).message)) return null;
-      throw error;
-    }
-  }
-  const result = await shell.exec(['cat', path], { idempotent: true });
-  if (result.code === 0) return result.stdout;
-  if (/No such file or directory/.test(result.stderr)) return null;
-  throw commandFailed(describeTarget(shell.target), ['cat', path], result);
 }
 
 export function trustHandler(shells: ShellResolver): ResourceHandler<TrustDesired, TrustObserved> {
@@ -117,7 +99,7 @@ export function trustHandler(shells: ShellResolver): ResourceHandler<TrustDesire
       const root = await caRoot(desired.ca);
       const shell = shells(desired.target);
       // A guest that does not exist (yet) trusts nothing.
-      const installed = await readPublic(shell, desired.path).catch(() => null);
+      const installed = await readOptional(shell, desired.path).catch(() => null);
       // Nothing installed is "absent" (a create, never a replace of something that exists).
       if (installed === null) return { observed: null };
       return {
